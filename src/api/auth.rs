@@ -1,0 +1,43 @@
+//! `POST /api/auth/token`: e-mail and password for an access token (spec 1.1).
+
+use axum::extract::State;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+use super::ApiJson;
+use crate::app::AppState;
+use crate::auth::password;
+use crate::error::ApiError;
+
+/// Sign-in body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    email: String,
+    password: SecretString,
+}
+
+/// Sign-in answer (OAuth2 style, not wrapped in `data`, as clients of token endpoints expect).
+#[derive(Serialize)]
+pub struct TokenResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: u64,
+}
+
+/// Exchanges credentials for a bearer token.
+pub async fn issue_token(
+    State(app): State<AppState>,
+    ApiJson(body): ApiJson<TokenRequest>,
+) -> Result<axum::Json<TokenResponse>, ApiError> {
+    let email = body.email.trim().to_lowercase();
+    let credentials = app.store.find_credentials(&email).await?;
+    let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
+    let verified = password::verify(body.password, stored_hash).await;
+    let user = match credentials {
+        Some(c) if verified => c.user,
+        _ => return Err(ApiError::Unauthenticated("invalid e-mail or password".into())),
+    };
+    let token = app.jwt.issue(user.id).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(axum::Json(TokenResponse { access_token: token, token_type: "bearer", expires_in: app.jwt.ttl().as_secs() }))
+}

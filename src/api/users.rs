@@ -1,0 +1,60 @@
+//! `POST /api/platform/users` (superusers only).
+
+use axum::extract::State;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use super::{ApiJson, Created};
+use crate::app::AppState;
+use crate::auth::{password, AuthUser};
+use crate::error::{ApiError, ApiResult};
+use crate::store::User;
+
+/// Body of `POST /users`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    email: String,
+    password: SecretString,
+    #[serde(default)]
+    is_superuser: bool,
+}
+
+/// Normalises and checks an e-mail address.
+pub fn check_email(email: &str) -> ApiResult<String> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.'))
+        && !email.chars().any(char::is_whitespace);
+    if valid {
+        Ok(email)
+    } else {
+        Err(ApiError::validation("email must be an e-mail address"))
+    }
+}
+
+/// Checks a new password's length.
+pub fn check_password(password: &SecretString) -> ApiResult<()> {
+    let len = password.expose_secret().chars().count();
+    if !(8..=1024).contains(&len) {
+        return Err(ApiError::validation("password must be 8 to 1024 characters"));
+    }
+    Ok(())
+}
+
+/// Creates a user.
+pub async fn create(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiJson(body): ApiJson<CreateUser>,
+) -> ApiResult<Created<User>> {
+    if !user.is_superuser {
+        return Err(ApiError::Forbidden("only superusers can create users".into()));
+    }
+    let email = check_email(&body.email)?;
+    check_password(&body.password)?;
+    let hash = password::hash(body.password).await.map_err(ApiError::Internal)?;
+    Ok(Created(app.store.create_user(&email, &hash, body.is_superuser).await?))
+}

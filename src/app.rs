@@ -1,0 +1,40 @@
+//! The application state shared by every handler.
+
+use std::sync::Arc;
+
+use governor::clock::DefaultClock;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::RateLimiter;
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use crate::auth::JwtKeys;
+use crate::connections::ConnectionDirectory;
+use crate::crypto::SecretBox;
+use crate::engines::pools::Pools;
+use crate::store::PlatformStore;
+
+/// Per-client request limiter, keyed by user id or client address.
+pub type KeyedLimiter = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock>;
+
+/// Everything a request may need; built once at start-up.
+pub struct App {
+    /// The platform store.
+    pub store: Arc<dyn PlatformStore>,
+    /// Seals and opens connection secrets.
+    pub secrets: SecretBox,
+    /// Issues and verifies access tokens.
+    pub jwt: JwtKeys,
+    /// One open client per database connection.
+    pub pools: Pools,
+    /// Cached connection metadata, invalidated on every change.
+    pub connections: ConnectionDirectory,
+    /// Request rate limiter.
+    pub limiter: KeyedLimiter,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    /// Renders `/metrics`.
+    pub metrics: PrometheusHandle,
+}
+
+/// Shared handle to [`App`], the axum state type.
+pub type AppState = Arc<App>;

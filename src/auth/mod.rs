@@ -1,0 +1,15 @@
+//! Authentication (who is calling) and authorization (what their role lets them do).
+//!
+//! - `jwt`: issues and verifies HS256 access tokens.
+//! - `password`: argon2id hashing, off the async runtime.
+//! - `extract`: the [`AuthUser`] extractor every `/api/platform` handler takes.
+//! - `access`: [`authorize`], the one place a project role is checked against a [`crate::domain::Permission`].
+
+pub mod access;
+pub mod extract;
+pub mod jwt;
+pub mod password;
+
+pub use access::{authorize, ProjectContext};
+pub use extract::AuthUser;
+pub use jwt::{Claims, JwtKeys};

@@ -1,0 +1,326 @@
+//! Configuration: command-line flags, each with a `SWITCHBOARD_*` environment variable, over an
+//! optional TOML file, over defaults. Secrets come from the environment or, when absent, from files
+//! generated in the data dir on first start. Everything is validated here so start-up fails fast with
+//! one line saying what to fix.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::crypto::{generate_key_hex, parse_key_hex};
+
+/// Command line of the `switchboard` binary.
+#[derive(Debug, Parser)]
+#[command(
+    name = "switchboard",
+    version,
+    about = "One server and one console for your PostgreSQL, Redis and MongoDB databases"
+)]
+pub struct Cli {
+    /// Optional TOML file with the same settings as the flags (flags and environment win).
+    #[arg(long, global = true, env = "SWITCHBOARD_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (applies migrations first).
+    Serve(ServeArgs),
+    /// Apply pending platform-store migrations and exit.
+    Migrate(StoreArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage encryption and signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// Where the platform store lives.
+#[derive(Debug, Args, Clone)]
+pub struct StoreArgs {
+    /// Directory for the SQLite store and generated keys [default: ./data].
+    #[arg(long, env = "SWITCHBOARD_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Platform database URL: `sqlite://FILE` or `postgres://…` [default: sqlite in the data dir].
+    #[arg(long, env = "SWITCHBOARD_PLATFORM_DB", hide_env_values = true)]
+    pub platform_db: Option<String>,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Flags of `serve`.
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Store location.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "SWITCHBOARD_LISTEN")]
+    pub listen: Option<String>,
+    /// Log format [default: text].
+    #[arg(long, env = "SWITCHBOARD_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Largest accepted request body in bytes [default: 1048576].
+    #[arg(long, env = "SWITCHBOARD_BODY_LIMIT")]
+    pub body_limit: Option<usize>,
+    /// Sustained requests per second allowed per user (per IP when anonymous) [default: 50].
+    #[arg(long, env = "SWITCHBOARD_RATE_LIMIT_PER_SECOND")]
+    pub rate_limit_per_second: Option<u32>,
+    /// Burst allowed above the sustained rate [default: 200].
+    #[arg(long, env = "SWITCHBOARD_RATE_LIMIT_BURST")]
+    pub rate_limit_burst: Option<u32>,
+    /// Access token lifetime in seconds [default: 3600].
+    #[arg(long, env = "SWITCHBOARD_TOKEN_TTL_SECS")]
+    pub token_ttl_secs: Option<u64>,
+    /// Seconds an unused database client stays open [default: 300].
+    #[arg(long, env = "SWITCHBOARD_POOL_IDLE_SECS")]
+    pub pool_idle_secs: Option<u64>,
+}
+
+/// `user` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Create {
+        /// Store location.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// E-mail to sign in with.
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Make the user a superuser owning a `default` organization and project (created if missing).
+        #[arg(long)]
+        superuser: bool,
+    },
+}
+
+/// `keys` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Print a fresh encryption key and JWT secret as environment lines.
+    Generate,
+}
+
+/// The optional TOML file: same names as the long flags, with underscores.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    data_dir: Option<PathBuf>,
+    platform_db: Option<String>,
+    listen: Option<String>,
+    log_format: Option<LogFormat>,
+    body_limit: Option<usize>,
+    rate_limit_per_second: Option<u32>,
+    rate_limit_burst: Option<u32>,
+    token_ttl_secs: Option<u64>,
+    pool_idle_secs: Option<u64>,
+}
+
+impl FileConfig {
+    /// Reads the file named by `--config`, or nothing.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Self> {
+        let Some(path) = path else { return Ok(Self::default()) };
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("config file {} is invalid", path.display()))
+    }
+}
+
+/// Per-client request rate limits.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimit {
+    /// Sustained requests per second.
+    pub per_second: u32,
+    /// Burst size.
+    pub burst: u32,
+}
+
+/// Resolved store settings.
+#[derive(Clone)]
+pub struct StoreConfig {
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Platform database URL (may hold a password: never log it).
+    pub platform_db: SecretString,
+}
+
+impl std::fmt::Debug for StoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreConfig").field("data_dir", &self.data_dir).field("platform_db", &"[redacted]").finish()
+    }
+}
+
+impl StoreConfig {
+    /// Resolves flags/env over the file over defaults.
+    pub fn resolve(args: &StoreArgs, file: &FileConfig) -> anyhow::Result<Self> {
+        let data_dir =
+            args.data_dir.clone().or_else(|| file.data_dir.clone()).unwrap_or_else(|| PathBuf::from("./data"));
+        std::fs::create_dir_all(&data_dir)
+            .with_context(|| format!("cannot create data dir {}: choose a writable --data-dir", data_dir.display()))?;
+        let platform_db = match args.platform_db.clone().or_else(|| file.platform_db.clone()) {
+            Some(url) => url,
+            None => format!("sqlite://{}", data_dir.join("switchboard.db").display()),
+        };
+        if !(platform_db.starts_with("sqlite:")
+            || platform_db.starts_with("postgres://")
+            || platform_db.starts_with("postgresql://"))
+        {
+            bail!("SWITCHBOARD_PLATFORM_DB must start with sqlite:// or postgres://");
+        }
+        Ok(Self { data_dir, platform_db: SecretString::from(platform_db) })
+    }
+
+    /// Whether the store is the embedded SQLite file.
+    pub fn is_sqlite(&self) -> bool {
+        self.platform_db.expose_secret().starts_with("sqlite:")
+    }
+}
+
+/// Resolved settings of `serve`.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Store location.
+    pub store: StoreConfig,
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Body size limit.
+    pub body_limit: usize,
+    /// Rate limits.
+    pub rate_limit: RateLimit,
+    /// Token lifetime.
+    pub token_ttl: Duration,
+    /// Pool idle time.
+    pub pool_idle: Duration,
+}
+
+impl ServeConfig {
+    /// Resolves flags/env over the file over defaults, validating each value.
+    pub fn resolve(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Self> {
+        let listen = args.listen.clone().or_else(|| file.listen.clone()).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen: SocketAddr = listen
+            .parse()
+            .map_err(|_| anyhow::anyhow!("SWITCHBOARD_LISTEN `{listen}` is not an address like 127.0.0.1:8080"))?;
+        let per_second = args.rate_limit_per_second.or(file.rate_limit_per_second).unwrap_or(50);
+        let burst = args.rate_limit_burst.or(file.rate_limit_burst).unwrap_or(200);
+        if per_second == 0 || burst == 0 {
+            bail!("SWITCHBOARD_RATE_LIMIT_PER_SECOND and SWITCHBOARD_RATE_LIMIT_BURST must be at least 1");
+        }
+        let token_ttl_secs = args.token_ttl_secs.or(file.token_ttl_secs).unwrap_or(3600);
+        if !(60..=86_400 * 30).contains(&token_ttl_secs) {
+            bail!("SWITCHBOARD_TOKEN_TTL_SECS must be between 60 and 2592000");
+        }
+        Ok(Self {
+            store: StoreConfig::resolve(&args.store, file)?,
+            listen,
+            log_format: args.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
+            body_limit: args.body_limit.or(file.body_limit).unwrap_or(1024 * 1024),
+            rate_limit: RateLimit { per_second, burst },
+            token_ttl: Duration::from_secs(token_ttl_secs),
+            pool_idle: Duration::from_secs(args.pool_idle_secs.or(file.pool_idle_secs).unwrap_or(300).max(1)),
+        })
+    }
+}
+
+/// The server's secrets.
+pub struct Secrets {
+    /// Key new values are sealed with.
+    pub encryption_key: [u8; 32],
+    /// Older keys still accepted for opening (during a rotation).
+    pub previous_keys: Vec<[u8; 32]>,
+    /// HS256 signing secret.
+    pub jwt_secret: SecretString,
+}
+
+const ENCRYPTION_KEY_FILE: &str = "encryption.key";
+const JWT_SECRET_FILE: &str = "jwt.secret";
+
+/// Takes a secret from the environment, else from its file in the data dir, else generates that file
+/// (mode 0600) and says so in the log.
+fn secret_from(env: &str, data_dir: &Path, file: &str, generate: fn() -> String) -> anyhow::Result<String> {
+    if let Ok(value) = std::env::var(env) {
+        return Ok(value);
+    }
+    let path = data_dir.join(file);
+    if path.exists() {
+        return std::fs::read_to_string(&path)
+            .map(|s| s.trim().to_string())
+            .with_context(|| format!("cannot read {}: fix its permissions or set {env}", path.display()));
+    }
+    let value = generate();
+    write_private(&path, &value)
+        .with_context(|| format!("cannot write {}: choose a writable --data-dir", path.display()))?;
+    tracing::warn!(file = %path.display(), "{env} is not set: generated one into the data dir; back it up");
+    Ok(value)
+}
+
+fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(value.as_bytes())?;
+    file.write_all(b"\n")
+}
+
+impl Secrets {
+    /// Loads or generates the secrets for `data_dir`.
+    pub fn load(data_dir: &Path) -> anyhow::Result<Self> {
+        let key_hex = secret_from("SWITCHBOARD_ENCRYPTION_KEY", data_dir, ENCRYPTION_KEY_FILE, generate_key_hex)?;
+        let encryption_key = parse_key_hex(&key_hex)
+            .map_err(|_| anyhow::anyhow!("SWITCHBOARD_ENCRYPTION_KEY must be 64 hexadecimal characters (32 bytes)"))?;
+        let previous_keys = match std::env::var("SWITCHBOARD_PREVIOUS_ENCRYPTION_KEYS") {
+            Ok(list) => list
+                .split(',')
+                .filter(|s| !s.trim().is_empty())
+                .map(|k| {
+                    parse_key_hex(k).map_err(|_| {
+                        anyhow::anyhow!(
+                            "each SWITCHBOARD_PREVIOUS_ENCRYPTION_KEYS entry must be 64 hexadecimal characters"
+                        )
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?,
+            Err(_) => Vec::new(),
+        };
+        let jwt_secret = secret_from("SWITCHBOARD_JWT_SECRET", data_dir, JWT_SECRET_FILE, generate_key_hex)?;
+        if jwt_secret.len() < 32 {
+            bail!("SWITCHBOARD_JWT_SECRET must be at least 32 characters");
+        }
+        Ok(Self { encryption_key, previous_keys, jwt_secret: SecretString::from(jwt_secret) })
+    }
+}
+
+/// The first user, from `SWITCHBOARD_ADMIN_EMAIL` and `SWITCHBOARD_ADMIN_PASSWORD`.
+pub fn bootstrap_admin() -> Option<(String, SecretString)> {
+    let email = std::env::var("SWITCHBOARD_ADMIN_EMAIL").ok().filter(|s| !s.trim().is_empty())?;
+    let password = std::env::var("SWITCHBOARD_ADMIN_PASSWORD").ok().filter(|s| !s.is_empty())?;
+    Some((email.trim().to_string(), SecretString::from(password)))
+}

@@ -1,0 +1,398 @@
+//! The life of a database connection: validating input into settings, sealing secrets into a stored
+//! record and opening them again, finding the connection a request means (cached), and handing out
+//! its pooled client. Engine handlers call [`client_for`]; connection handlers call the rest.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::sync::Cache;
+use secrecy::SecretString;
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::app::App;
+use crate::domain::connection::{check_port, ParsedConnectionString};
+use crate::domain::{ConnectionId, ConnectionSettings, ConnectionStatus, Engine, EngineOptions, ProjectId};
+use crate::engines::{self, EngineClient};
+use crate::error::ApiError;
+use crate::store::{ConnectionRecord, Project};
+
+/// A change to an optional secret: keep it, clear it, or set it.
+#[derive(Debug, Default)]
+pub enum SecretPatch {
+    /// Leave as is.
+    #[default]
+    Keep,
+    /// Remove.
+    Clear,
+    /// Replace.
+    Set(SecretString),
+}
+
+/// Connection fields as a client sends them (create or update); everything is optional here and
+/// checked by [`settings_from_input`].
+#[derive(Debug, Default)]
+pub struct ConnectionInput {
+    /// Host.
+    pub host: Option<String>,
+    /// Port, unchecked.
+    pub port: Option<i64>,
+    /// Database name.
+    pub database_name: Option<String>,
+    /// User name.
+    pub username: Option<String>,
+    /// Password change.
+    pub password: SecretPatch,
+    /// A connection string to parse.
+    pub connection_string: Option<SecretString>,
+    /// Engine options (replace the stored ones).
+    pub options: Option<Value>,
+}
+
+/// A connection as the API shows it: never a password or connection string.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectionView {
+    /// Id.
+    pub id: ConnectionId,
+    /// Project.
+    pub project_id: ProjectId,
+    /// Engine.
+    pub database_type: Engine,
+    /// Name unique in the project.
+    pub identifier: String,
+    /// Host.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Database name.
+    pub database_name: Option<String>,
+    /// User name.
+    pub username: Option<String>,
+    /// Whether a password is stored.
+    pub has_password: bool,
+    /// Whether a connection string is stored.
+    pub has_connection_string: bool,
+    /// Engine options.
+    pub options: Value,
+    /// The project's default for this engine.
+    pub is_primary: bool,
+    /// Last known health.
+    pub status: ConnectionStatus,
+    /// Creation time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Last change.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+impl From<&ConnectionRecord> for ConnectionView {
+    fn from(r: &ConnectionRecord) -> Self {
+        Self {
+            id: r.id,
+            project_id: r.project_id,
+            database_type: r.engine,
+            identifier: r.identifier.clone(),
+            host: r.host.clone(),
+            port: r.port,
+            database_name: r.database_name.clone(),
+            username: r.username.clone(),
+            has_password: r.password.is_some(),
+            has_connection_string: r.connection_string.is_some(),
+            options: r.options.clone(),
+            is_primary: r.is_primary,
+            status: r.status,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// Checks an identifier: 1-64 characters of letters, digits, `-`, `_` and `.`.
+pub fn check_identifier(identifier: &str) -> Result<(), ApiError> {
+    let ok = !identifier.is_empty()
+        && identifier.len() <= 64
+        && identifier.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::validation("identifier must be 1-64 characters of letters, digits, '-', '_' and '.'"))
+    }
+}
+
+fn parse_connection_string(engine: Engine, text: &str) -> Result<ParsedConnectionString, ApiError> {
+    let schemes: &[&str] = match engine {
+        Engine::Redis => &["redis://", "rediss://"],
+        Engine::Mongodb => &["mongodb://", "mongodb+srv://"],
+        Engine::Postgres => &["postgres://", "postgresql://"],
+    };
+    if !schemes.iter().any(|s| text.starts_with(s)) {
+        return Err(ApiError::validation(format!(
+            "a {engine} connection_string must start with {}",
+            schemes.join(" or ")
+        )));
+    }
+    let parsed = match engine {
+        Engine::Redis => engines::redis::parse_connection_string(text),
+        Engine::Mongodb => engines::mongodb::parse_connection_string(text),
+        Engine::Postgres => engines::postgres::parse_connection_string(text),
+    };
+    parsed.map_err(ApiError::validation)
+}
+
+fn check_host(host: &str) -> Result<String, ApiError> {
+    let host = host.trim();
+    if host.is_empty() {
+        return Err(ApiError::validation("host must not be empty"));
+    }
+    if host.len() > 255 || host.chars().any(|c| c.is_whitespace() || c.is_control() || c == '/' || c == '@') {
+        return Err(ApiError::validation("host must be a host name or an IP address"));
+    }
+    Ok(host.to_string())
+}
+
+/// Validates `input` for `engine`, on top of `base` (the stored settings, for an update).
+pub fn settings_from_input(
+    engine: Engine,
+    input: ConnectionInput,
+    base: Option<ConnectionSettings>,
+) -> Result<ConnectionSettings, ApiError> {
+    let parsed = match &input.connection_string {
+        Some(text) => Some(parse_connection_string(engine, secrecy::ExposeSecret::expose_secret(text))?),
+        None => None,
+    };
+    let parsed = parsed.unwrap_or_default();
+    let address_changed = input.host.is_some() || input.port.is_some();
+
+    let host = match input.host.as_deref().or(parsed.host.as_deref()) {
+        Some(h) => check_host(h)?,
+        None => base.as_ref().map(|b| b.host.clone()).ok_or_else(|| ApiError::validation("host is required"))?,
+    };
+    let port = match input.port {
+        Some(p) => check_port("port", p).map_err(ApiError::validation)?,
+        None => parsed.port.or(base.as_ref().map(|b| b.port)).unwrap_or(engine.default_port()),
+    };
+    let mut options = match input.options {
+        Some(value) => EngineOptions::parse(engine, value).map_err(ApiError::validation)?,
+        None => match &base {
+            Some(b) => b.options.clone(),
+            None => EngineOptions::parse(engine, Value::Null).map_err(ApiError::validation)?,
+        },
+    };
+    // What the connection string says about TLS and the Redis database fills options left unset.
+    match &mut options {
+        EngineOptions::Redis(o) => {
+            if parsed.tls {
+                o.tls.get_or_insert(true);
+            }
+            if let Some(db) = parsed.redis_db.filter(|db| *db != 0) {
+                o.db.get_or_insert(db);
+            }
+            if o.db.is_some_and(|db| !(0..=15).contains(&db)) {
+                return Err(ApiError::validation("the connection string's database must be between 0 and 15"));
+            }
+        }
+        EngineOptions::Mongodb(o) if parsed.tls => {
+            o.tls.get_or_insert(true);
+        }
+        EngineOptions::Postgres(o) if parsed.tls => {
+            o.ssl.get_or_insert(true);
+        }
+        _ => {}
+    }
+    let base_password = base.as_ref().and_then(|b| b.password.clone());
+    let password = match input.password {
+        SecretPatch::Set(p) => Some(p),
+        SecretPatch::Clear => None,
+        SecretPatch::Keep => parsed.password.or(base_password),
+    };
+    let non_empty = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let connection_string = match input.connection_string {
+        Some(cs) => Some(cs),
+        // New address fields replace what an old connection string said: drop it rather than keep two truths.
+        None if address_changed => None,
+        None => base.as_ref().and_then(|b| b.connection_string.clone()),
+    };
+    Ok(ConnectionSettings {
+        engine,
+        host,
+        port,
+        database_name: non_empty(input.database_name.or(parsed.database_name))
+            .or(base.as_ref().and_then(|b| b.database_name.clone())),
+        username: non_empty(input.username.or(parsed.username)).or(base.as_ref().and_then(|b| b.username.clone())),
+        password,
+        connection_string,
+        options,
+    })
+}
+
+fn secret_context(id: ConnectionId, field: &str) -> String {
+    format!("connection:{id}:{field}")
+}
+
+/// Writes `settings` into `record`, sealing its secrets for this record's id.
+pub fn apply_settings(app: &App, record: &mut ConnectionRecord, settings: &ConnectionSettings) {
+    record.host = settings.host.clone();
+    record.port = settings.port;
+    record.database_name = settings.database_name.clone();
+    record.username = settings.username.clone();
+    record.options = settings.options.to_value();
+    record.password = settings.password.as_ref().map(|p| app.secrets.seal(p, &secret_context(record.id, "password")));
+    record.connection_string = settings
+        .connection_string
+        .as_ref()
+        .map(|c| app.secrets.seal(c, &secret_context(record.id, "connection_string")));
+}
+
+/// Opens a record's secrets into usable settings; fails closed if a secret does not decrypt.
+pub fn open_settings(app: &App, record: &ConnectionRecord) -> Result<ConnectionSettings, ApiError> {
+    let open = |sealed: &Option<crate::crypto::Sealed>, field: &str| -> Result<Option<SecretString>, ApiError> {
+        sealed.as_ref().map(|s| app.secrets.open(s, &secret_context(record.id, field))).transpose().map_err(|e| {
+            tracing::error!(connection_id = %record.id, field, error = %e, "stored secret could not be decrypted");
+            ApiError::Internal(anyhow::anyhow!(
+                "the stored {field} of connection {} could not be decrypted: {e}",
+                record.id
+            ))
+        })
+    };
+    Ok(ConnectionSettings {
+        engine: record.engine,
+        host: record.host.clone(),
+        port: record.port,
+        database_name: record.database_name.clone(),
+        username: record.username.clone(),
+        password: open(&record.password, "password")?,
+        connection_string: open(&record.connection_string, "connection_string")?,
+        options: EngineOptions::parse(record.engine, record.options.clone()).map_err(|e| {
+            ApiError::Internal(anyhow::anyhow!("stored options of connection {} are invalid: {e}", record.id))
+        })?,
+    })
+}
+
+/// How a request names a connection.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Lookup {
+    ById(ProjectId, ConnectionId),
+    Primary(ProjectId, Engine),
+}
+
+impl Lookup {
+    fn project(&self) -> ProjectId {
+        match self {
+            Lookup::ById(p, _) | Lookup::Primary(p, _) => *p,
+        }
+    }
+}
+
+/// Connection metadata cached in memory, invalidated whenever a project's connections change.
+pub struct ConnectionDirectory {
+    cache: Cache<Lookup, Arc<ConnectionRecord>>,
+}
+
+impl Default for ConnectionDirectory {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ConnectionDirectory {
+    /// An empty directory.
+    pub fn new() -> Self {
+        let cache = Cache::builder()
+            .max_capacity(10_000)
+            .time_to_live(Duration::from_secs(300))
+            .support_invalidation_closures()
+            .build();
+        Self { cache }
+    }
+
+    /// Forgets everything cached about a project's connections.
+    pub fn invalidate_project(&self, project: ProjectId) {
+        if let Err(e) = self.cache.invalidate_entries_if(move |k, _| k.project() == project) {
+            // Without closures support we cannot be selective; drop everything rather than serve stale data.
+            tracing::warn!(error = %e, "selective invalidation failed; clearing the connection cache");
+            self.cache.invalidate_all();
+        }
+    }
+}
+
+/// Finds the connection a request means: `connection_id` or the project's primary for `engine`.
+pub async fn resolve(
+    app: &App,
+    project: &Project,
+    engine: Engine,
+    connection_id: Option<ConnectionId>,
+) -> Result<Arc<ConnectionRecord>, ApiError> {
+    let lookup = match connection_id {
+        Some(id) => Lookup::ById(project.id, id),
+        None => Lookup::Primary(project.id, engine),
+    };
+    if let Some(record) = app.connections.cache.get(&lookup) {
+        metrics::counter!("switchboard_connection_cache_total", "result" => "hit").increment(1);
+        return Ok(record);
+    }
+    metrics::counter!("switchboard_connection_cache_total", "result" => "miss").increment(1);
+    let record = match connection_id {
+        Some(id) => {
+            app.store.find_connection(project.id, id).await?.filter(|r| r.engine == engine).ok_or_else(|| {
+                ApiError::NotFound(format!("{engine} connection {id} not found in project `{}`", project.project_ref))
+            })?
+        }
+        None => app.store.find_primary_connection(project.id, engine).await?.ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "project `{}` has no primary {engine} connection: create one or pass ?connection_id=",
+                project.project_ref
+            ))
+        })?,
+    };
+    let record = Arc::new(record);
+    app.connections.cache.insert(lookup, record.clone());
+    Ok(record)
+}
+
+fn version(record: &ConnectionRecord) -> i128 {
+    record.updated_at.unix_timestamp_nanos()
+}
+
+/// The pooled client of a stored connection.
+pub async fn client(app: &App, record: &ConnectionRecord) -> Result<EngineClient, ApiError> {
+    if record.status == ConnectionStatus::Inactive {
+        return Err(ApiError::Connection(format!(
+            "connection `{}` is INACTIVE; an admin can reactivate it",
+            record.identifier
+        )));
+    }
+    let settings = open_settings(app, record)?;
+    Ok(app.pools.get_or_open(record.id, version(record), engines::connect(&settings)).await?)
+}
+
+/// The pooled client for an engine request: resolves the connection, then opens or reuses its client.
+pub async fn client_for(
+    app: &App,
+    project: &Project,
+    engine: Engine,
+    connection_id: Option<ConnectionId>,
+) -> Result<(Arc<ConnectionRecord>, EngineClient), ApiError> {
+    let record = resolve(app, project, engine, connection_id).await?;
+    let client = client(app, &record).await?;
+    Ok((record, client))
+}
+
+/// Tests a stored connection through its pooled client (the path every engine request takes, so a
+/// stale client would show here) and records the outcome as the connection's status.
+pub async fn test_saved(app: &App, record: &ConnectionRecord) -> Result<engines::TestReport, ApiError> {
+    let settings = open_settings(app, record)?;
+    let report = match app.pools.get_or_open(record.id, version(record), engines::connect(&settings)).await {
+        Ok(client) => engines::probe(&client, &settings).await,
+        Err(e) => engines::TestReport::failed(&e),
+    };
+    if record.status != ConnectionStatus::Inactive {
+        let status = if report.success { ConnectionStatus::Active } else { ConnectionStatus::Error };
+        if status != record.status {
+            app.store.set_connection_status(record.id, status).await?;
+            app.connections.invalidate_project(record.project_id);
+        }
+    }
+    Ok(report)
+}

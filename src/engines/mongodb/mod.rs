@@ -1,0 +1,168 @@
+//! MongoDB through the official driver. The driver's client is itself a pool, so one client per
+//! connection is shared by every request.
+
+use std::time::{Duration, Instant};
+
+use mongodb::bson::{doc, Document};
+use mongodb::error::{Error as MongoError, ErrorKind};
+use mongodb::options::{ClientOptions, ConnectionString, Credential, HostInfo, ServerAddress, Tls, TlsOptions};
+use mongodb::Client;
+use secrecy::ExposeSecret;
+use serde_json::{json, Map};
+
+use super::{EngineError, ProbeFacts};
+use crate::domain::connection::{MongoOptions, ParsedConnectionString};
+use crate::domain::{ConnectionSettings, EngineOptions};
+
+/// A pooled MongoDB client.
+#[derive(Clone)]
+pub struct MongoClient {
+    client: Client,
+}
+
+/// Maps a driver error to the engine layer.
+pub fn map_error(err: MongoError) -> EngineError {
+    let message = err.to_string();
+    match err.kind.as_ref() {
+        ErrorKind::Authentication { .. } => EngineError::Auth(format!("authentication failed: {message}")),
+        ErrorKind::ServerSelection { .. } => EngineError::Connect(format!("cannot reach MongoDB: {message}")),
+        ErrorKind::Io(_) | ErrorKind::ConnectionPoolCleared { .. } | ErrorKind::DnsResolve { .. } => {
+            EngineError::Connect(format!("cannot reach MongoDB: {message}"))
+        }
+        ErrorKind::InvalidArgument { .. } => EngineError::Config(message),
+        ErrorKind::Command(c) => EngineError::Query {
+            message: c.message.clone(),
+            details: Some(json!({ "code": c.code, "code_name": c.code_name })),
+        },
+        _ => EngineError::Query { message, details: None },
+    }
+}
+
+/// Reads a `mongodb://` or `mongodb+srv://` string with the driver's parser.
+pub fn parse_connection_string(uri: &str) -> Result<ParsedConnectionString, String> {
+    // The driver's parse errors can quote the string, password included; keep only their kind.
+    let parsed = ConnectionString::parse(uri)
+        .map_err(|_| "invalid MongoDB connection string: check the scheme, hosts and options".to_string())?;
+    let (host, port) = match &parsed.host_info {
+        HostInfo::HostIdentifiers(hosts) => match hosts.first() {
+            Some(ServerAddress::Tcp { host, port }) => (host.clone(), port.unwrap_or(27017)),
+            _ => return Err("the MongoDB connection string names no TCP host".into()),
+        },
+        HostInfo::DnsRecord(name) => (name.clone(), 27017),
+        _ => return Err("unsupported MongoDB host form".into()),
+    };
+    let credential = parsed.credential.as_ref();
+    Ok(ParsedConnectionString {
+        host: Some(host),
+        port: Some(port),
+        database_name: parsed.default_database.clone(),
+        username: credential.and_then(|c| c.username.clone()),
+        password: credential.and_then(|c| c.password.clone()).map(Into::into),
+        redis_db: None,
+        tls: matches!(parsed.tls, Some(Tls::Enabled(_))),
+    })
+}
+
+fn options(settings: &ConnectionSettings) -> Result<&MongoOptions, EngineError> {
+    match &settings.options {
+        EngineOptions::Mongodb(o) => Ok(o),
+        _ => Err(EngineError::Config("not a MongoDB connection".into())),
+    }
+}
+
+fn millis(ms: Option<i64>) -> Option<Duration> {
+    ms.and_then(|ms| u64::try_from(ms).ok()).map(Duration::from_millis)
+}
+
+/// Builds the driver options: the connection string when given, then our fields and options on top.
+async fn client_options(settings: &ConnectionSettings) -> Result<ClientOptions, EngineError> {
+    let opts = options(settings)?;
+    let mut co = match &settings.connection_string {
+        Some(uri) => ClientOptions::parse(uri.expose_secret()).await.map_err(map_error)?,
+        None => {
+            let mut co = ClientOptions::default();
+            co.hosts = vec![ServerAddress::Tcp { host: settings.host.clone(), port: Some(settings.port) }];
+            co
+        }
+    };
+    if settings.username.is_some() || settings.password.is_some() {
+        let mut credential = co.credential.take().unwrap_or_default();
+        credential.username = settings.username.clone().or(credential.username);
+        if let Some(password) = &settings.password {
+            credential.password = Some(password.expose_secret().to_string());
+        }
+        co.credential = Some(credential);
+    }
+    if let Some(source) = &opts.auth_source {
+        let mut credential = co.credential.take().unwrap_or_else(Credential::default);
+        credential.source = Some(source.clone());
+        co.credential = Some(credential);
+    }
+    if opts.replica_set.is_some() {
+        co.repl_set_name = opts.replica_set.clone();
+    }
+    if opts.tls == Some(true) {
+        co.tls = Some(Tls::Enabled(TlsOptions::default()));
+    }
+    // Like mongosh and Compass: one host without a replica set means talk to that host directly.
+    let single_host = co.hosts.len() == 1 && co.repl_set_name.is_none() && co.srv_max_hosts.is_none();
+    let is_srv = settings.connection_string.as_ref().is_some_and(|s| s.expose_secret().starts_with("mongodb+srv://"));
+    co.direct_connection = opts.direct_connection.or(co.direct_connection).or(Some(single_host && !is_srv));
+    let connect_timeout = settings.options.connect_timeout();
+    co.connect_timeout = Some(connect_timeout);
+    co.server_selection_timeout = millis(opts.server_selection_timeout).or(Some(connect_timeout));
+    co.max_pool_size = opts.pool_size.and_then(|n| u32::try_from(n).ok()).or(co.max_pool_size);
+    co.default_database = settings.database_name.clone().or(co.default_database);
+    co.app_name = Some("switchboard".into());
+    Ok(co)
+}
+
+/// Creates the client (the driver connects lazily, on first use).
+pub async fn connect(settings: &ConnectionSettings) -> Result<MongoClient, EngineError> {
+    let client = Client::with_options(client_options(settings).await?).map_err(map_error)?;
+    Ok(MongoClient { client })
+}
+
+impl MongoClient {
+    /// The driver client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    async fn admin_command(&self, command: Document) -> Result<Document, EngineError> {
+        self.client.database("admin").run_command(command).await.map_err(map_error)
+    }
+
+    /// Measures one ping round trip.
+    pub async fn ping(&self) -> Result<Duration, EngineError> {
+        // The first command also selects a server and authenticates; time a second one.
+        self.admin_command(doc! { "ping": 1 }).await?;
+        let started = Instant::now();
+        self.admin_command(doc! { "ping": 1 }).await?;
+        Ok(started.elapsed())
+    }
+
+    /// Version, topology and database names.
+    pub async fn facts(&self) -> Result<ProbeFacts, EngineError> {
+        let build = self.admin_command(doc! { "buildInfo": 1 }).await?;
+        let hello = self.admin_command(doc! { "hello": 1 }).await?;
+        let topology = if hello.get_str("setName").is_ok() {
+            "replica_set"
+        } else if hello.get_str("msg") == Ok("isdbgrid") {
+            "sharded"
+        } else {
+            "standalone"
+        };
+        // A user limited to some databases may not list them all; that is not a failed test.
+        let databases = self.client.list_database_names().await.unwrap_or_default();
+        let mut details = Map::new();
+        details.insert("topology".into(), json!(topology));
+        details.insert("databases".into(), json!(databases));
+        Ok(ProbeFacts { version: build.get_str("version").unwrap_or_default().to_string(), details })
+    }
+
+    /// Closes the client's connections without waiting for other users of it.
+    pub async fn close(&self) {
+        self.client.clone().shutdown().immediate(true).await;
+    }
+}

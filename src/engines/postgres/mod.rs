@@ -1,0 +1,158 @@
+//! PostgreSQL through `tokio-postgres`, pooled by `deadpool-postgres`.
+
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
+use secrecy::ExposeSecret;
+use serde_json::{json, Map, Value};
+use tokio_postgres::config::Host;
+use tokio_postgres::NoTls;
+
+use super::{EngineError, ProbeFacts};
+use crate::domain::connection::{ParsedConnectionString, PostgresOptions};
+use crate::domain::{ConnectionSettings, EngineOptions};
+
+const DEFAULT_POOL_SIZE: usize = 10;
+/// Statement timeout applied to every session unless the connection sets another.
+pub const DEFAULT_STATEMENT_TIMEOUT_MS: i64 = 30_000;
+
+/// A pool of PostgreSQL sessions for one connection.
+#[derive(Clone)]
+pub struct PostgresClient {
+    pool: Pool,
+}
+
+/// Maps a driver error to the engine layer, keeping the server's SQLSTATE, position, detail and hint.
+pub fn map_error(err: tokio_postgres::Error) -> EngineError {
+    if let Some(db) = err.as_db_error() {
+        let code = db.code().code();
+        if code.starts_with("28") {
+            return EngineError::Auth(format!("authentication failed: {}", db.message()));
+        }
+        if code == "57P01" || code == "57P03" {
+            return EngineError::Connect(format!("PostgreSQL is not available: {}", db.message()));
+        }
+        let position = match db.position() {
+            Some(tokio_postgres::error::ErrorPosition::Original(p)) => Some(*p),
+            _ => None,
+        };
+        let details = json!({ "code": code, "position": position, "detail": db.detail(), "hint": db.hint() });
+        return EngineError::Query { message: db.message().to_string(), details: Some(details) };
+    }
+    EngineError::Connect(format!("cannot reach PostgreSQL: {err}"))
+}
+
+fn map_pool_error(err: PoolError) -> EngineError {
+    match err {
+        PoolError::Backend(e) => map_error(e),
+        PoolError::Timeout(_) => EngineError::Timeout("timed out waiting for a PostgreSQL connection".into()),
+        other => EngineError::Connect(format!("cannot reach PostgreSQL: {other}")),
+    }
+}
+
+/// Reads a `postgres://` URL or `key=value` string with the driver's parser.
+pub fn parse_connection_string(text: &str) -> Result<ParsedConnectionString, String> {
+    let config = tokio_postgres::Config::from_str(text)
+        .map_err(|_| "invalid PostgreSQL connection string: check the scheme, host and parameters".to_string())?;
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(h)) => h.clone(),
+        Some(_) => return Err("only TCP PostgreSQL hosts are supported".into()),
+        None => return Err("the PostgreSQL connection string names no host".into()),
+    };
+    Ok(ParsedConnectionString {
+        host: Some(host),
+        port: config.get_ports().first().copied(),
+        database_name: config.get_dbname().map(str::to_string),
+        username: config.get_user().map(str::to_string),
+        password: config.get_password().map(|p| String::from_utf8_lossy(p).into_owned().into()),
+        redis_db: None,
+        tls: matches!(config.get_ssl_mode(), tokio_postgres::config::SslMode::Require),
+    })
+}
+
+fn options(settings: &ConnectionSettings) -> Result<&PostgresOptions, EngineError> {
+    match &settings.options {
+        EngineOptions::Postgres(o) => Ok(o),
+        _ => Err(EngineError::Config("not a PostgreSQL connection".into())),
+    }
+}
+
+/// Builds the pool; sessions open lazily, on first use.
+pub fn connect(settings: &ConnectionSettings) -> Result<PostgresClient, EngineError> {
+    let opts = options(settings)?;
+    if opts.ssl == Some(true) {
+        return Err(EngineError::Config(
+            "TLS to PostgreSQL (options.ssl) is not supported yet; connect over a trusted network or a TLS tunnel"
+                .into(),
+        ));
+    }
+    let mut config = match &settings.connection_string {
+        Some(text) => tokio_postgres::Config::from_str(text.expose_secret())
+            .map_err(|_| EngineError::Config("invalid PostgreSQL connection string".into()))?,
+        None => {
+            let mut c = tokio_postgres::Config::new();
+            c.host(&settings.host).port(settings.port);
+            c
+        }
+    };
+    if let Some(user) = &settings.username {
+        config.user(user);
+    }
+    if let Some(password) = &settings.password {
+        config.password(password.expose_secret());
+    }
+    if let Some(db) = &settings.database_name {
+        config.dbname(db);
+    }
+    let connect_timeout = settings.options.connect_timeout();
+    let statement_timeout = opts.statement_timeout.unwrap_or(DEFAULT_STATEMENT_TIMEOUT_MS);
+    config
+        .connect_timeout(connect_timeout)
+        .application_name("switchboard")
+        .options(format!("-c statement_timeout={statement_timeout}"));
+    let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    let size = opts.pool_size.and_then(|n| usize::try_from(n).ok()).unwrap_or(DEFAULT_POOL_SIZE);
+    let pool = Pool::builder(manager)
+        .max_size(size)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(connect_timeout))
+        .create_timeout(Some(connect_timeout))
+        .recycle_timeout(Some(connect_timeout))
+        .build()
+        .map_err(|e| EngineError::Config(format!("cannot build the PostgreSQL pool: {e}")))?;
+    Ok(PostgresClient { pool })
+}
+
+impl PostgresClient {
+    /// Borrows a session from the pool.
+    pub async fn session(&self) -> Result<deadpool_postgres::Object, EngineError> {
+        self.pool.get().await.map_err(map_pool_error)
+    }
+
+    /// Measures one round trip.
+    pub async fn ping(&self) -> Result<Duration, EngineError> {
+        let session = self.session().await?;
+        let started = Instant::now();
+        session.simple_query("SELECT 1").await.map_err(map_error)?;
+        Ok(started.elapsed())
+    }
+
+    /// Version, database and user.
+    pub async fn facts(&self) -> Result<ProbeFacts, EngineError> {
+        let session = self.session().await?;
+        let row = session
+            .query_one("SELECT current_setting('server_version'), current_database(), current_user::text", &[])
+            .await
+            .map_err(map_error)?;
+        let mut details = Map::new();
+        details.insert("database".into(), Value::String(row.get(1)));
+        details.insert("user".into(), Value::String(row.get(2)));
+        Ok(ProbeFacts { version: row.get(0), details })
+    }
+
+    /// Closes every session.
+    pub fn close(&self) {
+        self.pool.close();
+    }
+}

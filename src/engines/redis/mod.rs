@@ -1,0 +1,195 @@
+//! Redis: standalone (auto-reconnecting multiplexed connection), cluster (slot-routing client) and
+//! sentinel (master resolved through the sentinels).
+
+use std::time::{Duration, Instant};
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClientBuilder;
+use redis::cluster_async::ClusterConnection;
+use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServerType};
+use redis::{ConnectionAddr, ConnectionInfo, ErrorKind, IntoConnectionInfo, RedisConnectionInfo, RedisError};
+use secrecy::ExposeSecret;
+use serde_json::{json, Map};
+
+use super::{EngineError, ProbeFacts};
+use crate::domain::connection::{ParsedConnectionString, RedisOptions};
+use crate::domain::{ConnectionSettings, EngineOptions};
+
+const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A pooled Redis handle; clones share the same multiplexed connection(s).
+#[derive(Clone)]
+pub struct RedisClient {
+    conn: RedisConn,
+}
+
+#[derive(Clone)]
+enum RedisConn {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+}
+
+/// Maps a driver error to the engine layer.
+pub fn map_error(err: RedisError) -> EngineError {
+    let message = err.to_string();
+    if err.kind() == ErrorKind::AuthenticationFailed || matches!(err.code(), Some("WRONGPASS" | "NOAUTH")) {
+        EngineError::Auth(format!("authentication failed: {message}"))
+    } else if err.is_timeout() {
+        EngineError::Timeout(format!("Redis did not answer in time: {message}"))
+    } else if err.is_io_error() || err.is_connection_refusal() || err.is_connection_dropped() {
+        EngineError::Connect(format!("cannot reach Redis: {message}"))
+    } else if err.kind() == ErrorKind::InvalidClientConfig {
+        EngineError::Config(message)
+    } else {
+        EngineError::Query { message, details: err.code().map(|c| json!({ "code": c })) }
+    }
+}
+
+/// Reads a `redis://` or `rediss://` URL with the driver's parser.
+pub fn parse_connection_string(url: &str) -> Result<ParsedConnectionString, String> {
+    let info = url.into_connection_info().map_err(|e| format!("invalid Redis connection string: {}", e.kind_str()))?;
+    let (host, port, tls) = match info.addr() {
+        ConnectionAddr::Tcp(host, port) => (host.clone(), *port, false),
+        ConnectionAddr::TcpTls { host, port, .. } => (host.clone(), *port, true),
+        _ => return Err("only TCP Redis connection strings are supported".into()),
+    };
+    let redis = info.redis_settings();
+    Ok(ParsedConnectionString {
+        host: Some(host),
+        port: Some(port),
+        database_name: None,
+        username: redis.username().map(str::to_string),
+        password: redis.password().map(|p| p.to_string().into()),
+        redis_db: Some(redis.db()),
+        tls,
+    })
+}
+
+trait KindStr {
+    fn kind_str(&self) -> String;
+}
+
+impl KindStr for RedisError {
+    // The driver's message for a bad URL can quote the URL, password included; say only what kind.
+    fn kind_str(&self) -> String {
+        match self.kind() {
+            ErrorKind::InvalidClientConfig => "the URL is malformed or uses an unknown scheme".into(),
+            other => format!("{other:?}"),
+        }
+    }
+}
+
+fn options(settings: &ConnectionSettings) -> Result<&RedisOptions, EngineError> {
+    match &settings.options {
+        EngineOptions::Redis(o) => Ok(o),
+        _ => Err(EngineError::Config("not a Redis connection".into())),
+    }
+}
+
+/// The handshake settings (db, credentials) shared by every node of the connection.
+fn handshake(settings: &ConnectionSettings, opts: &RedisOptions) -> RedisConnectionInfo {
+    let mut info = RedisConnectionInfo::default().set_db(opts.db.unwrap_or(0));
+    if let Some(user) = &settings.username {
+        info = info.set_username(user);
+    }
+    if let Some(password) = &settings.password {
+        info = info.set_password(password.expose_secret());
+    }
+    info
+}
+
+fn address(host: &str, port: u16, tls: bool) -> ConnectionAddr {
+    if tls {
+        ConnectionAddr::TcpTls { host: host.to_string(), port, insecure: false, tls_params: None }
+    } else {
+        ConnectionAddr::Tcp(host.to_string(), port)
+    }
+}
+
+fn connection_info(addr: ConnectionAddr, redis: RedisConnectionInfo) -> Result<ConnectionInfo, EngineError> {
+    Ok(addr.into_connection_info().map_err(map_error)?.set_redis_settings(redis))
+}
+
+/// Connects according to the connection's topology options.
+pub async fn connect(settings: &ConnectionSettings) -> Result<RedisClient, EngineError> {
+    let opts = options(settings)?;
+    let connect_timeout = settings.options.connect_timeout();
+    let command_timeout = opts
+        .command_timeout_ms
+        .and_then(|ms| u64::try_from(ms).ok())
+        .map(Duration::from_millis)
+        .unwrap_or(DEFAULT_COMMAND_TIMEOUT);
+    let tls = opts.tls.unwrap_or(false);
+    let redis = handshake(settings, opts);
+
+    if opts.cluster == Some(true) {
+        let seed = connection_info(address(&settings.host, settings.port, tls), redis.clone())?;
+        let mut builder =
+            ClusterClientBuilder::new(vec![seed]).connection_timeout(connect_timeout).response_timeout(command_timeout);
+        if let Some(user) = redis.username() {
+            builder = builder.username(user);
+        }
+        if let Some(password) = redis.password() {
+            builder = builder.password(password);
+        }
+        let client = builder.build().map_err(map_error)?;
+        let conn = client.get_async_connection().await.map_err(map_error)?;
+        return Ok(RedisClient { conn: RedisConn::Cluster(conn) });
+    }
+
+    let target = if let Some(sentinel) = &opts.sentinel {
+        let sentinels = sentinel
+            .sentinels
+            .iter()
+            .map(|s| {
+                let port =
+                    u16::try_from(s.port).map_err(|_| EngineError::Config("sentinel port out of range".into()))?;
+                connection_info(address(&s.host, port, tls), RedisConnectionInfo::default())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let node_info = SentinelNodeConnectionInfo::default().set_redis_connection_info(redis.clone());
+        let mut client =
+            SentinelClient::build(sentinels, sentinel.master.clone(), Some(node_info), SentinelServerType::Master)
+                .map_err(map_error)?;
+        client.async_get_client().await.map_err(map_error)?
+    } else {
+        redis::Client::open(connection_info(address(&settings.host, settings.port, tls), redis)?).map_err(map_error)?
+    };
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(connect_timeout))
+        .set_response_timeout(Some(command_timeout))
+        .set_number_of_retries(2);
+    let manager = target.get_connection_manager_with_config(config).await.map_err(map_error)?;
+    Ok(RedisClient { conn: RedisConn::Single(manager) })
+}
+
+impl RedisClient {
+    /// Runs one command.
+    pub async fn query<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, EngineError> {
+        match &self.conn {
+            RedisConn::Single(c) => cmd.query_async(&mut c.clone()).await,
+            RedisConn::Cluster(c) => cmd.query_async(&mut c.clone()).await,
+        }
+        .map_err(map_error)
+    }
+
+    /// Measures one PING round trip.
+    pub async fn ping(&self) -> Result<Duration, EngineError> {
+        let started = Instant::now();
+        let _: String = self.query(&redis::cmd("PING")).await?;
+        Ok(started.elapsed())
+    }
+
+    /// Version, mode, role and memory use from INFO.
+    pub async fn facts(&self, settings: &ConnectionSettings) -> Result<ProbeFacts, EngineError> {
+        let info: redis::InfoDict = self.query(&redis::cmd("INFO")).await?;
+        let text = |key: &str| info.get::<String>(key).unwrap_or_default();
+        let sentinel = matches!(&settings.options, EngineOptions::Redis(o) if o.sentinel.is_some());
+        let mode = if sentinel { "sentinel".to_string() } else { text("redis_mode") };
+        let mut details = Map::new();
+        details.insert("mode".into(), json!(if mode.is_empty() { "standalone".to_string() } else { mode }));
+        details.insert("memory_used".into(), json!(text("used_memory_human")));
+        details.insert("role".into(), json!(text("role")));
+        Ok(ProbeFacts { version: text("redis_version"), details })
+    }
+}

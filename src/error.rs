@@ -1,0 +1,147 @@
+//! The one HTTP error type. Every layer's error converts into [`ApiError`], and this file alone decides
+//! the status code and the envelope `{"error": {"message", "code", "details"?}}` sent to the client.
+//!
+//! 5xx bodies stay vague: the detail is logged once, here, and never sent (it may name internals).
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+use crate::crypto::CryptoError;
+use crate::engines::EngineError;
+use crate::store::StoreError;
+
+/// Result alias for handlers.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Everything a request can fail with, each variant documenting its status.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400 VALIDATION_ERROR: the request is malformed or a field is out of range.
+    #[error("{message}")]
+    Validation { message: String, details: Option<Value> },
+    /// 401 AUTHENTICATION_ERROR: no, bad or expired credentials.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// 403 FORBIDDEN: authenticated, but the role is too low.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404 NOT_FOUND: the resource does not exist or the caller may not know it exists.
+    #[error("{0}")]
+    NotFound(String),
+    /// 405 METHOD_NOT_ALLOWED.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// 409 CONFLICT: a unique constraint or a precondition (`nx`/`xx`) failed.
+    #[error("{0}")]
+    Conflict(String),
+    /// 413 PAYLOAD_TOO_LARGE: the body exceeds the configured limit.
+    #[error("request body is larger than the limit of {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    /// 429 RATE_LIMITED, with `Retry-After`.
+    #[error("too many requests; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    /// 400 QUERY_ERROR: the managed database rejected the operation; its message is passed on.
+    #[error("{message}")]
+    Query { message: String, details: Option<Value> },
+    /// 503 CONNECTION_ERROR: the managed database could not be reached.
+    #[error("{0}")]
+    Connection(String),
+    /// 503 SERVICE_UNAVAILABLE: Switchboard itself cannot serve the request right now.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500 INTERNAL_ERROR: a bug or an unexpected platform failure; details are logged, not sent.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    /// A 400 with a message and no details.
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::Validation { message: message.into(), details: None }
+    }
+
+    /// Status and machine-readable code for this error.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::Validation { .. } => (StatusCode::BAD_REQUEST, "VALIDATION_ERROR"),
+            Self::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "AUTHENTICATION_ERROR"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "FORBIDDEN"),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND"),
+            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "CONFLICT"),
+            Self::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
+            Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED"),
+            Self::Query { .. } => (StatusCode::BAD_REQUEST, "QUERY_ERROR"),
+            Self::Connection(_) => (StatusCode::SERVICE_UNAVAILABLE, "CONNECTION_ERROR"),
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR"),
+        }
+    }
+}
+
+/// Builds the error envelope for a status, code and message.
+pub fn envelope(message: &str, code: &str, details: Option<&Value>) -> Value {
+    let mut error = json!({ "message": message, "code": code });
+    if let (Some(details), Some(map)) = (details, error.as_object_mut()) {
+        map.insert("details".into(), details.clone());
+    }
+    json!({ "error": error })
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if let Self::Internal(err) = &self {
+            tracing::error!(error = format!("{err:#}"), "internal error");
+        }
+        let details = match &self {
+            Self::Validation { details, .. } | Self::Query { details, .. } => details.as_ref(),
+            _ => None,
+        };
+        let mut body = envelope(&self.to_string(), code, details);
+        let mut response;
+        if let Self::RateLimited { retry_after_secs } = self {
+            body["error"]["retryAfter"] = json!(retry_after_secs);
+            response = (status, axum::Json(body)).into_response();
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        } else {
+            response = (status, axum::Json(body)).into_response();
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound(what) => Self::NotFound(format!("{what} not found")),
+            StoreError::Conflict(message) => Self::Conflict(message),
+            StoreError::Unavailable(message) => Self::Unavailable(message),
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+impl From<CryptoError> for ApiError {
+    fn from(err: CryptoError) -> Self {
+        // A secret that cannot be opened is a server-side problem the operator must fix (wrong or
+        // missing key, tampered row); the client gets a clear but non-revealing 500.
+        tracing::error!(error = %err, "stored secret could not be decrypted");
+        Self::Internal(anyhow::anyhow!("stored secret could not be decrypted: {err}"))
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(err: EngineError) -> Self {
+        match err {
+            EngineError::Connect(message) => Self::Connection(message),
+            EngineError::Timeout(message) => Self::Connection(message),
+            EngineError::Auth(message) => Self::Connection(message),
+            EngineError::Query { message, details } => Self::Query { message, details },
+            EngineError::Config(message) => Self::validation(message),
+            EngineError::NotFound(message) => Self::NotFound(message),
+            EngineError::Conflict(message) => Self::Conflict(message),
+        }
+    }
+}

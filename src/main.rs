@@ -1,0 +1,61 @@
+//! The `switchboard` binary: parses the command line and dispatches; all logic lives in the library.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use clap::Parser;
+use secrecy::SecretString;
+use switchboard::config::{Cli, Command, FileConfig, KeysCommand, LogFormat, ServeConfig, StoreConfig, UserCommand};
+use switchboard::{crypto, server, telemetry};
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let file = FileConfig::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve(args) => {
+            let cfg = ServeConfig::resolve(&args, &file)?;
+            telemetry::init_logging(cfg.log_format);
+            server::serve(cfg).await
+        }
+        Command::Migrate(args) => {
+            telemetry::init_logging(LogFormat::Text);
+            let cfg = StoreConfig::resolve(&args, &file)?;
+            server::open_store(&cfg).await?;
+            println!("platform store is up to date");
+            Ok(())
+        }
+        Command::User(UserCommand::Create { store, email, password_stdin: _, superuser }) => {
+            telemetry::init_logging(LogFormat::Text);
+            let cfg = StoreConfig::resolve(&store, &file)?;
+            let email = switchboard::api::users::check_email(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = SecretString::from(password.trim_end_matches(['\r', '\n']).to_string());
+            switchboard::api::users::check_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let store = server::open_store(&cfg).await?;
+            if superuser {
+                server::create_superuser(store.as_ref(), &email, password).await?;
+            } else {
+                let hash = switchboard::auth::password::hash(password).await?;
+                store.create_user(&email, &hash, false).await?;
+            }
+            println!("created user {email}");
+            Ok(())
+        }
+        Command::Keys(KeysCommand::Generate) => {
+            println!("SWITCHBOARD_ENCRYPTION_KEY={}", crypto::generate_key_hex());
+            println!("SWITCHBOARD_JWT_SECRET={}", crypto::generate_key_hex());
+            Ok(())
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("switchboard: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The front door every request passes: request id, token pre-verification, rate limiting, the
+//! access log line, latency metrics, and the error envelope for responses axum builds itself
+//! (404 and 405 from routing, 413 from the body limit).
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+
+use crate::app::AppState;
+use crate::auth::extract::{bearer_token, VerifiedToken};
+use crate::error::{envelope, ApiError};
+
+/// Header carrying the request id (taken from the client when sane, else generated).
+pub const REQUEST_ID: &str = "x-request-id";
+
+fn request_id(req: &Request) -> String {
+    req.headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+/// The `{ref}` and engine segments of a request, read with the route template.
+fn route_labels(template: &str, path: &str) -> (Option<String>, Option<&'static str>) {
+    let mut project_ref = None;
+    let mut engine = None;
+    for (i, (t, p)) in template.split('/').zip(path.split('/')).enumerate() {
+        if t == "{ref}" {
+            project_ref = Some(p.to_string());
+        }
+        if i == 3 {
+            engine = match t {
+                "redis" => Some("redis"),
+                "mongodb" => Some("mongodb"),
+                "postgres" | "pg-meta" => Some("postgres"),
+                _ => None,
+            };
+        }
+    }
+    (project_ref, engine)
+}
+
+/// Runs around every request.
+pub async fn front_door(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = request_id(&req);
+    let method = req.method().clone();
+    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
+    let path = req.uri().path().to_string();
+    let client_ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+
+    // Verify the token once here: the verified user keys the rate limit and the handler reuses it.
+    let (parts, body) = req.into_parts();
+    let user_id = bearer_token(&parts).and_then(|t| app.jwt.verify(t).ok());
+    req = Request::from_parts(parts, body);
+    if let Some(id) = user_id {
+        req.extensions_mut().insert(VerifiedToken(id));
+    }
+
+    let limit_key = match (user_id, client_ip) {
+        (Some(id), _) => format!("user:{id}"),
+        (None, Some(ip)) => format!("ip:{ip}"),
+        (None, None) => "anonymous".to_string(),
+    };
+    let exempt = matches!(path.as_str(), "/healthz" | "/readyz" | "/metrics");
+    let mut response = match app.limiter.check_key(&limit_key) {
+        Err(not_until) if !exempt => {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            ApiError::RateLimited { retry_after_secs: wait.as_secs().max(1) }.into_response()
+        }
+        _ => next.run(req).await,
+    };
+
+    let response_needs_envelope = response.status().is_client_error() || response.status().is_server_error();
+    let is_json = response.headers().get(CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if response_needs_envelope && !is_json {
+        response = rewrap(response, app.body_limit);
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+
+    let status = response.status().as_u16();
+    let elapsed = started.elapsed();
+    let route_label = route.clone().unwrap_or_else(|| "unmatched".into());
+    let (project_ref, engine) = route.as_deref().map(|t| route_labels(t, &path)).unwrap_or((None, None));
+    metrics::histogram!(
+        "switchboard_http_request_duration_seconds",
+        "route" => route_label.clone(),
+        "method" => method.to_string(),
+        "status" => status.to_string()
+    )
+    .record(elapsed.as_secs_f64());
+    tracing::info!(
+        target: "switchboard::access",
+        request_id = %request_id,
+        method = %method,
+        route = %route_label,
+        status,
+        duration_ms = elapsed.as_secs_f64() * 1000.0,
+        project_ref = project_ref.as_deref(),
+        engine,
+        user_id = user_id.map(|u| u.to_string()),
+        "request"
+    );
+    response
+}
+
+/// Gives an error response built outside our handlers the standard envelope, keeping its headers
+/// (such as `Allow` on a 405).
+fn rewrap(response: Response, body_limit: usize) -> Response {
+    let (mut parts, _) = response.into_parts();
+    let (message, code) = match parts.status {
+        StatusCode::NOT_FOUND => ("no such route".to_string(), "NOT_FOUND"),
+        StatusCode::METHOD_NOT_ALLOWED => ("method not allowed on this route".to_string(), "METHOD_NOT_ALLOWED"),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            (format!("request body is larger than the limit of {body_limit} bytes"), "PAYLOAD_TOO_LARGE")
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported content type".to_string(), "VALIDATION_ERROR"),
+        s if s.is_server_error() => ("internal error".to_string(), "INTERNAL_ERROR"),
+        _ => ("bad request".to_string(), "VALIDATION_ERROR"),
+    };
+    let body = envelope(&message, code, None).to_string();
+    parts.headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::route_labels;
+
+    #[test]
+    fn labels_come_from_the_template() {
+        let (r, e) = route_labels("/api/platform/redis/{ref}/connections", "/api/platform/redis/default/connections");
+        assert_eq!(r.as_deref(), Some("default"));
+        assert_eq!(e, Some("redis"));
+        let (r, e) = route_labels("/api/platform/projects/{ref}", "/api/platform/projects/abc");
+        assert_eq!(r.as_deref(), Some("abc"));
+        assert_eq!(e, None);
+    }
+}

@@ -1,0 +1,48 @@
+//! Every route, by resource. A route's handler lives in `api/<resource>.rs`; its permission is the
+//! first line of that handler.
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, post, put};
+use axum::{Extension, Router};
+
+use crate::api::{auth, connections, health, organizations, projects, users};
+use crate::app::AppState;
+use crate::domain::Engine;
+use crate::error::ApiError;
+
+/// Routes for one engine's connections, nested under `/api/platform/{engine}/{ref}`.
+fn connection_routes(engine: Engine) -> Router<AppState> {
+    Router::new()
+        .route("/connections", get(connections::list).post(connections::create))
+        .route("/connections/test", post(connections::test_unsaved))
+        .route("/connections/{id}", put(connections::update).delete(connections::delete))
+        .route("/connections/{id}/test", post(connections::test))
+        .layer(Extension(engine))
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.body_limit;
+    let mut platform = Router::new()
+        .route("/organizations", get(organizations::list).post(organizations::create))
+        .route("/projects", get(projects::list).post(projects::create))
+        .route("/projects/{ref}", get(projects::get).patch(projects::update).delete(projects::delete))
+        .route("/projects/{ref}/members", get(projects::list_members).post(projects::add_member))
+        .route("/projects/{ref}/members/{user_id}", delete(projects::remove_member))
+        .route("/projects/{ref}/databases", get(projects::databases))
+        .route("/users", post(users::create));
+    for engine in Engine::ALL {
+        platform = platform.nest(&format!("/{}/{{ref}}", engine.as_str()), connection_routes(engine));
+    }
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .route("/api/auth/token", post(auth::issue_token))
+        .nest("/api/platform", platform)
+        .fallback(|| async { ApiError::NotFound("no such route".into()) })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::front_door))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}

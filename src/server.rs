@@ -1,0 +1,142 @@
+//! Start-up: open and migrate the store, bootstrap the first user, build the [`App`], serve until a
+//! signal, then drain requests and close every pool.
+
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use governor::{Quota, RateLimiter};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::app::{App, AppState};
+use crate::auth::{password, JwtKeys};
+use crate::config::{ServeConfig, StoreConfig};
+use crate::connections::ConnectionDirectory;
+use crate::crypto::SecretBox;
+use crate::engines::pools::Pools;
+use crate::store::{self, PlatformStore};
+use crate::{config, telemetry};
+
+/// Opens the platform store and applies migrations, with one clear error line on failure.
+pub async fn open_store(cfg: &StoreConfig) -> anyhow::Result<Arc<dyn PlatformStore>> {
+    let kind = if cfg.is_sqlite() { "SQLite file" } else { "PostgreSQL database" };
+    let store = store::connect(cfg.platform_db.expose_secret()).await.map_err(|e| {
+        anyhow::anyhow!("cannot open the platform {kind} named by SWITCHBOARD_PLATFORM_DB: {}", short(&e))
+    })?;
+    store.migrate().await.map_err(|e| anyhow::anyhow!("cannot migrate the platform store: {}", short(&e)))?;
+    Ok(store)
+}
+
+// sqlx errors can quote the URL; keep their kind only.
+fn short(err: &store::StoreError) -> String {
+    match err {
+        store::StoreError::Database(sqlx::Error::Io(e)) => format!("I/O error: {e}"),
+        store::StoreError::Database(sqlx::Error::Database(e)) => e.message().to_string(),
+        store::StoreError::Database(sqlx::Error::PoolTimedOut) => "timed out connecting".into(),
+        store::StoreError::Database(sqlx::Error::Configuration(_)) => "the URL is malformed".into(),
+        store::StoreError::Migrate(e) => e.to_string(),
+        other => other.to_string().chars().take(200).collect(),
+    }
+}
+
+/// Creates a superuser owning the `default` organization and a project with ref `default`
+/// (each created if missing).
+pub async fn create_superuser(store: &dyn PlatformStore, email: &str, password: SecretString) -> anyhow::Result<()> {
+    let hash = password::hash(password).await?;
+    let user = store.create_user(email, &hash, true).await.context("cannot create the user")?;
+    let org = match store.find_organization("default").await? {
+        Some(org) => org,
+        None => store.create_organization("Default", "default", user.id).await?,
+    };
+    if store.find_project("default", user.id).await?.is_none() {
+        store.create_project(org.id, "Default project", "default").await?;
+    }
+    tracing::info!(email, "created superuser with the `default` organization and project");
+    Ok(())
+}
+
+async fn bootstrap(store: &dyn PlatformStore) -> anyhow::Result<()> {
+    if store.count_users().await? > 0 {
+        return Ok(());
+    }
+    match config::bootstrap_admin() {
+        Some((email, password)) => create_superuser(store, &email, password).await,
+        None => {
+            tracing::warn!(
+                "no users yet: set SWITCHBOARD_ADMIN_EMAIL and SWITCHBOARD_ADMIN_PASSWORD, or run \
+                 `switchboard user create --email E --password-stdin --superuser`"
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Builds the application state from a resolved configuration.
+pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
+    let secrets = config::Secrets::load(&cfg.store.data_dir)?;
+    let store = open_store(&cfg.store).await?;
+    bootstrap(store.as_ref()).await?;
+    let quota = Quota::per_second(NonZeroU32::new(cfg.rate_limit.per_second).unwrap_or(NonZeroU32::MIN))
+        .allow_burst(NonZeroU32::new(cfg.rate_limit.burst).unwrap_or(NonZeroU32::MIN));
+    Ok(Arc::new(App {
+        store,
+        secrets: SecretBox::new(&secrets.encryption_key, &secrets.previous_keys),
+        jwt: JwtKeys::new(&secrets.jwt_secret, cfg.token_ttl),
+        pools: Pools::new(cfg.pool_idle),
+        connections: ConnectionDirectory::new(),
+        limiter: RateLimiter::keyed(quota),
+        body_limit: cfg.body_limit,
+        metrics: telemetry::metrics_handle(),
+    }))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down: draining in-flight requests");
+}
+
+/// Runs `serve` until SIGINT or SIGTERM.
+pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
+    let state = build_state(&cfg).await?;
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}: pick a free --listen address", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(addr = %addr, "listening");
+
+    // Forget rate-limit keys that have been quiet, so the limiter's memory stays bounded.
+    let limiter_state = state.clone();
+    let sweeper = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            limiter_state.limiter.retain_recent();
+        }
+    });
+
+    let app = crate::router::router(state.clone());
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server error")?;
+    sweeper.abort();
+    state.pools.close_all().await;
+    state.store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,275 @@
+//! The platform store: organizations, projects, users, members, database connections and the audit
+//! log (spec 1.2, 2.1). One trait, two backends: SQLite (embedded default) and PostgreSQL (schema
+//! `platform`, for several replicas). Both share the SQL in `sql.rs`; only connection set-up and
+//! migrations differ.
+//!
+//! The store never sees a plaintext secret: connection secrets arrive sealed by `crypto`.
+
+mod postgres;
+mod sql;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::crypto::Sealed;
+use crate::domain::{ConnectionId, ConnectionStatus, Engine, OrganizationId, ProjectId, Role, UserId};
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// Errors of the store layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A row that must exist does not.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A unique constraint was violated; the message says which value clashed.
+    #[error("{0}")]
+    Conflict(String),
+    /// The store cannot be reached or is read-only.
+    #[error("platform store unavailable: {0}")]
+    Unavailable(String),
+    /// A stored value does not parse (a bug or manual tampering).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// Any other database error.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Store result alias.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A user, without the password hash.
+#[derive(Clone, Debug, Serialize)]
+pub struct User {
+    /// Id.
+    pub id: UserId,
+    /// Login e-mail.
+    pub email: String,
+    /// May manage users and every organization.
+    pub is_superuser: bool,
+    /// Creation time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A user together with the argon2 hash, for sign-in only.
+#[derive(Clone, Debug)]
+pub struct UserCredentials {
+    /// The user.
+    pub user: User,
+    /// PHC string of the argon2id hash.
+    pub password_hash: String,
+}
+
+/// An organization.
+#[derive(Clone, Debug, Serialize)]
+pub struct Organization {
+    /// Id.
+    pub id: OrganizationId,
+    /// Display name.
+    pub name: String,
+    /// URL-safe unique name.
+    pub slug: String,
+    /// Creation time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A project.
+#[derive(Clone, Debug, Serialize)]
+pub struct Project {
+    /// Id.
+    pub id: ProjectId,
+    /// Public handle used in URLs.
+    #[serde(rename = "ref")]
+    pub project_ref: String,
+    /// Display name.
+    pub name: String,
+    /// Owning organization.
+    pub organization_id: OrganizationId,
+    /// Owning organization's slug.
+    pub organization_slug: String,
+    /// Creation time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Last change.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// A project with the role a given user holds on it (`None`: no role).
+#[derive(Clone, Debug)]
+pub struct ProjectAccess {
+    /// The project.
+    pub project: Project,
+    /// The user's role through organization ownership or project membership.
+    pub role: Option<Role>,
+}
+
+/// A member of a project.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProjectMember {
+    /// The user.
+    pub user_id: UserId,
+    /// Their e-mail.
+    pub email: String,
+    /// Their role.
+    pub role: Role,
+    /// When they were added.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A stored database connection; secrets stay sealed.
+#[derive(Clone, Debug)]
+pub struct ConnectionRecord {
+    /// Id.
+    pub id: ConnectionId,
+    /// Owning project.
+    pub project_id: ProjectId,
+    /// Engine.
+    pub engine: Engine,
+    /// Name unique within the project.
+    pub identifier: String,
+    /// Host.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Database name.
+    pub database_name: Option<String>,
+    /// User name.
+    pub username: Option<String>,
+    /// Sealed password.
+    pub password: Option<Sealed>,
+    /// Sealed connection string.
+    pub connection_string: Option<Sealed>,
+    /// Engine options as JSON.
+    pub options: Value,
+    /// The project's default connection for its engine.
+    pub is_primary: bool,
+    /// Last known health.
+    pub status: ConnectionStatus,
+    /// Creation time.
+    pub created_at: OffsetDateTime,
+    /// Last change.
+    pub updated_at: OffsetDateTime,
+}
+
+/// One audit record (issue: trust). Targets name things, never values.
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditEntry {
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Who (absent for anonymous failures).
+    pub user_id: Option<UserId>,
+    /// Which project.
+    pub project_id: Option<ProjectId>,
+    /// Which engine.
+    pub engine: Option<String>,
+    /// Which connection.
+    pub connection_id: Option<ConnectionId>,
+    /// What, e.g. `connection.create`.
+    pub action: String,
+    /// On what (key, collection, identifier).
+    pub target: Option<String>,
+    /// `ok`, `denied` or `error`.
+    pub outcome: String,
+    /// Request id.
+    pub request_id: Option<String>,
+    /// Client address.
+    pub client_addr: Option<String>,
+}
+
+/// Everything Switchboard persists about itself.
+#[async_trait]
+pub trait PlatformStore: Send + Sync + 'static {
+    /// Applies pending migrations.
+    async fn migrate(&self) -> StoreResult<()>;
+    /// Checks that the store answers.
+    async fn ping(&self) -> StoreResult<()>;
+    /// Closes the pool.
+    async fn close(&self);
+
+    /// Number of users (zero on a fresh store).
+    async fn count_users(&self) -> StoreResult<i64>;
+    /// Creates a user; a taken e-mail is a conflict.
+    async fn create_user(&self, email: &str, password_hash: &str, is_superuser: bool) -> StoreResult<User>;
+    /// Looks a user up by e-mail, with the hash.
+    async fn find_credentials(&self, email: &str) -> StoreResult<Option<UserCredentials>>;
+    /// Looks a user up by id.
+    async fn find_user(&self, id: UserId) -> StoreResult<Option<User>>;
+    /// Looks a user up by e-mail.
+    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+
+    /// Creates an organization owned by `owner`.
+    async fn create_organization(&self, name: &str, slug: &str, owner: UserId) -> StoreResult<Organization>;
+    /// Organizations the user owns or has a project in (all of them when `all`).
+    async fn list_organizations(&self, user: UserId, all: bool) -> StoreResult<Vec<Organization>>;
+    /// Looks an organization up by slug.
+    async fn find_organization(&self, slug: &str) -> StoreResult<Option<Organization>>;
+    /// Organizations the user owns.
+    async fn owned_organizations(&self, user: UserId) -> StoreResult<Vec<Organization>>;
+
+    /// Creates a project in an organization.
+    async fn create_project(&self, organization: OrganizationId, name: &str, project_ref: &str)
+        -> StoreResult<Project>;
+    /// Projects visible to the user with their role (all projects when `all`).
+    async fn list_projects(&self, user: UserId, all: bool) -> StoreResult<Vec<ProjectAccess>>;
+    /// One project by ref with the user's role on it.
+    async fn find_project(&self, project_ref: &str, user: UserId) -> StoreResult<Option<ProjectAccess>>;
+    /// Renames a project.
+    async fn rename_project(&self, id: ProjectId, name: &str) -> StoreResult<()>;
+    /// Deletes a project with its members and connections.
+    async fn delete_project(&self, id: ProjectId) -> StoreResult<()>;
+
+    /// Members of a project.
+    async fn list_members(&self, project: ProjectId) -> StoreResult<Vec<ProjectMember>>;
+    /// Adds a member or changes their role.
+    async fn put_member(&self, project: ProjectId, user: UserId, role: Role) -> StoreResult<()>;
+    /// Removes a member; false when they were not one.
+    async fn remove_member(&self, project: ProjectId, user: UserId) -> StoreResult<bool>;
+
+    /// Connections of a project, optionally of one engine, primary first.
+    async fn list_connections(&self, project: ProjectId, engine: Option<Engine>) -> StoreResult<Vec<ConnectionRecord>>;
+    /// One connection of a project.
+    async fn find_connection(&self, project: ProjectId, id: ConnectionId) -> StoreResult<Option<ConnectionRecord>>;
+    /// The project's primary connection for an engine.
+    async fn find_primary_connection(
+        &self,
+        project: ProjectId,
+        engine: Engine,
+    ) -> StoreResult<Option<ConnectionRecord>>;
+    /// Inserts a connection; when primary, demotes the engine's previous primary in the same transaction.
+    async fn insert_connection(&self, record: &ConnectionRecord) -> StoreResult<()>;
+    /// Replaces a connection's fields; primary handling as for insert.
+    async fn update_connection(&self, record: &ConnectionRecord) -> StoreResult<()>;
+    /// Deletes a connection; false when it did not exist.
+    async fn delete_connection(&self, project: ProjectId, id: ConnectionId) -> StoreResult<bool>;
+    /// Records a connection's health.
+    async fn set_connection_status(&self, id: ConnectionId, status: ConnectionStatus) -> StoreResult<()>;
+
+    /// Appends an audit record.
+    async fn insert_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+}
+
+/// Opens the store named by `url`: `sqlite://…` or `postgres://…`.
+pub async fn connect(url: &str) -> StoreResult<Arc<dyn PlatformStore>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(url).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else {
+        Err(StoreError::Unavailable("platform database URL must start with sqlite: or postgres://".into()))
+    }
+}

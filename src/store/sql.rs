@@ -1,0 +1,626 @@
+//! SQL shared by both backends. The statements are written once in the common subset of SQLite and
+//! PostgreSQL (`$n` placeholders, TEXT ids, RETURNING, partial unique index for primaries) and the
+//! `impl_platform_store!` macro instantiates them for each backend's pool type.
+
+use std::str::FromStr;
+
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::{ConnectionRecord, Organization, Project, ProjectAccess, ProjectMember, StoreError, User, UserCredentials};
+use crate::crypto::{KeyId, Sealed};
+use crate::domain::Role;
+
+fn parse<T: FromStr>(what: &str, value: &str) -> Result<T, StoreError> {
+    value.parse().map_err(|_| StoreError::Corrupt(format!("{what} `{value}`")))
+}
+
+/// Maps a unique violation to a conflict with `message`; other errors pass through.
+pub(super) fn unique_as_conflict(err: sqlx::Error, message: impl FnOnce() -> String) -> StoreError {
+    match &err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(message()),
+        _ => StoreError::from(err),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct UserRow {
+    id: String,
+    email: String,
+    password_hash: String,
+    is_superuser: bool,
+    created_at: OffsetDateTime,
+}
+
+impl UserRow {
+    pub(super) fn into_user(self) -> Result<User, StoreError> {
+        Ok(self.into_credentials()?.user)
+    }
+
+    pub(super) fn into_credentials(self) -> Result<UserCredentials, StoreError> {
+        Ok(UserCredentials {
+            user: User {
+                id: parse("user id", &self.id)?,
+                email: self.email,
+                is_superuser: self.is_superuser,
+                created_at: self.created_at,
+            },
+            password_hash: self.password_hash,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct OrganizationRow {
+    pub(super) id: String,
+    name: String,
+    slug: String,
+    created_at: OffsetDateTime,
+}
+
+impl OrganizationRow {
+    pub(super) fn into_organization(self) -> Result<Organization, StoreError> {
+        Ok(Organization {
+            id: parse("organization id", &self.id)?,
+            name: self.name,
+            slug: self.slug,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ProjectRow {
+    id: String,
+    project_ref: String,
+    name: String,
+    organization_id: String,
+    organization_slug: String,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+    role: Option<String>,
+}
+
+impl ProjectRow {
+    pub(super) fn into_access(self) -> Result<ProjectAccess, StoreError> {
+        let role = self.role.as_deref().map(|r| parse::<Role>("role", r)).transpose()?;
+        Ok(ProjectAccess {
+            project: Project {
+                id: parse("project id", &self.id)?,
+                project_ref: self.project_ref,
+                name: self.name,
+                organization_id: parse("organization id", &self.organization_id)?,
+                organization_slug: self.organization_slug,
+                created_at: self.created_at,
+                updated_at: self.updated_at,
+            },
+            role,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct MemberRow {
+    user_id: String,
+    email: String,
+    role: String,
+    created_at: OffsetDateTime,
+}
+
+impl MemberRow {
+    pub(super) fn into_member(self) -> Result<ProjectMember, StoreError> {
+        Ok(ProjectMember {
+            user_id: parse("user id", &self.user_id)?,
+            email: self.email,
+            role: parse("role", &self.role)?,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ConnectionRow {
+    id: String,
+    project_id: String,
+    database_type: String,
+    identifier: String,
+    host: String,
+    port: i32,
+    database_name: Option<String>,
+    username: Option<String>,
+    password_enc: Option<String>,
+    connection_string_enc: Option<String>,
+    secret_key_id: Option<String>,
+    options: String,
+    is_primary: bool,
+    status: String,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+impl ConnectionRow {
+    pub(super) fn into_record(self) -> Result<ConnectionRecord, StoreError> {
+        let key_id = self.secret_key_id.map(KeyId);
+        let sealed = |blob: Option<String>| -> Result<Option<Sealed>, StoreError> {
+            match (blob, &key_id) {
+                (None, _) => Ok(None),
+                (Some(blob), Some(key_id)) => Ok(Some(Sealed { key_id: key_id.clone(), blob })),
+                (Some(_), None) => Err(StoreError::Corrupt("secret without key id".into())),
+            }
+        };
+        Ok(ConnectionRecord {
+            id: parse("connection id", &self.id)?,
+            project_id: parse("project id", &self.project_id)?,
+            engine: parse("engine", &self.database_type)?,
+            identifier: self.identifier,
+            host: self.host,
+            port: u16::try_from(self.port).map_err(|_| StoreError::Corrupt(format!("port {}", self.port)))?,
+            database_name: self.database_name,
+            username: self.username,
+            password: sealed(self.password_enc)?,
+            connection_string: sealed(self.connection_string_enc)?,
+            options: serde_json::from_str::<Value>(&self.options)
+                .map_err(|_| StoreError::Corrupt("connection options".into()))?,
+            is_primary: self.is_primary,
+            status: parse("status", &self.status)?,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// The key id shared by a record's sealed values (both are sealed together, with one key).
+pub(super) fn record_key_id(record: &ConnectionRecord) -> Option<String> {
+    record.password.as_ref().or(record.connection_string.as_ref()).map(|s| s.key_id.0.clone())
+}
+
+pub(super) const PROJECT_SELECT: &str = "SELECT p.id, p.ref AS project_ref, p.name, p.organization_id, \
+     o.slug AS organization_slug, p.created_at, p.updated_at, \
+     CASE WHEN om.user_id IS NOT NULL THEN 'owner' ELSE pm.role END AS role \
+     FROM projects p JOIN organizations o ON o.id = p.organization_id \
+     LEFT JOIN organization_members om ON om.organization_id = p.organization_id AND om.user_id = $1 \
+     LEFT JOIN project_members pm ON pm.project_id = p.id AND pm.user_id = $1";
+
+pub(super) const CONNECTION_COLUMNS: &str = "id, project_id, database_type, identifier, host, port, database_name, \
+     username, password_enc, connection_string_enc, secret_key_id, options, is_primary, status, created_at, updated_at";
+
+/// Implements [`super::PlatformStore`] for a backend struct with a `pool` field and inherent
+/// `run_migrations` method.
+macro_rules! impl_platform_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::store::PlatformStore for $store {
+            async fn migrate(&self) -> $crate::store::StoreResult<()> {
+                self.run_migrations().await
+            }
+
+            async fn ping(&self) -> $crate::store::StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+
+            async fn count_users(&self) -> $crate::store::StoreResult<i64> {
+                let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?;
+                Ok(n)
+            }
+
+            async fn create_user(
+                &self,
+                email: &str,
+                password_hash: &str,
+                is_superuser: bool,
+            ) -> $crate::store::StoreResult<$crate::store::User> {
+                let row: $crate::store::sql::UserRow = sqlx::query_as(
+                    "INSERT INTO users (id, email, password_hash, is_superuser, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id, email, password_hash, is_superuser, created_at",
+                )
+                .bind($crate::domain::UserId::new().to_string())
+                .bind(email)
+                .bind(password_hash)
+                .bind(is_superuser)
+                .bind(time::OffsetDateTime::now_utc())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| $crate::store::sql::unique_as_conflict(e, || format!("a user with e-mail `{email}` already exists")))?;
+                row.into_user()
+            }
+
+            async fn find_credentials(&self, email: &str) -> $crate::store::StoreResult<Option<$crate::store::UserCredentials>> {
+                let row: Option<$crate::store::sql::UserRow> = sqlx::query_as(
+                    "SELECT id, email, password_hash, is_superuser, created_at FROM users WHERE email = $1",
+                )
+                .bind(email)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| r.into_credentials()).transpose()
+            }
+
+            async fn find_user(&self, id: $crate::domain::UserId) -> $crate::store::StoreResult<Option<$crate::store::User>> {
+                let row: Option<$crate::store::sql::UserRow> = sqlx::query_as(
+                    "SELECT id, email, password_hash, is_superuser, created_at FROM users WHERE id = $1",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| r.into_user()).transpose()
+            }
+
+            async fn find_user_by_email(&self, email: &str) -> $crate::store::StoreResult<Option<$crate::store::User>> {
+                Ok(self.find_credentials(email).await?.map(|c| c.user))
+            }
+
+            async fn create_organization(
+                &self,
+                name: &str,
+                slug: &str,
+                owner: $crate::domain::UserId,
+            ) -> $crate::store::StoreResult<$crate::store::Organization> {
+                let now = time::OffsetDateTime::now_utc();
+                let mut tx = self.pool.begin().await?;
+                let row: $crate::store::sql::OrganizationRow = sqlx::query_as(
+                    "INSERT INTO organizations (id, name, slug, created_at) VALUES ($1, $2, $3, $4) \
+                     RETURNING id, name, slug, created_at",
+                )
+                .bind($crate::domain::OrganizationId::new().to_string())
+                .bind(name)
+                .bind(slug)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| $crate::store::sql::unique_as_conflict(e, || format!("an organization with slug `{slug}` already exists")))?;
+                sqlx::query(
+                    "INSERT INTO organization_members (organization_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)",
+                )
+                .bind(&row.id)
+                .bind(owner.to_string())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                row.into_organization()
+            }
+
+            async fn list_organizations(
+                &self,
+                user: $crate::domain::UserId,
+                all: bool,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::Organization>> {
+                let rows: Vec<$crate::store::sql::OrganizationRow> = sqlx::query_as(
+                    "SELECT o.id, o.name, o.slug, o.created_at FROM organizations o WHERE $2 \
+                     OR EXISTS (SELECT 1 FROM organization_members om WHERE om.organization_id = o.id AND om.user_id = $1) \
+                     OR EXISTS (SELECT 1 FROM project_members pm JOIN projects p ON p.id = pm.project_id \
+                                WHERE p.organization_id = o.id AND pm.user_id = $1) \
+                     ORDER BY o.created_at, o.slug",
+                )
+                .bind(user.to_string())
+                .bind(all)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(|r| r.into_organization()).collect()
+            }
+
+            async fn find_organization(&self, slug: &str) -> $crate::store::StoreResult<Option<$crate::store::Organization>> {
+                let row: Option<$crate::store::sql::OrganizationRow> =
+                    sqlx::query_as("SELECT id, name, slug, created_at FROM organizations WHERE slug = $1")
+                        .bind(slug)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                row.map(|r| r.into_organization()).transpose()
+            }
+
+            async fn owned_organizations(
+                &self,
+                user: $crate::domain::UserId,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::Organization>> {
+                let rows: Vec<$crate::store::sql::OrganizationRow> = sqlx::query_as(
+                    "SELECT o.id, o.name, o.slug, o.created_at FROM organizations o \
+                     JOIN organization_members om ON om.organization_id = o.id \
+                     WHERE om.user_id = $1 AND om.role = 'owner' ORDER BY o.created_at, o.slug",
+                )
+                .bind(user.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(|r| r.into_organization()).collect()
+            }
+
+            async fn create_project(
+                &self,
+                organization: $crate::domain::OrganizationId,
+                name: &str,
+                project_ref: &str,
+            ) -> $crate::store::StoreResult<$crate::store::Project> {
+                let now = time::OffsetDateTime::now_utc();
+                let id = $crate::domain::ProjectId::new();
+                sqlx::query(
+                    "INSERT INTO projects (id, organization_id, ref, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
+                )
+                .bind(id.to_string())
+                .bind(organization.to_string())
+                .bind(project_ref)
+                .bind(name)
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| $crate::store::sql::unique_as_conflict(e, || format!("a project with ref `{project_ref}` already exists")))?;
+                // Any user id works here: only the project columns are used.
+                let access = self.find_project(project_ref, $crate::domain::UserId::new()).await?;
+                access.map(|a| a.project).ok_or($crate::store::StoreError::NotFound("project"))
+            }
+
+            async fn list_projects(
+                &self,
+                user: $crate::domain::UserId,
+                all: bool,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::ProjectAccess>> {
+                let sql = format!(
+                    "{} WHERE $2 OR om.user_id IS NOT NULL OR pm.user_id IS NOT NULL ORDER BY p.created_at, p.ref",
+                    $crate::store::sql::PROJECT_SELECT
+                );
+                let rows: Vec<$crate::store::sql::ProjectRow> =
+                    sqlx::query_as(&sql).bind(user.to_string()).bind(all).fetch_all(&self.pool).await?;
+                rows.into_iter().map(|r| r.into_access()).collect()
+            }
+
+            async fn find_project(
+                &self,
+                project_ref: &str,
+                user: $crate::domain::UserId,
+            ) -> $crate::store::StoreResult<Option<$crate::store::ProjectAccess>> {
+                let sql = format!("{} WHERE p.ref = $2", $crate::store::sql::PROJECT_SELECT);
+                let row: Option<$crate::store::sql::ProjectRow> =
+                    sqlx::query_as(&sql).bind(user.to_string()).bind(project_ref).fetch_optional(&self.pool).await?;
+                row.map(|r| r.into_access()).transpose()
+            }
+
+            async fn rename_project(&self, id: $crate::domain::ProjectId, name: &str) -> $crate::store::StoreResult<()> {
+                let done = sqlx::query("UPDATE projects SET name = $1, updated_at = $2 WHERE id = $3")
+                    .bind(name)
+                    .bind(time::OffsetDateTime::now_utc())
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err($crate::store::StoreError::NotFound("project"));
+                }
+                Ok(())
+            }
+
+            async fn delete_project(&self, id: $crate::domain::ProjectId) -> $crate::store::StoreResult<()> {
+                sqlx::query("DELETE FROM projects WHERE id = $1").bind(id.to_string()).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn list_members(
+                &self,
+                project: $crate::domain::ProjectId,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::ProjectMember>> {
+                let rows: Vec<$crate::store::sql::MemberRow> = sqlx::query_as(
+                    "SELECT pm.user_id, u.email, pm.role, pm.created_at FROM project_members pm \
+                     JOIN users u ON u.id = pm.user_id WHERE pm.project_id = $1 ORDER BY pm.created_at, u.email",
+                )
+                .bind(project.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(|r| r.into_member()).collect()
+            }
+
+            async fn put_member(
+                &self,
+                project: $crate::domain::ProjectId,
+                user: $crate::domain::UserId,
+                role: $crate::domain::Role,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO project_members (project_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (project_id, user_id) DO UPDATE SET role = excluded.role",
+                )
+                .bind(project.to_string())
+                .bind(user.to_string())
+                .bind(role.as_str())
+                .bind(time::OffsetDateTime::now_utc())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn remove_member(
+                &self,
+                project: $crate::domain::ProjectId,
+                user: $crate::domain::UserId,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM project_members WHERE project_id = $1 AND user_id = $2")
+                    .bind(project.to_string())
+                    .bind(user.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn list_connections(
+                &self,
+                project: $crate::domain::ProjectId,
+                engine: Option<$crate::domain::Engine>,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::ConnectionRecord>> {
+                let sql = format!(
+                    "SELECT {} FROM database_connections WHERE project_id = $1 AND ($2 IS NULL OR database_type = $2) \
+                     ORDER BY is_primary DESC, created_at, identifier",
+                    $crate::store::sql::CONNECTION_COLUMNS
+                );
+                let rows: Vec<$crate::store::sql::ConnectionRow> = sqlx::query_as(&sql)
+                    .bind(project.to_string())
+                    .bind(engine.map(|e| e.as_str()))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter().map(|r| r.into_record()).collect()
+            }
+
+            async fn find_connection(
+                &self,
+                project: $crate::domain::ProjectId,
+                id: $crate::domain::ConnectionId,
+            ) -> $crate::store::StoreResult<Option<$crate::store::ConnectionRecord>> {
+                let sql = format!(
+                    "SELECT {} FROM database_connections WHERE project_id = $1 AND id = $2",
+                    $crate::store::sql::CONNECTION_COLUMNS
+                );
+                let row: Option<$crate::store::sql::ConnectionRow> =
+                    sqlx::query_as(&sql).bind(project.to_string()).bind(id.to_string()).fetch_optional(&self.pool).await?;
+                row.map(|r| r.into_record()).transpose()
+            }
+
+            async fn find_primary_connection(
+                &self,
+                project: $crate::domain::ProjectId,
+                engine: $crate::domain::Engine,
+            ) -> $crate::store::StoreResult<Option<$crate::store::ConnectionRecord>> {
+                let sql = format!(
+                    "SELECT {} FROM database_connections WHERE project_id = $1 AND database_type = $2 AND is_primary",
+                    $crate::store::sql::CONNECTION_COLUMNS
+                );
+                let row: Option<$crate::store::sql::ConnectionRow> =
+                    sqlx::query_as(&sql).bind(project.to_string()).bind(engine.as_str()).fetch_optional(&self.pool).await?;
+                row.map(|r| r.into_record()).transpose()
+            }
+
+            async fn insert_connection(&self, record: &$crate::store::ConnectionRecord) -> $crate::store::StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                if record.is_primary {
+                    sqlx::query("UPDATE database_connections SET is_primary = FALSE WHERE project_id = $1 AND database_type = $2")
+                        .bind(record.project_id.to_string())
+                        .bind(record.engine.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query(
+                    "INSERT INTO database_connections (id, project_id, database_type, identifier, host, port, \
+                     database_name, username, password_enc, connection_string_enc, secret_key_id, options, is_primary, \
+                     status, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                )
+                .bind(record.id.to_string())
+                .bind(record.project_id.to_string())
+                .bind(record.engine.as_str())
+                .bind(&record.identifier)
+                .bind(&record.host)
+                .bind(i32::from(record.port))
+                .bind(&record.database_name)
+                .bind(&record.username)
+                .bind(record.password.as_ref().map(|s| s.blob.clone()))
+                .bind(record.connection_string.as_ref().map(|s| s.blob.clone()))
+                .bind($crate::store::sql::record_key_id(record))
+                .bind(record.options.to_string())
+                .bind(record.is_primary)
+                .bind(record.status.as_str())
+                .bind(record.created_at)
+                .bind(record.updated_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| {
+                    $crate::store::sql::unique_as_conflict(e, || {
+                        format!("a connection with identifier `{}` already exists in this project", record.identifier)
+                    })
+                })?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn update_connection(&self, record: &$crate::store::ConnectionRecord) -> $crate::store::StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                if record.is_primary {
+                    sqlx::query(
+                        "UPDATE database_connections SET is_primary = FALSE \
+                         WHERE project_id = $1 AND database_type = $2 AND id <> $3",
+                    )
+                    .bind(record.project_id.to_string())
+                    .bind(record.engine.as_str())
+                    .bind(record.id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let done = sqlx::query(
+                    "UPDATE database_connections SET identifier = $1, host = $2, port = $3, database_name = $4, \
+                     username = $5, password_enc = $6, connection_string_enc = $7, secret_key_id = $8, options = $9, \
+                     is_primary = $10, status = $11, updated_at = $12 WHERE id = $13 AND project_id = $14",
+                )
+                .bind(&record.identifier)
+                .bind(&record.host)
+                .bind(i32::from(record.port))
+                .bind(&record.database_name)
+                .bind(&record.username)
+                .bind(record.password.as_ref().map(|s| s.blob.clone()))
+                .bind(record.connection_string.as_ref().map(|s| s.blob.clone()))
+                .bind($crate::store::sql::record_key_id(record))
+                .bind(record.options.to_string())
+                .bind(record.is_primary)
+                .bind(record.status.as_str())
+                .bind(record.updated_at)
+                .bind(record.id.to_string())
+                .bind(record.project_id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| {
+                    $crate::store::sql::unique_as_conflict(e, || {
+                        format!("a connection with identifier `{}` already exists in this project", record.identifier)
+                    })
+                })?;
+                if done.rows_affected() == 0 {
+                    return Err($crate::store::StoreError::NotFound("connection"));
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn delete_connection(
+                &self,
+                project: $crate::domain::ProjectId,
+                id: $crate::domain::ConnectionId,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM database_connections WHERE project_id = $1 AND id = $2")
+                    .bind(project.to_string())
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn set_connection_status(
+                &self,
+                id: $crate::domain::ConnectionId,
+                status: $crate::domain::ConnectionStatus,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query("UPDATE database_connections SET status = $1 WHERE id = $2")
+                    .bind(status.as_str())
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_audit(&self, entry: &$crate::store::AuditEntry) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO audit_log (at, user_id, project_id, engine, connection_id, action, target, outcome, \
+                     request_id, client_addr) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(entry.at)
+                .bind(entry.user_id.map(|u| u.to_string()))
+                .bind(entry.project_id.map(|p| p.to_string()))
+                .bind(&entry.engine)
+                .bind(entry.connection_id.map(|c| c.to_string()))
+                .bind(&entry.action)
+                .bind(&entry.target)
+                .bind(&entry.outcome)
+                .bind(&entry.request_id)
+                .bind(&entry.client_addr)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(super) use impl_platform_store;
