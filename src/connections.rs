@@ -250,9 +250,10 @@ pub fn open_settings(app: &App, record: &ConnectionRecord) -> Result<ConnectionS
     let open = |sealed: &Option<crate::crypto::Sealed>, field: &str| -> Result<Option<SecretString>, ApiError> {
         sealed.as_ref().map(|s| app.secrets.open(s, &secret_context(record.id, field))).transpose().map_err(|e| {
             tracing::error!(connection_id = %record.id, field, error = %e, "stored secret could not be decrypted");
-            ApiError::Internal(anyhow::anyhow!(
-                "the stored {field} of connection {} could not be decrypted: {e}",
-                record.id
+            ApiError::SecretUnreadable(format!(
+                "the stored {field} of connection `{}` could not be decrypted ({e}); re-enter it or restore the \
+                 encryption key it was saved with",
+                record.identifier
             ))
         })
     };

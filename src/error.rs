@@ -50,6 +50,9 @@ pub enum ApiError {
     /// 503 SERVICE_UNAVAILABLE: Switchboard itself cannot serve the request right now.
     #[error("{0}")]
     Unavailable(String),
+    /// 500 DECRYPTION_ERROR: a stored secret does not decrypt (tampered row or wrong key); fails closed.
+    #[error("{0}")]
+    SecretUnreadable(String),
     /// 500 INTERNAL_ERROR: a bug or an unexpected platform failure; details are logged, not sent.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -75,6 +78,7 @@ impl ApiError {
             Self::Query { .. } => (StatusCode::BAD_REQUEST, "QUERY_ERROR"),
             Self::Connection(_) => (StatusCode::SERVICE_UNAVAILABLE, "CONNECTION_ERROR"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
+            Self::SecretUnreadable(_) => (StatusCode::INTERNAL_SERVER_ERROR, "DECRYPTION_ERROR"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR"),
         }
     }
@@ -126,9 +130,8 @@ impl From<StoreError> for ApiError {
 impl From<CryptoError> for ApiError {
     fn from(err: CryptoError) -> Self {
         // A secret that cannot be opened is a server-side problem the operator must fix (wrong or
-        // missing key, tampered row); the client gets a clear but non-revealing 500.
-        tracing::error!(error = %err, "stored secret could not be decrypted");
-        Self::Internal(anyhow::anyhow!("stored secret could not be decrypted: {err}"))
+        // missing key, tampered row); the message names the problem, never the secret.
+        Self::SecretUnreadable(format!("a stored secret could not be decrypted: {err}"))
     }
 }
 

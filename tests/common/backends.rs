@@ -1,0 +1,361 @@
+//! Throwaway backend processes for tests: redis-server, PostgreSQL and the MongoDB-wire server
+//! `nx-27017`, each on a free port in its own temporary directory, stopped when dropped.
+//! See docs/dev-notes-backends.md for why each command line looks the way it does.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::time::{Duration, Instant};
+
+/// Ports come from 20000-32767 (below the ephemeral range, where a readiness probe could
+/// connect to itself), starting at an offset from the pid so parallel test processes rarely meet.
+pub fn free_port() -> u16 {
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let _ =
+        NEXT.compare_exchange(0, 20000 + (std::process::id() % 120) as u16 * 100, Ordering::SeqCst, Ordering::SeqCst);
+    loop {
+        let mut port = NEXT.fetch_add(1, Ordering::SeqCst);
+        if port >= 32700 {
+            NEXT.store(20000, Ordering::SeqCst);
+            port = 20000;
+        }
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while started.elapsed() < timeout {
+        if ready() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("{what} did not become ready within {timeout:?}");
+}
+
+fn stop(child: &mut Child, signal: &str) {
+    let _ = Command::new("kill").args([signal, &child.id().to_string()]).status();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// A temporary directory that the `postgres` user can also enter.
+pub fn shared_tempdir(prefix: &str) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new().prefix(prefix).tempdir_in("/tmp").expect("temp dir");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o711)).expect("chmod temp dir");
+    }
+    dir
+}
+
+/// A redis-server.
+pub struct Redis {
+    /// Its port.
+    pub port: u16,
+    password: Option<String>,
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl Redis {
+    /// Starts a server, with `requirepass` when a password is given.
+    pub fn start(password: Option<&str>) -> Self {
+        let dir = shared_tempdir("sb-redis-");
+        let mut redis = Redis { port: free_port(), password: password.map(str::to_string), dir, child: None };
+        redis.spawn();
+        redis
+    }
+
+    fn spawn(&mut self) {
+        let mut cmd = Command::new("redis-server");
+        cmd.args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .arg("--logfile")
+            .arg(self.dir.path().join("redis.log"));
+        if let Some(p) = &self.password {
+            cmd.args(["--requirepass", p]);
+        }
+        let child =
+            cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start redis-server (is it installed?)");
+        self.child = Some(child);
+        let port = self.port;
+        let password = self.password.clone();
+        wait_until("redis-server", Duration::from_secs(10), || redis_ping(port, password.as_deref()));
+    }
+
+    /// Runs one command with redis-cli and returns its output.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let mut cmd = Command::new("redis-cli");
+        cmd.args(["-p", &self.port.to_string()]);
+        if let Some(p) = &self.password {
+            cmd.env("REDISCLI_AUTH", p);
+        }
+        let out = cmd.args(args).output().expect("redis-cli");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Stops the server (the port stays reserved for a restart).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            stop(&mut child, "-KILL");
+        }
+    }
+
+    /// Starts it again on the same port.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+}
+
+fn redis_ping(port: u16, password: Option<&str>) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+    let command = match password {
+        Some(p) => format!("AUTH {p}\r\nPING\r\n"),
+        None => "PING\r\n".to_string(),
+    };
+    if stream.write_all(command.as_bytes()).is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 64];
+    let mut got = String::new();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_millis(500) {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.push_str(&String::from_utf8_lossy(&buf[..n])),
+        }
+        if got.contains("PONG") {
+            return true;
+        }
+    }
+    false
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn pg_bin() -> PathBuf {
+    if let Ok(dir) = std::env::var("SWITCHBOARD_PG_BIN") {
+        return PathBuf::from(dir);
+    }
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|rd| {
+            rd.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).filter(|p| p.join("initdb").exists()).collect()
+        })
+        .unwrap_or_default();
+    versions.sort();
+    versions.pop().expect("PostgreSQL server binaries not found: run scripts/install-deps.sh")
+}
+
+fn postgres_ids() -> Option<(u32, u32)> {
+    let uid = Command::new("id").args(["-u", "postgres"]).output().ok()?;
+    let gid = Command::new("id").args(["-g", "postgres"]).output().ok()?;
+    Some((
+        String::from_utf8_lossy(&uid.stdout).trim().parse().ok()?,
+        String::from_utf8_lossy(&gid.stdout).trim().parse().ok()?,
+    ))
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+}
+
+/// A PostgreSQL server with trust authentication; user `postgres`, database `postgres`.
+pub struct Postgres {
+    /// Its port.
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl Postgres {
+    /// Runs initdb and starts the server (as the `postgres` user when we are root).
+    pub fn start() -> Self {
+        let dir = shared_tempdir("sb-pg-");
+        let data = dir.path().join("data");
+        let bin = pg_bin();
+        let ids = if is_root() {
+            Some(postgres_ids().expect("user postgres must exist to run PostgreSQL as root"))
+        } else {
+            None
+        };
+        if let Some((uid, gid)) = ids {
+            std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).expect("chown pg dir");
+        }
+        let dir_path = dir.path().to_path_buf();
+        let command = |program: &str| {
+            let mut cmd = Command::new(bin.join(program));
+            cmd.current_dir(&dir_path).env_remove("PGHOST").env_remove("PGPORT").env_remove("PGUSER");
+            if let Some((uid, gid)) = ids {
+                use std::os::unix::process::CommandExt;
+                cmd.uid(uid).gid(gid);
+            }
+            cmd
+        };
+        let status = command("initdb")
+            .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "-D"])
+            .arg(&data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run initdb");
+        assert!(status.success(), "initdb failed");
+        let mut pg = Postgres { port: free_port(), dir, child: None };
+        let log = std::fs::File::create(pg.dir.path().join("postgres.log")).expect("log file");
+        if let Some((uid, gid)) = ids {
+            let _ = std::os::unix::fs::chown(pg.dir.path().join("postgres.log"), Some(uid), Some(gid));
+        }
+        let child = command("postgres")
+            .arg("-D")
+            .arg(&data)
+            .args(["-p", &pg.port.to_string(), "-h", "127.0.0.1", "-F"])
+            .arg("-k")
+            .arg(pg.dir.path())
+            .args(["-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start postgres");
+        pg.child = Some(child);
+        let ready_bin = bin.join("pg_isready");
+        let port = pg.port;
+        wait_until("postgres", Duration::from_secs(20), || {
+            Command::new(&ready_bin)
+                .args(["-q", "-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres", "-d", "postgres"])
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false)
+        });
+        pg
+    }
+
+    /// URL of database `db` as user postgres.
+    pub fn url(&self, db: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
+    }
+
+    /// Runs SQL with psql and returns its unaligned output.
+    pub fn psql(&self, db: &str, sql: &str) -> String {
+        let out = Command::new("psql")
+            .args([
+                "-X",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+                "-d",
+                db,
+                "-c",
+                sql,
+            ])
+            .output()
+            .expect("psql");
+        assert!(out.status.success(), "psql failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Its data directory.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            // SIGINT is the fast shutdown; SIGTERM would wait for every client to leave.
+            stop(&mut child, "-INT");
+        }
+    }
+}
+
+fn nx_binary() -> PathBuf {
+    if let Ok(p) = std::env::var("SWITCHBOARD_NX27017") {
+        return PathBuf::from(p);
+    }
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    let venv = std::env::var("SWITCHBOARD_TEST_VENV").unwrap_or_else(|_| format!("{home}/.cache/switchboard/venv"));
+    PathBuf::from(venv).join("bin/nx-27017")
+}
+
+/// The MongoDB-wire test server.
+pub struct Mongo {
+    /// Its port.
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl Mongo {
+    /// Starts one instance with its own data dir and pid file.
+    pub fn start() -> Self {
+        let mut mongo = Mongo { port: free_port(), dir: shared_tempdir("sb-mongo-"), child: None };
+        mongo.spawn();
+        mongo
+    }
+
+    fn spawn(&mut self) {
+        let d = self.dir.path();
+        let child = Command::new(nx_binary())
+            .arg("--data-dir")
+            .arg(d.join("data"))
+            .arg("--pid-file")
+            .arg(d.join("nx.pid"))
+            .arg("--log-file")
+            .arg(d.join("nx.log"))
+            .args(["-p", &self.port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start nx-27017 (run scripts/install-deps.sh)");
+        self.child = Some(child);
+        let port = self.port;
+        wait_until("nx-27017", Duration::from_secs(20), || TcpStream::connect(("127.0.0.1", port)).is_ok());
+    }
+
+    /// Stops the server.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            stop(&mut child, "-TERM");
+        }
+        let _ = std::fs::remove_file(self.dir.path().join("nx.pid"));
+    }
+
+    /// Starts it again on the same port and data.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+}
+
+impl Drop for Mongo {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

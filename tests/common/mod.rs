@@ -1,0 +1,244 @@
+//! Test harness: runs the real `switchboard` binary on a free port with its own data dir, against
+//! backends the harness starts itself (see `backends`).
+#![allow(dead_code, unused_imports)]
+
+pub mod backends;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+pub use backends::{free_port, Mongo, Postgres, Redis};
+
+/// The JWT secret every test server uses, so tests can forge tokens.
+pub const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdef0123456789abcdef";
+/// The bootstrap superuser.
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+/// Its password.
+pub const ADMIN_PASSWORD: &str = "sb-secret-admin-password";
+
+static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Registers a value that must never appear in any server log; every [`TestApp`] checks on drop.
+pub fn secret(value: &str) -> String {
+    SECRETS.lock().unwrap().push(value.to_string());
+    value.to_string()
+}
+
+/// A running server.
+pub struct TestApp {
+    /// Base URL, e.g. `http://127.0.0.1:20001`.
+    pub base: String,
+    /// HTTP client.
+    pub http: reqwest::Client,
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+    extra_env: Vec<(String, String)>,
+    port: u16,
+}
+
+/// Options for starting a server.
+#[derive(Default, Clone)]
+pub struct AppOptions {
+    /// Platform store URL (default: SQLite in the data dir).
+    pub platform_db: Option<String>,
+    /// More environment variables.
+    pub env: Vec<(String, String)>,
+}
+
+impl TestApp {
+    /// Starts a server with the default SQLite store.
+    pub async fn start() -> Self {
+        Self::start_with(AppOptions::default()).await
+    }
+
+    /// Starts a server with options.
+    pub async fn start_with(options: AppOptions) -> Self {
+        secret(ADMIN_PASSWORD);
+        let dir = tempfile::Builder::new().prefix("sb-app-").tempdir().expect("temp dir");
+        let mut env = options.env.clone();
+        if let Some(db) = &options.platform_db {
+            env.push(("SWITCHBOARD_PLATFORM_DB".into(), db.clone()));
+        }
+        let mut app = TestApp {
+            base: String::new(),
+            http: reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap(),
+            dir,
+            child: None,
+            extra_env: env,
+            port: free_port(),
+        };
+        app.base = format!("http://127.0.0.1:{}", app.port);
+        app.spawn().await;
+        app
+    }
+
+    async fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.log_path()).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{}", self.port), "--log-format", "json"])
+            .arg("--data-dir")
+            .arg(self.dir.path().join("data"))
+            .env_remove("SWITCHBOARD_PLATFORM_DB")
+            .env_remove("SWITCHBOARD_ENCRYPTION_KEY")
+            .env("SWITCHBOARD_ADMIN_EMAIL", ADMIN_EMAIL)
+            .env("SWITCHBOARD_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("SWITCHBOARD_JWT_SECRET", JWT_SECRET)
+            .env("SWITCHBOARD_RATE_LIMIT_PER_SECOND", "10000")
+            .env("SWITCHBOARD_RATE_LIMIT_BURST", "10000")
+            .env("RUST_LOG", "debug,sqlx=warn,hyper=info,mongodb=info,tokio_postgres=info,rustls=info,h2=info")
+            .envs(self.extra_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(log.try_clone().unwrap())
+            .stderr(log);
+        self.child = Some(cmd.spawn().expect("start switchboard"));
+        let started = Instant::now();
+        loop {
+            if let Ok(r) = self.http.get(format!("{}/healthz", self.base)).send().await {
+                if r.status().is_success() {
+                    return;
+                }
+            }
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(|c| c.try_wait()) {
+                panic!("switchboard exited with {status}:\n{}", self.log());
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "switchboard did not start:\n{}", self.log());
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Stops and starts the server on the same port and data dir.
+    pub async fn restart(&mut self) {
+        self.stop();
+        self.spawn().await;
+    }
+
+    /// Stops the server (SIGTERM, graceful).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(10) {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// The data dir.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Where the server writes its log.
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.path().join("server.log")
+    }
+
+    /// Everything the server logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
+    /// Signs in and returns an access token.
+    pub async fn token(&self, email: &str, password: &str) -> String {
+        let r = self
+            .http
+            .post(format!("{}/api/auth/token", self.base))
+            .json(&json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "sign-in failed for {email}");
+        r.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// The bootstrap superuser's token.
+    pub async fn admin_token(&self) -> String {
+        self.token(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// Sends a request with an optional bearer token and JSON body; returns status and JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        let value =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        (status, value)
+    }
+
+    /// GET.
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    /// POST with a JSON body.
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// PUT with a JSON body.
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    /// DELETE.
+    pub async fn delete(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    /// Creates a user (as the superuser), adds them to `project` with `role`, and returns their token.
+    pub async fn user_with_role(&self, admin: &str, email: &str, project: &str, role: &str) -> String {
+        let password = secret(&format!("sb-secret-{}", uuid::Uuid::new_v4().simple()));
+        let (s, body) = self.post("/api/platform/users", admin, json!({ "email": email, "password": password })).await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+        if !project.is_empty() {
+            let path = format!("/api/platform/projects/{project}/members");
+            let (s, body) = self.post(&path, admin, json!({ "email": email, "role": role })).await;
+            assert_eq!(s, StatusCode::CREATED, "{body}");
+        }
+        self.token(email, &password).await
+    }
+}
+
+/// Asserts that none of the registered secrets appears in `text`.
+pub fn assert_no_secrets(what: &str, text: &str) {
+    for s in SECRETS.lock().unwrap().iter() {
+        assert!(!text.contains(s.as_str()), "a secret appears in {what}");
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.stop();
+        if !std::thread::panicking() {
+            assert_no_secrets("the server log", &self.log());
+        }
+    }
+}
+
+/// Reads a file as lossy text.
+pub fn read_lossy(path: &Path) -> String {
+    String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned()
+}

@@ -1,0 +1,164 @@
+//! One story through the platform store, run against both backends: SQLite and PostgreSQL.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::Postgres;
+use serde_json::json;
+use switchboard::crypto::{KeyId, Sealed};
+use switchboard::domain::{ConnectionId, ConnectionStatus, Engine, Role, UserId};
+use switchboard::store::{self, AuditEntry, ConnectionRecord, PlatformStore, StoreError};
+use time::OffsetDateTime;
+
+fn connection(
+    project: switchboard::domain::ProjectId,
+    engine: Engine,
+    identifier: &str,
+    primary: bool,
+) -> ConnectionRecord {
+    let now = OffsetDateTime::now_utc();
+    ConnectionRecord {
+        id: ConnectionId::new(),
+        project_id: project,
+        engine,
+        identifier: identifier.into(),
+        host: "db.internal".into(),
+        port: 5432,
+        database_name: Some("app".into()),
+        username: Some("app".into()),
+        password: Some(Sealed { key_id: KeyId("k1".into()), blob: "c2VhbGVk".into() }),
+        connection_string: None,
+        options: json!({"pool_size": 5}),
+        is_primary: primary,
+        status: ConnectionStatus::Active,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+async fn story(store: Arc<dyn PlatformStore>) {
+    store.migrate().await.unwrap();
+    store.migrate().await.expect("migrations are idempotent");
+    store.ping().await.unwrap();
+    assert_eq!(store.count_users().await.unwrap(), 0);
+
+    let owner = store.create_user("owner@example.com", "hash", true).await.unwrap();
+    let dev = store.create_user("dev@example.com", "hash", false).await.unwrap();
+    assert!(matches!(store.create_user("dev@example.com", "h", false).await, Err(StoreError::Conflict(_))));
+    assert_eq!(store.find_credentials("dev@example.com").await.unwrap().unwrap().password_hash, "hash");
+    assert_eq!(store.find_user(owner.id).await.unwrap().unwrap().email, "owner@example.com");
+    assert!(store.find_user(UserId::new()).await.unwrap().is_none());
+
+    let org = store.create_organization("Acme", "acme", owner.id).await.unwrap();
+    assert!(matches!(store.create_organization("Acme 2", "acme", owner.id).await, Err(StoreError::Conflict(_))));
+    let project = store.create_project(org.id, "Shop", "shopref").await.unwrap();
+    assert_eq!(project.organization_slug, "acme");
+    assert!(matches!(store.create_project(org.id, "Again", "shopref").await, Err(StoreError::Conflict(_))));
+
+    // Roles: the organization owner is owner everywhere; others need membership.
+    assert_eq!(store.find_project("shopref", owner.id).await.unwrap().unwrap().role, Some(Role::Owner));
+    assert_eq!(store.find_project("shopref", dev.id).await.unwrap().unwrap().role, None);
+    store.put_member(project.id, dev.id, Role::Viewer).await.unwrap();
+    store.put_member(project.id, dev.id, Role::Developer).await.unwrap();
+    assert_eq!(store.find_project("shopref", dev.id).await.unwrap().unwrap().role, Some(Role::Developer));
+    assert_eq!(store.list_members(project.id).await.unwrap().len(), 1);
+    assert_eq!(store.list_projects(dev.id, false).await.unwrap().len(), 1);
+    assert_eq!(store.list_organizations(dev.id, false).await.unwrap().len(), 1);
+    let stranger = store.create_user("x@example.com", "h", false).await.unwrap();
+    assert!(store.list_projects(stranger.id, false).await.unwrap().is_empty());
+    assert_eq!(store.list_projects(stranger.id, true).await.unwrap().len(), 1);
+
+    // Connections: one primary per engine, unique identifiers, round-tripped fields.
+    let a = connection(project.id, Engine::Redis, "cache-a", true);
+    let b = connection(project.id, Engine::Redis, "cache-b", true);
+    let pg = connection(project.id, Engine::Postgres, "main", true);
+    store.insert_connection(&a).await.unwrap();
+    store.insert_connection(&b).await.unwrap();
+    store.insert_connection(&pg).await.unwrap();
+    let dup = connection(project.id, Engine::Mongodb, "main", false);
+    assert!(matches!(store.insert_connection(&dup).await, Err(StoreError::Conflict(_))));
+    let primary = store.find_primary_connection(project.id, Engine::Redis).await.unwrap().unwrap();
+    assert_eq!(primary.id, b.id, "making b primary demoted a");
+    assert_eq!(store.list_connections(project.id, Some(Engine::Redis)).await.unwrap().len(), 2);
+    assert_eq!(store.list_connections(project.id, None).await.unwrap().len(), 3);
+    let loaded = store.find_connection(project.id, a.id).await.unwrap().unwrap();
+    assert_eq!(loaded.password, a.password);
+    assert_eq!(loaded.options, json!({"pool_size": 5}));
+    assert_eq!(loaded.port, 5432);
+
+    let mut a2 = loaded.clone();
+    a2.is_primary = true;
+    a2.identifier = "cache-main".into();
+    a2.updated_at = OffsetDateTime::now_utc();
+    store.update_connection(&a2).await.unwrap();
+    assert_eq!(
+        store.find_primary_connection(project.id, Engine::Redis).await.unwrap().unwrap().identifier,
+        "cache-main"
+    );
+    store.set_connection_status(a.id, ConnectionStatus::Error).await.unwrap();
+    assert_eq!(store.find_connection(project.id, a.id).await.unwrap().unwrap().status, ConnectionStatus::Error);
+    assert!(store.delete_connection(project.id, b.id).await.unwrap());
+    assert!(!store.delete_connection(project.id, b.id).await.unwrap());
+
+    store
+        .insert_audit(&AuditEntry {
+            at: OffsetDateTime::now_utc(),
+            user_id: Some(owner.id),
+            project_id: Some(project.id),
+            engine: Some("redis".into()),
+            connection_id: Some(a.id),
+            action: "connection.delete".into(),
+            target: Some("cache-b".into()),
+            outcome: "ok".into(),
+            request_id: Some("r1".into()),
+            client_addr: Some("127.0.0.1".into()),
+        })
+        .await
+        .unwrap();
+
+    // Deleting a project takes its members and connections with it.
+    assert!(store.remove_member(project.id, dev.id).await.unwrap());
+    store.delete_project(project.id).await.unwrap();
+    assert!(store.find_project("shopref", owner.id).await.unwrap().is_none());
+    assert!(store.find_connection(project.id, a.id).await.unwrap().is_none());
+    store.close().await;
+}
+
+#[tokio::test]
+async fn story_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("platform.db").display());
+    story(store::connect(&url).await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn story_on_postgres() {
+    let pg = Postgres::start();
+    pg.psql("postgres", "CREATE DATABASE platform_story");
+    story(store::connect(&pg.url("platform_story")).await.unwrap()).await;
+    // Everything lives in schema `platform`, nothing in `public`.
+    let tables = pg.psql("platform_story", "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'platform'");
+    assert!(tables.contains("database_connections") && tables.contains("audit_log"), "{tables}");
+    let public =
+        pg.psql("platform_story", "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'");
+    assert_eq!(public, "0");
+}
+
+#[tokio::test]
+async fn server_runs_on_a_postgres_platform_store() {
+    let pg = Postgres::start();
+    pg.psql("postgres", "CREATE DATABASE platform_app");
+    let app = common::TestApp::start_with(common::AppOptions {
+        platform_db: Some(pg.url("platform_app")),
+        ..Default::default()
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let (s, body) = app.get("/api/platform/projects/default", &admin).await;
+    assert_eq!(s, reqwest::StatusCode::OK, "{body}");
+    let (s, _) =
+        app.post("/api/platform/redis/default/connections", &admin, json!({"identifier": "c", "host": "h"})).await;
+    assert_eq!(s, reqwest::StatusCode::CREATED);
+    assert_eq!(pg.psql("platform_app", "SELECT identifier FROM platform.database_connections"), "c");
+}
