@@ -5,7 +5,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post, put};
 use axum::{Extension, Router};
 
-use crate::api::{auth, connections, health, organizations, projects, users};
+use crate::api::{auth, connections, health, organizations, projects, redis, users};
 use crate::app::AppState;
 use crate::domain::Engine;
 use crate::error::ApiError;
@@ -20,6 +20,28 @@ fn connection_routes(engine: Engine) -> Router<AppState> {
         .layer(Extension(engine))
 }
 
+/// Redis data routes, nested under `/api/platform/redis/{ref}`.
+fn redis_routes() -> Router<AppState> {
+    Router::new()
+        .route("/keys", get(redis::list_keys))
+        .route(
+            "/keys/{key}",
+            get(redis::get_key).post(redis::create_key).put(redis::update_key).delete(redis::delete_key),
+        )
+        .route("/keys/{key}/expire", post(redis::expire_key))
+        .route("/info", get(redis::server_info))
+        .route("/stats", get(redis::stats))
+}
+
+/// Everything under `/api/platform/{engine}/{ref}`: connections, plus the engine's data routes.
+fn engine_routes(engine: Engine) -> Router<AppState> {
+    let routes = connection_routes(engine);
+    match engine {
+        Engine::Redis => routes.merge(redis_routes()),
+        Engine::Mongodb | Engine::Postgres => routes,
+    }
+}
+
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.body_limit;
@@ -32,7 +54,7 @@ pub fn router(state: AppState) -> Router {
         .route("/projects/{ref}/databases", get(projects::databases))
         .route("/users", post(users::create));
     for engine in Engine::ALL {
-        platform = platform.nest(&format!("/{}/{{ref}}", engine.as_str()), connection_routes(engine));
+        platform = platform.nest(&format!("/{}/{{ref}}", engine.as_str()), engine_routes(engine));
     }
 
     Router::new()

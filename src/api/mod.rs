@@ -6,6 +6,7 @@ pub mod connections;
 pub mod health;
 pub mod organizations;
 pub mod projects;
+pub mod redis;
 pub mod users;
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};

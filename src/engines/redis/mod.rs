@@ -1,6 +1,9 @@
 //! Redis: standalone (auto-reconnecting multiplexed connection), cluster (slot-routing client) and
 //! sentinel (master resolved through the sentinels).
 
+pub mod info;
+pub mod keys;
+
 use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -169,6 +172,27 @@ impl RedisClient {
         match &self.conn {
             RedisConn::Single(c) => cmd.query_async(&mut c.clone()).await,
             RedisConn::Cluster(c) => cmd.query_async(&mut c.clone()).await,
+        }
+        .map_err(map_error)
+    }
+
+    /// Runs a pipeline (atomic when built with `.atomic()`).
+    pub async fn pipeline<T: redis::FromRedisValue>(&self, pipe: &redis::Pipeline) -> Result<T, EngineError> {
+        match &self.conn {
+            RedisConn::Single(c) => pipe.query_async(&mut c.clone()).await,
+            RedisConn::Cluster(c) => pipe.query_async(&mut c.clone()).await,
+        }
+        .map_err(map_error)
+    }
+
+    /// Runs a Lua script (EVALSHA, loading it on NOSCRIPT).
+    pub async fn invoke<T: redis::FromRedisValue>(
+        &self,
+        script: &redis::ScriptInvocation<'_>,
+    ) -> Result<T, EngineError> {
+        match &self.conn {
+            RedisConn::Single(c) => script.invoke_async(&mut c.clone()).await,
+            RedisConn::Cluster(c) => script.invoke_async(&mut c.clone()).await,
         }
         .map_err(map_error)
     }

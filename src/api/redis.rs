@@ -1,0 +1,406 @@
+//! Redis data routes (spec 3.2-3.4): keys, values, TTLs, server info and stats, on the project's
+//! primary Redis connection or `?connection_id=`. Reads need viewer, writes need developer.
+//!
+//! Keys may hold any bytes: the `{key}` path segment is percent-decoded into raw bytes here rather
+//! than by axum (which insists on UTF-8).
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{OriginalUri, State};
+use axum::http::header::ACCEPT;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::{ApiJson, ApiPath, ApiQuery, Data};
+use crate::app::{App, AppState};
+use crate::auth::{authorize, AuthUser, ProjectContext};
+use crate::connections::client_for;
+use crate::domain::{ConnectionId, Engine, Permission};
+use crate::engines::redis::keys::{self, Condition, Encoding, NewValue, ReadOptions, TtlChange};
+use crate::engines::redis::{info, RedisClient};
+use crate::engines::EngineClient;
+use crate::error::{ApiError, ApiResult};
+
+const KEY_TYPES: [&str; 6] = ["string", "hash", "list", "set", "zset", "stream"];
+
+/// Picks the connection: `?connection_id=` or the primary.
+#[derive(Deserialize, Default)]
+pub struct Target {
+    connection_id: Option<ConnectionId>,
+}
+
+async fn redis_client(app: &App, ctx: &ProjectContext, connection_id: Option<ConnectionId>) -> ApiResult<RedisClient> {
+    match client_for(app, &ctx.project, Engine::Redis, connection_id).await?.1 {
+        EngineClient::Redis(c) => Ok(c),
+        _ => Err(ApiError::Internal(anyhow::anyhow!("a redis connection opened a non-redis client"))),
+    }
+}
+
+/// The project ref and the raw bytes of the key, read from the raw path
+/// (`/api/platform/redis/{ref}/keys/{key}[/expire]`): axum's `Path` would refuse a key that is not
+/// UTF-8 before any handler runs.
+fn ref_and_key(uri: &OriginalUri) -> ApiResult<(String, Vec<u8>)> {
+    let mut segments = uri.0.path().split('/').skip_while(|s| *s != "redis").skip(1);
+    let project_ref = segments.next().unwrap_or_default();
+    let project_ref = percent_encoding::percent_decode_str(project_ref)
+        .decode_utf8()
+        .map_err(|_| ApiError::validation("the project ref is not valid UTF-8"))?
+        .into_owned();
+    let raw = segments
+        .nth(1)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::validation("the key is missing from the path"))?;
+    Ok((project_ref, percent_encoding::percent_decode_str(raw).collect()))
+}
+
+fn parse_cursor(cursor: Option<&str>) -> ApiResult<u64> {
+    match cursor {
+        None | Some("") => Ok(0),
+        Some(c) => {
+            c.parse().map_err(|_| ApiError::validation("cursor must be the value returned by the previous page"))
+        }
+    }
+}
+
+/// Query of `GET /keys`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListKeysQuery {
+    connection_id: Option<ConnectionId>,
+    pattern: Option<String>,
+    cursor: Option<String>,
+    count: Option<u32>,
+    #[serde(rename = "type")]
+    key_type: Option<String>,
+}
+
+/// `GET /api/platform/redis/{ref}/keys`: one SCAN page with type, TTL and size per key.
+pub async fn list_keys(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiPath(project_ref): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ListKeysQuery>,
+) -> ApiResult<Data<keys::KeyPage>> {
+    let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
+    if let Some(t) = &q.key_type {
+        if !KEY_TYPES.contains(&t.as_str()) {
+            return Err(ApiError::validation(format!("type must be one of {}", KEY_TYPES.join(", "))));
+        }
+    }
+    let count = q.count.unwrap_or(100).clamp(1, keys::MAX_PAGE);
+    let cursor = parse_cursor(q.cursor.as_deref())?;
+    let client = redis_client(&app, &ctx, q.connection_id).await?;
+    let pattern = q.pattern.filter(|p| !p.is_empty()).unwrap_or_else(|| "*".into());
+    Ok(Data(keys::scan(&client, &pattern, cursor, count, q.key_type.as_deref()).await?))
+}
+
+/// Query of `GET /keys/{key}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadKeyQuery {
+    connection_id: Option<ConnectionId>,
+    cursor: Option<String>,
+    count: Option<u32>,
+    start: Option<i64>,
+    stop: Option<i64>,
+    stream_start: Option<String>,
+    full: Option<bool>,
+}
+
+async fn read_view(client: &RedisClient, key: &[u8], opts: &ReadOptions) -> ApiResult<Value> {
+    keys::read(client, key, opts).await?.ok_or_else(|| ApiError::NotFound("key not found".into()))
+}
+
+/// `GET /api/platform/redis/{ref}/keys/{key}`: metadata and a page of the value.
+pub async fn get_key(
+    State(app): State<AppState>,
+    user: AuthUser,
+    uri: OriginalUri,
+    ApiQuery(q): ApiQuery<ReadKeyQuery>,
+) -> ApiResult<Data<Value>> {
+    let (project_ref, key) = ref_and_key(&uri)?;
+    let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
+    let opts = ReadOptions {
+        cursor: parse_cursor(q.cursor.as_deref())?,
+        count: q.count.unwrap_or(100),
+        start: q.start.unwrap_or(0),
+        stop: q.stop,
+        stream_start: q.stream_start,
+        full: q.full.unwrap_or(false),
+        value_limit: keys::DEFAULT_VALUE_LIMIT,
+    };
+    let client = redis_client(&app, &ctx, q.connection_id).await?;
+    Ok(Data(read_view(&client, &key, &opts).await?))
+}
+
+/// Body of create and update.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WriteKey {
+    #[serde(rename = "type")]
+    key_type: Option<String>,
+    value: Option<Value>,
+    ttl: Option<i64>,
+    #[serde(default)]
+    nx: bool,
+    #[serde(default)]
+    xx: bool,
+    value_encoding: Option<Encoding>,
+}
+
+fn scalar(v: &Value, encoding: Encoding, what: &str) -> ApiResult<Vec<u8>> {
+    match v {
+        Value::String(s) => keys::decode(s, encoding).map_err(ApiError::from),
+        Value::Number(_) | Value::Bool(_) => Ok(v.to_string().into_bytes()),
+        Value::Null => Err(ApiError::validation(format!("{what} must not be null"))),
+        other => Ok(other.to_string().into_bytes()),
+    }
+}
+
+fn pairs(v: &Value, encoding: Encoding, what: &str) -> ApiResult<Vec<(Vec<u8>, Vec<u8>)>> {
+    let map =
+        v.as_object().ok_or_else(|| ApiError::validation(format!("a {what} value must be an object of fields")))?;
+    map.iter()
+        .map(|(f, v)| Ok((keys::decode(f, encoding)?, scalar(v, encoding, "a field value")?)))
+        .collect::<ApiResult<Vec<_>>>()
+}
+
+/// Shapes a JSON value for a Redis type (spec 3.2 and the issue: object for hash, array for list and
+/// set, `{member, score}` array for zset, field map for a stream entry).
+fn shape(key_type: &str, value: &Value, encoding: Encoding) -> ApiResult<NewValue> {
+    let items = |what: &str| -> ApiResult<Vec<Vec<u8>>> {
+        let arr = value.as_array().ok_or_else(|| ApiError::validation(format!("a {what} value must be an array")))?;
+        arr.iter().map(|v| scalar(v, encoding, "an element")).collect()
+    };
+    let shaped = match key_type {
+        "string" => NewValue::String(scalar(value, encoding, "value")?),
+        "hash" => NewValue::Hash(pairs(value, encoding, "hash")?),
+        "stream" => NewValue::Stream(pairs(value, encoding, "stream entry")?),
+        "list" => NewValue::List(items("list")?),
+        "set" => NewValue::Set(items("set")?),
+        "zset" => {
+            let arr = value
+                .as_array()
+                .ok_or_else(|| ApiError::validation("a zset value must be an array of {member, score}"))?;
+            let members = arr
+                .iter()
+                .map(|e| {
+                    let score = e.get("score").and_then(Value::as_f64);
+                    match (e.get("member"), score) {
+                        (Some(m), Some(s)) if s.is_finite() => Ok((s, scalar(m, encoding, "member")?)),
+                        _ => Err(ApiError::validation(
+                            "each zset element must be {\"member\": …, \"score\": <finite number>}",
+                        )),
+                    }
+                })
+                .collect::<ApiResult<Vec<_>>>()?;
+            NewValue::ZSet(members)
+        }
+        other => return Err(ApiError::validation(format!("type `{other}` is not one of {}", KEY_TYPES.join(", ")))),
+    };
+    let empty = match &shaped {
+        NewValue::String(_) => false,
+        NewValue::Hash(p) | NewValue::Stream(p) => p.is_empty(),
+        NewValue::List(i) | NewValue::Set(i) => i.is_empty(),
+        NewValue::ZSet(m) => m.is_empty(),
+    };
+    if empty {
+        return Err(ApiError::validation(format!(
+            "a {key_type} value must not be empty (Redis does not keep empty collections)"
+        )));
+    }
+    Ok(shaped)
+}
+
+fn check_ttl(ttl: Option<i64>) -> ApiResult<Option<i64>> {
+    match ttl {
+        Some(t) if t <= 0 => Err(ApiError::validation("ttl must be a positive number of seconds")),
+        other => Ok(other),
+    }
+}
+
+fn default_opts() -> ReadOptions {
+    ReadOptions { count: 100, value_limit: keys::DEFAULT_VALUE_LIMIT, ..Default::default() }
+}
+
+/// `POST /api/platform/redis/{ref}/keys/{key}`: creates (or with neither `nx` nor `xx`, replaces) a key.
+pub async fn create_key(
+    State(app): State<AppState>,
+    user: AuthUser,
+    uri: OriginalUri,
+    ApiQuery(target): ApiQuery<Target>,
+    ApiJson(body): ApiJson<WriteKey>,
+) -> ApiResult<(StatusCode, Data<Value>)> {
+    let (project_ref, key) = ref_and_key(&uri)?;
+    let ctx = authorize(&app, &user, &project_ref, Permission::Write).await?;
+    if body.nx && body.xx {
+        return Err(ApiError::validation("nx and xx cannot both be set"));
+    }
+    let key_type = body.key_type.as_deref().unwrap_or("string");
+    let value = body.value.as_ref().ok_or_else(|| ApiError::validation("value is required"))?;
+    let value = shape(key_type, value, body.value_encoding.unwrap_or(Encoding::Utf8))?;
+    let ttl = match check_ttl(body.ttl)? {
+        Some(s) => TtlChange::Seconds(s),
+        None => TtlChange::Clear,
+    };
+    let condition = if body.nx {
+        Condition::IfMissing
+    } else if body.xx {
+        Condition::IfExists
+    } else {
+        Condition::Always
+    };
+    let client = redis_client(&app, &ctx, target.connection_id).await?;
+    if !keys::write(&client, &key, &value, condition, ttl, false).await? {
+        let why = if body.nx { "the key already exists (nx)" } else { "the key does not exist (xx)" };
+        return Err(ApiError::Conflict(why.into()));
+    }
+    Ok((StatusCode::CREATED, Data(read_view(&client, &key, &default_opts()).await?)))
+}
+
+/// `PUT /api/platform/redis/{ref}/keys/{key}`: replaces the value (keeping the TTL unless one is
+/// given) and/or sets the TTL. A stream gets the entry appended. A missing key is a 404.
+pub async fn update_key(
+    State(app): State<AppState>,
+    user: AuthUser,
+    uri: OriginalUri,
+    ApiQuery(target): ApiQuery<Target>,
+    ApiJson(body): ApiJson<WriteKey>,
+) -> ApiResult<Data<Value>> {
+    let (project_ref, key) = ref_and_key(&uri)?;
+    let ctx = authorize(&app, &user, &project_ref, Permission::Write).await?;
+    if body.nx || body.xx {
+        return Err(ApiError::validation("nx and xx apply to POST; PUT always requires the key to exist"));
+    }
+    let ttl = check_ttl(body.ttl)?;
+    if body.value.is_none() && ttl.is_none() {
+        return Err(ApiError::validation("give a value, a ttl, or both"));
+    }
+    let client = redis_client(&app, &ctx, target.connection_id).await?;
+    let existing = keys::key_type(&client, &key).await?;
+    if existing == "none" {
+        return Err(ApiError::NotFound("key not found".into()));
+    }
+    match &body.value {
+        Some(value) => {
+            let key_type = body.key_type.clone().unwrap_or(existing.clone());
+            let value = shape(&key_type, value, body.value_encoding.unwrap_or(Encoding::Utf8))?;
+            let ttl = ttl.map(TtlChange::Seconds).unwrap_or(TtlChange::Keep);
+            let append = key_type == "stream" && existing == "stream";
+            if !keys::write(&client, &key, &value, Condition::IfExists, ttl, append).await? {
+                return Err(ApiError::NotFound("key not found".into()));
+            }
+        }
+        None => {
+            if !keys::expire(&client, &key, ttl).await? {
+                return Err(ApiError::NotFound("key not found".into()));
+            }
+        }
+    }
+    Ok(Data(read_view(&client, &key, &default_opts()).await?))
+}
+
+/// `DELETE /api/platform/redis/{ref}/keys/{key}` (UNLINK).
+pub async fn delete_key(
+    State(app): State<AppState>,
+    user: AuthUser,
+    uri: OriginalUri,
+    ApiQuery(target): ApiQuery<Target>,
+) -> ApiResult<StatusCode> {
+    let (project_ref, key) = ref_and_key(&uri)?;
+    let ctx = authorize(&app, &user, &project_ref, Permission::Write).await?;
+    let client = redis_client(&app, &ctx, target.connection_id).await?;
+    if !keys::unlink(&client, &key).await? {
+        return Err(ApiError::NotFound("key not found".into()));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Body of `POST …/expire`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpireBody {
+    ttl: i64,
+}
+
+/// `POST /api/platform/redis/{ref}/keys/{key}/expire`: `ttl > 0` sets it, `-1` removes it.
+pub async fn expire_key(
+    State(app): State<AppState>,
+    user: AuthUser,
+    uri: OriginalUri,
+    ApiQuery(target): ApiQuery<Target>,
+    ApiJson(body): ApiJson<ExpireBody>,
+) -> ApiResult<Data<Value>> {
+    let (project_ref, key) = ref_and_key(&uri)?;
+    let ctx = authorize(&app, &user, &project_ref, Permission::Write).await?;
+    let seconds = match body.ttl {
+        t if t > 0 => Some(t),
+        -1 => None,
+        _ => return Err(ApiError::validation("ttl must be a positive number of seconds, or -1 to remove the expiry")),
+    };
+    let client = redis_client(&app, &ctx, target.connection_id).await?;
+    if !keys::expire(&client, &key, seconds).await? {
+        return Err(ApiError::NotFound("key not found".into()));
+    }
+    let mut out = Map::new();
+    out.insert("ttl".into(), Value::from(seconds.unwrap_or(-1)));
+    Ok(Data(Value::Object(out)))
+}
+
+/// `GET /api/platform/redis/{ref}/info`: typed INFO plus the raw sections.
+pub async fn server_info(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiPath(project_ref): ApiPath<String>,
+    ApiQuery(target): ApiQuery<Target>,
+) -> ApiResult<Data<Value>> {
+    let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
+    let client = redis_client(&app, &ctx, target.connection_id).await?;
+    Ok(Data(info::info(&client).await?))
+}
+
+/// Query of `GET /stats`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatsQuery {
+    connection_id: Option<ConnectionId>,
+    interval: Option<u64>,
+}
+
+/// `GET /api/platform/redis/{ref}/stats`: one sample, or with `Accept: text/event-stream` a sample
+/// every `interval` seconds (1-60, default 2) until the client leaves.
+pub async fn stats(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiPath(project_ref): ApiPath<String>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<StatsQuery>,
+) -> ApiResult<Response> {
+    let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
+    let interval = q.interval.unwrap_or(2);
+    if !(1..=60).contains(&interval) {
+        return Err(ApiError::validation("interval must be between 1 and 60 seconds"));
+    }
+    let client = redis_client(&app, &ctx, q.connection_id).await?;
+    let wants_stream =
+        headers.get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/event-stream"));
+    if !wants_stream {
+        return Ok(Data(info::sample(&client).await?).into_response());
+    }
+    let period = Duration::from_secs(interval);
+    let stream = futures_util::stream::unfold((client, true), move |(client, first)| async move {
+        if !first {
+            tokio::time::sleep(period).await;
+        }
+        let event = match info::sample(&client).await {
+            Ok(sample) => Event::default().event("sample").json_data(sample).unwrap_or_default(),
+            Err(e) => Event::default().event("error").data(e.to_string()),
+        };
+        Some((Ok::<_, Infallible>(event), (client, false)))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+}

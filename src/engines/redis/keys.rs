@@ -1,0 +1,465 @@
+//! Keys of every type: listing with SCAN (never KEYS) and per-key metadata in one pipelined round
+//! trip, paged reads of big collections, atomic writes, TTLs.
+//!
+//! Values travel as bytes. A response carries text when every element is valid UTF-8 and base64
+//! otherwise, with `value_encoding` saying which, so binary data round-trips byte for byte.
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use redis::Value as RedisValue;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use super::RedisClient;
+use crate::engines::EngineError;
+
+/// The largest string value returned whole unless `full=true` is asked.
+pub const DEFAULT_VALUE_LIMIT: usize = 1024 * 1024;
+/// The largest page a caller may ask for.
+pub const MAX_PAGE: u32 = 1000;
+
+/// How text fields of a response are encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    /// Plain UTF-8 text.
+    Utf8,
+    /// Base64 of the raw bytes (some element was not valid UTF-8).
+    Base64,
+}
+
+/// Encodes a group of byte strings together: all as text, or all as base64 if any is binary.
+pub fn encode_all(items: &[&[u8]]) -> (Encoding, Vec<String>) {
+    if items.iter().all(|b| std::str::from_utf8(b).is_ok()) {
+        (Encoding::Utf8, items.iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect())
+    } else {
+        (Encoding::Base64, items.iter().map(|b| B64.encode(b)).collect())
+    }
+}
+
+/// Decodes a value sent by a client in the given encoding.
+pub fn decode(text: &str, encoding: Encoding) -> Result<Vec<u8>, EngineError> {
+    match encoding {
+        Encoding::Utf8 => Ok(text.as_bytes().to_vec()),
+        Encoding::Base64 => B64.decode(text).map_err(|_| EngineError::Config("value is not valid base64".into())),
+    }
+}
+
+/// One key in a listing.
+#[derive(Debug, Serialize)]
+pub struct KeySummary {
+    /// The key, as text or base64 (see `key_encoding`).
+    pub key: String,
+    /// How `key` is encoded.
+    pub key_encoding: Encoding,
+    /// Redis type name (`string`, `hash`, `list`, `set`, `zset`, `stream`); `none` if it vanished.
+    #[serde(rename = "type")]
+    pub key_type: String,
+    /// Seconds to live: -1 without expiry, -2 if gone.
+    pub ttl: i64,
+    /// Bytes of memory (MEMORY USAGE), when the server reports it.
+    pub size: Option<i64>,
+}
+
+/// A page of keys.
+#[derive(Debug, Serialize)]
+pub struct KeyPage {
+    /// The keys of this page.
+    pub keys: Vec<KeySummary>,
+    /// Cursor to pass for the next page; `"0"` when the walk is complete.
+    pub cursor: String,
+    /// Keys returned by SCAN for this page.
+    pub total_scanned: usize,
+    /// Keys in the database (DBSIZE), to show progress.
+    pub db_size: i64,
+}
+
+fn ttl_seconds(pttl: i64) -> i64 {
+    if pttl < 0 {
+        pttl
+    } else {
+        (pttl + 999) / 1000
+    }
+}
+
+/// One SCAN step with metadata for every key returned, fetched in a single pipeline.
+pub async fn scan(
+    client: &RedisClient,
+    pattern: &str,
+    cursor: u64,
+    count: u32,
+    type_filter: Option<&str>,
+) -> Result<KeyPage, EngineError> {
+    let mut cmd = redis::cmd("SCAN");
+    cmd.arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(count);
+    if let Some(t) = type_filter {
+        cmd.arg("TYPE").arg(t);
+    }
+    let (next, keys): (u64, Vec<Vec<u8>>) = client.query(&cmd).await?;
+    let mut pipe = redis::pipe();
+    pipe.cmd("DBSIZE");
+    for key in &keys {
+        pipe.cmd("TYPE").arg(key).cmd("PTTL").arg(key).cmd("MEMORY").arg("USAGE").arg(key).arg("SAMPLES").arg(0);
+    }
+    let replies: Vec<RedisValue> = client.pipeline(&pipe).await?;
+    let db_size = replies.first().and_then(as_i64).unwrap_or(0);
+    let summaries = keys
+        .iter()
+        .enumerate()
+        .map(|(i, key)| {
+            let at = 1 + i * 3;
+            let (key_encoding, mut text) = encode_all(&[key]);
+            KeySummary {
+                key: text.pop().unwrap_or_default(),
+                key_encoding,
+                key_type: replies.get(at).and_then(as_string).unwrap_or_else(|| "none".into()),
+                ttl: ttl_seconds(replies.get(at + 1).and_then(as_i64).unwrap_or(-2)),
+                size: replies.get(at + 2).and_then(as_i64),
+            }
+        })
+        .collect();
+    Ok(KeyPage { keys: summaries, cursor: next.to_string(), total_scanned: keys.len(), db_size })
+}
+
+fn as_i64(v: &RedisValue) -> Option<i64> {
+    match v {
+        RedisValue::Int(n) => Some(*n),
+        RedisValue::BulkString(b) => std::str::from_utf8(b).ok()?.parse().ok(),
+        _ => None,
+    }
+}
+
+fn as_string(v: &RedisValue) -> Option<String> {
+    match v {
+        RedisValue::SimpleString(s) => Some(s.clone()),
+        RedisValue::Okay => Some("OK".into()),
+        RedisValue::BulkString(b) => Some(String::from_utf8_lossy(b).into_owned()),
+        _ => None,
+    }
+}
+
+/// What the caller wants of a collection.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// HSCAN/SSCAN cursor.
+    pub cursor: u64,
+    /// Page size for scans and streams.
+    pub count: u32,
+    /// First index (lists, sorted sets).
+    pub start: i64,
+    /// Last index, inclusive (lists, sorted sets).
+    pub stop: Option<i64>,
+    /// First stream id (inclusive), default `-`.
+    pub stream_start: Option<String>,
+    /// Return a big string whole.
+    pub full: bool,
+    /// Preview size for strings.
+    pub value_limit: usize,
+}
+
+/// Reads a key: metadata plus a page of its value. `None` when it does not exist.
+pub async fn read(client: &RedisClient, key: &[u8], opts: &ReadOptions) -> Result<Option<Value>, EngineError> {
+    let mut pipe = redis::pipe();
+    pipe.cmd("TYPE").arg(key).cmd("PTTL").arg(key).cmd("MEMORY").arg("USAGE").arg(key).arg("SAMPLES").arg(0);
+    pipe.cmd("OBJECT").arg("ENCODING").arg(key);
+    let meta: Vec<RedisValue> = client.pipeline(&pipe).await?;
+    let key_type = meta.first().and_then(as_string).unwrap_or_else(|| "none".into());
+    if key_type == "none" {
+        return Ok(None);
+    }
+    let (key_encoding, mut key_text) = encode_all(&[key]);
+    let mut out = Map::new();
+    out.insert("key".into(), json!(key_text.pop()));
+    out.insert("key_encoding".into(), json!(key_encoding));
+    out.insert("type".into(), json!(key_type));
+    out.insert("ttl".into(), json!(ttl_seconds(meta.get(1).and_then(as_i64).unwrap_or(-2))));
+    out.insert("size".into(), json!(meta.get(2).and_then(as_i64)));
+    out.insert("encoding".into(), json!(meta.get(3).and_then(as_string)));
+    let count = opts.count.clamp(1, MAX_PAGE);
+    let stop = opts.stop.unwrap_or(opts.start + i64::from(count) - 1);
+    match key_type.as_str() {
+        "string" => {
+            let length: i64 = client.query(redis::cmd("STRLEN").arg(key)).await?;
+            let limit = opts.value_limit.max(1);
+            let truncated = !opts.full && usize::try_from(length).unwrap_or(usize::MAX) > limit;
+            let bytes: Vec<u8> = if truncated {
+                client.query(redis::cmd("GETRANGE").arg(key).arg(0).arg(limit - 1)).await?
+            } else {
+                client.query::<Option<Vec<u8>>>(redis::cmd("GET").arg(key)).await?.unwrap_or_default()
+            };
+            let (encoding, mut text) = encode_all(&[&bytes]);
+            out.insert("value".into(), json!(text.pop()));
+            out.insert("value_encoding".into(), json!(encoding));
+            out.insert("length".into(), json!(length));
+            out.insert("truncated".into(), json!(truncated));
+        }
+        "hash" => {
+            let length: i64 = client.query(redis::cmd("HLEN").arg(key)).await?;
+            let (next, flat): (u64, Vec<Vec<u8>>) =
+                client.query(redis::cmd("HSCAN").arg(key).arg(opts.cursor).arg("COUNT").arg(count)).await?;
+            let refs: Vec<&[u8]> = flat.iter().map(Vec::as_slice).collect();
+            let (encoding, text) = encode_all(&refs);
+            let fields: Map<String, Value> = text.chunks(2).map(|p| (p[0].clone(), json!(p.get(1)))).collect();
+            out.insert("fields".into(), Value::Object(fields));
+            out.insert("value_encoding".into(), json!(encoding));
+            out.insert("length".into(), json!(length));
+            out.insert("cursor".into(), json!(next.to_string()));
+        }
+        "set" => {
+            let length: i64 = client.query(redis::cmd("SCARD").arg(key)).await?;
+            let (next, members): (u64, Vec<Vec<u8>>) =
+                client.query(redis::cmd("SSCAN").arg(key).arg(opts.cursor).arg("COUNT").arg(count)).await?;
+            let refs: Vec<&[u8]> = members.iter().map(Vec::as_slice).collect();
+            let (encoding, text) = encode_all(&refs);
+            out.insert("members".into(), json!(text));
+            out.insert("value_encoding".into(), json!(encoding));
+            out.insert("length".into(), json!(length));
+            out.insert("cursor".into(), json!(next.to_string()));
+        }
+        "list" => {
+            let length: i64 = client.query(redis::cmd("LLEN").arg(key)).await?;
+            let values: Vec<Vec<u8>> = client.query(redis::cmd("LRANGE").arg(key).arg(opts.start).arg(stop)).await?;
+            let refs: Vec<&[u8]> = values.iter().map(Vec::as_slice).collect();
+            let (encoding, text) = encode_all(&refs);
+            out.insert("values".into(), json!(text));
+            out.insert("value_encoding".into(), json!(encoding));
+            out.insert("length".into(), json!(length));
+            out.insert("start".into(), json!(opts.start));
+            out.insert("stop".into(), json!(stop));
+        }
+        "zset" => {
+            let length: i64 = client.query(redis::cmd("ZCARD").arg(key)).await?;
+            let flat: Vec<Vec<u8>> =
+                client.query(redis::cmd("ZRANGE").arg(key).arg(opts.start).arg(stop).arg("WITHSCORES")).await?;
+            let members: Vec<&[u8]> = flat.iter().step_by(2).map(Vec::as_slice).collect();
+            let (encoding, text) = encode_all(&members);
+            let scores = flat.iter().skip(1).step_by(2).map(|s| String::from_utf8_lossy(s).parse::<f64>().ok());
+            let entries: Vec<Value> =
+                text.into_iter().zip(scores).map(|(m, s)| json!({ "member": m, "score": s })).collect();
+            out.insert("members".into(), Value::Array(entries));
+            out.insert("value_encoding".into(), json!(encoding));
+            out.insert("length".into(), json!(length));
+            out.insert("start".into(), json!(opts.start));
+            out.insert("stop".into(), json!(stop));
+        }
+        "stream" => {
+            let length: i64 = client.query(redis::cmd("XLEN").arg(key)).await?;
+            let start = opts.stream_start.clone().unwrap_or_else(|| "-".into());
+            let entries: Vec<(String, Vec<Vec<u8>>)> =
+                client.query(redis::cmd("XRANGE").arg(key).arg(&start).arg("+").arg("COUNT").arg(count)).await?;
+            let all: Vec<&[u8]> = entries.iter().flat_map(|(_, f)| f.iter().map(Vec::as_slice)).collect();
+            let (encoding, _) = encode_all(&all);
+            let entries: Vec<Value> = entries
+                .iter()
+                .map(|(id, flat)| {
+                    let refs: Vec<&[u8]> = flat.iter().map(Vec::as_slice).collect();
+                    let text = match encoding {
+                        Encoding::Utf8 => {
+                            refs.iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect::<Vec<_>>()
+                        }
+                        Encoding::Base64 => refs.iter().map(|b| B64.encode(b)).collect(),
+                    };
+                    let fields: Map<String, Value> = text.chunks(2).map(|p| (p[0].clone(), json!(p.get(1)))).collect();
+                    json!({ "id": id, "fields": fields })
+                })
+                .collect();
+            let next = if entries.len() == count as usize {
+                entries.last().and_then(|e| e["id"].as_str()).map(|id| format!("({id}"))
+            } else {
+                None
+            };
+            out.insert("entries".into(), Value::Array(entries));
+            out.insert("value_encoding".into(), json!(encoding));
+            out.insert("length".into(), json!(length));
+            out.insert("next_start".into(), json!(next));
+        }
+        other => {
+            out.insert("unsupported".into(), json!(format!("values of type {other} are not shown")));
+        }
+    }
+    Ok(Some(Value::Object(out)))
+}
+
+/// A value to write, already decoded into bytes and shaped for its type.
+#[derive(Debug, Clone)]
+pub enum NewValue {
+    /// SET.
+    String(Vec<u8>),
+    /// HSET field value ….
+    Hash(Vec<(Vec<u8>, Vec<u8>)>),
+    /// RPUSH ….
+    List(Vec<Vec<u8>>),
+    /// SADD ….
+    Set(Vec<Vec<u8>>),
+    /// ZADD score member ….
+    ZSet(Vec<(f64, Vec<u8>)>),
+    /// XADD key * field value ….
+    Stream(Vec<(Vec<u8>, Vec<u8>)>),
+}
+
+impl NewValue {
+    /// The Redis type name this value creates.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            NewValue::String(_) => "string",
+            NewValue::Hash(_) => "hash",
+            NewValue::List(_) => "list",
+            NewValue::Set(_) => "set",
+            NewValue::ZSet(_) => "zset",
+            NewValue::Stream(_) => "stream",
+        }
+    }
+
+    fn args(&self) -> Vec<Vec<u8>> {
+        match self {
+            NewValue::String(v) => vec![v.clone()],
+            NewValue::Hash(pairs) | NewValue::Stream(pairs) => {
+                pairs.iter().flat_map(|(f, v)| [f.clone(), v.clone()]).collect()
+            }
+            NewValue::List(items) | NewValue::Set(items) => items.clone(),
+            NewValue::ZSet(pairs) => pairs.iter().flat_map(|(s, m)| [s.to_string().into_bytes(), m.clone()]).collect(),
+        }
+    }
+}
+
+/// When to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition {
+    /// Always.
+    Always,
+    /// Only if the key does not exist (NX).
+    IfMissing,
+    /// Only if the key exists (XX).
+    IfExists,
+}
+
+/// What to do with the TTL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TtlChange {
+    /// No expiry.
+    Clear,
+    /// Keep the current one (updates).
+    Keep,
+    /// Expire after this many seconds.
+    Seconds(i64),
+}
+
+// Replaces a key atomically: the condition check, the delete, the writes and the TTL run as one
+// script, so no reader ever sees a missing or half-written key. Arguments are pushed in chunks to
+// stay under Lua's stack limit for collections with many elements.
+const REPLACE_SCRIPT: &str = r#"
+local exists = redis.call('EXISTS', KEYS[1])
+if ARGV[1] == 'nx' and exists == 1 then return 0 end
+if ARGV[1] == 'xx' and exists == 0 then return 0 end
+local keep = redis.call('PTTL', KEYS[1])
+local t = ARGV[2]
+if t ~= 'stream_append' then redis.call('DEL', KEYS[1]) end
+local n = #ARGV
+local function each(step, fn)
+  local i = 4
+  while i <= n do
+    local j = math.min(i + step - 1, n)
+    fn(i, j)
+    i = j + 1
+  end
+end
+if t == 'string' then
+  redis.call('SET', KEYS[1], ARGV[4])
+elseif t == 'hash' then
+  each(1000, function(i, j) redis.call('HSET', KEYS[1], unpack(ARGV, i, j)) end)
+elseif t == 'list' then
+  each(1000, function(i, j) redis.call('RPUSH', KEYS[1], unpack(ARGV, i, j)) end)
+elseif t == 'set' then
+  each(1000, function(i, j) redis.call('SADD', KEYS[1], unpack(ARGV, i, j)) end)
+elseif t == 'zset' then
+  each(1000, function(i, j) redis.call('ZADD', KEYS[1], unpack(ARGV, i, j)) end)
+elseif t == 'stream' or t == 'stream_append' then
+  redis.call('XADD', KEYS[1], '*', unpack(ARGV, 4, n))
+end
+if ARGV[3] == 'keep' then
+  if keep > 0 then redis.call('PEXPIRE', KEYS[1], keep) end
+elseif tonumber(ARGV[3]) > 0 then
+  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+end
+return 1
+"#;
+
+/// Writes `value` under `key`; returns false when the condition did not hold.
+pub async fn write(
+    client: &RedisClient,
+    key: &[u8],
+    value: &NewValue,
+    condition: Condition,
+    ttl: TtlChange,
+    append_to_stream: bool,
+) -> Result<bool, EngineError> {
+    let mode = match condition {
+        Condition::Always => "any",
+        Condition::IfMissing => "nx",
+        Condition::IfExists => "xx",
+    };
+    let ttl_arg = match ttl {
+        TtlChange::Clear => "0".to_string(),
+        TtlChange::Keep => "keep".to_string(),
+        TtlChange::Seconds(s) => s.to_string(),
+    };
+    let type_arg = if append_to_stream { "stream_append" } else { value.type_name() };
+    let script = redis::Script::new(REPLACE_SCRIPT);
+    let mut invocation = script.key(key);
+    invocation.arg(mode).arg(type_arg).arg(ttl_arg);
+    for arg in value.args() {
+        invocation.arg(arg);
+    }
+    let written: i64 = client.invoke(&invocation).await?;
+    Ok(written == 1)
+}
+
+/// The type of a key (`none` when missing).
+pub async fn key_type(client: &RedisClient, key: &[u8]) -> Result<String, EngineError> {
+    client.query(redis::cmd("TYPE").arg(key)).await
+}
+
+/// Deletes a key without blocking the server (UNLINK); false when it did not exist.
+pub async fn unlink(client: &RedisClient, key: &[u8]) -> Result<bool, EngineError> {
+    let n: i64 = client.query(redis::cmd("UNLINK").arg(key)).await?;
+    Ok(n > 0)
+}
+
+/// Sets (seconds > 0) or removes (None) a key's expiry; false when the key does not exist.
+pub async fn expire(client: &RedisClient, key: &[u8], seconds: Option<i64>) -> Result<bool, EngineError> {
+    match seconds {
+        Some(s) => {
+            let n: i64 = client.query(redis::cmd("EXPIRE").arg(key).arg(s)).await?;
+            Ok(n == 1)
+        }
+        None => {
+            let exists: i64 = client.query(redis::cmd("EXISTS").arg(key)).await?;
+            if exists == 0 {
+                return Ok(false);
+            }
+            let _: i64 = client.query(redis::cmd("PERSIST").arg(key)).await?;
+            Ok(true)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_groups_become_base64() {
+        assert_eq!(encode_all(&[b"a", b"b"]).0, Encoding::Utf8);
+        let (enc, text) = encode_all(&[b"a", &[0xff, 0x00]]);
+        assert_eq!(enc, Encoding::Base64);
+        assert_eq!(text[1], "/wA=");
+    }
+
+    #[test]
+    fn ttl_rounds_up() {
+        assert_eq!(ttl_seconds(-1), -1);
+        assert_eq!(ttl_seconds(1), 1);
+        assert_eq!(ttl_seconds(1000), 1);
+        assert_eq!(ttl_seconds(1001), 2);
+    }
+}

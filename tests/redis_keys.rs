@@ -1,0 +1,310 @@
+//! The Redis data API against a real redis-server: every type, paging, binary values, TTLs, roles,
+//! server info and stats, and an outage.
+
+mod common;
+
+use std::collections::HashSet;
+
+use base64::Engine as _;
+use common::{Redis, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn setup(redis: &Redis) -> (TestApp, String) {
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    let (s, body) = app
+        .post(
+            "/api/platform/redis/default/connections",
+            &admin,
+            json!({"identifier": "cache", "host": "127.0.0.1", "port": redis.port}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    (app, admin)
+}
+
+async fn direct(redis: &Redis) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(format!("redis://127.0.0.1:{}/", redis.port))
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+const KEYS: &str = "/api/platform/redis/default/keys";
+
+#[tokio::test]
+async fn every_type_round_trips() {
+    let redis = Redis::start(None);
+    let (app, admin) = setup(&redis).await;
+    let cases = [
+        ("string", json!("hello"), "value", json!("hello")),
+        ("hash", json!({"a": "1", "b": "2"}), "fields", json!({"a": "1", "b": "2"})),
+        ("list", json!(["x", "y", "z"]), "values", json!(["x", "y", "z"])),
+        ("set", json!(["only"]), "members", json!(["only"])),
+        (
+            "zset",
+            json!([{"member": "m1", "score": 1.5}, {"member": "m2", "score": 3}]),
+            "members",
+            json!([{"member": "m1", "score": 1.5}, {"member": "m2", "score": 3.0}]),
+        ),
+    ];
+    for (kind, value, field, expected) in cases {
+        let path = format!("{KEYS}/t:{kind}");
+        let (s, created) = app.post(&path, &admin, json!({"type": kind, "value": value, "ttl": 100})).await;
+        assert_eq!(s, StatusCode::CREATED, "{kind}: {created}");
+        let (s, got) = app.get(&path, &admin).await;
+        assert_eq!(s, StatusCode::OK, "{got}");
+        let data = &got["data"];
+        assert_eq!(data["type"], kind);
+        assert_eq!(data[field], expected, "{kind}: {data}");
+        assert!(data["ttl"].as_i64().unwrap() > 90 && data["ttl"].as_i64().unwrap() <= 100, "{data}");
+        assert!(data["size"].as_i64().unwrap() > 0);
+        assert!(data["encoding"].is_string());
+        assert_eq!(data["value_encoding"], "utf8");
+
+        // Persist, then expire again.
+        let (s, _) = app.post(&format!("{path}/expire"), &admin, json!({"ttl": -1})).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(app.get(&path, &admin).await.1["data"]["ttl"], -1);
+        assert_eq!(app.post(&format!("{path}/expire"), &admin, json!({"ttl": 0})).await.0, StatusCode::BAD_REQUEST);
+        assert_eq!(app.post(&format!("{path}/expire"), &admin, json!({"ttl": 50})).await.0, StatusCode::OK);
+    }
+    // Streams: create with one entry, PUT appends.
+    let path = format!("{KEYS}/t:stream");
+    let (s, created) =
+        app.post(&path, &admin, json!({"type": "stream", "value": {"event": "signup", "user": "42"}})).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let (s, updated) = app.put(&path, &admin, json!({"value": {"event": "login"}})).await;
+    assert_eq!(s, StatusCode::OK, "{updated}");
+    let entries = updated["data"]["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["fields"], json!({"event": "signup", "user": "42"}));
+    assert!(entries[0]["id"].as_str().unwrap().contains('-'));
+
+    // PUT replaces a value atomically and keeps the TTL when none is given.
+    let path = format!("{KEYS}/t:hash");
+    let (s, updated) = app.put(&path, &admin, json!({"value": {"c": "3"}})).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(updated["data"]["fields"], json!({"c": "3"}));
+    assert!(updated["data"]["ttl"].as_i64().unwrap() > 0, "TTL kept: {updated}");
+    let (_, updated) = app.put(&path, &admin, json!({"ttl": 500})).await;
+    assert!(updated["data"]["ttl"].as_i64().unwrap() > 400);
+    assert_eq!(app.put(&format!("{KEYS}/t:missing"), &admin, json!({"value": "x"})).await.0, StatusCode::NOT_FOUND);
+
+    // nx on an existing key and xx on a missing one are conflicts.
+    let (s, body) = app.post(&format!("{KEYS}/t:string"), &admin, json!({"value": "again", "nx": true})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    let (s, _) = app.post(&format!("{KEYS}/t:nothing"), &admin, json!({"value": "x", "xx": true})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(app.get(&format!("{KEYS}/t:nothing"), &admin).await.0, StatusCode::NOT_FOUND);
+
+    // Bad shapes are 400s.
+    for body in [
+        json!({"type": "hash", "value": ["a"]}),
+        json!({"type": "list", "value": []}),
+        json!({"type": "blob", "value": "x"}),
+        json!({"value": "x", "ttl": -5}),
+    ] {
+        let (s, resp) = app.post(&format!("{KEYS}/t:bad"), &admin, body.clone()).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}: {resp}");
+    }
+
+    // The listing shows all six with their types; a type filter narrows it.
+    let (_, page) = app.get(&format!("{KEYS}?pattern=t:*&count=1000"), &admin).await;
+    let mut types: Vec<String> =
+        page["data"]["keys"].as_array().unwrap().iter().map(|k| k["type"].as_str().unwrap().to_string()).collect();
+    types.sort();
+    assert_eq!(types, ["hash", "list", "set", "stream", "string", "zset"]);
+    let (_, page) = app.get(&format!("{KEYS}?pattern=t:*&count=1000&type=zset"), &admin).await;
+    assert_eq!(page["data"]["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(app.get(&format!("{KEYS}?type=blob"), &admin).await.0, StatusCode::BAD_REQUEST);
+
+    for kind in ["string", "hash", "list", "set", "zset", "stream"] {
+        assert_eq!(app.delete(&format!("{KEYS}/t:{kind}"), &admin).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(app.get(&format!("{KEYS}/t:{kind}"), &admin).await.0, StatusCode::NOT_FOUND);
+    }
+    assert_eq!(app.delete(&format!("{KEYS}/t:string"), &admin).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn binary_keys_and_values_round_trip() {
+    let redis = Redis::start(None);
+    let (app, admin) = setup(&redis).await;
+    let bytes: Vec<u8> = (0u8..=255).collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    // A key with a slash, a space and a non-UTF-8 byte, percent-encoded in the path.
+    let path = format!("{KEYS}/bin%2Fkey%20%FF");
+    let (s, body) = app.post(&path, &admin, json!({"value": b64, "value_encoding": "base64"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let mut conn = direct(&redis).await;
+    let stored: Vec<u8> = redis::cmd("GET").arg(b"bin/key \xff".as_slice()).query_async(&mut conn).await.unwrap();
+    assert_eq!(stored, bytes, "stored byte for byte");
+    let (_, got) = app.get(&path, &admin).await;
+    assert_eq!(got["data"]["value_encoding"], "base64");
+    assert_eq!(got["data"]["value"], b64);
+    assert_eq!(got["data"]["key_encoding"], "base64");
+    let (_, page) = app.get(&format!("{KEYS}?pattern=bin*"), &admin).await;
+    assert_eq!(page["data"]["keys"][0]["key"], base64::engine::general_purpose::STANDARD.encode(b"bin/key \xff"));
+
+    // A big string comes back as a preview unless asked for whole.
+    let big = "x".repeat(1024 * 1024 + 10);
+    let _: () = redis::cmd("SET").arg("big").arg(&big).query_async(&mut conn).await.unwrap();
+    let (_, got) = app.get(&format!("{KEYS}/big"), &admin).await;
+    assert_eq!(got["data"]["truncated"], true);
+    assert_eq!(got["data"]["length"], big.len());
+    assert_eq!(got["data"]["value"].as_str().unwrap().len(), 1024 * 1024);
+    let (_, got) = app.get(&format!("{KEYS}/big?full=true"), &admin).await;
+    assert_eq!(got["data"]["truncated"], false);
+    assert_eq!(got["data"]["value"].as_str().unwrap().len(), big.len());
+}
+
+#[tokio::test]
+async fn big_collections_page_and_scan_visits_every_key_once() {
+    let redis = Redis::start(None);
+    let (app, admin) = setup(&redis).await;
+    let mut conn = direct(&redis).await;
+    for chunk in 0..100 {
+        let mut hset = redis::cmd("HSET");
+        hset.arg("bighash");
+        let mut rpush = redis::cmd("RPUSH");
+        rpush.arg("biglist");
+        let mut mset = redis::cmd("MSET");
+        for i in chunk * 1000..(chunk + 1) * 1000 {
+            hset.arg(format!("f{i}")).arg(i);
+            rpush.arg(format!("v{i}"));
+            if i < 50_000 {
+                mset.arg(format!("k:{i}")).arg(i);
+            }
+        }
+        let _: () = hset.query_async(&mut conn).await.unwrap();
+        let _: () = rpush.query_async(&mut conn).await.unwrap();
+        if chunk < 50 {
+            let _: () = mset.query_async(&mut conn).await.unwrap();
+        }
+    }
+
+    // HSCAN pages over 100,000 fields.
+    let mut fields = HashSet::new();
+    let mut cursor = "0".to_string();
+    loop {
+        let (s, page) = app.get(&format!("{KEYS}/bighash?cursor={cursor}&count=1000"), &admin).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(page["data"]["length"], 100_000);
+        fields.extend(page["data"]["fields"].as_object().unwrap().keys().cloned());
+        cursor = page["data"]["cursor"].as_str().unwrap().to_string();
+        if cursor == "0" {
+            break;
+        }
+    }
+    assert_eq!(fields.len(), 100_000);
+
+    // LRANGE pages over 100,000 elements.
+    let mut seen = 0;
+    let mut start = 0;
+    while start < 100_000 {
+        let (_, page) = app.get(&format!("{KEYS}/biglist?start={start}&stop={}", start + 999), &admin).await;
+        let values = page["data"]["values"].as_array().unwrap();
+        assert_eq!(values[0], format!("v{start}"));
+        seen += values.len();
+        start += 1000;
+    }
+    assert_eq!(seen, 100_000);
+
+    // SCAN pages over 50,000 keys: each exactly once.
+    let mut keys = HashSet::new();
+    let mut total = 0;
+    let mut cursor = "0".to_string();
+    loop {
+        let (s, page) = app.get(&format!("{KEYS}?pattern=k:*&count=1000&cursor={cursor}"), &admin).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        for k in page["data"]["keys"].as_array().unwrap() {
+            assert_eq!(k["type"], "string");
+            assert_eq!(k["ttl"], -1);
+            keys.insert(k["key"].as_str().unwrap().to_string());
+            total += 1;
+        }
+        cursor = page["data"]["cursor"].as_str().unwrap().to_string();
+        if cursor == "0" {
+            break;
+        }
+    }
+    assert_eq!(keys.len(), 50_000);
+    assert_eq!(total, 50_000, "no key was returned twice");
+}
+
+#[tokio::test]
+async fn viewers_cannot_write_and_info_and_stats_answer() {
+    let redis = Redis::start(None);
+    let (app, admin) = setup(&redis).await;
+    let viewer = app.user_with_role(&admin, "viewer@example.com", "default", "viewer").await;
+    app.post(&format!("{KEYS}/k"), &admin, json!({"value": "v"})).await;
+    assert_eq!(app.get(&format!("{KEYS}/k"), &viewer).await.0, StatusCode::OK);
+    assert_eq!(app.get(KEYS, &viewer).await.0, StatusCode::OK);
+    let writes = [
+        app.post(&format!("{KEYS}/k2"), &viewer, json!({"value": "v"})).await.0,
+        app.put(&format!("{KEYS}/k"), &viewer, json!({"value": "v"})).await.0,
+        app.delete(&format!("{KEYS}/k"), &viewer).await.0,
+        app.post(&format!("{KEYS}/k/expire"), &viewer, json!({"ttl": 5})).await.0,
+    ];
+    assert!(writes.iter().all(|s| *s == StatusCode::FORBIDDEN), "{writes:?}");
+
+    let (s, info) = app.get("/api/platform/redis/default/info", &viewer).await;
+    assert_eq!(s, StatusCode::OK, "{info}");
+    let data = &info["data"];
+    assert!(data["server"]["version"].as_str().unwrap().starts_with('7'));
+    assert_eq!(data["server"]["mode"], "standalone");
+    assert!(data["memory"]["used_memory"].is_number());
+    assert!(data["stats"]["hit_rate"].is_number());
+    assert_eq!(data["replication"]["role"], "master");
+    assert!(data["sections"]["server"].is_object());
+
+    let (s, sample) = app.get("/api/platform/redis/default/stats", &viewer).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(sample["data"]["used_memory"].as_f64().unwrap() > 0.0);
+    assert_eq!(sample["data"]["keys"]["db0"], 1);
+    let mut r = app
+        .http
+        .get(format!("{}/api/platform/redis/default/stats?interval=1", app.base))
+        .bearer_auth(&viewer)
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "text/event-stream");
+    let mut text = String::new();
+    while !text.contains("\n\n") {
+        let chunk = r.chunk().await.unwrap().expect("stream ended early");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(text.contains("event: sample"), "{text}");
+    let json_line = text.lines().find(|l| l.starts_with("data: ")).unwrap();
+    let sample: Value = serde_json::from_str(&json_line[6..]).unwrap();
+    assert!(sample["connected_clients"].as_f64().unwrap() >= 1.0);
+    assert_eq!(app.get("/api/platform/redis/default/stats?interval=0", &viewer).await.0, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn an_outage_gives_503_and_recovery_gives_200() {
+    let mut redis = Redis::start(None);
+    let (app, admin) = setup(&redis).await;
+    assert_eq!(app.post(&format!("{KEYS}/a"), &admin, json!({"value": "1"})).await.0, StatusCode::CREATED);
+    redis.kill();
+    let started = std::time::Instant::now();
+    let (s, body) = app.get(&format!("{KEYS}/a"), &admin).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "CONNECTION_ERROR");
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+    redis.restart();
+    let mut recovered = false;
+    for _ in 0..50 {
+        let (s, _) = app.get(&format!("{KEYS}?count=10"), &admin).await;
+        if s == StatusCode::OK {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(recovered, "no 200 after Redis came back");
+}
