@@ -5,7 +5,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post, put};
 use axum::{Extension, Router};
 
-use crate::api::{auth, connections, health, organizations, projects, redis, users};
+use crate::api::{auth, connections, health, organizations, projects, redis, users, ws};
 use crate::app::AppState;
 use crate::domain::Engine;
 use crate::error::ApiError;
@@ -31,6 +31,9 @@ fn redis_routes() -> Router<AppState> {
         .route("/keys/{key}/expire", post(redis::expire_key))
         .route("/info", get(redis::server_info))
         .route("/stats", get(redis::stats))
+        .route("/pubsub/channels", get(redis::pubsub_channels))
+        .route("/pubsub/publish", post(redis::publish))
+        .route("/pubsub/subscribe", get(ws::subscribe))
 }
 
 /// Everything under `/api/platform/{engine}/{ref}`: connections, plus the engine's data routes.

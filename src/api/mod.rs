@@ -8,6 +8,7 @@ pub mod organizations;
 pub mod projects;
 pub mod redis;
 pub mod users;
+pub mod ws;
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};

@@ -404,3 +404,61 @@ pub async fn stats(
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
 }
+
+/// Query of `GET /pubsub/channels`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelsQuery {
+    connection_id: Option<ConnectionId>,
+    pattern: Option<String>,
+}
+
+/// Header carrying PUBSUB NUMPAT beside the spec's array of channels.
+pub const PATTERN_COUNT_HEADER: &str = "x-pubsub-pattern-subscriptions";
+
+/// `GET /api/platform/redis/{ref}/pubsub/channels`: active channels with subscriber counts; the
+/// number of pattern subscriptions rides in the `x-pubsub-pattern-subscriptions` header, keeping the
+/// spec's array shape.
+pub async fn pubsub_channels(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiPath(project_ref): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ChannelsQuery>,
+) -> ApiResult<Response> {
+    let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
+    let client = redis_client(&app, &ctx, q.connection_id).await?;
+    let pattern = q.pattern.filter(|p| !p.is_empty()).unwrap_or_else(|| "*".into());
+    let (channels, numpat) = crate::engines::redis::pubsub::channels(&client, &pattern).await?;
+    let mut response = Data(channels).into_response();
+    response.headers_mut().insert(PATTERN_COUNT_HEADER, numpat.into());
+    Ok(response)
+}
+
+/// Body of `POST /pubsub/publish`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishBody {
+    channel: String,
+    message: Value,
+}
+
+/// `POST /api/platform/redis/{ref}/pubsub/publish`: strings are sent as they are, anything else as JSON text.
+pub async fn publish(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiPath(project_ref): ApiPath<String>,
+    ApiQuery(target): ApiQuery<Target>,
+    ApiJson(body): ApiJson<PublishBody>,
+) -> ApiResult<Data<Value>> {
+    let ctx = authorize(&app, &user, &project_ref, Permission::Write).await?;
+    if body.channel.is_empty() {
+        return Err(ApiError::validation("channel must not be empty"));
+    }
+    let message = match &body.message {
+        Value::String(s) => s.clone().into_bytes(),
+        other => other.to_string().into_bytes(),
+    };
+    let client = redis_client(&app, &ctx, target.connection_id).await?;
+    let reached = crate::engines::redis::pubsub::publish(&client, &body.channel, &message).await?;
+    Ok(Data(serde_json::json!({ "subscribers_reached": reached })))
+}

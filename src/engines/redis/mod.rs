@@ -3,6 +3,7 @@
 
 pub mod info;
 pub mod keys;
+pub mod pubsub;
 
 use std::time::{Duration, Instant};
 
@@ -113,6 +114,44 @@ fn connection_info(addr: ConnectionAddr, redis: RedisConnectionInfo) -> Result<C
     Ok(addr.into_connection_info().map_err(map_error)?.set_redis_settings(redis))
 }
 
+/// A client for the one node commands go to: the configured host, or the master the sentinels name.
+/// For a cluster it is the seed node, which is enough for classic Pub/Sub (messages reach every node).
+async fn node_client(settings: &ConnectionSettings, opts: &RedisOptions) -> Result<redis::Client, EngineError> {
+    let tls = opts.tls.unwrap_or(false);
+    let redis = handshake(settings, opts);
+    match &opts.sentinel {
+        Some(sentinel) => {
+            let sentinels = sentinel
+                .sentinels
+                .iter()
+                .map(|s| {
+                    let port =
+                        u16::try_from(s.port).map_err(|_| EngineError::Config("sentinel port out of range".into()))?;
+                    connection_info(address(&s.host, port, tls), RedisConnectionInfo::default())
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let node_info = SentinelNodeConnectionInfo::default().set_redis_connection_info(redis);
+            let mut client =
+                SentinelClient::build(sentinels, sentinel.master.clone(), Some(node_info), SentinelServerType::Master)
+                    .map_err(map_error)?;
+            client.async_get_client().await.map_err(map_error)
+        }
+        None => {
+            redis::Client::open(connection_info(address(&settings.host, settings.port, tls), redis)?).map_err(map_error)
+        }
+    }
+}
+
+/// A dedicated Pub/Sub connection (never from the command pool): one per WebSocket, closed with it.
+pub async fn subscriber(settings: &ConnectionSettings) -> Result<redis::aio::PubSub, EngineError> {
+    let opts = options(settings)?;
+    let client = node_client(settings, opts).await?;
+    crate::engines::within(settings.options.connect_timeout(), "opening a Pub/Sub connection", async {
+        client.get_async_pubsub().await.map_err(map_error)
+    })
+    .await
+}
+
 /// Connects according to the connection's topology options.
 pub async fn connect(settings: &ConnectionSettings) -> Result<RedisClient, EngineError> {
     let opts = options(settings)?;
@@ -140,24 +179,7 @@ pub async fn connect(settings: &ConnectionSettings) -> Result<RedisClient, Engin
         return Ok(RedisClient { conn: RedisConn::Cluster(conn) });
     }
 
-    let target = if let Some(sentinel) = &opts.sentinel {
-        let sentinels = sentinel
-            .sentinels
-            .iter()
-            .map(|s| {
-                let port =
-                    u16::try_from(s.port).map_err(|_| EngineError::Config("sentinel port out of range".into()))?;
-                connection_info(address(&s.host, port, tls), RedisConnectionInfo::default())
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let node_info = SentinelNodeConnectionInfo::default().set_redis_connection_info(redis.clone());
-        let mut client =
-            SentinelClient::build(sentinels, sentinel.master.clone(), Some(node_info), SentinelServerType::Master)
-                .map_err(map_error)?;
-        client.async_get_client().await.map_err(map_error)?
-    } else {
-        redis::Client::open(connection_info(address(&settings.host, settings.port, tls), redis)?).map_err(map_error)?
-    };
+    let target = node_client(settings, opts).await?;
     let config = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(connect_timeout))
         .set_response_timeout(Some(command_timeout))

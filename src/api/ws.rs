@@ -1,0 +1,228 @@
+//! WebSocket sessions: live Redis Pub/Sub (`/api/platform/redis/{ref}/pubsub/subscribe`).
+//!
+//! Browsers cannot set headers on a WebSocket, so the token is also accepted as the `access_token`
+//! query parameter or as a `bearer.<token>` subprotocol. Each socket gets its own Redis subscriber
+//! connection, closed when the socket closes. Messages go through a bounded queue: a client too slow
+//! to keep up loses messages rather than growing our memory, and is told how many it missed.
+
+use std::time::Duration;
+
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::header::{AUTHORIZATION, SEC_WEBSOCKET_PROTOCOL};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use super::{ApiPath, ApiQuery};
+use crate::app::{App, AppState};
+use crate::auth::{authorize, AuthUser};
+use crate::connections::{open_settings, resolve};
+use crate::domain::{ConnectionId, Engine, Permission};
+use crate::engines::redis::pubsub::message_json;
+use crate::error::{ApiError, ApiResult};
+
+/// Messages waiting for a slow client before newer ones are dropped.
+const QUEUE: usize = 1024;
+/// How often the server pings; a client silent for two periods is disconnected.
+const HEARTBEAT: Duration = Duration::from_secs(20);
+/// The subprotocol the server speaks.
+const PROTOCOL: &str = "switchboard";
+
+/// Query of the subscribe socket.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscribeQuery {
+    connection_id: Option<ConnectionId>,
+    access_token: Option<String>,
+    channels: Option<String>,
+    patterns: Option<String>,
+}
+
+/// What a client may send.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientMessage {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    channels: Vec<String>,
+    #[serde(default)]
+    patterns: Vec<String>,
+}
+
+fn split_list(list: Option<&str>) -> Vec<String> {
+    list.map(|l| l.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// Finds the token: header, then query parameter, then a `bearer.<token>` subprotocol.
+fn token<'a>(headers: &'a HeaderMap, query: &'a SubscribeQuery) -> Option<(&'a str, Option<String>)> {
+    if let Some(t) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")) {
+        return Some((t.trim(), None));
+    }
+    if let Some(t) = query.access_token.as_deref() {
+        return Some((t, None));
+    }
+    let protocols = headers.get(SEC_WEBSOCKET_PROTOCOL).and_then(|v| v.to_str().ok())?;
+    protocols.split(',').map(str::trim).find_map(|p| p.strip_prefix("bearer.").map(|t| (t, Some(p.to_string()))))
+}
+
+async fn authenticate(app: &App, headers: &HeaderMap, query: &SubscribeQuery) -> ApiResult<(AuthUser, Option<String>)> {
+    let (token, protocol) = token(headers, query).ok_or_else(|| {
+        ApiError::Unauthenticated(
+            "missing token: send a bearer header, ?access_token= or a bearer.<token> subprotocol".into(),
+        )
+    })?;
+    let user_id = app.jwt.verify(token).map_err(|e| ApiError::Unauthenticated(e.to_string()))?;
+    let user = app
+        .store
+        .find_user(user_id)
+        .await?
+        .ok_or_else(|| ApiError::Unauthenticated("the token's user no longer exists".into()))?;
+    Ok((AuthUser { id: user.id, is_superuser: user.is_superuser }, protocol))
+}
+
+/// `GET /api/platform/redis/{ref}/pubsub/subscribe` (WebSocket).
+pub async fn subscribe(
+    State(app): State<AppState>,
+    ApiPath(project_ref): ApiPath<String>,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<SubscribeQuery>,
+    upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> ApiResult<Response> {
+    let (user, offered) = authenticate(&app, &headers, &query).await?;
+    let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
+    let upgrade = upgrade.map_err(|e| ApiError::validation(format!("expected a WebSocket upgrade: {e}")))?;
+    let record = resolve(&app, &ctx.project, Engine::Redis, query.connection_id).await?;
+    let settings = open_settings(&app, &record)?;
+    let mut pubsub = crate::engines::redis::subscriber(&settings).await?;
+    let channels = split_list(query.channels.as_deref());
+    let patterns = split_list(query.patterns.as_deref());
+    if !channels.is_empty() {
+        pubsub.subscribe(&channels).await.map_err(|e| ApiError::from(crate::engines::redis::map_error(e)))?;
+    }
+    if !patterns.is_empty() {
+        pubsub.psubscribe(&patterns).await.map_err(|e| ApiError::from(crate::engines::redis::map_error(e)))?;
+    }
+    let mut protocols = vec![PROTOCOL.to_string()];
+    protocols.extend(offered);
+    Ok(upgrade.protocols(protocols).on_upgrade(move |socket| session(socket, pubsub, channels, patterns)))
+}
+
+fn text(value: Value) -> Message {
+    Message::Text(Utf8Bytes::from(value.to_string()))
+}
+
+async fn session(socket: WebSocket, pubsub: redis::aio::PubSub, channels: Vec<String>, patterns: Vec<String>) {
+    let (mut sink, mut stream) = pubsub.split();
+    let (mut ws_tx, mut ws_rx) = socket.split();
+    let (queue_tx, mut queue_rx) = mpsc::channel::<Value>(QUEUE);
+
+    // Reader: Redis -> bounded queue. When the queue is full, count what is dropped and report it
+    // as soon as there is room again (checked on the next message or every 100 ms).
+    let reader = tokio::spawn(async move {
+        let mut missed: u64 = 0;
+        loop {
+            let msg = tokio::select! {
+                msg = stream.next() => match msg {
+                    Some(msg) => Some(msg),
+                    None => break,
+                },
+                _ = tokio::time::sleep(Duration::from_millis(100)), if missed > 0 => None,
+            };
+            if missed > 0 {
+                match queue_tx.try_send(json!({ "type": "missed", "count": missed })) {
+                    Ok(()) => missed = 0,
+                    Err(mpsc::error::TrySendError::Full(_)) => {
+                        missed += u64::from(msg.is_some());
+                        continue;
+                    }
+                    Err(mpsc::error::TrySendError::Closed(_)) => break,
+                }
+            }
+            let Some(msg) = msg else { continue };
+            match queue_tx.try_send(message_json(&msg)) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(_)) => missed += 1,
+                Err(mpsc::error::TrySendError::Closed(_)) => break,
+            }
+        }
+    });
+
+    let hello = json!({ "type": "subscribed", "channels": channels, "patterns": patterns });
+    if ws_tx.send(text(hello)).await.is_err() {
+        reader.abort();
+        return;
+    }
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.tick().await;
+    let mut unanswered_pings = 0u8;
+    loop {
+        tokio::select! {
+            queued = queue_rx.recv() => {
+                let Some(value) = queued else { break };
+                if ws_tx.send(text(value)).await.is_err() {
+                    break;
+                }
+            }
+            incoming = ws_rx.next() => {
+                match incoming {
+                    Some(Ok(Message::Text(t))) => {
+                        let reply = handle_client_message(&mut sink, t.as_str()).await;
+                        if ws_tx.send(text(reply)).await.is_err() {
+                            break;
+                        }
+                    }
+                    Some(Ok(Message::Pong(_))) => unanswered_pings = 0,
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                    Some(Ok(_)) => {
+                        let reply = json!({ "type": "error", "message": "send JSON text messages" });
+                        if ws_tx.send(text(reply)).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+            _ = heartbeat.tick() => {
+                if unanswered_pings >= 2 || ws_tx.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+                unanswered_pings += 1;
+            }
+        }
+    }
+    // Dropping the sink and the reader's stream closes the Redis subscriber connection.
+    reader.abort();
+    let _ = reader.await;
+    drop(sink);
+    let _ = ws_tx.close().await;
+}
+
+async fn handle_client_message(sink: &mut redis::aio::PubSubSink, raw: &str) -> Value {
+    let msg: ClientMessage = match serde_json::from_str(raw) {
+        Ok(m) => m,
+        Err(e) => return json!({ "type": "error", "message": format!("invalid message: {e}") }),
+    };
+    let mut names = msg.channels;
+    names.extend(msg.patterns);
+    if names.is_empty() || names.iter().any(String::is_empty) {
+        return json!({ "type": "error", "message": "give a non-empty `channels` list" });
+    }
+    let result = match msg.kind.as_str() {
+        "subscribe" => sink.subscribe(&names).await,
+        "unsubscribe" => sink.unsubscribe(&names).await,
+        "psubscribe" => sink.psubscribe(&names).await,
+        "punsubscribe" => sink.punsubscribe(&names).await,
+        other => {
+            return json!({ "type": "error", "message": format!("unknown type `{other}`: use subscribe, unsubscribe, psubscribe or punsubscribe") })
+        }
+    };
+    match result {
+        Ok(()) => json!({ "type": format!("{}d", msg.kind), "channels": names }),
+        Err(e) => json!({ "type": "error", "message": e.to_string() }),
+    }
+}
