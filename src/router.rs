@@ -5,7 +5,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post, put};
 use axum::{Extension, Router};
 
-use crate::api::{auth, connections, health, organizations, projects, redis, users, ws};
+use crate::api::{auth, connections, health, organizations, pg_meta, projects, redis, users, ws};
 use crate::app::AppState;
 use crate::domain::Engine;
 use crate::error::ApiError;
@@ -55,6 +55,11 @@ pub fn router(state: AppState) -> Router {
         .route("/projects/{ref}/members", get(projects::list_members).post(projects::add_member))
         .route("/projects/{ref}/members/{user_id}", delete(projects::remove_member))
         .route("/projects/{ref}/databases", get(projects::databases))
+        .route("/pg-meta/{ref}/query", post(pg_meta::query))
+        .route("/pg-meta/{ref}/tables", get(pg_meta::tables))
+        .route("/pg-meta/{ref}/views", get(pg_meta::views))
+        .route("/pg-meta/{ref}/schemas", get(pg_meta::schemas))
+        .route("/pg-meta/{ref}/columns", get(pg_meta::columns))
         .route("/users", post(users::create));
     for engine in Engine::ALL {
         platform = platform.nest(&format!("/{}/{{ref}}", engine.as_str()), engine_routes(engine));

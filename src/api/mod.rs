@@ -5,6 +5,7 @@ pub mod auth;
 pub mod connections;
 pub mod health;
 pub mod organizations;
+pub mod pg_meta;
 pub mod projects;
 pub mod redis;
 pub mod users;

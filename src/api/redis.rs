@@ -92,10 +92,10 @@ pub async fn list_keys(
         }
     }
     let count = q.count.unwrap_or(100).clamp(1, keys::MAX_PAGE);
-    let cursor = parse_cursor(q.cursor.as_deref())?;
+    let cursor = q.cursor.filter(|c| !c.is_empty()).unwrap_or_else(|| "0".into());
     let client = redis_client(&app, &ctx, q.connection_id).await?;
     let pattern = q.pattern.filter(|p| !p.is_empty()).unwrap_or_else(|| "*".into());
-    Ok(Data(keys::scan(&client, &pattern, cursor, count, q.key_type.as_deref()).await?))
+    Ok(Data(keys::scan(&client, &pattern, &cursor, count, q.key_type.as_deref()).await?))
 }
 
 /// Query of `GET /keys/{key}`.

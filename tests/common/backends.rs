@@ -359,3 +359,121 @@ impl Drop for Mongo {
         self.kill();
     }
 }
+
+/// Three redis-server masters in cluster mode, slots split evenly, no replicas.
+pub struct RedisCluster {
+    /// Data ports of the masters.
+    pub ports: Vec<u16>,
+    dir: tempfile::TempDir,
+    children: Vec<Child>,
+}
+
+impl RedisCluster {
+    /// Starts three nodes, assigns slots with ADDSLOTSRANGE, joins them with MEET and waits for
+    /// `cluster_state:ok` everywhere.
+    pub fn start() -> Self {
+        let dir = shared_tempdir("sb-cluster-");
+        let mut cluster = RedisCluster { ports: Vec::new(), dir, children: Vec::new() };
+        let mut buses = Vec::new();
+        for i in 0..3 {
+            let port = free_port();
+            // An explicit bus port keeps it in our low range (the default is port + 10000).
+            let bus = free_port();
+            let node_dir = cluster.dir.path().join(format!("n{i}"));
+            std::fs::create_dir_all(&node_dir).unwrap();
+            let child = Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+                .args([
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-port",
+                    &bus.to_string(),
+                    "--cluster-node-timeout",
+                    "2000",
+                ])
+                .arg("--cluster-config-file")
+                .arg(node_dir.join("nodes.conf"))
+                .arg("--dir")
+                .arg(&node_dir)
+                .arg("--logfile")
+                .arg(node_dir.join("redis.log"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start a cluster node");
+            cluster.children.push(child);
+            cluster.ports.push(port);
+            buses.push(bus);
+            wait_until("cluster node", Duration::from_secs(10), || redis_ping(port, None));
+        }
+        let ranges = [(0, 5460), (5461, 10922), (10923, 16383)];
+        for (port, (from, to)) in cluster.ports.iter().zip(ranges) {
+            cli(*port, &["CLUSTER", "ADDSLOTSRANGE", &from.to_string(), &to.to_string()]);
+        }
+        // MEET needs the bus port too, since it is not the default port + 10000.
+        for (port, bus) in cluster.ports[1..].iter().zip(&buses[1..]) {
+            cli(cluster.ports[0], &["CLUSTER", "MEET", "127.0.0.1", &port.to_string(), &bus.to_string()]);
+        }
+        let ports = cluster.ports.clone();
+        wait_until("cluster_state:ok", Duration::from_secs(30), || {
+            ports.iter().all(|p| cli(*p, &["CLUSTER", "INFO"]).contains("cluster_state:ok"))
+        });
+        cluster
+    }
+}
+
+fn cli(port: u16, args: &[&str]) -> String {
+    let out = Command::new("redis-cli").args(["-p", &port.to_string()]).args(args).output().expect("redis-cli");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+impl Drop for RedisCluster {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            stop(child, "-KILL");
+        }
+    }
+}
+
+/// A redis-sentinel watching one master as `mymaster`.
+pub struct Sentinel {
+    /// The sentinel's port.
+    pub port: u16,
+    _dir: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl Sentinel {
+    /// Starts a sentinel (quorum 1) for the master on `master_port`.
+    pub fn start(master_port: u16) -> Self {
+        let dir = shared_tempdir("sb-sentinel-");
+        let port = free_port();
+        let conf = dir.path().join("sentinel.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "port {port}\nbind 127.0.0.1\ndir {d}\nlogfile {d}/sentinel.log\nsentinel monitor mymaster 127.0.0.1 {master_port} 1\n\
+                 sentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 5000\n",
+                d = dir.path().display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new("redis-server")
+            .arg(&conf)
+            .arg("--sentinel")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start redis-sentinel");
+        wait_until("sentinel", Duration::from_secs(10), || redis_ping(port, None));
+        Sentinel { port, _dir: dir, child: Some(child) }
+    }
+}
+
+impl Drop for Sentinel {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            stop(&mut child, "-KILL");
+        }
+    }
+}

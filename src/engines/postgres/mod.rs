@@ -1,5 +1,9 @@
 //! PostgreSQL through `tokio-postgres`, pooled by `deadpool-postgres`.
 
+pub mod catalog;
+pub mod query;
+pub mod types;
+
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 

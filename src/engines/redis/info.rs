@@ -66,7 +66,7 @@ fn keys_per_db(sections: &Map<String, Value>) -> Map<String, Value> {
 
 /// The typed view of INFO.
 pub async fn info(client: &RedisClient) -> Result<Value, EngineError> {
-    let text: String = client.query(redis::cmd("INFO").arg("everything")).await?;
+    let text = client.info_text("everything").await?;
     let s = parse_sections(&text);
     let mode = field(&s, "server", "redis_mode").as_str().unwrap_or("standalone").to_string();
     let role = field(&s, "replication", "role").clone();
@@ -131,7 +131,7 @@ pub struct StatsSample {
 
 /// Takes one stats sample.
 pub async fn sample(client: &RedisClient) -> Result<StatsSample, EngineError> {
-    let text: String = client.query(redis::cmd("INFO").arg("default")).await?;
+    let text = client.info_text("default").await?;
     let s = parse_sections(&text);
     Ok(StatsSample {
         timestamp_ms: (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64,

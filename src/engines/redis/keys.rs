@@ -82,32 +82,55 @@ fn ttl_seconds(pttl: i64) -> i64 {
     }
 }
 
-/// One SCAN step with metadata for every key returned, fetched in a single pipeline.
+/// Where a listing stands: which master (always 0 on a single node) and its SCAN cursor.
+/// On a cluster the cursor travels as `"<master index>-<cursor>"`; `"0"` means start (or done).
+fn parse_cursor(cursor: &str, cluster: bool) -> Result<(usize, u64), EngineError> {
+    let bad = || EngineError::Config("cursor must be the value returned by the previous page".into());
+    match cursor.split_once('-') {
+        Some((node, c)) if cluster => Ok((node.parse().map_err(|_| bad())?, c.parse().map_err(|_| bad())?)),
+        None => Ok((0, cursor.parse().map_err(|_| bad())?)),
+        Some(_) => Err(bad()),
+    }
+}
+
+/// One SCAN step with metadata for every key returned, fetched in a single pipeline. On a cluster
+/// the walk visits every master in turn, so it covers the whole keyspace.
 pub async fn scan(
     client: &RedisClient,
     pattern: &str,
-    cursor: u64,
+    cursor: &str,
     count: u32,
     type_filter: Option<&str>,
 ) -> Result<KeyPage, EngineError> {
+    let masters = client.masters().await?;
+    let (node_index, node_cursor) = parse_cursor(cursor, masters.is_some())?;
+    let node = match &masters {
+        Some(m) => Some(
+            m.get(node_index)
+                .ok_or_else(|| EngineError::Config("the cursor names a node that is gone; start again".into()))?,
+        ),
+        None => None,
+    };
     let mut cmd = redis::cmd("SCAN");
-    cmd.arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(count);
+    cmd.arg(node_cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(count);
     if let Some(t) = type_filter {
         cmd.arg("TYPE").arg(t);
     }
-    let (next, keys): (u64, Vec<Vec<u8>>) = client.query(&cmd).await?;
-    let mut pipe = redis::pipe();
-    pipe.cmd("DBSIZE");
-    for key in &keys {
-        pipe.cmd("TYPE").arg(key).cmd("PTTL").arg(key).cmd("MEMORY").arg("USAGE").arg(key).arg("SAMPLES").arg(0);
+    let (next, keys): (u64, Vec<Vec<u8>>) = client.query_on(node, &cmd).await?;
+    let mut replies: Vec<RedisValue> = Vec::new();
+    if !keys.is_empty() {
+        let mut pipe = redis::pipe();
+        for key in &keys {
+            pipe.cmd("TYPE").arg(key).cmd("PTTL").arg(key).cmd("MEMORY").arg("USAGE").arg(key).arg("SAMPLES").arg(0);
+        }
+        replies = client.pipeline_on(node, &pipe, keys.len() * 3).await?;
     }
-    let replies: Vec<RedisValue> = client.pipeline(&pipe).await?;
-    let db_size = replies.first().and_then(as_i64).unwrap_or(0);
+    let db_size = client.db_size().await?;
     let summaries = keys
         .iter()
         .enumerate()
         .map(|(i, key)| {
-            let at = 1 + i * 3;
+            let at = i * 3;
             let (key_encoding, mut text) = encode_all(&[key]);
             KeySummary {
                 key: text.pop().unwrap_or_default(),
@@ -118,7 +141,13 @@ pub async fn scan(
             }
         })
         .collect();
-    Ok(KeyPage { keys: summaries, cursor: next.to_string(), total_scanned: keys.len(), db_size })
+    let cursor = match &masters {
+        None => next.to_string(),
+        Some(_) if next != 0 => format!("{node_index}-{next}"),
+        Some(m) if node_index + 1 < m.len() => format!("{}-0", node_index + 1),
+        Some(_) => "0".to_string(),
+    };
+    Ok(KeyPage { keys: summaries, cursor, total_scanned: keys.len(), db_size })
 }
 
 fn as_i64(v: &RedisValue) -> Option<i64> {

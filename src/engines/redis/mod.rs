@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{
+    AggregateOp, MultipleNodeRoutingInfo, ResponsePolicy, RoutingInfo, SingleNodeRoutingInfo,
+};
 use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServerType};
 use redis::{ConnectionAddr, ConnectionInfo, ErrorKind, IntoConnectionInfo, RedisConnectionInfo, RedisError};
 use secrecy::ExposeSecret;
@@ -198,6 +201,85 @@ impl RedisClient {
         .map_err(map_error)
     }
 
+    /// The cluster's masters as `(host, port)`, sorted; `None` for a single node (standalone or
+    /// sentinel). Used to walk every master when listing keys.
+    pub async fn masters(&self) -> Result<Option<Vec<(String, u16)>>, EngineError> {
+        let RedisConn::Cluster(_) = &self.conn else { return Ok(None) };
+        let nodes: String = self.query(redis::cmd("CLUSTER").arg("NODES")).await?;
+        let mut masters: Vec<(String, u16)> = nodes
+            .lines()
+            .filter_map(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                let flags = fields.get(2)?;
+                if !flags.split(',').any(|f| f == "master") || flags.contains("fail") {
+                    return None;
+                }
+                // `ip:port@cport[,hostname]`
+                let addr = fields.get(1)?.split('@').next()?;
+                let (host, port) = addr.rsplit_once(':')?;
+                Some((host.to_string(), port.parse().ok()?))
+            })
+            .collect();
+        masters.sort();
+        Ok(Some(masters))
+    }
+
+    /// Runs one command on a given node (a cluster master); on a single node, runs it there.
+    pub async fn query_on<T: redis::FromRedisValue>(
+        &self,
+        node: Option<&(String, u16)>,
+        cmd: &redis::Cmd,
+    ) -> Result<T, EngineError> {
+        match (&self.conn, node) {
+            (RedisConn::Cluster(c), Some((host, port))) => {
+                let route =
+                    RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress { host: host.clone(), port: *port });
+                let value = c.clone().route_command(cmd.clone(), route).await.map_err(map_error)?;
+                redis::from_redis_value(value).map_err(|e| map_error(e.into()))
+            }
+            _ => self.query(cmd).await,
+        }
+    }
+
+    /// Runs a non-atomic pipeline on a given node; on a single node, runs it there.
+    pub async fn pipeline_on(
+        &self,
+        node: Option<&(String, u16)>,
+        pipe: &redis::Pipeline,
+        count: usize,
+    ) -> Result<Vec<redis::Value>, EngineError> {
+        match (&self.conn, node) {
+            (RedisConn::Cluster(c), Some((host, port))) => {
+                let route = SingleNodeRoutingInfo::ByAddress { host: host.clone(), port: *port };
+                c.clone().route_pipeline(pipe.clone(), 0, count, route).await.map_err(map_error)
+            }
+            _ => self.pipeline(pipe).await,
+        }
+    }
+
+    /// Keys in the database: DBSIZE, summed over every master of a cluster.
+    pub async fn db_size(&self) -> Result<i64, EngineError> {
+        match &self.conn {
+            RedisConn::Cluster(c) => {
+                let route = RoutingInfo::MultiNode((
+                    MultipleNodeRoutingInfo::AllMasters,
+                    Some(ResponsePolicy::Aggregate(AggregateOp::Sum)),
+                ));
+                let value = c.clone().route_command(redis::cmd("DBSIZE"), route).await.map_err(map_error)?;
+                redis::from_redis_value(value).map_err(|e| map_error(e.into()))
+            }
+            RedisConn::Single(_) => self.query(&redis::cmd("DBSIZE")).await,
+        }
+    }
+
+    /// INFO text of one node: the server itself, or a cluster's first master (a cluster client
+    /// would otherwise fan INFO out to every node).
+    pub async fn info_text(&self, section: &str) -> Result<String, EngineError> {
+        let masters = self.masters().await?;
+        let node = masters.as_ref().and_then(|m| m.first());
+        self.query_on(node, redis::cmd("INFO").arg(section)).await
+    }
+
     /// Runs a pipeline (atomic when built with `.atomic()`).
     pub async fn pipeline<T: redis::FromRedisValue>(&self, pipe: &redis::Pipeline) -> Result<T, EngineError> {
         match &self.conn {
@@ -228,7 +310,7 @@ impl RedisClient {
 
     /// Version, mode, role and memory use from INFO.
     pub async fn facts(&self, settings: &ConnectionSettings) -> Result<ProbeFacts, EngineError> {
-        let info: redis::InfoDict = self.query(&redis::cmd("INFO")).await?;
+        let info: redis::InfoDict = redis::InfoDict::new(&self.info_text("default").await?);
         let text = |key: &str| info.get::<String>(key).unwrap_or_default();
         let sentinel = matches!(&settings.options, EngineOptions::Redis(o) if o.sentinel.is_some());
         let mode = if sentinel { "sentinel".to_string() } else { text("redis_mode") };

@@ -1,0 +1,193 @@
+//! PostgreSQL management (spec 8.3), on the project's primary PostgreSQL connection or
+//! `?connection_id=`: `POST /api/platform/pg-meta/{ref}/query` runs SQL, and `GET …/tables`,
+//! `…/views`, `…/schemas`, `…/columns` browse the schema. Everything needs viewer; a caller
+//! without write permission runs SQL in a read-only transaction, so PostgreSQL refuses writes.
+//!
+//! `query` answers `{"data": [row, …]}` like postgres-meta; because `data` stays an array, the row
+//! cap is reported in headers: `x-switchboard-row-cap: N` always, `x-switchboard-truncated: true`
+//! when rows were dropped.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{HeaderName, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{ApiJson, ApiPath, ApiQuery, Data};
+use crate::app::App;
+use crate::app::AppState;
+use crate::auth::{authorize, AuthUser, ProjectContext};
+use crate::connections::{client_for, open_settings};
+use crate::domain::{ConnectionId, Engine, Permission};
+use crate::engines::postgres::catalog::{self, ColumnInfo, Schema, SchemaFilter, Table, View};
+use crate::engines::postgres::query::{self, QueryRequest, DEFAULT_ROW_CAP};
+use crate::engines::postgres::PostgresClient;
+use crate::engines::{EngineClient, EngineError};
+use crate::error::{ApiError, ApiResult};
+use crate::store::ConnectionRecord;
+
+/// Header saying whether the row cap dropped rows.
+pub const TRUNCATED_HEADER: HeaderName = HeaderName::from_static("x-switchboard-truncated");
+/// Header giving the row cap that applied.
+pub const ROW_CAP_HEADER: HeaderName = HeaderName::from_static("x-switchboard-row-cap");
+
+/// Body of `POST …/query`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryBody {
+    /// The SQL text.
+    query: String,
+    /// Values for `$1..$n`: strings are sent verbatim, arrays become PostgreSQL arrays (or JSON
+    /// for a json/jsonb parameter), objects JSON.
+    #[serde(default)]
+    parameters: Option<Vec<Value>>,
+    /// Return the plan of `EXPLAIN (FORMAT JSON)` instead of running the query.
+    #[serde(default)]
+    explain: bool,
+}
+
+/// `?connection_id=` of `POST …/query`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    connection_id: Option<ConnectionId>,
+}
+
+/// Query string of the listings.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    connection_id: Option<ConnectionId>,
+    /// Comma-separated schemas to list (system schemas too, if named).
+    included_schemas: Option<String>,
+    /// Comma-separated schemas to leave out.
+    excluded_schemas: Option<String>,
+    /// Also list `pg_catalog`, `information_schema` and the `pg_toast`/`pg_temp` schemas.
+    #[serde(default)]
+    include_system_schemas: bool,
+    /// `columns` only: the columns of this relation (its oid).
+    table_id: Option<i64>,
+}
+
+impl ListParams {
+    fn filter(&self) -> SchemaFilter {
+        let split = |s: &str| s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+        SchemaFilter {
+            included: self.included_schemas.as_deref().map(split),
+            excluded: self.excluded_schemas.as_deref().map(split).unwrap_or_default(),
+            include_system: self.include_system_schemas,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Envelope<T> {
+    data: T,
+}
+
+/// The project's PostgreSQL client (primary or `connection_id`).
+async fn postgres(
+    app: &App,
+    ctx: &ProjectContext,
+    connection_id: Option<ConnectionId>,
+) -> ApiResult<(Arc<ConnectionRecord>, PostgresClient)> {
+    match client_for(app, &ctx.project, Engine::Postgres, connection_id).await? {
+        (record, EngineClient::Postgres(client)) => Ok((record, client)),
+        (record, _) => Err(ApiError::Internal(anyhow::anyhow!("connection {} has no PostgreSQL client", record.id))),
+    }
+}
+
+/// An engine error with the connection's secrets scrubbed from its message.
+fn engine_error(app: &App, record: &ConnectionRecord, err: EngineError) -> ApiError {
+    match open_settings(app, record) {
+        Ok(settings) => err.scrubbed(&settings).into(),
+        Err(e) => e,
+    }
+}
+
+/// `POST /api/platform/pg-meta/{ref}/query`: the rows of the last statement, or with `explain`
+/// the plan.
+pub async fn query(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiPath(project_ref): ApiPath<String>,
+    ApiQuery(target): ApiQuery<Target>,
+    ApiJson(body): ApiJson<QueryBody>,
+) -> ApiResult<Response> {
+    let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
+    if body.query.trim().is_empty() {
+        return Err(ApiError::validation("query must not be empty"));
+    }
+    let read_only = !ctx.role.allows(Permission::Write);
+    let (record, client) = postgres(&app, &ctx, target.connection_id).await?;
+    let parameters = body.parameters.unwrap_or_default();
+    if body.explain {
+        let plan =
+            query::explain(&client, &body.query, &parameters).await.map_err(|e| engine_error(&app, &record, e))?;
+        return Ok(Data(plan).into_response());
+    }
+    let request = QueryRequest { sql: &body.query, parameters: &parameters, read_only, row_cap: DEFAULT_ROW_CAP };
+    let result = query::run(&client, request).await.map_err(|e| engine_error(&app, &record, e))?;
+    let mut response = axum::Json(Envelope { data: result.objects() }).into_response();
+    let headers = response.headers_mut();
+    headers.insert(ROW_CAP_HEADER, HeaderValue::from(DEFAULT_ROW_CAP));
+    headers.insert(TRUNCATED_HEADER, HeaderValue::from_static(if result.truncated { "true" } else { "false" }));
+    Ok(response)
+}
+
+/// `GET /api/platform/pg-meta/{ref}/tables`: tables with columns, primary keys, foreign keys,
+/// row estimate, size and RLS flags.
+pub async fn tables(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiPath(project_ref): ApiPath<String>,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Data<Vec<Table>>> {
+    let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
+    let (record, client) = postgres(&app, &ctx, params.connection_id).await?;
+    let tables = catalog::tables(&client, &params.filter()).await.map_err(|e| engine_error(&app, &record, e))?;
+    Ok(Data(tables))
+}
+
+/// `GET /api/platform/pg-meta/{ref}/views`: views with their definitions and columns.
+pub async fn views(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiPath(project_ref): ApiPath<String>,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Data<Vec<View>>> {
+    let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
+    let (record, client) = postgres(&app, &ctx, params.connection_id).await?;
+    let views = catalog::views(&client, &params.filter()).await.map_err(|e| engine_error(&app, &record, e))?;
+    Ok(Data(views))
+}
+
+/// `GET /api/platform/pg-meta/{ref}/schemas`.
+pub async fn schemas(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiPath(project_ref): ApiPath<String>,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Data<Vec<Schema>>> {
+    let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
+    let (record, client) = postgres(&app, &ctx, params.connection_id).await?;
+    let schemas = catalog::schemas(&client, &params.filter()).await.map_err(|e| engine_error(&app, &record, e))?;
+    Ok(Data(schemas))
+}
+
+/// `GET /api/platform/pg-meta/{ref}/columns` (optionally `?table_id=` for one relation).
+pub async fn columns(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiPath(project_ref): ApiPath<String>,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Data<Vec<ColumnInfo>>> {
+    let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
+    let (record, client) = postgres(&app, &ctx, params.connection_id).await?;
+    let columns = catalog::columns(&client, &params.filter(), params.table_id)
+        .await
+        .map_err(|e| engine_error(&app, &record, e))?;
+    Ok(Data(columns))
+}

@@ -1,0 +1,405 @@
+//! Schema browsing for `GET /pg-meta/{ref}/{tables,views,schemas,columns}`, read from `pg_catalog`
+//! the way Supabase's postgres-meta does (same field names where it has them), limited to objects
+//! the connection's user may use.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use tokio_postgres::Row;
+
+use super::{map_error, PostgresClient};
+use crate::engines::EngineError;
+
+/// Which schemas a listing covers.
+#[derive(Debug, Clone, Default)]
+pub struct SchemaFilter {
+    /// Only these schemas (system schemas included if named); `None` means all.
+    pub included: Option<Vec<String>>,
+    /// Never these schemas.
+    pub excluded: Vec<String>,
+    /// Also list `pg_catalog`, `information_schema` and the `pg_toast`/`pg_temp` schemas.
+    pub include_system: bool,
+}
+
+/// The filter as SQL on `nc.nspname`, reading `$1` (included), `$2` (excluded), `$3` (system).
+const SCHEMA_FILTER: &str = r"
+    ($1::text[] IS NULL OR nc.nspname::text = ANY($1::text[]))
+    AND NOT (nc.nspname::text = ANY($2::text[]))
+    AND ($1::text[] IS NOT NULL OR $3::bool OR (
+        nc.nspname NOT IN ('pg_catalog', 'information_schema')
+        AND nc.nspname NOT LIKE 'pg\_toast%' AND nc.nspname NOT LIKE 'pg\_temp\_%'))";
+
+/// A schema.
+#[derive(Debug, Serialize)]
+pub struct Schema {
+    /// Its oid.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// The role that owns it.
+    pub owner: String,
+}
+
+/// A column of a table, view, materialized view or foreign table.
+#[derive(Debug, Serialize)]
+pub struct ColumnInfo {
+    /// Oid of the relation.
+    pub table_id: i64,
+    /// Schema of the relation.
+    pub schema: String,
+    /// Name of the relation.
+    pub table: String,
+    /// `"{table_id}.{ordinal_position}"`, as postgres-meta names columns.
+    pub id: String,
+    /// Position, from 1.
+    pub ordinal_position: i32,
+    /// Column name.
+    pub name: String,
+    /// `information_schema.columns.data_type`: `integer`, `text`, `ARRAY`, `USER-DEFINED`, …
+    pub data_type: String,
+    /// The type's own name (`int4`, `_text`, an enum's name); for a domain, its base type.
+    pub format: String,
+    /// Whether NULL is allowed (neither the column nor its domain says NOT NULL).
+    pub is_nullable: bool,
+    /// Whether the column is `GENERATED … AS IDENTITY`.
+    pub is_identity: bool,
+    /// Whether the column is `GENERATED ALWAYS AS (…) STORED`.
+    pub is_generated: bool,
+    /// The default expression.
+    pub default_value: Option<String>,
+    /// The column's comment.
+    pub comment: Option<String>,
+}
+
+/// One column of a primary key.
+#[derive(Debug, Serialize)]
+pub struct PrimaryKey {
+    /// Schema of the table.
+    pub schema: String,
+    /// Name of the table.
+    pub table_name: String,
+    /// Column name.
+    pub name: String,
+    /// Oid of the table.
+    pub table_id: i64,
+}
+
+/// One column pair of a foreign key touching a table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Relationship {
+    /// Oid of the constraint.
+    pub id: i64,
+    /// Name of the constraint.
+    pub constraint_name: String,
+    /// Referencing side.
+    pub source_schema: String,
+    /// Referencing table.
+    pub source_table_name: String,
+    /// Referencing column.
+    pub source_column_name: String,
+    /// Referenced side.
+    pub target_table_schema: String,
+    /// Referenced table.
+    pub target_table_name: String,
+    /// Referenced column.
+    pub target_column_name: String,
+}
+
+/// A table (ordinary or partitioned).
+#[derive(Debug, Serialize)]
+pub struct Table {
+    /// Its oid.
+    pub id: i64,
+    /// Its schema.
+    pub schema: String,
+    /// Its name.
+    pub name: String,
+    /// Whether row level security is enabled.
+    pub rls_enabled: bool,
+    /// Whether it is forced on the owner too.
+    pub rls_forced: bool,
+    /// Live rows according to the statistics collector (an estimate).
+    pub live_rows_estimate: i64,
+    /// Size on disk with indexes and TOAST, in bytes.
+    pub size: i64,
+    /// The table's comment.
+    pub comment: Option<String>,
+    /// Primary key columns, in key order.
+    pub primary_keys: Vec<PrimaryKey>,
+    /// Foreign keys from or to this table.
+    pub relationships: Vec<Relationship>,
+    /// Columns, in order.
+    pub columns: Vec<ColumnInfo>,
+}
+
+/// A view.
+#[derive(Debug, Serialize)]
+pub struct View {
+    /// Its oid.
+    pub id: i64,
+    /// Its schema.
+    pub schema: String,
+    /// Its name.
+    pub name: String,
+    /// `pg_get_viewdef`: the query behind it.
+    pub definition: Option<String>,
+    /// Whether INSERT, UPDATE and DELETE work on it.
+    pub is_updatable: bool,
+    /// The view's comment.
+    pub comment: Option<String>,
+    /// Columns, in order.
+    pub columns: Vec<ColumnInfo>,
+}
+
+type Params<'a> = [&'a (dyn tokio_postgres::types::ToSql + Sync); 3];
+
+async fn select(client: &PostgresClient, sql: &str, filter: &SchemaFilter) -> Result<Vec<Row>, EngineError> {
+    let session = client.session().await?;
+    let params: Params<'_> = [&filter.included, &filter.excluded, &filter.include_system];
+    session.query(sql, &params).await.map_err(map_error)
+}
+
+/// Lists schemas the connection's user owns or may use.
+pub async fn schemas(client: &PostgresClient, filter: &SchemaFilter) -> Result<Vec<Schema>, EngineError> {
+    let sql = format!(
+        "SELECT nc.oid::int8, nc.nspname::text, pg_get_userbyid(nc.nspowner)::text
+         FROM pg_namespace nc
+         WHERE (pg_has_role(nc.nspowner, 'USAGE') OR has_schema_privilege(nc.oid, 'CREATE, USAGE'))
+           AND {SCHEMA_FILTER}
+         ORDER BY nc.nspname"
+    );
+    let rows = select(client, &sql, filter).await?;
+    Ok(rows.iter().map(|r| Schema { id: r.get(0), name: r.get(1), owner: r.get(2) }).collect())
+}
+
+/// Lists the columns of every relation in the filtered schemas, or of one relation.
+pub async fn columns(
+    client: &PostgresClient,
+    filter: &SchemaFilter,
+    table_id: Option<i64>,
+) -> Result<Vec<ColumnInfo>, EngineError> {
+    let mut all = columns_where(client, filter, "c.relkind IN ('r', 'p', 'v', 'm', 'f')").await?;
+    if let Some(id) = table_id {
+        all.retain(|c| c.table_id == id);
+    }
+    Ok(all)
+}
+
+async fn columns_where(
+    client: &PostgresClient,
+    filter: &SchemaFilter,
+    relations: &str,
+) -> Result<Vec<ColumnInfo>, EngineError> {
+    // data_type follows information_schema.columns: domains report their base type, arrays `ARRAY`,
+    // types outside pg_catalog `USER-DEFINED`.
+    let sql = format!(
+        "SELECT c.oid::int8, nc.nspname::text, c.relname::text, a.attnum::int4, a.attname::text,
+           CASE WHEN t.typtype = 'd' THEN
+                  CASE WHEN bt.typelem <> 0 AND bt.typlen = -1 THEN 'ARRAY'
+                       WHEN nbt.nspname = 'pg_catalog' THEN format_type(t.typbasetype, NULL)
+                       ELSE 'USER-DEFINED' END
+                ELSE
+                  CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN 'ARRAY'
+                       WHEN nt.nspname = 'pg_catalog' THEN format_type(a.atttypid, NULL)
+                       ELSE 'USER-DEFINED' END
+           END,
+           COALESCE(bt.typname, t.typname)::text,
+           NOT (a.attnotnull OR (t.typtype = 'd' AND t.typnotnull)),
+           a.attidentity IN ('a', 'd'),
+           a.attgenerated = 's',
+           pg_get_expr(ad.adbin, ad.adrelid),
+           col_description(c.oid, a.attnum)
+         FROM pg_attribute a
+         JOIN pg_class c ON c.oid = a.attrelid
+         JOIN pg_namespace nc ON nc.oid = c.relnamespace
+         JOIN pg_type t ON t.oid = a.atttypid
+         JOIN pg_namespace nt ON nt.oid = t.typnamespace
+         LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
+         LEFT JOIN pg_namespace nbt ON nbt.oid = bt.typnamespace
+         LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+         WHERE a.attnum > 0 AND NOT a.attisdropped AND {relations}
+           AND NOT pg_is_other_temp_schema(nc.oid)
+           AND (pg_has_role(c.relowner, 'USAGE')
+                OR has_column_privilege(c.oid, a.attnum, 'SELECT, INSERT, UPDATE, REFERENCES'))
+           AND {SCHEMA_FILTER}
+         ORDER BY nc.nspname, c.relname, a.attnum"
+    );
+    let rows = select(client, &sql, filter).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let table_id: i64 = r.get(0);
+            let position: i32 = r.get(3);
+            ColumnInfo {
+                table_id,
+                schema: r.get(1),
+                table: r.get(2),
+                id: format!("{table_id}.{position}"),
+                ordinal_position: position,
+                name: r.get(4),
+                data_type: r.get(5),
+                format: r.get(6),
+                is_nullable: r.get(7),
+                is_identity: r.get(8),
+                is_generated: r.get(9),
+                default_value: r.get(10),
+                comment: r.get(11),
+            }
+        })
+        .collect())
+}
+
+fn group_columns(columns: Vec<ColumnInfo>) -> HashMap<i64, Vec<ColumnInfo>> {
+    let mut by_table: HashMap<i64, Vec<ColumnInfo>> = HashMap::new();
+    for column in columns {
+        by_table.entry(column.table_id).or_default().push(column);
+    }
+    by_table
+}
+
+/// Lists tables with their columns, primary keys and foreign keys.
+pub async fn tables(client: &PostgresClient, filter: &SchemaFilter) -> Result<Vec<Table>, EngineError> {
+    let sql = format!(
+        "SELECT c.oid::int8, nc.nspname::text, c.relname::text, c.relrowsecurity, c.relforcerowsecurity,
+                pg_stat_get_live_tuples(c.oid), pg_total_relation_size(c.oid), obj_description(c.oid, 'pg_class')
+         FROM pg_class c
+         JOIN pg_namespace nc ON nc.oid = c.relnamespace
+         WHERE c.relkind IN ('r', 'p') AND NOT pg_is_other_temp_schema(nc.oid)
+           AND (pg_has_role(c.relowner, 'USAGE')
+                OR has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
+                OR has_any_column_privilege(c.oid, 'SELECT, INSERT, UPDATE, REFERENCES'))
+           AND {SCHEMA_FILTER}
+         ORDER BY nc.nspname, c.relname"
+    );
+    let rows = select(client, &sql, filter).await?;
+    let mut columns = group_columns(columns_where(client, filter, "c.relkind IN ('r', 'p')").await?);
+    let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+    let mut keys = primary_keys(client, &ids).await?;
+    let relationships = relationships(client, &ids).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let id: i64 = r.get(0);
+            let (schema, name): (String, String) = (r.get(1), r.get(2));
+            Table {
+                id,
+                rls_enabled: r.get(3),
+                rls_forced: r.get(4),
+                live_rows_estimate: r.get(5),
+                size: r.get(6),
+                comment: r.get(7),
+                primary_keys: keys.remove(&id).unwrap_or_default(),
+                relationships: relationships
+                    .iter()
+                    .filter(|(source, target, _)| *source == id || *target == id)
+                    .map(|(_, _, rel)| rel.clone())
+                    .collect(),
+                columns: columns.remove(&id).unwrap_or_default(),
+                schema,
+                name,
+            }
+        })
+        .collect())
+}
+
+async fn primary_keys(client: &PostgresClient, ids: &[i64]) -> Result<HashMap<i64, Vec<PrimaryKey>>, EngineError> {
+    let session = client.session().await?;
+    let rows = session
+        .query(
+            "SELECT i.indrelid::int8, n.nspname::text, c.relname::text, a.attname::text
+             FROM pg_index i
+             JOIN pg_class c ON c.oid = i.indrelid
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+             WHERE i.indisprimary AND i.indrelid::int8 = ANY($1::int8[])
+             ORDER BY i.indrelid, array_position(i.indkey::int2[], a.attnum)",
+            &[&ids],
+        )
+        .await
+        .map_err(map_error)?;
+    let mut keys: HashMap<i64, Vec<PrimaryKey>> = HashMap::new();
+    for r in rows {
+        let table_id: i64 = r.get(0);
+        keys.entry(table_id).or_default().push(PrimaryKey {
+            schema: r.get(1),
+            table_name: r.get(2),
+            name: r.get(3),
+            table_id,
+        });
+    }
+    Ok(keys)
+}
+
+/// Foreign key column pairs with the source and target table oids.
+async fn relationships(client: &PostgresClient, ids: &[i64]) -> Result<Vec<(i64, i64, Relationship)>, EngineError> {
+    let session = client.session().await?;
+    let rows = session
+        .query(
+            "SELECT con.conrelid::int8, con.confrelid::int8, con.oid::int8, con.conname::text,
+                    ns.nspname::text, cs.relname::text, sa.attname::text,
+                    nt.nspname::text, ct.relname::text, ta.attname::text
+             FROM pg_constraint con
+             CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(source, target, n)
+             JOIN pg_class cs ON cs.oid = con.conrelid
+             JOIN pg_namespace ns ON ns.oid = cs.relnamespace
+             JOIN pg_attribute sa ON sa.attrelid = con.conrelid AND sa.attnum = k.source
+             JOIN pg_class ct ON ct.oid = con.confrelid
+             JOIN pg_namespace nt ON nt.oid = ct.relnamespace
+             JOIN pg_attribute ta ON ta.attrelid = con.confrelid AND ta.attnum = k.target
+             WHERE con.contype = 'f'
+               AND (con.conrelid::int8 = ANY($1::int8[]) OR con.confrelid::int8 = ANY($1::int8[]))
+             ORDER BY con.conname, k.n",
+            &[&ids],
+        )
+        .await
+        .map_err(map_error)?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let relationship = Relationship {
+                id: r.get(2),
+                constraint_name: r.get(3),
+                source_schema: r.get(4),
+                source_table_name: r.get(5),
+                source_column_name: r.get(6),
+                target_table_schema: r.get(7),
+                target_table_name: r.get(8),
+                target_column_name: r.get(9),
+            };
+            (r.get(0), r.get(1), relationship)
+        })
+        .collect())
+}
+
+/// Lists views with their definitions and columns.
+pub async fn views(client: &PostgresClient, filter: &SchemaFilter) -> Result<Vec<View>, EngineError> {
+    let sql = format!(
+        "SELECT c.oid::int8, nc.nspname::text, c.relname::text, pg_get_viewdef(c.oid, true),
+                (pg_relation_is_updatable(c.oid, false) & 28) = 28, obj_description(c.oid, 'pg_class')
+         FROM pg_class c
+         JOIN pg_namespace nc ON nc.oid = c.relnamespace
+         WHERE c.relkind = 'v' AND NOT pg_is_other_temp_schema(nc.oid)
+           AND (pg_has_role(c.relowner, 'USAGE')
+                OR has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
+                OR has_any_column_privilege(c.oid, 'SELECT, INSERT, UPDATE, REFERENCES'))
+           AND {SCHEMA_FILTER}
+         ORDER BY nc.nspname, c.relname"
+    );
+    let rows = select(client, &sql, filter).await?;
+    let mut columns = group_columns(columns_where(client, filter, "c.relkind = 'v'").await?);
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let id: i64 = r.get(0);
+            View {
+                id,
+                schema: r.get(1),
+                name: r.get(2),
+                definition: r.get(3),
+                is_updatable: r.get(4),
+                comment: r.get(5),
+                columns: columns.remove(&id).unwrap_or_default(),
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,321 @@
+//! Running user SQL for `POST /pg-meta/{ref}/query`: role-enforced read-only transactions, a row
+//! cap, `$n` parameters and faithful JSON values (see `types.rs`).
+//!
+//! How a query runs:
+//! - It is prepared first. One statement runs with the extended protocol inside a transaction —
+//!   `READ ONLY` (then rolled back) for callers who may not write, so PostgreSQL itself refuses any
+//!   write; read-write (then committed) otherwise. Rows come from a portal fetched `row_cap + 1` at
+//!   a time, so a huge result is never produced past the cap.
+//! - A writer's statement that cannot run in a transaction block (`VACUUM`, `CREATE DATABASE`,
+//!   SQLSTATE 25001) failed without effect, so it is retried on its own.
+//! - Several statements in one text cannot be prepared. A writer's text without parameters then
+//!   runs with the simple protocol and answers the rows of the last statement, as text (that
+//!   protocol does not say the columns' types). Read-only callers must send one statement: with
+//!   the simple protocol their text could `COMMIT` our read-only transaction and write after it.
+//!
+//! The statement timeout is a session setting of the pool (`options.statement_timeout`).
+
+use std::collections::HashMap;
+
+use futures_util::{pin_mut, TryStreamExt};
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+use tokio_postgres::{Client, Column, RowStream, SimpleQueryMessage, Statement};
+
+use super::types::{decode, text_param, Decoded, RawValue, ResendValue, TextParam};
+use super::{map_error, PostgresClient};
+use crate::engines::EngineError;
+
+/// Rows returned by one query unless the request asks for fewer.
+pub const DEFAULT_ROW_CAP: usize = 10_000;
+
+/// How many unknown-type values are sent to the server at once to be printed as text.
+const TEXT_BATCH: usize = 500;
+
+/// What to run and under which rules.
+pub struct QueryRequest<'a> {
+    /// The SQL text.
+    pub sql: &'a str,
+    /// Values for `$1..$n`.
+    pub parameters: &'a [Value],
+    /// Run inside a `READ ONLY` transaction, one statement only.
+    pub read_only: bool,
+    /// Most rows returned; more are dropped and [`QueryResult::truncated`] says so.
+    pub row_cap: usize,
+}
+
+/// The rows of the last statement.
+#[derive(Debug, Default)]
+pub struct QueryResult {
+    /// Column names, in order.
+    pub columns: Vec<String>,
+    /// One value per column for each row.
+    pub rows: Vec<Vec<Value>>,
+    /// Whether rows past the cap were dropped.
+    pub truncated: bool,
+}
+
+impl QueryResult {
+    /// The rows as JSON objects keyed by column name, in column order.
+    pub fn objects(&self) -> RowObjects<'_> {
+        RowObjects(self)
+    }
+}
+
+/// Serializes a [`QueryResult`] as `[{column: value, …}, …]` keeping the column order (a JSON map
+/// would sort keys unless serde_json's `preserve_order` happens to be on).
+pub struct RowObjects<'a>(&'a QueryResult);
+
+impl Serialize for RowObjects<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.0.rows.len()))?;
+        for row in &self.0.rows {
+            seq.serialize_element(&RowObject { columns: &self.0.columns, values: row })?;
+        }
+        seq.end()
+    }
+}
+
+struct RowObject<'a> {
+    columns: &'a [String],
+    values: &'a [Value],
+}
+
+impl Serialize for RowObject<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.columns.len()))?;
+        for (name, value) in self.columns.iter().zip(self.values) {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+/// Runs a query and returns the rows of its last statement.
+#[tracing::instrument(skip_all, fields(read_only = request.read_only))]
+pub async fn run(client: &PostgresClient, request: QueryRequest<'_>) -> Result<QueryResult, EngineError> {
+    let mut session = client.session().await?;
+    let client: &mut Client = &mut session;
+    let statement = match client.prepare(request.sql).await {
+        Ok(statement) => statement,
+        Err(e) if is_multi_statement(&e) => {
+            if request.read_only {
+                return Err(single_statement("your role runs SQL read-only, one statement per request"));
+            }
+            if !request.parameters.is_empty() {
+                return Err(single_statement("a query with parameters must be a single statement"));
+            }
+            return run_simple(client, request.sql, request.row_cap).await;
+        }
+        Err(e) => return Err(map_error(e)),
+    };
+    let params = bind_params(&statement, request.parameters)?;
+    let (mut result, pending) = run_prepared(client, &statement, &params, request.read_only, request.row_cap).await?;
+    print_as_text(client, &mut result.rows, pending).await;
+    Ok(result)
+}
+
+/// Runs `EXPLAIN (FORMAT JSON)` of a query and returns the plan. Always in a read-only
+/// transaction: EXPLAIN without ANALYZE only plans (a write is planned, not refused).
+pub async fn explain(client: &PostgresClient, sql: &str, parameters: &[Value]) -> Result<Value, EngineError> {
+    let sql = format!("EXPLAIN (FORMAT JSON) {sql}");
+    let mut session = client.session().await?;
+    let client: &mut Client = &mut session;
+    let statement = client.prepare(&sql).await.map_err(|e| {
+        if is_multi_statement(&e) {
+            single_statement("EXPLAIN takes a single statement")
+        } else {
+            map_error(e)
+        }
+    })?;
+    let params = bind_params(&statement, parameters)?;
+    let (result, _) = run_prepared(client, &statement, &params, true, 1).await?;
+    Ok(result.rows.into_iter().next().and_then(|row| row.into_iter().next()).unwrap_or(Value::Null))
+}
+
+fn is_multi_statement(err: &tokio_postgres::Error) -> bool {
+    // PostgreSQL's wording in postgres.c (exec_parse_message). The SQLSTATE (42601) is shared with
+    // every syntax error, but those carry a position; the message may be translated, so a 42601
+    // without a position counts too (at worst the simple protocol reports the same error again).
+    err.as_db_error().is_some_and(|db| {
+        db.message().contains("cannot insert multiple commands into a prepared statement")
+            || (db.code().code() == "42601" && db.position().is_none())
+    })
+}
+
+fn single_statement(why: &str) -> EngineError {
+    EngineError::Query {
+        message: format!("{why}: send the statements one at a time"),
+        details: Some(serde_json::json!({ "code": "42601", "position": null, "detail": null, "hint": null })),
+    }
+}
+
+/// Converts the JSON parameters to the statement's declared types.
+fn bind_params(statement: &Statement, values: &[Value]) -> Result<Vec<TextParam>, EngineError> {
+    let expected = statement.params().len();
+    if expected != values.len() {
+        return Err(EngineError::Config(format!(
+            "the query has {expected} parameter(s) ($1..${expected}) but {} value(s) were given",
+            values.len()
+        )));
+    }
+    statement
+        .params()
+        .iter()
+        .zip(values)
+        .enumerate()
+        .map(|(i, (ty, value))| {
+            text_param(value, ty).map_err(|m| EngineError::Config(format!("parameter ${}: {m}", i + 1)))
+        })
+        .collect()
+}
+
+/// A value whose type is not decoded locally, to be printed by the server.
+struct Pending {
+    row: usize,
+    column: usize,
+    ty: tokio_postgres::types::Type,
+    bytes: Vec<u8>,
+}
+
+async fn run_prepared(
+    client: &mut Client,
+    statement: &Statement,
+    params: &[TextParam],
+    read_only: bool,
+    row_cap: usize,
+) -> Result<(QueryResult, Vec<Pending>), EngineError> {
+    let transaction = client.build_transaction().read_only(read_only).start().await.map_err(map_error)?;
+    let fetched = async {
+        let portal = transaction.bind_raw(statement, params.iter()).await?;
+        let max_rows = i32::try_from(row_cap.saturating_add(1)).unwrap_or(i32::MAX);
+        collect(transaction.query_portal_raw(&portal, max_rows).await?, statement.columns(), row_cap).await
+    }
+    .await;
+    match fetched {
+        Ok(outcome) => {
+            let end = if read_only { transaction.rollback().await } else { transaction.commit().await };
+            end.map_err(map_error)?;
+            Ok(outcome)
+        }
+        Err(e) if !read_only && e.code().is_some_and(|c| c.code() == "25001") => {
+            // "cannot run inside a transaction block": nothing happened yet, run it on its own.
+            transaction.rollback().await.map_err(map_error)?;
+            let stream = client.query_raw(statement, params.iter()).await.map_err(map_error)?;
+            collect(stream, statement.columns(), row_cap).await.map_err(map_error)
+        }
+        Err(e) => {
+            // The error is what the caller needs; a failing rollback only means the session is gone.
+            let _ = transaction.rollback().await;
+            Err(map_error(e))
+        }
+    }
+}
+
+async fn collect(
+    stream: RowStream,
+    columns: &[Column],
+    row_cap: usize,
+) -> Result<(QueryResult, Vec<Pending>), tokio_postgres::Error> {
+    let mut result =
+        QueryResult { columns: columns.iter().map(|c| c.name().to_string()).collect(), ..QueryResult::default() };
+    let mut pending = Vec::new();
+    pin_mut!(stream);
+    while let Some(row) = stream.try_next().await? {
+        if result.rows.len() >= row_cap {
+            result.truncated = true;
+            break;
+        }
+        let mut values = Vec::with_capacity(columns.len());
+        for (index, column) in columns.iter().enumerate() {
+            let raw: RawValue<'_> = row.try_get(index)?;
+            match decode(column.type_(), raw.0) {
+                Decoded::Json(value) => values.push(value),
+                Decoded::NeedsText => {
+                    pending.push(Pending {
+                        row: result.rows.len(),
+                        column: index,
+                        ty: column.type_().clone(),
+                        bytes: raw.0.unwrap_or_default().to_vec(),
+                    });
+                    values.push(Value::Null);
+                }
+            }
+        }
+        result.rows.push(values);
+    }
+    Ok((result, pending))
+}
+
+/// Asks the server to print values of types decoded nowhere here (`SELECT $1::text` with the
+/// value resent as it came), pipelined in batches. Runs after the user's transaction ended, so a
+/// type that cannot be read back (an anonymous record) cannot spoil it: such values become `\x` hex.
+async fn print_as_text(client: &Client, rows: &mut [Vec<Value>], pending: Vec<Pending>) {
+    let mut by_type: HashMap<u32, Vec<Pending>> = HashMap::new();
+    for p in pending {
+        by_type.entry(p.ty.oid()).or_default().push(p);
+    }
+    for group in by_type.into_values() {
+        let Some(ty) = group.first().map(|p| p.ty.clone()) else { continue };
+        let statement = client.prepare_typed("SELECT $1::text", &[ty]).await.ok();
+        for batch in group.chunks(TEXT_BATCH) {
+            let printed = match &statement {
+                Some(statement) => {
+                    futures_util::future::join_all(batch.iter().map(|p| async move {
+                        let row = client.query_one(statement, &[&ResendValue(&p.bytes)]).await.ok()?;
+                        row.try_get::<_, Option<String>>(0).ok().flatten()
+                    }))
+                    .await
+                }
+                None => vec![None; batch.len()],
+            };
+            for (p, text) in batch.iter().zip(printed) {
+                let value = text.unwrap_or_else(|| format!("\\x{}", hex::encode(&p.bytes)));
+                if let Some(cell) = rows.get_mut(p.row).and_then(|r| r.get_mut(p.column)) {
+                    *cell = Value::String(value);
+                }
+            }
+        }
+    }
+}
+
+async fn run_simple(client: &Client, sql: &str, row_cap: usize) -> Result<QueryResult, EngineError> {
+    let result = simple_rows(client, sql, row_cap).await;
+    // Leave no transaction open on a pooled session, whatever the text did (a BEGIN without COMMIT,
+    // an error inside one). Outside a transaction this is a harmless warning.
+    let _ = client.batch_execute("ROLLBACK").await;
+    result.map_err(map_error)
+}
+
+async fn simple_rows(client: &Client, sql: &str, row_cap: usize) -> Result<QueryResult, tokio_postgres::Error> {
+    let stream = client.simple_query_raw(sql).await?;
+    pin_mut!(stream);
+    let mut result = QueryResult::default();
+    let mut described = false;
+    while let Some(message) = stream.try_next().await? {
+        match message {
+            SimpleQueryMessage::RowDescription(columns) => {
+                result = QueryResult {
+                    columns: columns.iter().map(|c| c.name().to_string()).collect(),
+                    ..QueryResult::default()
+                };
+                described = true;
+            }
+            SimpleQueryMessage::Row(row) if result.rows.len() < row_cap => {
+                let values = (0..row.len()).map(|i| row.get(i).map_or(Value::Null, |s| Value::String(s.into())));
+                result.rows.push(values.collect());
+            }
+            SimpleQueryMessage::Row(_) => result.truncated = true,
+            SimpleQueryMessage::CommandComplete(_) => {
+                // A statement that returns no rows (an INSERT) is the last one so far: no rows.
+                if !described {
+                    result = QueryResult::default();
+                }
+                described = false;
+            }
+            _ => {}
+        }
+    }
+    Ok(result)
+}

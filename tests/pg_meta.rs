@@ -1,0 +1,423 @@
+//! PostgreSQL management against a real server: SQL with faithful JSON types, parameters, errors
+//! with SQLSTATE and position, read-only viewers, the statement timeout, the row cap, and schema
+//! browsing of a fixture with a view, a foreign key and an RLS-enabled table.
+
+// The expected row of the type test is one big `json!` literal.
+#![recursion_limit = "256"]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Postgres, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const QUERY: &str = "/api/platform/pg-meta/default/query";
+
+/// Saves a connection to `pg`'s database `postgres` and returns its id.
+async fn connect(app: &TestApp, admin: &str, pg: &Postgres, identifier: &str, options: Value) -> String {
+    let body = json!({"identifier": identifier, "host": "127.0.0.1", "port": pg.port, "database_name": "postgres",
+                      "username": "postgres", "options": options});
+    let (s, created) = app.post("/api/platform/postgres/default/connections", admin, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    created["data"]["id"].as_str().unwrap().to_string()
+}
+
+async fn sql(app: &TestApp, token: &str, query: &str) -> (StatusCode, Value) {
+    app.post(QUERY, token, json!({ "query": query })).await
+}
+
+/// Runs a query that must succeed and returns its rows.
+async fn rows(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
+    let (s, body) = sql(app, token, query).await;
+    assert_eq!(s, StatusCode::OK, "{query}: {body}");
+    body["data"].as_array().unwrap_or_else(|| panic!("{query}: data is not an array: {body}")).clone()
+}
+
+fn assert_sqlstate(status: StatusCode, body: &Value, code: &str) {
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "QUERY_ERROR", "{body}");
+    assert_eq!(body["error"]["details"]["code"], code, "{body}");
+}
+
+#[tokio::test]
+async fn every_type_round_trips_faithfully() {
+    let pg = Postgres::start();
+    pg.psql("postgres", "CREATE TYPE mood AS ENUM ('sad', 'happy'); CREATE TYPE pair AS (a int, b text);");
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    connect(&app, &admin, &pg, "main", json!({})).await;
+
+    let row = rows(
+        &app,
+        &admin,
+        r#"SELECT 1::int2 AS i2, 2147483647 AS i4, 9007199254740993::int8 AS i8,
+             123456789012345678901234567890.123456789::numeric AS num, '-1.5e-10'::numeric AS small,
+             'NaN'::numeric AS num_nan, 1.1::float4 AS f4, 2.5::float8 AS f8, 'NaN'::float8 AS nan,
+             '-Infinity'::float8 AS neg_inf, true AS b, 'héllo'::text AS t, 'x'::varchar(3) AS vc,
+             '{"a": [1, "x", null], "b": {"c": true}, "big": 12345678901}'::jsonb AS jb, '{"z": 1}'::json AS j,
+             ARRAY[1, 2, 3] AS ints, ARRAY['a', NULL, 'c b'] AS texts, ARRAY[[1, 2], [3, 4]] AS matrix,
+             ARRAY[true, false] AS bools, ARRAY[1.5, 2.25]::float8[] AS floats,
+             ARRAY[1.50, 123456789012345678901234567890]::numeric[] AS nums, ARRAY['{"k": 1}'::jsonb] AS jbs,
+             '{}'::int[] AS empty, '\xdeadbeef'::bytea AS bin,
+             '2024-02-29 13:14:15.123456+02'::timestamptz AS tstz, '2024-02-29 13:14:15'::timestamp AS ts,
+             'infinity'::timestamptz AS tinf, '2024-02-29'::date AS d, '13:14:15.5'::time AS tm,
+             'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid AS u, NULL::int AS null_int, NULL::text AS null_text,
+             '192.168.0.1/24'::inet AS ip, '1 day 02:03:04'::interval AS iv, 'happy'::mood AS m,
+             ARRAY['happy', 'sad']::mood[] AS moods, ROW(1, 'x y')::pair AS p, 42::oid AS o,
+             ROW(1, 'x', NULL::int8) AS anon, ARRAY['10.0.0.1'::inet] AS ips"#,
+    )
+    .await;
+    let row = &row[0];
+    let expected = json!({
+        "i2": 1, "i4": 2147483647, "i8": "9007199254740993",
+        "num": "123456789012345678901234567890.123456789", "small": "-0.00000000015", "num_nan": "NaN",
+        "f4": 1.1, "f8": 2.5, "nan": "NaN", "neg_inf": "-Infinity", "b": true, "t": "héllo", "vc": "x",
+        "jb": {"a": [1, "x", null], "b": {"c": true}, "big": 12345678901_i64}, "j": {"z": 1},
+        "ints": [1, 2, 3], "texts": ["a", null, "c b"], "matrix": [[1, 2], [3, 4]], "bools": [true, false],
+        "floats": [1.5, 2.25], "nums": ["1.50", "123456789012345678901234567890"], "jbs": [{"k": 1}],
+        "empty": [], "bin": "\\xdeadbeef",
+        "tstz": "2024-02-29T11:14:15.123456Z", "ts": "2024-02-29T13:14:15", "tinf": "infinity",
+        "d": "2024-02-29", "tm": "13:14:15.5", "u": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+        "null_int": null, "null_text": null,
+        // Types without a local decoder come back as the server prints them.
+        "ip": "192.168.0.1/24", "iv": "1 day 02:03:04", "m": "happy", "moods": ["happy", "sad"], "p": "(1,\"x y\")",
+        "o": 42, "ips": "{10.0.0.1}",
+        // An anonymous record cannot be printed back by the server: its fields as an array.
+        "anon": [1, "x", null],
+    });
+    for (column, value) in expected.as_object().unwrap() {
+        assert_eq!(&row[column], value, "column {column} in {row}");
+    }
+    assert_eq!(row.as_object().unwrap().len(), expected.as_object().unwrap().len(), "{row}");
+
+    // Columns keep the query's order in the body.
+    let text = app
+        .http
+        .post(format!("{}{QUERY}", app.base))
+        .bearer_auth(&admin)
+        .json(&json!({"query": "SELECT 1 AS zeta, 2 AS alpha, 3 AS mid"}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(text, r#"{"data":[{"zeta":1,"alpha":2,"mid":3}]}"#);
+
+    // Parameters bind to the declared types, from strings, numbers, booleans, arrays and objects.
+    let (s, body) = app
+        .post(
+            QUERY,
+            &admin,
+            json!({"query": "SELECT $1::int8 + 1 AS n, $2::text AS s, $3::jsonb AS j, $4::int[] AS arr, \
+                            $5::bool AS b, $6::numeric * 2 AS num, $7::text IS NULL AS is_null, $8::int4 AS i",
+                   "parameters": ["9007199254740993", "it's", {"a": [1, 2]}, [1, 2, 3], true, "1.10", null, 7]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["data"][0],
+        json!({"n": "9007199254740994", "s": "it's", "j": {"a": [1, 2]}, "arr": [1, 2, 3], "b": true,
+               "num": "2.20", "is_null": true, "i": 7})
+    );
+    pg.psql(
+        "postgres",
+        "CREATE TABLE people (id int PRIMARY KEY, name text); INSERT INTO people VALUES (1, 'ada'), (2, 'bob');",
+    );
+    let (s, body) =
+        app.post(QUERY, &admin, json!({"query": "SELECT name FROM people WHERE id = $1", "parameters": [2]})).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["data"], json!([{"name": "bob"}]));
+    let (s, body) = app.post(QUERY, &admin, json!({"query": "SELECT $1::int AS x", "parameters": []})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "VALIDATION_ERROR");
+    assert!(body["error"]["message"].as_str().unwrap().contains("1 parameter"), "{body}");
+    let (s, body) = app.post(QUERY, &admin, json!({"query": "SELECT $1::int AS x", "parameters": ["nope"]})).await;
+    assert_sqlstate(s, &body, "22P02");
+
+    // Several statements: the rows of the last one (as text: the simple protocol has no types).
+    let data = rows(
+        &app,
+        &admin,
+        "CREATE TABLE multi (x int); INSERT INTO multi VALUES (1), (2); SELECT x FROM multi ORDER BY x",
+    )
+    .await;
+    assert_eq!(data, vec![json!({"x": "1"}), json!({"x": "2"})]);
+    assert_eq!(rows(&app, &admin, "SELECT 1 AS a; INSERT INTO multi VALUES (3)").await, Vec::<Value>::new());
+
+    // EXPLAIN returns the plan as JSON.
+    let (s, body) = app.post(QUERY, &admin, json!({"query": "SELECT * FROM people", "explain": true})).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["data"][0]["Plan"]["Node Type"], "Seq Scan", "{body}");
+}
+
+#[tokio::test]
+async fn errors_carry_sqlstate_position_and_request_problems() {
+    let pg = Postgres::start();
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+
+    // No PostgreSQL connection yet.
+    let (s, body) = sql(&app, &admin, "SELECT 1").await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
+    connect(&app, &admin, &pg, "main", json!({})).await;
+
+    let (s, body) = sql(&app, &admin, "SELECT 1 FROM WHERE").await;
+    assert_sqlstate(s, &body, "42601");
+    assert_eq!(body["error"]["details"]["position"], 15, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("syntax error"), "{body}");
+
+    let (s, body) = sql(&app, &admin, "SELECT no_such_column FROM pg_class").await;
+    assert_sqlstate(s, &body, "42703");
+    assert!(body["error"]["details"]["position"].is_number(), "{body}");
+
+    let (s, body) = sql(&app, &admin, "SELECT 1/0").await;
+    assert_sqlstate(s, &body, "22012");
+
+    let (s, body) = app.post(QUERY, &admin, json!({"query": "SELECT 1", "colour": "red"})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("unknown field `colour`"), "{body}");
+    let (s, body) = sql(&app, &admin, "  ").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    let (s, body) = app.post(QUERY, &admin, json!({"query": "SELECT $1::int", "parameters": [{"a": 1}]})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "VALIDATION_ERROR", "{body}");
+
+    // After all these errors the pooled sessions still work.
+    for _ in 0..12 {
+        assert_eq!(rows(&app, &admin, "SELECT 1 AS one").await, vec![json!({"one": 1})]);
+    }
+}
+
+#[tokio::test]
+async fn viewers_run_read_only_while_developers_write() {
+    let pg = Postgres::start();
+    pg.psql("postgres", "CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items VALUES (1, 'a');");
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    connect(&app, &admin, &pg, "main", json!({})).await;
+    let viewer = app.user_with_role(&admin, "viewer@example.com", "default", "viewer").await;
+    let developer = app.user_with_role(&admin, "dev@example.com", "default", "developer").await;
+
+    let writes = [
+        "INSERT INTO items VALUES (2, 'b')",
+        "UPDATE items SET name = 'z' WHERE id = 1",
+        "DELETE FROM items WHERE id = 1",
+        "CREATE TABLE viewer_made (x int)",
+        "SELECT * FROM items FOR UPDATE",
+    ];
+    for statement in writes {
+        let (s, body) = sql(&app, &viewer, statement).await;
+        assert_sqlstate(s, &body, "25006");
+        assert!(body["error"]["message"].as_str().unwrap().contains("read-only transaction"), "{body}");
+    }
+    // Several statements could end the read-only transaction and write after it: refused.
+    let (s, body) = sql(&app, &viewer, "COMMIT; INSERT INTO items VALUES (3, 'c')").await;
+    assert_sqlstate(s, &body, "42601");
+    // Reads work, and nothing was written.
+    assert_eq!(rows(&app, &viewer, "SELECT id, name FROM items").await, vec![json!({"id": 1, "name": "a"})]);
+    assert_eq!(pg.psql("postgres", "SELECT count(*) FROM pg_class WHERE relname = 'viewer_made'"), "0");
+
+    // A viewer may see the plan of a write: EXPLAIN without ANALYZE does not run it.
+    let (s, body) = app.post(QUERY, &viewer, json!({"query": "DELETE FROM items", "explain": true})).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["data"][0]["Plan"]["Node Type"], "ModifyTable", "{body}");
+
+    for statement in writes {
+        let (s, body) = sql(&app, &developer, statement).await;
+        assert_eq!(s, StatusCode::OK, "{statement}: {body}");
+    }
+    assert_eq!(pg.psql("postgres", "SELECT string_agg(id::text || name, ',' ORDER BY id) FROM items"), "2b");
+    assert_eq!(pg.psql("postgres", "SELECT count(*) FROM pg_class WHERE relname = 'viewer_made'"), "1");
+    // Writes with RETURNING answer their rows; statements refused in a transaction block still run.
+    let data = rows(&app, &developer, "INSERT INTO items VALUES (5, 'e') RETURNING id, name").await;
+    assert_eq!(data, vec![json!({"id": 5, "name": "e"})]);
+    assert_eq!(rows(&app, &developer, "VACUUM items").await, Vec::<Value>::new());
+    // A viewer's SET does not outlive its request on the pooled session.
+    for _ in 0..12 {
+        let (s, _) = sql(&app, &viewer, "SET statement_timeout = 5").await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    for _ in 0..12 {
+        let data = rows(&app, &viewer, "SELECT current_setting('statement_timeout') AS t").await;
+        assert_eq!(data, vec![json!({"t": "30s"})]);
+    }
+}
+
+#[tokio::test]
+async fn statement_timeout_and_row_cap() {
+    let pg = Postgres::start();
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    connect(&app, &admin, &pg, "main", json!({})).await;
+    let slow = connect(&app, &admin, &pg, "quick-timeout", json!({"statement_timeout": 1000})).await;
+
+    let started = Instant::now();
+    let (s, body) =
+        app.post(&format!("{QUERY}?connection_id={slow}"), &admin, json!({"query": "SELECT pg_sleep(60)"})).await;
+    assert_sqlstate(s, &body, "57014");
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+
+    let send = |query: &str| {
+        app.http.post(format!("{}{QUERY}", app.base)).bearer_auth(&admin).json(&json!({ "query": query })).send()
+    };
+    let r = send("SELECT n FROM generate_series(1, 10005) AS n").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["x-switchboard-truncated"], "true");
+    assert_eq!(r.headers()["x-switchboard-row-cap"], "10000");
+    let body: Value = r.json().await.unwrap();
+    let data = body["data"].as_array().unwrap();
+    assert_eq!(data.len(), 10_000);
+    assert_eq!(data[9_999], json!({"n": 10000}));
+
+    let r = send("SELECT n FROM generate_series(1, 10000) AS n").await.unwrap();
+    assert_eq!(r.headers()["x-switchboard-truncated"], "false");
+    assert_eq!(r.json::<Value>().await.unwrap()["data"].as_array().unwrap().len(), 10_000);
+
+    // A huge result stops at the cap instead of being produced in full (in the select list,
+    // generate_series streams; in FROM it would be materialized first).
+    let started = Instant::now();
+    let r = send("SELECT generate_series(1, 100000000) AS n").await.unwrap();
+    assert_eq!(r.headers()["x-switchboard-truncated"], "true");
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn schema_browsing_lists_tables_views_schemas_and_columns() {
+    let pg = Postgres::start();
+    pg.psql(
+        "postgres",
+        "CREATE SCHEMA shop;
+         CREATE TABLE shop.authors (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);
+         COMMENT ON TABLE shop.authors IS 'people who write';
+         CREATE TABLE shop.books (
+             id serial PRIMARY KEY, author_id bigint NOT NULL REFERENCES shop.authors (id),
+             title varchar(200), tags text[] DEFAULT '{}', price numeric(10, 2));
+         ALTER TABLE shop.books ENABLE ROW LEVEL SECURITY;
+         INSERT INTO shop.authors (name) VALUES ('ada');
+         CREATE VIEW shop.titles AS SELECT b.title, a.name FROM shop.books b JOIN shop.authors a ON a.id = b.author_id;
+         CREATE TABLE public.other (x int);",
+    );
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    connect(&app, &admin, &pg, "main", json!({})).await;
+    let viewer = app.user_with_role(&admin, "viewer@example.com", "default", "viewer").await;
+    let base = "/api/platform/pg-meta/default";
+
+    let (s, body) = app.get(&format!("{base}/tables?included_schemas=shop"), &viewer).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let tables = body["data"].as_array().unwrap();
+    let names: Vec<&str> = tables.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["authors", "books"]);
+    let (authors, books) = (&tables[0], &tables[1]);
+    assert_eq!(authors["schema"], "shop");
+    assert_eq!(authors["comment"], "people who write");
+    assert_eq!(authors["rls_enabled"], false);
+    assert_eq!(books["rls_enabled"], true);
+    assert_eq!(books["rls_forced"], false);
+    assert!(authors["size"].as_i64().unwrap() > 0, "{authors}");
+    assert!(authors["live_rows_estimate"].is_number(), "{authors}");
+    assert_eq!(
+        authors["primary_keys"],
+        json!([{"schema": "shop", "table_name": "authors", "name": "id",
+                                                 "table_id": authors["id"].clone()}])
+    );
+    let fk = json!({"constraint_name": "books_author_id_fkey", "source_schema": "shop", "source_table_name": "books",
+                    "source_column_name": "author_id", "target_table_schema": "shop",
+                    "target_table_name": "authors", "target_column_name": "id"});
+    for table in [authors, books] {
+        let rels = table["relationships"].as_array().unwrap();
+        assert_eq!(rels.len(), 1, "{table}");
+        for (k, v) in fk.as_object().unwrap() {
+            assert_eq!(&rels[0][k], v, "{table}");
+        }
+    }
+    let columns = books["columns"].as_array().unwrap();
+    let summary: Vec<Value> = columns
+        .iter()
+        .map(|c| json!([c["ordinal_position"], c["name"], c["data_type"], c["format"], c["is_nullable"]]))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            json!([1, "id", "integer", "int4", false]),
+            json!([2, "author_id", "bigint", "int8", false]),
+            json!([3, "title", "character varying", "varchar", true]),
+            json!([4, "tags", "ARRAY", "_text", true]),
+            json!([5, "price", "numeric", "numeric", true]),
+        ]
+    );
+    assert!(columns[0]["default_value"].as_str().unwrap().starts_with("nextval("), "{}", columns[0]);
+    assert_eq!(columns[3]["default_value"], "'{}'::text[]");
+    assert_eq!(columns[0]["id"], format!("{}.1", books["id"]));
+    assert_eq!(authors["columns"][0]["is_identity"], true);
+
+    // Without a filter: user schemas only, system schemas on request, exclusions honoured.
+    let (_, body) = app.get(&format!("{base}/tables"), &viewer).await;
+    let all: Vec<String> =
+        body["data"].as_array().unwrap().iter().map(|t| format!("{}.{}", t["schema"], t["name"])).collect();
+    assert_eq!(all, [r#""public"."other""#, r#""shop"."authors""#, r#""shop"."books""#]);
+    let (_, body) = app.get(&format!("{base}/tables?excluded_schemas=public"), &viewer).await;
+    assert_eq!(body["data"].as_array().unwrap().len(), 2);
+    let (_, body) = app.get(&format!("{base}/tables?include_system_schemas=true"), &viewer).await;
+    assert!(body["data"].as_array().unwrap().iter().any(|t| t["schema"] == "pg_catalog"), "system tables missing");
+
+    let (s, body) = app.get(&format!("{base}/views"), &viewer).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let views = body["data"].as_array().unwrap();
+    assert_eq!(views.len(), 1, "{body}");
+    assert_eq!(views[0]["schema"], "shop");
+    assert_eq!(views[0]["name"], "titles");
+    let definition = views[0]["definition"].as_str().unwrap();
+    assert!(definition.contains("JOIN shop.authors a ON a.id = b.author_id"), "{definition}");
+    let view_columns: Vec<&str> =
+        views[0]["columns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(view_columns, ["title", "name"]);
+
+    let (s, body) = app.get(&format!("{base}/schemas"), &viewer).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let schemas: Vec<&str> = body["data"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(schemas, ["public", "shop"]);
+    let (_, body) = app.get(&format!("{base}/schemas?include_system_schemas=true"), &viewer).await;
+    let schemas: Vec<&str> = body["data"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert!(schemas.contains(&"pg_catalog") && schemas.contains(&"information_schema"), "{schemas:?}");
+
+    let (s, body) = app.get(&format!("{base}/columns?included_schemas=shop"), &viewer).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let columns: Vec<String> =
+        body["data"].as_array().unwrap().iter().map(|c| format!("{}.{}", c["table"], c["name"])).collect();
+    assert_eq!(columns.len(), 2 + 5 + 2, "{columns:?}");
+    let (_, body) = app.get(&format!("{base}/columns?table_id={}", authors["id"]), &viewer).await;
+    let names: Vec<&str> = body["data"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["id", "name"]);
+
+    // The listings agree with what information_schema says.
+    let expected = pg.psql(
+        "postgres",
+        "SELECT string_agg(table_name || '.' || column_name || ':' || data_type, ',' ORDER BY table_name, ordinal_position)
+         FROM information_schema.columns WHERE table_schema = 'shop'",
+    );
+    let (_, body) = app.get(&format!("{base}/columns?included_schemas=shop"), &viewer).await;
+    let ours: Vec<String> = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{}.{}:{}",
+                c["table"].as_str().unwrap(),
+                c["name"].as_str().unwrap(),
+                c["data_type"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(ours.join(","), expected);
+
+    // Unknown query parameters are refused, and outsiders see nothing.
+    let (s, _) = app.get(&format!("{base}/tables?schema_name=x"), &viewer).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let outsider = app.user_with_role(&admin, "out@example.com", "", "").await;
+    assert_eq!(app.get(&format!("{base}/tables"), &outsider).await.0, StatusCode::NOT_FOUND);
+}
