@@ -9,8 +9,9 @@
 
 use std::sync::Arc;
 
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderName, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -22,6 +23,7 @@ use crate::auth::{authorize, AuthUser, ProjectContext};
 use crate::connections::{client_for, open_settings};
 use crate::domain::{ConnectionId, Engine, Permission};
 use crate::engines::postgres::catalog::{self, ColumnInfo, Schema, SchemaFilter, Table, View};
+use crate::engines::postgres::export::{self, Format};
 use crate::engines::postgres::query::{self, QueryRequest, DEFAULT_ROW_CAP};
 use crate::engines::postgres::PostgresClient;
 use crate::engines::{EngineClient, EngineError};
@@ -107,13 +109,27 @@ fn engine_error(app: &App, record: &ConnectionRecord, err: EngineError) -> ApiEr
     }
 }
 
+/// The streaming format asked for with `Accept`, if any.
+fn export_format(headers: &HeaderMap) -> Option<Format> {
+    let accept = headers.get(header::ACCEPT)?.to_str().ok()?;
+    if accept.contains("application/x-ndjson") {
+        Some(Format::Ndjson)
+    } else if accept.contains("text/csv") {
+        Some(Format::Csv)
+    } else {
+        None
+    }
+}
+
 /// `POST /api/platform/pg-meta/{ref}/query`: the rows of the last statement, or with `explain`
-/// the plan.
+/// the plan. With `Accept: application/x-ndjson` or `text/csv` the whole result streams instead,
+/// without the row cap.
 pub async fn query(
     State(app): State<AppState>,
     user: AuthUser,
     ApiPath(project_ref): ApiPath<String>,
     ApiQuery(target): ApiQuery<Target>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<QueryBody>,
 ) -> ApiResult<Response> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
@@ -127,6 +143,20 @@ pub async fn query(
         let plan =
             query::explain(&client, &body.query, &parameters).await.map_err(|e| engine_error(&app, &record, e))?;
         return Ok(Data(plan).into_response());
+    }
+    if let Some(format) = export_format(&headers) {
+        let stream = export::start(&client, body.query, parameters, read_only, format)
+            .await
+            .map_err(|e| engine_error(&app, &record, e))?;
+        let (content_type, disposition) = match format {
+            Format::Ndjson => ("application/x-ndjson", "inline"),
+            Format::Csv => ("text/csv; charset=utf-8", "attachment; filename=\"query.csv\""),
+        };
+        return Ok((
+            [(header::CONTENT_TYPE, content_type), (header::CONTENT_DISPOSITION, disposition)],
+            Body::from_stream(stream),
+        )
+            .into_response());
     }
     let request = QueryRequest { sql: &body.query, parameters: &parameters, read_only, row_cap: DEFAULT_ROW_CAP };
     let result = query::run(&client, request).await.map_err(|e| engine_error(&app, &record, e))?;

@@ -186,6 +186,8 @@ pub struct Postgres {
     pub port: u16,
     dir: tempfile::TempDir,
     child: Option<Child>,
+    bin: PathBuf,
+    ids: Option<(u32, u32)>,
 }
 
 impl Postgres {
@@ -202,17 +204,9 @@ impl Postgres {
         if let Some((uid, gid)) = ids {
             std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).expect("chown pg dir");
         }
-        let dir_path = dir.path().to_path_buf();
-        let command = |program: &str| {
-            let mut cmd = Command::new(bin.join(program));
-            cmd.current_dir(&dir_path).env_remove("PGHOST").env_remove("PGPORT").env_remove("PGUSER");
-            if let Some((uid, gid)) = ids {
-                use std::os::unix::process::CommandExt;
-                cmd.uid(uid).gid(gid);
-            }
-            cmd
-        };
-        let status = command("initdb")
+        let mut pg = Postgres { port: free_port(), dir, child: None, bin, ids };
+        let status = pg
+            .command("initdb")
             .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "-D"])
             .arg(&data)
             .stdout(Stdio::null())
@@ -220,25 +214,41 @@ impl Postgres {
             .status()
             .expect("run initdb");
         assert!(status.success(), "initdb failed");
-        let mut pg = Postgres { port: free_port(), dir, child: None };
-        let log = std::fs::File::create(pg.dir.path().join("postgres.log")).expect("log file");
-        if let Some((uid, gid)) = ids {
-            let _ = std::os::unix::fs::chown(pg.dir.path().join("postgres.log"), Some(uid), Some(gid));
+        pg.spawn();
+        pg
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let mut cmd = Command::new(self.bin.join(program));
+        cmd.current_dir(self.dir.path()).env_remove("PGHOST").env_remove("PGPORT").env_remove("PGUSER");
+        if let Some((uid, gid)) = self.ids {
+            use std::os::unix::process::CommandExt;
+            cmd.uid(uid).gid(gid);
         }
-        let child = command("postgres")
+        cmd
+    }
+
+    fn spawn(&mut self) {
+        let log_path = self.dir.path().join("postgres.log");
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path).expect("log file");
+        if let Some((uid, gid)) = self.ids {
+            let _ = std::os::unix::fs::chown(&log_path, Some(uid), Some(gid));
+        }
+        let child = self
+            .command("postgres")
             .arg("-D")
-            .arg(&data)
-            .args(["-p", &pg.port.to_string(), "-h", "127.0.0.1", "-F"])
+            .arg(self.dir.path().join("data"))
+            .args(["-p", &self.port.to_string(), "-h", "127.0.0.1", "-F"])
             .arg("-k")
-            .arg(pg.dir.path())
+            .arg(self.dir.path())
             .args(["-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .expect("start postgres");
-        pg.child = Some(child);
-        let ready_bin = bin.join("pg_isready");
-        let port = pg.port;
+        self.child = Some(child);
+        let ready_bin = self.bin.join("pg_isready");
+        let port = self.port;
         wait_until("postgres", Duration::from_secs(20), || {
             Command::new(&ready_bin)
                 .args(["-q", "-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres", "-d", "postgres"])
@@ -246,7 +256,14 @@ impl Postgres {
                 .map(|s| s.success())
                 .unwrap_or(false)
         });
-        pg
+    }
+
+    /// Stops the server (fast shutdown) and starts it again on the same port and data.
+    pub fn restart(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            stop(&mut child, "-INT");
+        }
+        self.spawn();
     }
 
     /// URL of database `db` as user postgres.

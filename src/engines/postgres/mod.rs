@@ -1,6 +1,7 @@
 //! PostgreSQL through `tokio-postgres`, pooled by `deadpool-postgres`.
 
 pub mod catalog;
+pub mod export;
 pub mod query;
 pub mod types;
 
@@ -115,7 +116,9 @@ pub fn connect(settings: &ConnectionSettings) -> Result<PostgresClient, EngineEr
         .connect_timeout(connect_timeout)
         .application_name("switchboard")
         .options(format!("-c statement_timeout={statement_timeout}"));
-    let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    // `Clean` resets session state (SET, SET ROLE, temp tables, advisory locks) before a session is
+    // handed to the next request, which may be another user's.
+    let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Clean });
     let size = opts.pool_size.and_then(|n| usize::try_from(n).ok()).unwrap_or(DEFAULT_POOL_SIZE);
     let pool = Pool::builder(manager)
         .max_size(size)

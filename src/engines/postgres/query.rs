@@ -92,11 +92,50 @@ impl Serialize for RowObject<'_> {
     }
 }
 
+/// Cancels the running statement on the server if dropped while armed: a handler future dropped
+/// because its HTTP client went away must not leave the query running.
+pub struct CancelOnDrop(Option<tokio_postgres::CancelToken>);
+
+impl CancelOnDrop {
+    /// Arms a guard for the session's current statement.
+    pub fn new(client: &Client) -> Self {
+        Self(Some(client.cancel_token()))
+    }
+
+    /// The work finished: nothing to cancel.
+    pub fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let (Some(token), Ok(runtime)) = (self.0.take(), tokio::runtime::Handle::try_current()) {
+            tracing::info!("client went away: cancelling its PostgreSQL query");
+            runtime.spawn(async move {
+                if let Err(e) = token.cancel_query(tokio_postgres::NoTls).await {
+                    tracing::warn!(error = %e, "could not cancel a PostgreSQL query");
+                }
+            });
+        }
+    }
+}
+
 /// Runs a query and returns the rows of its last statement.
 #[tracing::instrument(skip_all, fields(read_only = request.read_only))]
 pub async fn run(client: &PostgresClient, request: QueryRequest<'_>) -> Result<QueryResult, EngineError> {
     let mut session = client.session().await?;
-    let client: &mut Client = &mut session;
+    let guard = CancelOnDrop::new(&session);
+    let result = run_on(&mut session, request).await;
+    guard.disarm();
+    result
+}
+
+async fn run_on(
+    session: &mut deadpool_postgres::Object,
+    request: QueryRequest<'_>,
+) -> Result<QueryResult, EngineError> {
+    let client: &mut Client = session;
     let statement = match client.prepare(request.sql).await {
         Ok(statement) => statement,
         Err(e) if is_multi_statement(&e) => {
@@ -121,8 +160,19 @@ pub async fn run(client: &PostgresClient, request: QueryRequest<'_>) -> Result<Q
 pub async fn explain(client: &PostgresClient, sql: &str, parameters: &[Value]) -> Result<Value, EngineError> {
     let sql = format!("EXPLAIN (FORMAT JSON) {sql}");
     let mut session = client.session().await?;
-    let client: &mut Client = &mut session;
-    let statement = client.prepare(&sql).await.map_err(|e| {
+    let guard = CancelOnDrop::new(&session);
+    let result = explain_on(&mut session, &sql, parameters).await;
+    guard.disarm();
+    result
+}
+
+async fn explain_on(
+    session: &mut deadpool_postgres::Object,
+    sql: &str,
+    parameters: &[Value],
+) -> Result<Value, EngineError> {
+    let client: &mut Client = session;
+    let statement = client.prepare(sql).await.map_err(|e| {
         if is_multi_statement(&e) {
             single_statement("EXPLAIN takes a single statement")
         } else {
@@ -134,7 +184,7 @@ pub async fn explain(client: &PostgresClient, sql: &str, parameters: &[Value]) -
     Ok(result.rows.into_iter().next().and_then(|row| row.into_iter().next()).unwrap_or(Value::Null))
 }
 
-fn is_multi_statement(err: &tokio_postgres::Error) -> bool {
+pub(super) fn is_multi_statement(err: &tokio_postgres::Error) -> bool {
     // PostgreSQL's wording in postgres.c (exec_parse_message). The SQLSTATE (42601) is shared with
     // every syntax error, but those carry a position; the message may be translated, so a 42601
     // without a position counts too (at worst the simple protocol reports the same error again).
@@ -144,7 +194,7 @@ fn is_multi_statement(err: &tokio_postgres::Error) -> bool {
     })
 }
 
-fn single_statement(why: &str) -> EngineError {
+pub(super) fn single_statement(why: &str) -> EngineError {
     EngineError::Query {
         message: format!("{why}: send the statements one at a time"),
         details: Some(serde_json::json!({ "code": "42601", "position": null, "detail": null, "hint": null })),
@@ -152,7 +202,7 @@ fn single_statement(why: &str) -> EngineError {
 }
 
 /// Converts the JSON parameters to the statement's declared types.
-fn bind_params(statement: &Statement, values: &[Value]) -> Result<Vec<TextParam>, EngineError> {
+pub(super) fn bind_params(statement: &Statement, values: &[Value]) -> Result<Vec<TextParam>, EngineError> {
     let expected = statement.params().len();
     if expected != values.len() {
         return Err(EngineError::Config(format!(
