@@ -5,7 +5,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post, put};
 use axum::{Extension, Router};
 
-use crate::api::{auth, connections, health, organizations, pg_meta, projects, redis, users, ws};
+use crate::api::{auth, connections, health, mongodb, organizations, pg_meta, projects, redis, users, ws};
 use crate::app::AppState;
 use crate::domain::Engine;
 use crate::error::ApiError;
@@ -36,12 +36,32 @@ fn redis_routes() -> Router<AppState> {
         .route("/pubsub/subscribe", get(ws::subscribe))
 }
 
+/// MongoDB data routes, nested under `/api/platform/mongodb/{ref}`.
+fn mongodb_routes() -> Router<AppState> {
+    const COLLECTION: &str = "/databases/{database}/collections/{collection}";
+    Router::new()
+        .route("/databases", get(mongodb::list_databases).post(mongodb::create_database))
+        .route("/databases/{database}", delete(mongodb::drop_database))
+        .route("/databases/{database}/stats", get(mongodb::database_stats))
+        .route("/databases/{database}/collections", get(mongodb::list_collections).post(mongodb::create_collection))
+        .route(COLLECTION, delete(mongodb::drop_collection))
+        .route(&format!("{COLLECTION}/documents"), get(mongodb::find_documents).post(mongodb::insert_documents))
+        .route(
+            &format!("{COLLECTION}/documents/{{id}}"),
+            get(mongodb::get_document).put(mongodb::update_document).delete(mongodb::delete_document),
+        )
+        .route(&format!("{COLLECTION}/aggregate"), post(mongodb::aggregate))
+        .route(&format!("{COLLECTION}/indexes"), get(mongodb::list_indexes).post(mongodb::create_index))
+        .route(&format!("{COLLECTION}/indexes/{{name}}"), delete(mongodb::drop_index))
+}
+
 /// Everything under `/api/platform/{engine}/{ref}`: connections, plus the engine's data routes.
 fn engine_routes(engine: Engine) -> Router<AppState> {
     let routes = connection_routes(engine);
     match engine {
         Engine::Redis => routes.merge(redis_routes()),
-        Engine::Mongodb | Engine::Postgres => routes,
+        Engine::Mongodb => routes.merge(mongodb_routes()),
+        Engine::Postgres => routes,
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod connections;
 pub mod health;
+pub mod mongodb;
 pub mod organizations;
 pub mod pg_meta;
 pub mod projects;

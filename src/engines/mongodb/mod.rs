@@ -1,6 +1,11 @@
 //! MongoDB through the official driver. The driver's client is itself a pool, so one client per
 //! connection is shared by every request.
 
+pub mod admin;
+pub mod documents;
+pub mod extjson;
+pub mod sanitize;
+
 use std::time::{Duration, Instant};
 
 use mongodb::bson::{doc, Document};
