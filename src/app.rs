@@ -7,7 +7,7 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use governor::RateLimiter;
 use metrics_exporter_prometheus::PrometheusHandle;
 
-use crate::auth::JwtKeys;
+use crate::auth::{AuthCache, JwtKeys};
 use crate::connections::ConnectionDirectory;
 use crate::crypto::SecretBox;
 use crate::engines::pools::Pools;
@@ -26,6 +26,8 @@ pub struct App {
     pub jwt: JwtKeys,
     /// One open client per database connection.
     pub pools: Pools,
+    /// Cached users and project accesses, invalidated on every membership or project change.
+    pub auth_cache: AuthCache,
     /// Cached connection metadata, invalidated on every change.
     pub connections: ConnectionDirectory,
     /// Request rate limiter.

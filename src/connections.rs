@@ -364,6 +364,10 @@ pub async fn client(app: &App, record: &ConnectionRecord) -> Result<EngineClient
             record.identifier
         )));
     }
+    // The hot path: an open client needs no secret opened.
+    if let Some(client) = app.pools.get(record.id, version(record)).await {
+        return Ok(client);
+    }
     let settings = open_settings(app, record)?;
     Ok(app.pools.get_or_open(record.id, version(record), engines::connect(&settings)).await?)
 }

@@ -11,7 +11,7 @@ use governor::{Quota, RateLimiter};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::app::{App, AppState};
-use crate::auth::{password, JwtKeys};
+use crate::auth::{password, AuthCache, JwtKeys};
 use crate::config::{ServeConfig, StoreConfig};
 use crate::connections::ConnectionDirectory;
 use crate::crypto::SecretBox;
@@ -85,6 +85,7 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         secrets: SecretBox::new(&secrets.encryption_key, &secrets.previous_keys),
         jwt: JwtKeys::new(&secrets.jwt_secret, cfg.token_ttl),
         pools: Pools::new(cfg.pool_idle),
+        auth_cache: AuthCache::new(),
         connections: ConnectionDirectory::new(),
         limiter: RateLimiter::keyed(quota),
         body_limit: cfg.body_limit,

@@ -90,6 +90,13 @@ async fn create_list_test_update_delete_for_every_engine() {
     for e in ["redis", "postgres", "mongodb"] {
         assert!(engines.contains(&e), "{all}");
     }
+    for c in all["data"].as_array().unwrap() {
+        assert_eq!(c["status"], "ACTIVE", "tested connections are active: {c}");
+        assert_eq!(c["is_primary"], true);
+        for field in ["identifier", "host", "port", "database_type"] {
+            assert!(!c[field].is_null(), "{field} missing: {c}");
+        }
+    }
     assert_no_password_fields(&all);
 
     for engine in ["redis", "postgres", "mongodb"] {

@@ -71,6 +71,25 @@ async fn every_type_round_trips() {
         assert_eq!(app.post(&format!("{path}/expire"), &admin, json!({"ttl": 0})).await.0, StatusCode::BAD_REQUEST);
         assert_eq!(app.post(&format!("{path}/expire"), &admin, json!({"ttl": 50})).await.0, StatusCode::OK);
     }
+    // PUT replaces each type's value, keeping its TTL.
+    let replacements = [
+        ("string", json!("bye"), "value", json!("bye")),
+        ("hash", json!({"z": "26"}), "fields", json!({"z": "26"})),
+        ("list", json!(["q"]), "values", json!(["q"])),
+        ("set", json!(["s1", "s2"]), "members", json!(["s1", "s2"])),
+        ("zset", json!([{"member": "top", "score": 9}]), "members", json!([{"member": "top", "score": 9.0}])),
+    ];
+    for (kind, value, field, expected) in replacements {
+        let path = format!("{KEYS}/t:{kind}");
+        let (s, updated) = app.put(&path, &admin, json!({"value": value})).await;
+        assert_eq!(s, StatusCode::OK, "{kind}: {updated}");
+        let mut got = updated["data"][field].clone();
+        if let Some(members) = got.as_array_mut() {
+            members.sort_by_key(|m| m.to_string());
+        }
+        assert_eq!(got, expected, "{kind}: {updated}");
+        assert!(updated["data"]["ttl"].as_i64().unwrap() > 0, "{kind} kept its TTL: {updated}");
+    }
     // Streams: create with one entry, PUT appends.
     let path = format!("{KEYS}/t:stream");
     let (s, created) =
@@ -82,6 +101,10 @@ async fn every_type_round_trips() {
     assert_eq!(entries.len(), 2);
     assert_eq!(entries[0]["fields"], json!({"event": "signup", "user": "42"}));
     assert!(entries[0]["id"].as_str().unwrap().contains('-'));
+    assert_eq!(app.post(&format!("{path}/expire"), &admin, json!({"ttl": 30})).await.0, StatusCode::OK);
+    assert!(app.get(&path, &admin).await.1["data"]["ttl"].as_i64().unwrap() > 0);
+    assert_eq!(app.post(&format!("{path}/expire"), &admin, json!({"ttl": -1})).await.0, StatusCode::OK);
+    assert_eq!(app.get(&path, &admin).await.1["data"]["ttl"], -1);
 
     // PUT replaces a value atomically and keeps the TTL when none is given.
     let path = format!("{KEYS}/t:hash");

@@ -221,6 +221,8 @@ pub struct FindQuery {
     sort: Option<String>,
     limit: Option<i64>,
     skip: Option<u64>,
+    /// `false` skips counting the matches (`total` is then `null`).
+    count: Option<bool>,
 }
 
 /// `GET /api/platform/mongodb/{ref}/databases/{database}/collections/{collection}/documents`.
@@ -237,6 +239,7 @@ pub async fn find_documents(
         sort: document_param("sort", q.sort.as_deref())?,
         limit: q.limit.unwrap_or(documents::DEFAULT_LIMIT).clamp(1, documents::MAX_LIMIT),
         skip: q.skip.unwrap_or(0),
+        count: q.count.unwrap_or(true),
     };
     admin::check_database_name(&database)?;
     admin::check_collection_name(&collection)?;

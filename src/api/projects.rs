@@ -116,6 +116,7 @@ pub async fn update(
     let ctx = authorize(&app, &user, &project_ref, Permission::Admin).await?;
     if let Some(name) = body.name {
         app.store.rename_project(ctx.project.id, &check_name("project", &name)?).await?;
+        app.auth_cache.invalidate_project(&project_ref);
     }
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
     Ok(Data(ProjectView { project: ctx.project, role: ctx.role }))
@@ -133,6 +134,7 @@ pub async fn delete(
     }
     app.store.delete_project(ctx.project.id).await?;
     app.connections.invalidate_project(ctx.project.id);
+    app.auth_cache.invalidate_project(&project_ref);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -174,6 +176,7 @@ pub async fn add_member(
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no user with e-mail `{email}`")))?;
     app.store.put_member(ctx.project.id, member.id, role).await?;
+    app.auth_cache.invalidate_project(&project_ref);
     Ok(Created(member_view(&app, &ctx.project, member.id).await?))
 }
 
@@ -187,6 +190,7 @@ pub async fn remove_member(
     if !app.store.remove_member(ctx.project.id, user_id).await? {
         return Err(ApiError::NotFound("member not found".into()));
     }
+    app.auth_cache.invalidate_project(&project_ref);
     Ok(StatusCode::NO_CONTENT)
 }
 

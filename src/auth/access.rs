@@ -28,7 +28,14 @@ pub async fn authorize(
     permission: Permission,
 ) -> Result<ProjectContext, ApiError> {
     let not_found = || ApiError::NotFound(format!("project `{project_ref}` not found"));
-    let access = app.store.find_project(project_ref, user.id).await?.ok_or_else(not_found)?;
+    let access = match app.auth_cache.access(user.id, project_ref) {
+        Some(access) => access,
+        None => {
+            let access = app.store.find_project(project_ref, user.id).await?.ok_or_else(not_found)?;
+            app.auth_cache.put_access(user.id, project_ref, access.clone());
+            access
+        }
+    };
     let role = if user.is_superuser { Some(Role::Owner) } else { access.role };
     let role = role.ok_or_else(not_found)?;
     if !role.allows(permission) {

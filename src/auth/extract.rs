@@ -41,11 +41,18 @@ impl FromRequestParts<AppState> for AuthUser {
                 state.jwt.verify(token).map_err(|e| ApiError::Unauthenticated(e.to_string()))?
             }
         };
-        let user = state
-            .store
-            .find_user(user_id)
-            .await?
-            .ok_or_else(|| ApiError::Unauthenticated("the token's user no longer exists".into()))?;
+        let user = match state.auth_cache.user(user_id) {
+            Some(user) => user,
+            None => {
+                let user = state
+                    .store
+                    .find_user(user_id)
+                    .await?
+                    .ok_or_else(|| ApiError::Unauthenticated("the token's user no longer exists".into()))?;
+                state.auth_cache.put_user(user.clone());
+                user
+            }
+        };
         Ok(AuthUser { id: user.id, is_superuser: user.is_superuser })
     }
 }

@@ -4,12 +4,15 @@
 //! - `password`: argon2id hashing, off the async runtime.
 //! - `extract`: the [`AuthUser`] extractor every `/api/platform` handler takes.
 //! - `access`: [`authorize`], the one place a project role is checked against a [`crate::domain::Permission`].
+//! - `cache`: users and project accesses kept briefly in memory, invalidated on change.
 
 pub mod access;
+pub mod cache;
 pub mod extract;
 pub mod jwt;
 pub mod password;
 
 pub use access::{authorize, ProjectContext};
+pub use cache::AuthCache;
 pub use extract::AuthUser;
 pub use jwt::{Claims, JwtKeys};

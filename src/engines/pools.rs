@@ -39,6 +39,15 @@ impl Pools {
         Self { clients }
     }
 
+    /// The open client for a connection version, if there is one.
+    pub async fn get(&self, id: ConnectionId, version: i128) -> Option<EngineClient> {
+        let found = self.clients.get(&(id, version)).await;
+        if found.is_some() {
+            metrics::counter!("switchboard_pool_cache_total", "result" => "hit").increment(1);
+        }
+        found
+    }
+
     /// The client for a connection version, opening it with `open` on a miss. Concurrent misses for
     /// the same key share one `open`; a failed `open` is not cached.
     pub async fn get_or_open<F>(&self, id: ConnectionId, version: i128, open: F) -> Result<EngineClient, EngineError>

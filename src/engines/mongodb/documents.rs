@@ -106,6 +106,8 @@ pub struct Query {
     pub limit: i64,
     /// Documents to skip.
     pub skip: u64,
+    /// Count the matches too (a UI paging through results can ask once, not on every page).
+    pub count: bool,
 }
 
 /// One page of documents (spec 4.4).
@@ -113,7 +115,8 @@ pub struct Query {
 pub struct Page {
     /// The documents, as relaxed Extended JSON.
     pub documents: Vec<Value>,
-    /// Documents matching the filter; `null` when counting took longer than [`COUNT_TIME`].
+    /// Documents matching the filter; `null` when counting took longer than [`COUNT_TIME`] or was
+    /// not asked for (`count=false`).
     pub total: Option<u64>,
     /// `total` is the collection's metadata count (no filter), which can drift after an unclean
     /// shutdown or on a sharded cluster with orphans.
@@ -177,7 +180,14 @@ pub async fn find(client: &MongoClient, database: &str, collection_name: &str, q
             Err(e) => Err(op_error(&coll, e).await),
         }
     };
-    let (docs, count) = tokio::join!(within(MAX_TIME + GRACE, "the query", fetch), count(&coll, &q.filter));
+    let counting = async {
+        if q.count {
+            count(&coll, &q.filter).await
+        } else {
+            Ok(Count { total: None, estimate: false, timed_out: false })
+        }
+    };
+    let (docs, count) = tokio::join!(within(MAX_TIME + GRACE, "the query", fetch), counting);
     let mut docs = docs?;
     let count = count?;
     let limit = usize::try_from(q.limit).unwrap_or(usize::MAX);

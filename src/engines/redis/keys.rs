@@ -186,12 +186,27 @@ pub struct ReadOptions {
     pub value_limit: usize,
 }
 
+// Metadata and, for a string, its first `ARGV[1]` bytes, in one round trip.
+const META_SCRIPT: &str = r#"
+local t = redis.call('TYPE', KEYS[1]).ok
+if t == 'none' then return {t} end
+local pttl = redis.call('PTTL', KEYS[1])
+local mem = redis.call('MEMORY', 'USAGE', KEYS[1], 'SAMPLES', '0')
+local enc = redis.call('OBJECT', 'ENCODING', KEYS[1])
+if t == 'string' then
+  local len = redis.call('STRLEN', KEYS[1])
+  return {t, pttl, mem, enc, len, redis.call('GETRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)}
+end
+return {t, pttl, mem, enc}
+"#;
+
 /// Reads a key: metadata plus a page of its value. `None` when it does not exist.
 pub async fn read(client: &RedisClient, key: &[u8], opts: &ReadOptions) -> Result<Option<Value>, EngineError> {
-    let mut pipe = redis::pipe();
-    pipe.cmd("TYPE").arg(key).cmd("PTTL").arg(key).cmd("MEMORY").arg("USAGE").arg(key).arg("SAMPLES").arg(0);
-    pipe.cmd("OBJECT").arg("ENCODING").arg(key);
-    let meta: Vec<RedisValue> = client.pipeline(&pipe).await?;
+    let limit = opts.value_limit.max(1);
+    let script = redis::Script::new(META_SCRIPT);
+    let mut invocation = script.key(key);
+    invocation.arg(limit);
+    let meta: Vec<RedisValue> = client.invoke(&invocation).await?;
     let key_type = meta.first().and_then(as_string).unwrap_or_else(|| "none".into());
     if key_type == "none" {
         return Ok(None);
@@ -208,19 +223,21 @@ pub async fn read(client: &RedisClient, key: &[u8], opts: &ReadOptions) -> Resul
     let stop = opts.stop.unwrap_or(opts.start + i64::from(count) - 1);
     match key_type.as_str() {
         "string" => {
-            let length: i64 = client.query(redis::cmd("STRLEN").arg(key)).await?;
-            let limit = opts.value_limit.max(1);
-            let truncated = !opts.full && usize::try_from(length).unwrap_or(usize::MAX) > limit;
-            let bytes: Vec<u8> = if truncated {
-                client.query(redis::cmd("GETRANGE").arg(key).arg(0).arg(limit - 1)).await?
-            } else {
+            let length = meta.get(4).and_then(as_i64).unwrap_or(0);
+            let longer = usize::try_from(length).unwrap_or(usize::MAX) > limit;
+            let bytes: Vec<u8> = if longer && opts.full {
                 client.query::<Option<Vec<u8>>>(redis::cmd("GET").arg(key)).await?.unwrap_or_default()
+            } else {
+                match meta.get(5) {
+                    Some(RedisValue::BulkString(b)) => b.clone(),
+                    _ => Vec::new(),
+                }
             };
             let (encoding, mut text) = encode_all(&[&bytes]);
             out.insert("value".into(), json!(text.pop()));
             out.insert("value_encoding".into(), json!(encoding));
             out.insert("length".into(), json!(length));
-            out.insert("truncated".into(), json!(truncated));
+            out.insert("truncated".into(), json!(longer && !opts.full));
         }
         "hash" => {
             let length: i64 = client.query(redis::cmd("HLEN").arg(key)).await?;

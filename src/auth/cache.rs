@@ -1,0 +1,74 @@
+//! Hot-path caches for authentication and authorization: the user behind a token and a user's
+//! access to a project, so a busy user's requests do not each cost two platform-store queries.
+//!
+//! Entries live at most [`TTL`]; every change to membership or to a project invalidates that
+//! project's entries at once on this process.
+
+use std::time::Duration;
+
+use moka::sync::Cache;
+
+use crate::domain::UserId;
+use crate::store::{ProjectAccess, User};
+
+/// The longest a cached answer is used.
+pub const TTL: Duration = Duration::from_secs(30);
+
+/// Cached users and project accesses.
+pub struct AuthCache {
+    users: Cache<UserId, User>,
+    access: Cache<(UserId, String), ProjectAccess>,
+}
+
+impl Default for AuthCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn count(cache: &'static str, hit: bool) {
+    let result = if hit { "hit" } else { "miss" };
+    metrics::counter!("switchboard_auth_cache_total", "cache" => cache, "result" => result).increment(1);
+}
+
+impl AuthCache {
+    /// Empty caches.
+    pub fn new() -> Self {
+        Self {
+            users: Cache::builder().max_capacity(100_000).time_to_live(TTL).build(),
+            access: Cache::builder().max_capacity(100_000).time_to_live(TTL).support_invalidation_closures().build(),
+        }
+    }
+
+    /// A cached user.
+    pub fn user(&self, id: UserId) -> Option<User> {
+        let found = self.users.get(&id);
+        count("user", found.is_some());
+        found
+    }
+
+    /// Remembers a user.
+    pub fn put_user(&self, user: User) {
+        self.users.insert(user.id, user);
+    }
+
+    /// A cached access of `user` to `project_ref`.
+    pub fn access(&self, user: UserId, project_ref: &str) -> Option<ProjectAccess> {
+        let found = self.access.get(&(user, project_ref.to_string()));
+        count("access", found.is_some());
+        found
+    }
+
+    /// Remembers an access.
+    pub fn put_access(&self, user: UserId, project_ref: &str, access: ProjectAccess) {
+        self.access.insert((user, project_ref.to_string()), access);
+    }
+
+    /// Forgets every cached access to a project (membership, name or existence changed).
+    pub fn invalidate_project(&self, project_ref: &str) {
+        let project_ref = project_ref.to_string();
+        if self.access.invalidate_entries_if(move |(_, r), _| *r == project_ref).is_err() {
+            self.access.invalidate_all();
+        }
+    }
+}
