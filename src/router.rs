@@ -5,7 +5,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post, put};
 use axum::{Extension, Router};
 
-use crate::api::{auth, connections, health, mongodb, organizations, pg_meta, projects, redis, users, ws};
+use crate::api::{audit, auth, connections, health, mongodb, organizations, pg_meta, projects, redis, users, ws};
 use crate::app::AppState;
 use crate::domain::Engine;
 use crate::error::ApiError;
@@ -75,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .route("/projects/{ref}/members", get(projects::list_members).post(projects::add_member))
         .route("/projects/{ref}/members/{user_id}", delete(projects::remove_member))
         .route("/projects/{ref}/databases", get(projects::databases))
+        .route("/projects/{ref}/audit", get(audit::list))
         .route("/pg-meta/{ref}/query", post(pg_meta::query))
         .route("/pg-meta/{ref}/tables", get(pg_meta::tables))
         .route("/pg-meta/{ref}/views", get(pg_meta::views))
@@ -92,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/auth/token", post(auth::issue_token))
         .nest("/api/platform", platform)
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::audit::audit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::front_door))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)

@@ -8,7 +8,7 @@ use common::Postgres;
 use serde_json::json;
 use switchboard::crypto::{KeyId, Sealed};
 use switchboard::domain::{ConnectionId, ConnectionStatus, Engine, Role, UserId};
-use switchboard::store::{self, AuditEntry, ConnectionRecord, PlatformStore, StoreError};
+use switchboard::store::{self, AuditEntry, AuditFilter, ConnectionRecord, PlatformStore, StoreError};
 use time::OffsetDateTime;
 
 fn connection(
@@ -101,21 +101,59 @@ async fn story(store: Arc<dyn PlatformStore>) {
     assert!(store.delete_connection(project.id, b.id).await.unwrap());
     assert!(!store.delete_connection(project.id, b.id).await.unwrap());
 
-    store
-        .insert_audit(&AuditEntry {
-            at: OffsetDateTime::now_utc(),
-            user_id: Some(owner.id),
-            project_id: Some(project.id),
-            engine: Some("redis".into()),
-            connection_id: Some(a.id),
-            action: "connection.delete".into(),
-            target: Some("cache-b".into()),
-            outcome: "ok".into(),
-            request_id: Some("r1".into()),
-            client_addr: Some("127.0.0.1".into()),
-        })
+    let audit = AuditEntry {
+        at: OffsetDateTime::now_utc(),
+        user_id: Some(owner.id),
+        project_ref: Some("shopref".into()),
+        engine: Some("redis".into()),
+        connection_id: Some(a.id),
+        action: "DELETE /api/platform/redis/{ref}/connections/{id}".into(),
+        target: Some("cache-b".into()),
+        outcome: "pending".into(),
+        status: None,
+        request_id: Some("r1".into()),
+        client_addr: Some("127.0.0.1".into()),
+    };
+    let first = store.insert_audit(&audit).await.unwrap();
+    let second = store
+        .insert_audit(&AuditEntry { user_id: Some(dev.id), action: "POST /x".into(), ..audit.clone() })
         .await
         .unwrap();
+    assert!(second > first);
+    store.finish_audit(first, "ok", 204).await.unwrap();
+    let all = store.list_audit("shopref", &AuditFilter { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(all.iter().map(|r| r.id).collect::<Vec<_>>(), vec![second, first], "newest first");
+    assert_eq!(all[1].entry.outcome, "ok");
+    assert_eq!(all[1].entry.status, Some(204));
+    let by_dev = store
+        .list_audit("shopref", &AuditFilter { user_id: Some(dev.id), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(by_dev.len(), 1);
+    let by_action = store
+        .list_audit("shopref", &AuditFilter { action: Some("connections".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(by_action.len(), 1);
+    let older = store
+        .list_audit("shopref", &AuditFilter { before_id: Some(second), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(older.len(), 1);
+    let future = OffsetDateTime::now_utc() + time::Duration::hours(1);
+    assert!(store
+        .list_audit("shopref", &AuditFilter { since: Some(future), limit: 10, ..Default::default() })
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store
+            .list_audit("shopref", &AuditFilter { until: Some(future), limit: 10, ..Default::default() })
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 
     // Deleting a project takes its members and connections with it.
     assert!(store.remove_member(project.id, dev.id).await.unwrap());

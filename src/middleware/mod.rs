@@ -1,6 +1,8 @@
 //! The front door every request passes: request id, token pre-verification, rate limiting, the
 //! access log line, latency metrics, and the error envelope for responses axum builds itself
-//! (404 and 405 from routing, 413 from the body limit).
+//! (404 and 405 from routing, 413 from the body limit). `audit` records mutations and refusals.
+
+pub mod audit;
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -20,6 +22,10 @@ use crate::error::{envelope, ApiError};
 /// Header carrying the request id (taken from the client when sane, else generated).
 pub const REQUEST_ID: &str = "x-request-id";
 
+/// The request id, for layers and handlers that record it.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
 fn request_id(req: &Request) -> String {
     req.headers()
         .get(REQUEST_ID)
@@ -30,7 +36,7 @@ fn request_id(req: &Request) -> String {
 }
 
 /// The `{ref}` and engine segments of a request, read with the route template.
-fn route_labels(template: &str, path: &str) -> (Option<String>, Option<&'static str>) {
+pub(crate) fn route_labels(template: &str, path: &str) -> (Option<String>, Option<&'static str>) {
     let mut project_ref = None;
     let mut engine = None;
     for (i, (t, p)) in template.split('/').zip(path.split('/')).enumerate() {
@@ -65,6 +71,7 @@ pub async fn front_door(State(app): State<AppState>, mut req: Request, next: Nex
     if let Some(id) = user_id {
         req.extensions_mut().insert(VerifiedToken(id));
     }
+    req.extensions_mut().insert(RequestId(request_id.clone()));
 
     let limit_key = match (user_id, client_ip) {
         (Some(id), _) => format!("user:{id}"),

@@ -165,7 +165,8 @@ pub struct ConnectionRecord {
     pub updated_at: OffsetDateTime,
 }
 
-/// One audit record (issue: trust). Targets name things, never values.
+/// One audit record: who did what to which thing, and how it ended. Targets name things (a key, a
+/// collection, an index), never values or secrets.
 #[derive(Clone, Debug, Serialize)]
 pub struct AuditEntry {
     /// When.
@@ -173,22 +174,51 @@ pub struct AuditEntry {
     pub at: OffsetDateTime,
     /// Who (absent for anonymous failures).
     pub user_id: Option<UserId>,
-    /// Which project.
-    pub project_id: Option<ProjectId>,
+    /// Which project, by ref.
+    pub project_ref: Option<String>,
     /// Which engine.
     pub engine: Option<String>,
     /// Which connection.
     pub connection_id: Option<ConnectionId>,
-    /// What, e.g. `connection.create`.
+    /// What: the method and route, e.g. `DELETE /api/platform/redis/{ref}/keys/{key}`.
     pub action: String,
-    /// On what (key, collection, identifier).
+    /// On what (key, collection, index name, member), never a value.
     pub target: Option<String>,
-    /// `ok`, `denied` or `error`.
+    /// `pending` until the request ends, then `ok`, `denied` or `error`.
     pub outcome: String,
+    /// The HTTP status, once known.
+    pub status: Option<u16>,
     /// Request id.
     pub request_id: Option<String>,
     /// Client address.
     pub client_addr: Option<String>,
+}
+
+/// A stored audit record.
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditRecord {
+    /// Position in the log (newest is highest).
+    pub id: i64,
+    /// The record.
+    #[serde(flatten)]
+    pub entry: AuditEntry,
+}
+
+/// Which audit records to list, newest first.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    /// Only this user's.
+    pub user_id: Option<UserId>,
+    /// Only actions containing this text.
+    pub action: Option<String>,
+    /// Not before.
+    pub since: Option<OffsetDateTime>,
+    /// Not after.
+    pub until: Option<OffsetDateTime>,
+    /// Only records older than this id (paging).
+    pub before_id: Option<i64>,
+    /// At most this many.
+    pub limit: i64,
 }
 
 /// Everything Switchboard persists about itself.
@@ -259,8 +289,12 @@ pub trait PlatformStore: Send + Sync + 'static {
     /// Records a connection's health.
     async fn set_connection_status(&self, id: ConnectionId, status: ConnectionStatus) -> StoreResult<()>;
 
-    /// Appends an audit record.
-    async fn insert_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// Appends an audit record and returns its id.
+    async fn insert_audit(&self, entry: &AuditEntry) -> StoreResult<i64>;
+    /// Records how an audited request ended.
+    async fn finish_audit(&self, id: i64, outcome: &str, status: u16) -> StoreResult<()>;
+    /// A project's audit records, newest first.
+    async fn list_audit(&self, project_ref: &str, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>>;
 }
 
 /// Opens the store named by `url`: `sqlite://…` or `postgres://…`.

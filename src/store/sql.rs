@@ -7,7 +7,10 @@ use std::str::FromStr;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::{ConnectionRecord, Organization, Project, ProjectAccess, ProjectMember, StoreError, User, UserCredentials};
+use super::{
+    AuditEntry, AuditRecord, ConnectionRecord, Organization, Project, ProjectAccess, ProjectMember, StoreError, User,
+    UserCredentials,
+};
 use crate::crypto::{KeyId, Sealed};
 use crate::domain::Role;
 
@@ -165,6 +168,43 @@ impl ConnectionRow {
             status: parse("status", &self.status)?,
             created_at: self.created_at,
             updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct AuditRow {
+    id: i64,
+    at: OffsetDateTime,
+    user_id: Option<String>,
+    project_ref: Option<String>,
+    engine: Option<String>,
+    connection_id: Option<String>,
+    action: String,
+    target: Option<String>,
+    outcome: String,
+    status: Option<i32>,
+    request_id: Option<String>,
+    client_addr: Option<String>,
+}
+
+impl AuditRow {
+    pub(super) fn into_record(self) -> Result<AuditRecord, StoreError> {
+        Ok(AuditRecord {
+            id: self.id,
+            entry: AuditEntry {
+                at: self.at,
+                user_id: self.user_id.as_deref().map(|u| parse("user id", u)).transpose()?,
+                project_ref: self.project_ref,
+                engine: self.engine,
+                connection_id: self.connection_id.as_deref().map(|c| parse("connection id", c)).transpose()?,
+                action: self.action,
+                target: self.target,
+                outcome: self.outcome,
+                status: self.status.and_then(|s| u16::try_from(s).ok()),
+                request_id: self.request_id,
+                client_addr: self.client_addr,
+            },
         })
     }
 }
@@ -600,24 +640,59 @@ macro_rules! impl_platform_store {
                 Ok(())
             }
 
-            async fn insert_audit(&self, entry: &$crate::store::AuditEntry) -> $crate::store::StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO audit_log (at, user_id, project_id, engine, connection_id, action, target, outcome, \
-                     request_id, client_addr) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            async fn insert_audit(&self, entry: &$crate::store::AuditEntry) -> $crate::store::StoreResult<i64> {
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO audit_log (at, user_id, project_ref, engine, connection_id, action, target, outcome, \
+                     status, request_id, client_addr) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
                 )
                 .bind(entry.at)
                 .bind(entry.user_id.map(|u| u.to_string()))
-                .bind(entry.project_id.map(|p| p.to_string()))
+                .bind(&entry.project_ref)
                 .bind(&entry.engine)
                 .bind(entry.connection_id.map(|c| c.to_string()))
                 .bind(&entry.action)
                 .bind(&entry.target)
                 .bind(&entry.outcome)
+                .bind(entry.status.map(i32::from))
                 .bind(&entry.request_id)
                 .bind(&entry.client_addr)
-                .execute(&self.pool)
+                .fetch_one(&self.pool)
                 .await?;
+                Ok(id)
+            }
+
+            async fn finish_audit(&self, id: i64, outcome: &str, status: u16) -> $crate::store::StoreResult<()> {
+                sqlx::query("UPDATE audit_log SET outcome = $1, status = $2 WHERE id = $3")
+                    .bind(outcome)
+                    .bind(i32::from(status))
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
                 Ok(())
+            }
+
+            async fn list_audit(
+                &self,
+                project_ref: &str,
+                filter: &$crate::store::AuditFilter,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::AuditRecord>> {
+                let rows: Vec<$crate::store::sql::AuditRow> = sqlx::query_as(
+                    "SELECT id, at, user_id, project_ref, engine, connection_id, action, target, outcome, status, \
+                     request_id, client_addr FROM audit_log WHERE project_ref = $1 \
+                     AND ($2 IS NULL OR user_id = $2) AND ($3 IS NULL OR action LIKE $3) \
+                     AND ($4 IS NULL OR at >= $4) AND ($5 IS NULL OR at <= $5) AND ($6 IS NULL OR id < $6) \
+                     ORDER BY id DESC LIMIT $7",
+                )
+                .bind(project_ref)
+                .bind(filter.user_id.map(|u| u.to_string()))
+                .bind(filter.action.as_ref().map(|a| format!("%{a}%")))
+                .bind(filter.since)
+                .bind(filter.until)
+                .bind(filter.before_id)
+                .bind(filter.limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(|r| r.into_record()).collect()
             }
         }
     };

@@ -1,0 +1,138 @@
+//! The audit trail: every mutating `/api/platform` request and every refused one is recorded in
+//! the platform store with who, what, on which project, engine, connection and target, and how it
+//! ended. Recording cannot be skipped: a mutation is only run after its record is written, and is
+//! refused with 503 when the record cannot be written.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use time::OffsetDateTime;
+
+use super::{route_labels, RequestId};
+use crate::app::AppState;
+use crate::auth::extract::VerifiedToken;
+use crate::domain::ConnectionId;
+use crate::error::ApiError;
+use crate::store::AuditEntry;
+
+fn is_mutation(method: &Method) -> bool {
+    matches!(*method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE)
+}
+
+/// The names a request acts on: every path parameter but the project ref, percent-decoded, joined
+/// with `/` (a key, `database/collection`, an index name, a member id). Never a value.
+fn target(template: &str, path: &str) -> Option<String> {
+    let parts: Vec<String> = template
+        .split('/')
+        .zip(path.split('/'))
+        .filter(|(t, _)| t.starts_with('{') && *t != "{ref}")
+        .map(|(_, p)| percent_encoding::percent_decode_str(p).decode_utf8_lossy().into_owned())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// The connection a request names: `?connection_id=` or the `{id}` of a connection route.
+fn connection_id(template: &str, path: &str, query: Option<&str>) -> Option<ConnectionId> {
+    let from_query = query
+        .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("connection_id=")).and_then(|v| v.parse().ok()));
+    from_query.or_else(|| {
+        template
+            .split('/')
+            .zip(path.split('/'))
+            .find(|(t, _)| *t == "{id}")
+            .filter(|_| template.contains("/connections/"))
+            .and_then(|(_, p)| p.parse().ok())
+    })
+}
+
+fn outcome(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        200..=399 => "ok",
+        401 | 403 => "denied",
+        _ => "error",
+    }
+}
+
+/// Records mutations (before they run) and refusals (after).
+pub async fn audit(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(template) = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()) else {
+        return next.run(req).await;
+    };
+    if !template.starts_with("/api/platform/") {
+        return next.run(req).await;
+    }
+    let path = req.uri().path().to_string();
+    let (project_ref, engine) = route_labels(&template, &path);
+    let user_id = req.extensions().get::<VerifiedToken>().map(|t| t.0);
+    let mut entry = AuditEntry {
+        at: OffsetDateTime::now_utc(),
+        user_id,
+        project_ref,
+        engine: engine.map(str::to_string),
+        connection_id: connection_id(&template, &path, req.uri().query()),
+        action: format!("{} {template}", req.method()),
+        target: target(&template, &path),
+        outcome: "pending".into(),
+        status: None,
+        request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
+        client_addr: req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()),
+    };
+
+    // A mutation by a signed-in user is recorded before it runs; anonymous ones are refused by
+    // the handler and recorded below as denied, so they cannot fill the log for free.
+    if is_mutation(req.method()) && user_id.is_some() {
+        let id = match app.store.insert_audit(&entry).await {
+            Ok(id) => id,
+            Err(e) => {
+                tracing::error!(error = %e, action = %entry.action, "audit record could not be written: refusing the change");
+                return ApiError::Unavailable("the audit trail cannot be written, so the change was not made".into())
+                    .into_response();
+            }
+        };
+        let response = next.run(req).await;
+        let status = response.status();
+        if let Err(e) = app.store.finish_audit(id, outcome(status), status.as_u16()).await {
+            tracing::warn!(error = %e, audit_id = id, "could not record how an audited request ended");
+        }
+        return response;
+    }
+
+    let response = next.run(req).await;
+    let status = response.status();
+    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+        entry.outcome = "denied".into();
+        entry.status = Some(status.as_u16());
+        if let Err(e) = app.store.insert_audit(&entry).await {
+            tracing::warn!(error = %e, "could not record a refused request");
+        }
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_and_connections_come_from_the_route() {
+        let t = "/api/platform/redis/{ref}/keys/{key}";
+        assert_eq!(target(t, "/api/platform/redis/default/keys/user%3A1").as_deref(), Some("user:1"));
+        let t = "/api/platform/mongodb/{ref}/databases/{database}/collections/{collection}";
+        assert_eq!(target(t, "/api/platform/mongodb/p/databases/app/collections/users").as_deref(), Some("app/users"));
+        assert_eq!(target("/api/platform/projects/{ref}", "/api/platform/projects/p"), None);
+        let id = ConnectionId::new();
+        let t = "/api/platform/redis/{ref}/connections/{id}";
+        assert_eq!(connection_id(t, &format!("/api/platform/redis/p/connections/{id}"), None), Some(id));
+        assert_eq!(
+            connection_id(
+                "/api/platform/redis/{ref}/keys",
+                "/api/platform/redis/p/keys",
+                Some(&format!("a=1&connection_id={id}"))
+            ),
+            Some(id)
+        );
+    }
+}

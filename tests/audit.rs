@@ -1,0 +1,240 @@
+//! The audit trail: every mutation and every refusal is recorded without values or secrets, and a
+//! mutation whose record cannot be written is refused.
+
+mod common;
+
+use common::{read_lossy, secret, Mongo, Postgres, Redis, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::ConnectOptions;
+
+async fn audit(app: &TestApp, token: &str) -> Vec<Value> {
+    let (s, body) = app.get("/api/platform/projects/default/audit?limit=500", token).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    body["data"]["entries"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn every_mutation_and_refusal_is_recorded_without_values() {
+    let redis = Redis::start(None);
+    let pg = Postgres::start();
+    let mongo = Mongo::start();
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    let viewer = app.user_with_role(&admin, "viewer@example.com", "default", "viewer").await;
+    let password = secret("sb-secret-audited-password");
+    let value = secret("sb-secret-stored-value");
+
+    let mut expected: Vec<(Method, &str, Option<&str>)> = Vec::new();
+    let mut ids = Vec::new();
+    for (engine, port) in [("redis", redis.port), ("postgres", pg.port), ("mongodb", mongo.port)] {
+        let base = format!("/api/platform/{engine}/default/connections");
+        let mut body = json!({"identifier": format!("{engine}-main"), "host": "127.0.0.1", "port": port});
+        if engine == "postgres" {
+            body["username"] = json!("postgres");
+            body["password"] = json!(password);
+        }
+        let (s, created) = app.post(&base, &admin, body.clone()).await;
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        let id = created["data"]["id"].as_str().unwrap().to_string();
+        assert_eq!(app.post(&format!("{base}/test"), &admin, body).await.0, StatusCode::OK);
+        assert_eq!(app.post(&format!("{base}/{id}/test"), &admin, json!({})).await.0, StatusCode::OK);
+        ids.push((engine, id));
+    }
+    expected.push((Method::POST, "/api/platform/redis/{ref}/connections", None));
+    expected.push((Method::POST, "/api/platform/redis/{ref}/connections/test", None));
+    expected.push((Method::POST, "/api/platform/redis/{ref}/connections/{id}/test", None));
+
+    // Redis data.
+    let keys = "/api/platform/redis/default/keys";
+    assert_eq!(app.post(&format!("{keys}/audited:key"), &admin, json!({"value": value})).await.0, StatusCode::CREATED);
+    assert_eq!(
+        app.put(&format!("{keys}/audited:key"), &admin, json!({"value": value, "ttl": 60})).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(app.post(&format!("{keys}/audited:key/expire"), &admin, json!({"ttl": -1})).await.0, StatusCode::OK);
+    assert_eq!(app.delete(&format!("{keys}/audited:key"), &admin).await.0, StatusCode::NO_CONTENT);
+    let (s, _) =
+        app.post("/api/platform/redis/default/pubsub/publish", &admin, json!({"channel": "c", "message": value})).await;
+    assert_eq!(s, StatusCode::OK);
+    expected.push((Method::POST, "/api/platform/redis/{ref}/keys/{key}", Some("audited:key")));
+    expected.push((Method::PUT, "/api/platform/redis/{ref}/keys/{key}", Some("audited:key")));
+    expected.push((Method::POST, "/api/platform/redis/{ref}/keys/{key}/expire", Some("audited:key")));
+    expected.push((Method::DELETE, "/api/platform/redis/{ref}/keys/{key}", Some("audited:key")));
+    expected.push((Method::POST, "/api/platform/redis/{ref}/pubsub/publish", None));
+
+    // MongoDB data.
+    let coll = "/api/platform/mongodb/default/databases/app/collections/people";
+    let (s, inserted) =
+        app.post(&format!("{coll}/documents"), &admin, json!({"document": {"_id": "p1", "secret": value}})).await;
+    assert_eq!(s, StatusCode::CREATED, "{inserted}");
+    assert_eq!(
+        app.put(&format!("{coll}/documents/%22p1%22"), &admin, json!({"update": {"$set": {"n": 1}}})).await.0,
+        StatusCode::OK
+    );
+    let (s, _) =
+        app.post(&format!("{coll}/indexes"), &admin, json!({"keys": {"n": 1}, "options": {"name": "by_n"}})).await;
+    assert!(s.is_success());
+    assert_eq!(app.delete(&format!("{coll}/documents/%22p1%22"), &admin).await.0, StatusCode::NO_CONTENT);
+    expected.push((
+        Method::POST,
+        "/api/platform/mongodb/{ref}/databases/{database}/collections/{collection}/documents",
+        Some("app/people"),
+    ));
+    expected.push((
+        Method::PUT,
+        "/api/platform/mongodb/{ref}/databases/{database}/collections/{collection}/documents/{id}",
+        None,
+    ));
+    expected.push((
+        Method::POST,
+        "/api/platform/mongodb/{ref}/databases/{database}/collections/{collection}/indexes",
+        Some("app/people"),
+    ));
+    expected.push((
+        Method::DELETE,
+        "/api/platform/mongodb/{ref}/databases/{database}/collections/{collection}/documents/{id}",
+        None,
+    ));
+
+    // SQL, members, connections, the project.
+    let (s, _) = app
+        .post("/api/platform/pg-meta/default/query", &admin, json!({"query": format!("SELECT '{value}' AS v")}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    expected.push((Method::POST, "/api/platform/pg-meta/{ref}/query", None));
+    let (_, members) = app.get("/api/platform/projects/default/members", &admin).await;
+    let viewer_id = members["data"][0]["user_id"].as_str().unwrap().to_string();
+    app.post("/api/platform/users", &admin, json!({"email": "x@example.com", "password": "sb-secret-x-password"}))
+        .await;
+    assert_eq!(
+        app.post(
+            "/api/platform/projects/default/members",
+            &admin,
+            json!({"email": "x@example.com", "role": "developer"})
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+    let (_, members) = app.get("/api/platform/projects/default/members", &admin).await;
+    let x_id = members["data"].as_array().unwrap().iter().find(|m| m["email"] == "x@example.com").unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        app.delete(&format!("/api/platform/projects/default/members/{x_id}"), &admin).await.0,
+        StatusCode::NO_CONTENT
+    );
+    expected.push((Method::POST, "/api/platform/projects/{ref}/members", None));
+    expected.push((Method::DELETE, "/api/platform/projects/{ref}/members/{user_id}", None));
+    let (redis_engine, redis_id) = &ids[0];
+    let conn = format!("/api/platform/{redis_engine}/default/connections/{redis_id}");
+    assert_eq!(app.put(&conn, &admin, json!({"identifier": "renamed"})).await.0, StatusCode::OK);
+    expected.push((Method::PUT, "/api/platform/redis/{ref}/connections/{id}", None));
+    assert_eq!(
+        app.call(Method::PATCH, "/api/platform/projects/default", Some(&admin), Some(json!({"name": "Renamed"})))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    expected.push((Method::PATCH, "/api/platform/projects/{ref}", None));
+
+    // Refusals: a viewer's write, a viewer reading the trail.
+    assert_eq!(app.post(&format!("{keys}/nope"), &viewer, json!({"value": "x"})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/api/platform/projects/default/audit", &viewer).await.0, StatusCode::FORBIDDEN);
+
+    let entries = audit(&app, &admin).await;
+    for (method, route, target) in &expected {
+        let action = format!("{method} {route}");
+        let found = entries.iter().find(|e| e["action"] == action && e["outcome"] == "ok");
+        let found = found.unwrap_or_else(|| panic!("no ok audit entry for {action}"));
+        assert!(
+            found["user_id"].is_string() && found["request_id"].is_string() && found["client_addr"] == "127.0.0.1",
+            "{found}"
+        );
+        assert!(found["status"].as_u64().unwrap() < 300);
+        if let Some(t) = target {
+            assert_eq!(found["target"], *t, "{found}");
+        }
+    }
+    let redis_key_entry =
+        entries.iter().find(|e| e["action"] == "DELETE /api/platform/redis/{ref}/keys/{key}").unwrap();
+    assert_eq!(redis_key_entry["engine"], "redis");
+    assert_eq!(redis_key_entry["connection_id"], Value::Null, "the primary was used");
+    let conn_entry = entries.iter().find(|e| e["action"] == "PUT /api/platform/redis/{ref}/connections/{id}").unwrap();
+    assert_eq!(conn_entry["connection_id"], redis_id.as_str());
+    let denied: Vec<&Value> = entries.iter().filter(|e| e["outcome"] == "denied").collect();
+    assert!(
+        denied.iter().any(|e| e["action"] == "POST /api/platform/redis/{ref}/keys/{key}" && e["status"] == 403),
+        "{denied:?}"
+    );
+    assert!(denied.iter().any(|e| e["action"] == "GET /api/platform/projects/{ref}/audit"), "{denied:?}");
+
+    // Filters and paging.
+    let (_, page) = app.get("/api/platform/projects/default/audit?action=keys&limit=2", &admin).await;
+    assert_eq!(page["data"]["entries"].as_array().unwrap().len(), 2);
+    let before = page["data"]["next_before"].as_i64().unwrap();
+    let (_, older) =
+        app.get(&format!("/api/platform/projects/default/audit?action=keys&limit=500&before={before}"), &admin).await;
+    assert!(older["data"]["entries"].as_array().unwrap().iter().all(|e| e["id"].as_i64().unwrap() < before));
+    let (_, mine) = app.get(&format!("/api/platform/projects/default/audit?user_id={viewer_id}"), &admin).await;
+    assert!(mine["data"]["entries"].as_array().unwrap().iter().all(|e| e["user_id"] == viewer_id.as_str()));
+    assert_eq!(
+        app.get("/api/platform/projects/default/audit?since=yesterday", &admin).await.0,
+        StatusCode::BAD_REQUEST
+    );
+
+    // No value or secret anywhere in the trail, through the API or in the store file.
+    common::assert_no_secrets("the audit trail", &Value::Array(entries).to_string());
+    let db = app.data_dir().join("switchboard.db");
+    let mut conn = SqliteConnectOptions::new().filename(&db).connect().await.unwrap();
+    let rows: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT action, target FROM audit_log").fetch_all(&mut conn).await.unwrap();
+    let text = format!("{rows:?}");
+    common::assert_no_secrets("audit_log", &text);
+    assert!(rows.iter().any(|(a, _)| a == "POST /api/platform/users"), "non-project mutations are recorded too");
+    let _ = read_lossy(&db);
+}
+
+#[tokio::test]
+async fn an_unwritable_audit_trail_refuses_mutations_but_not_reads() {
+    let redis = Redis::start(None);
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    app.post(
+        "/api/platform/redis/default/connections",
+        &admin,
+        json!({"identifier": "c", "host": "127.0.0.1", "port": redis.port}),
+    )
+    .await;
+    redis.cli(&["SET", "existing", "v"]);
+
+    let db = app.data_dir().join("switchboard.db");
+    let mut conn = SqliteConnectOptions::new().filename(&db).connect().await.unwrap();
+    sqlx::query(
+        "CREATE TRIGGER block_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit blocked'); END",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+
+    let (s, body) = app.post("/api/platform/redis/default/keys/new-key", &admin, json!({"value": "v"})).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "SERVICE_UNAVAILABLE");
+    assert_eq!(redis.cli(&["EXISTS", "new-key"]), "0", "the change was not made");
+    assert_eq!(
+        app.delete("/api/platform/redis/default/keys/existing", &admin).await.0,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(redis.cli(&["EXISTS", "existing"]), "1");
+    let (s, body) = app.get("/api/platform/redis/default/keys/existing", &admin).await;
+    assert_eq!(s, StatusCode::OK, "reads still work: {body}");
+
+    sqlx::query("DROP TRIGGER block_audit").execute(&mut conn).await.unwrap();
+    assert_eq!(
+        app.post("/api/platform/redis/default/keys/new-key", &admin, json!({"value": "v"})).await.0,
+        StatusCode::CREATED
+    );
+}
