@@ -5,7 +5,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post, put};
 use axum::{Extension, Router};
 
-use crate::api::{audit, auth, connections, health, mongodb, organizations, pg_meta, projects, redis, users, ws};
+use crate::api::{
+    audit, auth, connections, health, mongodb, organizations, pg_meta, projects, redis, tokens, users, ws,
+};
 use crate::app::AppState;
 use crate::domain::Engine;
 use crate::error::ApiError;
@@ -76,6 +78,8 @@ pub fn router(state: AppState) -> Router {
         .route("/projects/{ref}/members/{user_id}", delete(projects::remove_member))
         .route("/projects/{ref}/databases", get(projects::databases))
         .route("/projects/{ref}/audit", get(audit::list))
+        .route("/projects/{ref}/tokens", get(tokens::list).post(tokens::create))
+        .route("/projects/{ref}/tokens/{id}", delete(tokens::revoke))
         .route("/pg-meta/{ref}/query", post(pg_meta::query))
         .route("/pg-meta/{ref}/tables", get(pg_meta::tables))
         .route("/pg-meta/{ref}/views", get(pg_meta::views))

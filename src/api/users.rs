@@ -50,7 +50,7 @@ pub async fn create(
     user: AuthUser,
     ApiJson(body): ApiJson<CreateUser>,
 ) -> ApiResult<Created<User>> {
-    if !user.is_superuser {
+    if !user.is_superuser || user.scope.is_some() {
         return Err(ApiError::Forbidden("only superusers can create users".into()));
     }
     let email = check_email(&body.email)?;

@@ -77,13 +77,7 @@ async fn authenticate(app: &App, headers: &HeaderMap, query: &SubscribeQuery) ->
             "missing token: send a bearer header, ?access_token= or a bearer.<token> subprotocol".into(),
         )
     })?;
-    let user_id = app.jwt.verify(token).map_err(|e| ApiError::Unauthenticated(e.to_string()))?;
-    let user = app
-        .store
-        .find_user(user_id)
-        .await?
-        .ok_or_else(|| ApiError::Unauthenticated("the token's user no longer exists".into()))?;
-    Ok((AuthUser { id: user.id, is_superuser: user.is_superuser }, protocol))
+    Ok((crate::auth::extract::authenticate(app, token, None).await?, protocol))
 }
 
 /// `GET /api/platform/redis/{ref}/pubsub/subscribe` (WebSocket).

@@ -28,6 +28,10 @@ pub async fn authorize(
     permission: Permission,
 ) -> Result<ProjectContext, ApiError> {
     let not_found = || ApiError::NotFound(format!("project `{project_ref}` not found"));
+    // An API token opens its own project only.
+    if user.scope.as_ref().is_some_and(|s| s.project_ref != project_ref) {
+        return Err(not_found());
+    }
     let access = match app.auth_cache.access(user.id, project_ref) {
         Some(access) => access,
         None => {
@@ -37,6 +41,11 @@ pub async fn authorize(
         }
     };
     let role = if user.is_superuser { Some(Role::Owner) } else { access.role };
+    // An API token never holds more than its own role nor more than its creator holds today.
+    let role = match (&user.scope, role) {
+        (Some(scope), Some(role)) => Some(role.min(scope.role)),
+        (_, role) => role,
+    };
     let role = role.ok_or_else(not_found)?;
     if !role.allows(permission) {
         return Err(ApiError::Forbidden(format!(

@@ -9,7 +9,7 @@ use std::time::Duration;
 use moka::sync::Cache;
 
 use crate::domain::UserId;
-use crate::store::{ProjectAccess, User};
+use crate::store::{ApiToken, ProjectAccess, User};
 
 /// The longest a cached answer is used.
 pub const TTL: Duration = Duration::from_secs(30);
@@ -18,6 +18,7 @@ pub const TTL: Duration = Duration::from_secs(30);
 pub struct AuthCache {
     users: Cache<UserId, User>,
     access: Cache<(UserId, String), ProjectAccess>,
+    api_tokens: Cache<String, ApiToken>,
 }
 
 impl Default for AuthCache {
@@ -37,6 +38,7 @@ impl AuthCache {
         Self {
             users: Cache::builder().max_capacity(100_000).time_to_live(TTL).build(),
             access: Cache::builder().max_capacity(100_000).time_to_live(TTL).support_invalidation_closures().build(),
+            api_tokens: Cache::builder().max_capacity(100_000).time_to_live(TTL).build(),
         }
     }
 
@@ -62,6 +64,23 @@ impl AuthCache {
     /// Remembers an access.
     pub fn put_access(&self, user: UserId, project_ref: &str, access: ProjectAccess) {
         self.access.insert((user, project_ref.to_string()), access);
+    }
+
+    /// A cached API token by the hash of its secret.
+    pub fn api_token(&self, hash: &str) -> Option<ApiToken> {
+        let found = self.api_tokens.get(hash);
+        count("api_token", found.is_some());
+        found
+    }
+
+    /// Remembers an API token.
+    pub fn put_api_token(&self, hash: &str, token: ApiToken) {
+        self.api_tokens.insert(hash.to_string(), token);
+    }
+
+    /// Forgets every cached API token (after a revocation, so it stops working at once).
+    pub fn invalidate_api_tokens(&self) {
+        self.api_tokens.invalidate_all();
     }
 
     /// Forgets every cached access to a project (membership, name or existence changed).

@@ -1,20 +1,41 @@
-//! The [`AuthUser`] extractor: a verified bearer token whose user still exists.
+//! The [`AuthUser`] extractor: a verified bearer token — a signed-in user's JWT or a project API
+//! token — whose user still exists.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
 
+use crate::app::App;
 use crate::app::AppState;
-use crate::domain::UserId;
+use crate::domain::{Role, TokenId, UserId};
 use crate::error::ApiError;
+use crate::store::User;
+
+/// Every API token starts with this, so it is never mistaken for a JWT.
+pub const API_TOKEN_PREFIX: &str = "sbt_";
+
+/// What an API token limits its bearer to.
+#[derive(Clone, Debug)]
+pub struct TokenScope {
+    /// The token.
+    pub token_id: TokenId,
+    /// The only project it opens.
+    pub project_ref: String,
+    /// The most it may do there.
+    pub role: Role,
+}
 
 /// The caller of a `/api/platform` route.
 #[derive(Clone, Debug)]
 pub struct AuthUser {
-    /// Their id.
+    /// Their id (for an API token, its creator's).
     pub id: UserId,
     /// Superusers hold the owner role on every project and manage users.
     pub is_superuser: bool,
+    /// Set when the caller is an API token rather than a signed-in user.
+    pub scope: Option<TokenScope>,
 }
 
 /// The bearer token of a request, if it carries one.
@@ -28,31 +49,63 @@ pub fn bearer_token(parts: &Parts) -> Option<&str> {
 #[derive(Clone, Debug)]
 pub struct VerifiedToken(pub UserId);
 
+/// The stored form of an API token: SHA-256 of the whole token, hex. A fast hash is right here:
+/// the token is 256 random bits, not a password.
+pub fn hash_api_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+async fn user(app: &App, id: UserId) -> Result<User, ApiError> {
+    if let Some(user) = app.auth_cache.user(id) {
+        return Ok(user);
+    }
+    let user = app
+        .store
+        .find_user(id)
+        .await?
+        .ok_or_else(|| ApiError::Unauthenticated("the token's user no longer exists".into()))?;
+    app.auth_cache.put_user(user.clone());
+    Ok(user)
+}
+
+/// Resolves a bearer token (JWT or API token) to its caller.
+pub async fn authenticate(app: &App, token: &str, verified: Option<UserId>) -> Result<AuthUser, ApiError> {
+    if token.starts_with(API_TOKEN_PREFIX) {
+        let hash = hash_api_token(token);
+        let api_token = match app.auth_cache.api_token(&hash) {
+            Some(t) => t,
+            None => {
+                let t = app
+                    .store
+                    .find_token(&hash)
+                    .await?
+                    .ok_or_else(|| ApiError::Unauthenticated("invalid token".into()))?;
+                app.auth_cache.put_api_token(&hash, t.clone());
+                t
+            }
+        };
+        if api_token.expires_at.is_some_and(|at| at <= OffsetDateTime::now_utc()) {
+            return Err(ApiError::Unauthenticated("token expired".into()));
+        }
+        let creator = user(app, api_token.created_by).await?;
+        let scope = TokenScope { token_id: api_token.id, project_ref: api_token.project_ref, role: api_token.role };
+        return Ok(AuthUser { id: creator.id, is_superuser: creator.is_superuser, scope: Some(scope) });
+    }
+    let user_id = match verified {
+        Some(id) => id,
+        None => app.jwt.verify(token).map_err(|e| ApiError::Unauthenticated(e.to_string()))?,
+    };
+    let user = user(app, user_id).await?;
+    Ok(AuthUser { id: user.id, is_superuser: user.is_superuser, scope: None })
+}
+
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let user_id = match parts.extensions.get::<VerifiedToken>() {
-            Some(VerifiedToken(id)) => *id,
-            None => {
-                let token = bearer_token(parts).ok_or_else(|| {
-                    ApiError::Unauthenticated("missing bearer token in the Authorization header".into())
-                })?;
-                state.jwt.verify(token).map_err(|e| ApiError::Unauthenticated(e.to_string()))?
-            }
-        };
-        let user = match state.auth_cache.user(user_id) {
-            Some(user) => user,
-            None => {
-                let user = state
-                    .store
-                    .find_user(user_id)
-                    .await?
-                    .ok_or_else(|| ApiError::Unauthenticated("the token's user no longer exists".into()))?;
-                state.auth_cache.put_user(user.clone());
-                user
-            }
-        };
-        Ok(AuthUser { id: user.id, is_superuser: user.is_superuser })
+        let verified = parts.extensions.get::<VerifiedToken>().map(|v| v.0);
+        let token = bearer_token(parts)
+            .ok_or_else(|| ApiError::Unauthenticated("missing bearer token in the Authorization header".into()))?;
+        authenticate(state, token, verified).await
     }
 }

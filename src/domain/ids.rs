@@ -57,3 +57,7 @@ uuid_id!(
     /// Identifies a stored database connection.
     ConnectionId
 );
+uuid_id!(
+    /// Identifies an API token.
+    TokenId
+);

@@ -17,7 +17,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::crypto::Sealed;
-use crate::domain::{ConnectionId, ConnectionStatus, Engine, OrganizationId, ProjectId, Role, UserId};
+use crate::domain::{ConnectionId, ConnectionStatus, Engine, OrganizationId, ProjectId, Role, TokenId, UserId};
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -221,6 +221,31 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
+/// A project-scoped API token, without its secret (only a hash of it is stored).
+#[derive(Clone, Debug, Serialize)]
+pub struct ApiToken {
+    /// Id.
+    pub id: TokenId,
+    /// The project it is good for.
+    pub project_id: ProjectId,
+    /// That project's ref.
+    pub project_ref: String,
+    /// Who made it; it never holds more than their role.
+    pub created_by: UserId,
+    /// A label.
+    pub name: String,
+    /// The most it may do.
+    pub role: Role,
+    /// The first characters of the token, to recognise it.
+    pub prefix: String,
+    /// Creation time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Expiry, if any.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+}
+
 /// Everything Switchboard persists about itself.
 #[async_trait]
 pub trait PlatformStore: Send + Sync + 'static {
@@ -288,6 +313,15 @@ pub trait PlatformStore: Send + Sync + 'static {
     async fn delete_connection(&self, project: ProjectId, id: ConnectionId) -> StoreResult<bool>;
     /// Records a connection's health.
     async fn set_connection_status(&self, id: ConnectionId, status: ConnectionStatus) -> StoreResult<()>;
+
+    /// Stores a new API token with the hash of its secret.
+    async fn insert_token(&self, token: &ApiToken, token_hash: &str) -> StoreResult<()>;
+    /// A project's tokens.
+    async fn list_tokens(&self, project: ProjectId) -> StoreResult<Vec<ApiToken>>;
+    /// The token whose secret hashes to `token_hash`.
+    async fn find_token(&self, token_hash: &str) -> StoreResult<Option<ApiToken>>;
+    /// Revokes (deletes) a token; false when it did not exist.
+    async fn delete_token(&self, project: ProjectId, id: TokenId) -> StoreResult<bool>;
 
     /// Appends an audit record and returns its id.
     async fn insert_audit(&self, entry: &AuditEntry) -> StoreResult<i64>;

@@ -8,8 +8,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::{
-    AuditEntry, AuditRecord, ConnectionRecord, Organization, Project, ProjectAccess, ProjectMember, StoreError, User,
-    UserCredentials,
+    ApiToken, AuditEntry, AuditRecord, ConnectionRecord, Organization, Project, ProjectAccess, ProjectMember,
+    StoreError, User, UserCredentials,
 };
 use crate::crypto::{KeyId, Sealed};
 use crate::domain::Role;
@@ -208,6 +208,38 @@ impl AuditRow {
         })
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(super) struct TokenRow {
+    id: String,
+    project_id: String,
+    project_ref: String,
+    created_by: String,
+    name: String,
+    role: String,
+    prefix: String,
+    created_at: OffsetDateTime,
+    expires_at: Option<OffsetDateTime>,
+}
+
+impl TokenRow {
+    pub(super) fn into_token(self) -> Result<ApiToken, StoreError> {
+        Ok(ApiToken {
+            id: parse("token id", &self.id)?,
+            project_id: parse("project id", &self.project_id)?,
+            project_ref: self.project_ref,
+            created_by: parse("user id", &self.created_by)?,
+            name: self.name,
+            role: parse("role", &self.role)?,
+            prefix: self.prefix,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+        })
+    }
+}
+
+pub(super) const TOKEN_SELECT: &str = "SELECT t.id, t.project_id, p.ref AS project_ref, t.created_by, t.name, t.role, \
+     t.prefix, t.created_at, t.expires_at FROM api_tokens t JOIN projects p ON p.id = t.project_id";
 
 /// The key id shared by a record's sealed values (both are sealed together, with one key).
 pub(super) fn record_key_id(record: &ConnectionRecord) -> Option<String> {
@@ -638,6 +670,46 @@ macro_rules! impl_platform_store {
                     .execute(&self.pool)
                     .await?;
                 Ok(())
+            }
+
+            async fn insert_token(&self, token: &$crate::store::ApiToken, token_hash: &str) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO api_tokens (id, project_id, created_by, name, role, token_hash, prefix, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(token.id.to_string())
+                .bind(token.project_id.to_string())
+                .bind(token.created_by.to_string())
+                .bind(&token.name)
+                .bind(token.role.as_str())
+                .bind(token_hash)
+                .bind(&token.prefix)
+                .bind(token.created_at)
+                .bind(token.expires_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn list_tokens(&self, project: $crate::domain::ProjectId) -> $crate::store::StoreResult<Vec<$crate::store::ApiToken>> {
+                let sql = format!("{} WHERE t.project_id = $1 ORDER BY t.created_at, t.name", $crate::store::sql::TOKEN_SELECT);
+                let rows: Vec<$crate::store::sql::TokenRow> = sqlx::query_as(&sql).bind(project.to_string()).fetch_all(&self.pool).await?;
+                rows.into_iter().map(|r| r.into_token()).collect()
+            }
+
+            async fn find_token(&self, token_hash: &str) -> $crate::store::StoreResult<Option<$crate::store::ApiToken>> {
+                let sql = format!("{} WHERE t.token_hash = $1", $crate::store::sql::TOKEN_SELECT);
+                let row: Option<$crate::store::sql::TokenRow> = sqlx::query_as(&sql).bind(token_hash).fetch_optional(&self.pool).await?;
+                row.map(|r| r.into_token()).transpose()
+            }
+
+            async fn delete_token(&self, project: $crate::domain::ProjectId, id: $crate::domain::TokenId) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM api_tokens WHERE project_id = $1 AND id = $2")
+                    .bind(project.to_string())
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
             }
 
             async fn insert_audit(&self, entry: &$crate::store::AuditEntry) -> $crate::store::StoreResult<i64> {
