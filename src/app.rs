@@ -32,6 +32,8 @@ pub struct App {
     pub connections: ConnectionDirectory,
     /// Request rate limiter.
     pub limiter: KeyedLimiter,
+    /// Sign-in attempt limiter, keyed by account and by address, to slow password guessing.
+    pub signin_limiter: KeyedLimiter,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
     /// Renders `/metrics`.

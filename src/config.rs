@@ -88,6 +88,9 @@ pub struct ServeArgs {
     /// Burst allowed above the sustained rate [default: 200].
     #[arg(long, env = "SWITCHBOARD_RATE_LIMIT_BURST")]
     pub rate_limit_burst: Option<u32>,
+    /// Sign-in attempts allowed per minute for one account, and again for one address [default: 10].
+    #[arg(long, env = "SWITCHBOARD_SIGNIN_PER_MINUTE")]
+    pub signin_per_minute: Option<u32>,
     /// Access token lifetime in seconds [default: 3600].
     #[arg(long, env = "SWITCHBOARD_TOKEN_TTL_SECS")]
     pub token_ttl_secs: Option<u64>,
@@ -134,6 +137,7 @@ pub struct FileConfig {
     body_limit: Option<usize>,
     rate_limit_per_second: Option<u32>,
     rate_limit_burst: Option<u32>,
+    signin_per_minute: Option<u32>,
     token_ttl_secs: Option<u64>,
     pool_idle_secs: Option<u64>,
 }
@@ -155,6 +159,8 @@ pub struct RateLimit {
     pub per_second: u32,
     /// Burst size.
     pub burst: u32,
+    /// Sign-in attempts per minute per account and per address.
+    pub signin_per_minute: u32,
 }
 
 /// Resolved store settings.
@@ -238,7 +244,11 @@ impl ServeConfig {
             listen,
             log_format: args.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
             body_limit: args.body_limit.or(file.body_limit).unwrap_or(1024 * 1024),
-            rate_limit: RateLimit { per_second, burst },
+            rate_limit: RateLimit {
+                per_second,
+                burst,
+                signin_per_minute: args.signin_per_minute.or(file.signin_per_minute).unwrap_or(10).max(1),
+            },
             token_ttl: Duration::from_secs(token_ttl_secs),
             pool_idle: Duration::from_secs(args.pool_idle_secs.or(file.pool_idle_secs).unwrap_or(300).max(1)),
         })

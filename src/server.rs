@@ -88,6 +88,9 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         auth_cache: AuthCache::new(),
         connections: ConnectionDirectory::new(),
         limiter: RateLimiter::keyed(quota),
+        signin_limiter: RateLimiter::keyed(Quota::per_minute(
+            NonZeroU32::new(cfg.rate_limit.signin_per_minute).unwrap_or(NonZeroU32::MIN),
+        )),
         body_limit: cfg.body_limit,
         metrics: telemetry::metrics_handle(),
     }))
@@ -127,6 +130,7 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         loop {
             tokio::time::sleep(Duration::from_secs(60)).await;
             limiter_state.limiter.retain_recent();
+            limiter_state.signin_limiter.retain_recent();
         }
     });
 

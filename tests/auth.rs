@@ -244,3 +244,31 @@ async fn rate_limit_answers_429_with_retry_after() {
     assert_eq!(body["error"]["code"], "RATE_LIMITED");
     assert!(body["error"]["retryAfter"].as_u64().unwrap() >= 1);
 }
+
+#[tokio::test]
+async fn sign_in_is_throttled_per_account_and_per_address() {
+    let app = TestApp::start_with(common::AppOptions {
+        env: vec![("SWITCHBOARD_SIGNIN_PER_MINUTE".into(), "3".into())],
+        ..Default::default()
+    })
+    .await;
+    let attempt = |email: &'static str| {
+        let app = &app;
+        async move {
+            app.call(Method::POST, "/api/auth/token", None, Some(json!({"email": email, "password": "wrong-guess"})))
+                .await
+        }
+    };
+    // Guessing one account's password: refused after the allowance, with Retry-After.
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(attempt("victim@example.com").await.0);
+    }
+    assert_eq!(&statuses[..3], &[StatusCode::UNAUTHORIZED; 3]);
+    let (s, body) = attempt("victim@example.com").await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"]["code"], "RATE_LIMITED");
+    // The same address guessing other accounts is slowed too (it used its allowance above).
+    let (s, _) = attempt("someone-else@example.com").await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+}

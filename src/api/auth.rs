@@ -1,6 +1,8 @@
 //! `POST /api/auth/token`: e-mail and password for an access token (spec 1.1).
 
 use axum::extract::State;
+use axum::Extension;
+use governor::clock::{Clock, DefaultClock};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
@@ -8,6 +10,7 @@ use super::ApiJson;
 use crate::app::AppState;
 use crate::auth::password;
 use crate::error::ApiError;
+use crate::middleware::ClientAddr;
 
 /// Sign-in body.
 #[derive(Deserialize)]
@@ -28,9 +31,18 @@ pub struct TokenResponse {
 /// Exchanges credentials for a bearer token.
 pub async fn issue_token(
     State(app): State<AppState>,
+    Extension(ClientAddr(address)): Extension<ClientAddr>,
     ApiJson(body): ApiJson<TokenRequest>,
 ) -> Result<axum::Json<TokenResponse>, ApiError> {
     let email = body.email.trim().to_lowercase();
+    // Password guessing is slowed per account and per address, before any hash is checked.
+    let address = address.map(|a| a.to_string()).unwrap_or_default();
+    for key in [format!("signin-account:{email}"), format!("signin-address:{address}")] {
+        if let Err(not_until) = app.signin_limiter.check_key(&key) {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            return Err(ApiError::RateLimited { retry_after_secs: wait.as_secs().max(1) });
+        }
+    }
     let credentials = app.store.find_credentials(&email).await?;
     let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
     let verified = password::verify(body.password, stored_hash).await;

@@ -26,6 +26,10 @@ pub const REQUEST_ID: &str = "x-request-id";
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
 
+/// The client's address, when the server knows it.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
 fn request_id(req: &Request) -> String {
     req.headers()
         .get(REQUEST_ID)
@@ -72,6 +76,7 @@ pub async fn front_door(State(app): State<AppState>, mut req: Request, next: Nex
         req.extensions_mut().insert(VerifiedToken(id));
     }
     req.extensions_mut().insert(RequestId(request_id.clone()));
+    req.extensions_mut().insert(ClientAddr(client_ip));
 
     let limit_key = match (user_id, client_ip) {
         (Some(id), _) => format!("user:{id}"),
