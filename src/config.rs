@@ -124,6 +124,16 @@ pub enum UserCommand {
 pub enum KeysCommand {
     /// Print a fresh encryption key and JWT secret as environment lines.
     Generate,
+    /// Re-encrypt every stored secret with SWITCHBOARD_ENCRYPTION_KEY, reading the old values with
+    /// SWITCHBOARD_PREVIOUS_ENCRYPTION_KEYS. Safe to interrupt and run again.
+    Rotate {
+        /// Store location.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Stop after this many connections (the rest stay readable with the old key).
+        #[arg(long)]
+        limit: Option<u64>,
+    },
 }
 
 /// The optional TOML file: same names as the long flags, with underscores.

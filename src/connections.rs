@@ -231,6 +231,22 @@ fn secret_context(id: ConnectionId, field: &str) -> String {
     format!("connection:{id}:{field}")
 }
 
+/// Re-seals a record's secrets with the current key (key rotation); the plaintext never leaves
+/// this function.
+pub fn reseal(
+    secrets: &crate::crypto::SecretBox,
+    record: &mut ConnectionRecord,
+) -> Result<(), crate::crypto::CryptoError> {
+    for (sealed, field) in [(&mut record.password, "password"), (&mut record.connection_string, "connection_string")] {
+        if let Some(current) = sealed.as_ref() {
+            let context = secret_context(record.id, field);
+            let plain = secrets.open(current, &context)?;
+            *sealed = Some(secrets.seal(&plain, &context));
+        }
+    }
+    Ok(())
+}
+
 /// Writes `settings` into `record`, sealing its secrets for this record's id.
 pub fn apply_settings(app: &App, record: &mut ConnectionRecord, settings: &ConnectionSettings) {
     record.host = settings.host.clone();

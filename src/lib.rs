@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod domain;
 pub mod engines;
 pub mod error;
+pub mod keys;
 pub mod middleware;
 pub mod router;
 pub mod server;

@@ -41,6 +41,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("created user {email}");
             Ok(())
         }
+        Command::Keys(KeysCommand::Rotate { store, limit }) => {
+            telemetry::init_logging(LogFormat::Text);
+            let cfg = StoreConfig::resolve(&store, &file)?;
+            let secrets = switchboard::config::Secrets::load(&cfg.data_dir)?;
+            let secret_box = switchboard::crypto::SecretBox::new(&secrets.encryption_key, &secrets.previous_keys);
+            let store = server::open_store(&cfg).await?;
+            let report = switchboard::keys::rotate(store.as_ref(), &secret_box, limit).await?;
+            println!(
+                "re-encrypted {} connection(s) with key {}; {} changed meanwhile; {} still under older keys",
+                report.resealed,
+                secret_box.current_key_id(),
+                report.raced,
+                report.remaining
+            );
+            if !report.failed.is_empty() {
+                anyhow::bail!(
+                    "could not decrypt {} connection(s) with the configured keys: {}",
+                    report.failed.len(),
+                    report.failed.join(", ")
+                );
+            }
+            Ok(())
+        }
         Command::Keys(KeysCommand::Generate) => {
             println!("SWITCHBOARD_ENCRYPTION_KEY={}", crypto::generate_key_hex());
             println!("SWITCHBOARD_JWT_SECRET={}", crypto::generate_key_hex());

@@ -314,6 +314,13 @@ pub trait PlatformStore: Send + Sync + 'static {
     /// Records a connection's health.
     async fn set_connection_status(&self, id: ConnectionId, status: ConnectionStatus) -> StoreResult<()>;
 
+    /// Up to `limit` connections (of any project) whose secrets are sealed with a key other than
+    /// `key_id`: the work list of a key rotation.
+    async fn connections_not_sealed_with(&self, key_id: &str, limit: i64) -> StoreResult<Vec<ConnectionRecord>>;
+    /// Replaces a connection's sealed secrets if they are still sealed with `expected_key_id`
+    /// (compare-and-set, so a rotation never overwrites a concurrent update); false otherwise.
+    async fn reseal_connection(&self, record: &ConnectionRecord, expected_key_id: &str) -> StoreResult<bool>;
+
     /// Stores a new API token with the hash of its secret.
     async fn insert_token(&self, token: &ApiToken, token_hash: &str) -> StoreResult<()>;
     /// A project's tokens.

@@ -672,6 +672,40 @@ macro_rules! impl_platform_store {
                 Ok(())
             }
 
+            async fn connections_not_sealed_with(
+                &self,
+                key_id: &str,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::ConnectionRecord>> {
+                let sql = format!(
+                    "SELECT {} FROM database_connections WHERE secret_key_id IS NOT NULL AND secret_key_id <> $1 \
+                     ORDER BY id LIMIT $2",
+                    $crate::store::sql::CONNECTION_COLUMNS
+                );
+                let rows: Vec<$crate::store::sql::ConnectionRow> =
+                    sqlx::query_as(&sql).bind(key_id).bind(limit).fetch_all(&self.pool).await?;
+                rows.into_iter().map(|r| r.into_record()).collect()
+            }
+
+            async fn reseal_connection(
+                &self,
+                record: &$crate::store::ConnectionRecord,
+                expected_key_id: &str,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE database_connections SET password_enc = $1, connection_string_enc = $2, secret_key_id = $3 \
+                     WHERE id = $4 AND secret_key_id = $5",
+                )
+                .bind(record.password.as_ref().map(|s| s.blob.clone()))
+                .bind(record.connection_string.as_ref().map(|s| s.blob.clone()))
+                .bind($crate::store::sql::record_key_id(record))
+                .bind(record.id.to_string())
+                .bind(expected_key_id)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn insert_token(&self, token: &$crate::store::ApiToken, token_hash: &str) -> $crate::store::StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO api_tokens (id, project_id, created_by, name, role, token_hash, prefix, created_at, expires_at) \

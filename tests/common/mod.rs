@@ -110,6 +110,12 @@ impl TestApp {
         }
     }
 
+    /// Sets an environment variable for the next (re)start.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.extra_env.retain(|(k, _)| k != key);
+        self.extra_env.push((key.to_string(), value.to_string()));
+    }
+
     /// Stops and starts the server on the same port and data dir.
     pub async fn restart(&mut self) {
         self.stop();
