@@ -34,6 +34,8 @@ pub struct App {
     pub limiter: KeyedLimiter,
     /// Sign-in attempt limiter, keyed by account and by address, to slow password guessing.
     pub signin_limiter: KeyedLimiter,
+    /// Which addresses connections may reach.
+    pub network: crate::network::NetworkPolicy,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
     /// Renders `/metrics`.

@@ -91,6 +91,13 @@ pub struct ServeArgs {
     /// Sign-in attempts allowed per minute for one account, and again for one address [default: 10].
     #[arg(long, env = "SWITCHBOARD_SIGNIN_PER_MINUTE")]
     pub signin_per_minute: Option<u32>,
+    /// Comma-separated address ranges connections may not reach, besides the built-in denials
+    /// (link-local/cloud metadata, multicast, broadcast).
+    #[arg(long, env = "SWITCHBOARD_NETWORK_DENY")]
+    pub network_deny: Option<String>,
+    /// Comma-separated address ranges connections may reach; empty allows everything not denied.
+    #[arg(long, env = "SWITCHBOARD_NETWORK_ALLOW")]
+    pub network_allow: Option<String>,
     /// Access token lifetime in seconds [default: 3600].
     #[arg(long, env = "SWITCHBOARD_TOKEN_TTL_SECS")]
     pub token_ttl_secs: Option<u64>,
@@ -148,6 +155,8 @@ pub struct FileConfig {
     rate_limit_per_second: Option<u32>,
     rate_limit_burst: Option<u32>,
     signin_per_minute: Option<u32>,
+    network_deny: Option<String>,
+    network_allow: Option<String>,
     token_ttl_secs: Option<u64>,
     pool_idle_secs: Option<u64>,
 }
@@ -231,6 +240,10 @@ pub struct ServeConfig {
     pub token_ttl: Duration,
     /// Pool idle time.
     pub pool_idle: Duration,
+    /// Extra denied address ranges.
+    pub network_deny: String,
+    /// Allowed address ranges (empty: all not denied).
+    pub network_allow: String,
 }
 
 impl ServeConfig {
@@ -261,6 +274,8 @@ impl ServeConfig {
             },
             token_ttl: Duration::from_secs(token_ttl_secs),
             pool_idle: Duration::from_secs(args.pool_idle_secs.or(file.pool_idle_secs).unwrap_or(300).max(1)),
+            network_deny: args.network_deny.clone().or_else(|| file.network_deny.clone()).unwrap_or_default(),
+            network_allow: args.network_allow.clone().or_else(|| file.network_allow.clone()).unwrap_or_default(),
         })
     }
 }

@@ -224,6 +224,7 @@ pub fn settings_from_input(
         password,
         connection_string,
         options,
+        pinned_addr: None,
     })
 }
 
@@ -284,6 +285,7 @@ pub fn open_settings(app: &App, record: &ConnectionRecord) -> Result<ConnectionS
         options: EngineOptions::parse(record.engine, record.options.clone()).map_err(|e| {
             ApiError::Internal(anyhow::anyhow!("stored options of connection {} are invalid: {e}", record.id))
         })?,
+        pinned_addr: None,
     })
 }
 
@@ -384,7 +386,8 @@ pub async fn client(app: &App, record: &ConnectionRecord) -> Result<EngineClient
     if let Some(client) = app.pools.get(record.id, version(record)).await {
         return Ok(client);
     }
-    let settings = open_settings(app, record)?;
+    let mut settings = open_settings(app, record)?;
+    app.network.check(&mut settings).await?;
     Ok(app.pools.get_or_open(record.id, version(record), engines::connect(&settings)).await?)
 }
 
@@ -403,7 +406,8 @@ pub async fn client_for(
 /// Tests a stored connection through its pooled client (the path every engine request takes, so a
 /// stale client would show here) and records the outcome as the connection's status.
 pub async fn test_saved(app: &App, record: &ConnectionRecord) -> Result<engines::TestReport, ApiError> {
-    let settings = open_settings(app, record)?;
+    let mut settings = open_settings(app, record)?;
+    app.network.check(&mut settings).await?;
     let report = match app.pools.get_or_open(record.id, version(record), engines::connect(&settings)).await {
         Ok(client) => engines::probe(&client, &settings).await,
         Err(e) => engines::TestReport::failed(&e),

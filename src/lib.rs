@@ -12,6 +12,7 @@ pub mod engines;
 pub mod error;
 pub mod keys;
 pub mod middleware;
+pub mod network;
 pub mod router;
 pub mod server;
 pub mod store;

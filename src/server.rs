@@ -91,6 +91,7 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         signin_limiter: RateLimiter::keyed(Quota::per_minute(
             NonZeroU32::new(cfg.rate_limit.signin_per_minute).unwrap_or(NonZeroU32::MIN),
         )),
+        network: crate::network::NetworkPolicy::new(&cfg.network_deny, &cfg.network_allow)?,
         body_limit: cfg.body_limit,
         metrics: telemetry::metrics_handle(),
     }))

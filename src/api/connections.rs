@@ -216,6 +216,7 @@ pub async fn test_unsaved(
 ) -> ApiResult<Data<TestReport>> {
     authorize(&app, &user, &project_ref, Permission::Admin).await?;
     body.check_engine(engine)?;
-    let settings = settings_from_input(engine, body.into_input(), None)?;
+    let mut settings = settings_from_input(engine, body.into_input(), None)?;
+    app.network.check(&mut settings).await?;
     Ok(Data(engines::test_unsaved(&settings).await))
 }

@@ -92,7 +92,8 @@ pub async fn subscribe(
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
     let upgrade = upgrade.map_err(|e| ApiError::validation(format!("expected a WebSocket upgrade: {e}")))?;
     let record = resolve(&app, &ctx.project, Engine::Redis, query.connection_id).await?;
-    let settings = open_settings(&app, &record)?;
+    let mut settings = open_settings(&app, &record)?;
+    app.network.check(&mut settings).await?;
     let mut pubsub = crate::engines::redis::subscriber(&settings).await?;
     let channels = split_list(query.channels.as_deref());
     let patterns = split_list(query.patterns.as_deref());

@@ -332,6 +332,9 @@ pub struct ConnectionSettings {
     pub connection_string: Option<SecretString>,
     /// Typed options.
     pub options: EngineOptions,
+    /// The address the network guard checked; drivers connect to it instead of resolving `host`
+    /// again where they can.
+    pub pinned_addr: Option<std::net::IpAddr>,
 }
 
 impl fmt::Debug for ConnectionSettings {
@@ -345,6 +348,7 @@ impl fmt::Debug for ConnectionSettings {
             .field("password", &self.password.as_ref().map(|_| "[redacted]"))
             .field("connection_string", &self.connection_string.as_ref().map(|_| "[redacted]"))
             .field("options", &self.options)
+            .field("pinned_addr", &self.pinned_addr)
             .finish()
     }
 }

@@ -86,7 +86,12 @@ async fn client_options(settings: &ConnectionSettings) -> Result<ClientOptions, 
         Some(uri) => ClientOptions::parse(uri.expose_secret()).await.map_err(map_error)?,
         None => {
             let mut co = ClientOptions::default();
-            co.hosts = vec![ServerAddress::Tcp { host: settings.host.clone(), port: Some(settings.port) }];
+            // Dial the address the network guard checked, unless TLS needs the name.
+            let host = match settings.pinned_addr {
+                Some(ip) if opts.tls != Some(true) => ip.to_string(),
+                _ => settings.host.clone(),
+            };
+            co.hosts = vec![ServerAddress::Tcp { host, port: Some(settings.port) }];
             co
         }
     };

@@ -101,6 +101,10 @@ pub fn connect(settings: &ConnectionSettings) -> Result<PostgresClient, EngineEr
             c
         }
     };
+    // Dial the address the network guard checked (the name stays for TLS and messages).
+    if let (Some(ip), None) = (settings.pinned_addr, &settings.connection_string) {
+        config.hostaddr(ip);
+    }
     if let Some(user) = &settings.username {
         config.user(user);
     }

@@ -105,6 +105,14 @@ fn handshake(settings: &ConnectionSettings, opts: &RedisOptions) -> RedisConnect
     info
 }
 
+/// The address to dial: the address the network guard checked, unless TLS needs the name.
+fn dial_host(settings: &ConnectionSettings, tls: bool) -> String {
+    match settings.pinned_addr {
+        Some(ip) if !tls => ip.to_string(),
+        _ => settings.host.clone(),
+    }
+}
+
 fn address(host: &str, port: u16, tls: bool) -> ConnectionAddr {
     if tls {
         ConnectionAddr::TcpTls { host: host.to_string(), port, insecure: false, tls_params: None }
@@ -139,9 +147,8 @@ async fn node_client(settings: &ConnectionSettings, opts: &RedisOptions) -> Resu
                     .map_err(map_error)?;
             client.async_get_client().await.map_err(map_error)
         }
-        None => {
-            redis::Client::open(connection_info(address(&settings.host, settings.port, tls), redis)?).map_err(map_error)
-        }
+        None => redis::Client::open(connection_info(address(&dial_host(settings, tls), settings.port, tls), redis)?)
+            .map_err(map_error),
     }
 }
 
@@ -168,7 +175,7 @@ pub async fn connect(settings: &ConnectionSettings) -> Result<RedisClient, Engin
     let redis = handshake(settings, opts);
 
     if opts.cluster == Some(true) {
-        let seed = connection_info(address(&settings.host, settings.port, tls), redis.clone())?;
+        let seed = connection_info(address(&dial_host(settings, tls), settings.port, tls), redis.clone())?;
         let mut builder =
             ClusterClientBuilder::new(vec![seed]).connection_timeout(connect_timeout).response_timeout(command_timeout);
         if let Some(user) = redis.username() {

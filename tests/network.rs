@@ -1,0 +1,65 @@
+//! The network guard, against real name resolution and real backends.
+
+mod common;
+
+use common::{AppOptions, Redis, TestApp};
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn metadata_addresses_are_denied_by_default() {
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    for (engine, host) in [("redis", "169.254.169.254"), ("postgres", "169.254.169.254"), ("mongodb", "[fe80::1]")] {
+        let body = json!({"host": host, "port": 80});
+        let (s, resp) = app.post(&format!("/api/platform/{engine}/default/connections/test"), &admin, body).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{engine}: {resp}");
+        let message = resp["error"]["message"].as_str().unwrap();
+        assert!(message.contains("network policy") && message.contains("denied range"), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn a_hostname_resolving_to_a_denied_address_is_refused() {
+    let redis = Redis::start(None);
+    let app = TestApp::start_with(AppOptions {
+        env: vec![("SWITCHBOARD_NETWORK_DENY".into(), "127.0.0.0/8,::1/128".into())],
+        ..Default::default()
+    })
+    .await;
+    let admin = app.admin_token().await;
+    // Saving is allowed (the policy is checked whenever a connection is opened), using it is not.
+    let body = json!({"identifier": "local", "host": "localhost", "port": redis.port});
+    let (s, created) = app.post("/api/platform/redis/default/connections", &admin, body.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let id = created["data"]["id"].as_str().unwrap();
+    let (s, resp) = app.post(&format!("/api/platform/redis/default/connections/{id}/test"), &admin, json!({})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{resp}");
+    assert!(
+        resp["error"]["message"].as_str().unwrap().contains("127.0.0.0/8")
+            || resp["error"]["message"].as_str().unwrap().contains("::1"),
+        "{resp}"
+    );
+    assert_eq!(app.get("/api/platform/redis/default/keys", &admin).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.post("/api/platform/redis/default/connections/test", &admin, body).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(redis.cli(&["CLIENT", "LIST"]).lines().count(), 1, "nothing but redis-cli itself ever connected");
+}
+
+#[tokio::test]
+async fn an_allow_list_admits_only_its_ranges() {
+    let redis = Redis::start(None);
+    let app = TestApp::start_with(AppOptions {
+        env: vec![("SWITCHBOARD_NETWORK_ALLOW".into(), "127.0.0.1/32".into())],
+        ..Default::default()
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let ok = json!({"host": "127.0.0.1", "port": redis.port});
+    let (_, report) = app.post("/api/platform/redis/default/connections/test", &admin, ok).await;
+    assert_eq!(report["data"]["success"], true, "{report}");
+    let (s, resp) = app
+        .post("/api/platform/redis/default/connections/test", &admin, json!({"host": "10.0.0.1", "port": 6379}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{resp}");
+    assert!(resp["error"]["message"].as_str().unwrap().contains("outside the allowed ranges"));
+}
