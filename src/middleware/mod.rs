@@ -147,6 +147,32 @@ fn rewrap(response: Response, body_limit: usize) -> Response {
     Response::from_parts(parts, Body::from(body))
 }
 
+/// Checks, before a project route reads its body, that the caller has a role on the project: a
+/// stranger gets the same 404 whatever they send, and nothing of theirs is parsed. The handler
+/// still checks the role its operation needs.
+pub async fn project_gate(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let template = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
+    let Some(template) = template.filter(|t| t.contains("{ref}")) else {
+        return next.run(req).await;
+    };
+    let (parts, body) = req.into_parts();
+    let Some(token) = bearer_token(&parts).map(str::to_string) else {
+        // No header: the handler answers (401, or a WebSocket's query-string token).
+        return next.run(Request::from_parts(parts, body)).await;
+    };
+    let verified = parts.extensions.get::<VerifiedToken>().map(|v| v.0);
+    let (project_ref, _) = route_labels(&template, parts.uri.path());
+    let project_ref = project_ref.unwrap_or_default();
+    let checked = async {
+        let user = crate::auth::extract::authenticate(&app, &token, verified).await?;
+        crate::auth::authorize(&app, &user, &project_ref, crate::domain::Permission::Read).await
+    };
+    match checked.await {
+        Ok(_) => next.run(Request::from_parts(parts, body)).await,
+        Err(e) => e.into_response(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::route_labels;
