@@ -13,6 +13,7 @@ pub mod error;
 pub mod keys;
 pub mod middleware;
 pub mod network;
+pub mod openapi;
 pub mod router;
 pub mod server;
 pub mod store;

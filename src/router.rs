@@ -125,6 +125,8 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/readyz", get(health::readyz)),
         route(Method::GET, "/metrics", get(health::metrics)),
         route(Method::POST, "/api/auth/token", post(auth::issue_token)),
+        route(Method::GET, "/api/openapi.json", get(crate::openapi::spec)),
+        route(Method::GET, "/api/docs", get(crate::openapi::reference)),
     ];
     all.extend(platform_routes());
     for engine in Engine::ALL {

@@ -9,7 +9,7 @@ use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-const PUBLIC: [&str; 4] = ["/healthz", "/readyz", "/metrics", "/api/auth/token"];
+const PUBLIC: [&str; 6] = ["/healthz", "/readyz", "/metrics", "/api/auth/token", "/api/openapi.json", "/api/docs"];
 
 fn concrete(path: &str) -> String {
     let id = "8f1c7a52-4d7e-4a5c-9a2b-1c2d3e4f5a6b";
