@@ -125,8 +125,23 @@ else
 fi
 
 # ---------------------------------------------------------------------------
+# schemathesis (the API fuzz run in tests/openapi.rs), pinned, in the same venv
+# ---------------------------------------------------------------------------
+ST_VERSION="4.32.5"
+st_installed_version() {
+    "$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("schemathesis"))' 2>/dev/null || true
+}
+if [ "$(st_installed_version)" = "$ST_VERSION" ] && [ -x "$VENV/bin/schemathesis" ]; then
+    log "schemathesis $ST_VERSION: present"
+else
+    log "installing schemathesis==$ST_VERSION into $VENV"
+    PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV/bin/python" -m pip install -q "schemathesis==$ST_VERSION" >&2
+fi
+
+# ---------------------------------------------------------------------------
 # Summary
 # ---------------------------------------------------------------------------
 echo "export SWITCHBOARD_TEST_VENV=$VENV"
 echo "export SWITCHBOARD_NX27017=$VENV/bin/nx-27017"
+echo "export SWITCHBOARD_SCHEMATHESIS=$VENV/bin/schemathesis"
 echo "export SWITCHBOARD_PG_BIN=$PG_BIN"
