@@ -54,9 +54,10 @@ if ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
     apt_missing+=(python3-venv)
 fi
 
-# --- Later issues: npm packages / Chromium go here ---------------------------
-# e.g. need_bin /usr/bin/chromium chromium; need_bin /usr/bin/chromedriver chromium-driver
-# and an `npm ci` step for the front-end. Not installed yet on purpose.
+# --- Web console: Debian's Chromium for the end-to-end tests -----------------
+# (playwright-core drives it; a browser download of Playwright's own cannot work here). The npm
+# packages of web/ are installed below, once the Debian packages are in.
+need_bin /usr/bin/chromium chromium
 # ---------------------------------------------------------------------------
 
 if [ "${#apt_missing[@]}" -gt 0 ]; then
@@ -124,9 +125,7 @@ else
     fi
 fi
 
-# ---------------------------------------------------------------------------
 # schemathesis (the API fuzz run in tests/openapi.rs), pinned, in the same venv
-# ---------------------------------------------------------------------------
 ST_VERSION="4.32.5"
 st_installed_version() {
     "$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("schemathesis"))' 2>/dev/null || true
@@ -136,6 +135,25 @@ if [ "$(st_installed_version)" = "$ST_VERSION" ] && [ -x "$VENV/bin/schemathesis
 else
     log "installing schemathesis==$ST_VERSION into $VENV"
     PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV/bin/python" -m pip install -q "schemathesis==$ST_VERSION" >&2
+fi
+
+# ---------------------------------------------------------------------------
+# npm packages of the web console (web/package-lock.json), with `npm ci` only when the lock file
+# changed since the last install
+# ---------------------------------------------------------------------------
+WEB_DIR="$(cd "$(dirname "$0")/.." && pwd)/web"
+if ! command -v npm >/dev/null 2>&1; then
+    log "ERROR: npm not found; the web console needs Node.js 20.19+ with npm (for its tests only)"
+    exit 1
+fi
+lock_sum="$(sha256sum "$WEB_DIR/package-lock.json" | cut -d' ' -f1)"
+stamp="$WEB_DIR/node_modules/.switchboard-lock.sha256"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_sum" ]; then
+    log "web/node_modules: up to date"
+else
+    log "installing web/node_modules (npm ci)"
+    (cd "$WEB_DIR" && npm ci --no-audit --no-fund >&2)
+    echo "$lock_sum" >"$stamp"
 fi
 
 # ---------------------------------------------------------------------------

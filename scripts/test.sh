@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The single test command: installs what is missing (scripts/install-deps.sh), then runs the format
-# check, clippy and every test. Tests start their own PostgreSQL, Redis and MongoDB-wire servers on
-# free ports in temporary directories; nothing on the machine's standard ports is touched.
+# The single test command: installs what is missing (scripts/install-deps.sh), checks the web console
+# (type check, committed build, Vitest), runs the format check, clippy and every Rust test, then the
+# console's end-to-end tests in headless Chromium. Tests start their own PostgreSQL, Redis and
+# MongoDB-wire servers on free ports in temporary directories; nothing on the machine's standard
+# ports is touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +15,20 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 # A persistent target dir outside the clone keeps repeated runs fast; a cold one works too.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/switchboard/target}"
+
+echo "== web: type check, web/dist is the build of web/src, unit tests"
+# web/dist is committed (the binary embeds it, so `cargo run` needs no Node.js); a fresh build
+# into a scratch folder must give the same files, byte for byte.
+(cd web && npx --no-install tsc --noEmit)
+web_build="$(mktemp -d)"
+trap 'rm -rf "$web_build"' EXIT
+(cd web && npx --no-install vite build --logLevel warn --outDir "$web_build" --emptyOutDir)
+if ! diff -r web/dist "$web_build" >/dev/null; then
+    echo "test.sh: web/dist is not the build of web/src; run 'npm run build' in web/ and commit web/dist" >&2
+    diff -rq web/dist "$web_build" >&2 || true
+    exit 1
+fi
+(cd web && npx --no-install vitest run)
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
@@ -26,3 +42,6 @@ fi
 cargo deny check licenses bans sources
 echo "== cargo test"
 cargo test --all-targets --locked
+
+echo "== web: end-to-end (headless Chromium, the debug binary, a throwaway redis-server)"
+(cd web && SWITCHBOARD_BIN="$CARGO_TARGET_DIR/debug/switchboard" node --test e2e/console.test.mjs)

@@ -158,7 +158,7 @@ pub fn router(state: AppState) -> Router {
     for (path, handler) in by_path {
         app = app.route(&path, handler);
     }
-    app.fallback(|| async { crate::error::ApiError::NotFound("no such route".into()) })
+    app.fallback(crate::web::fallback)
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::project_gate))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::audit::audit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::front_door))

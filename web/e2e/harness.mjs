@@ -1,0 +1,202 @@
+// What the end-to-end tests run against: a throwaway redis-server and the real switchboard binary,
+// each on a free port below 32768 in a temporary directory, and Debian's Chromium driven by
+// playwright-core. Nothing on the machine's standard ports is touched.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+export const repoRoot = path.resolve(here, '../..')
+
+export const ADMIN_EMAIL = 'admin@example.com'
+export const ADMIN_PASSWORD = 'e2e-admin-password'
+
+function portIsFree(port) {
+  return new Promise((resolve) => {
+    const server = net.createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
+
+let nextPort = 30000 + (process.pid % 50) * 50
+
+/** A port no one listens on, in 30000-32699 (below the kernel's ephemeral range). */
+export async function freePort() {
+  for (let tries = 0; tries < 2700; tries++) {
+    const port = nextPort
+    nextPort = nextPort >= 32699 ? 30000 : nextPort + 1
+    if (await portIsFree(port)) return port
+  }
+  throw new Error('no free port in 30000-32699')
+}
+
+async function waitFor(what, timeoutMs, ready) {
+  const started = Date.now()
+  while (Date.now() - started < timeoutMs) {
+    if (await ready().catch((e) => (e.fatal ? Promise.reject(e) : false))) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`${what} did not become ready within ${timeoutMs} ms`)
+}
+
+/** Runs `ready` unless the process died, which ends the wait at once. */
+async function checked(proc, what, ready) {
+  try {
+    alive(proc, what)
+  } catch (e) {
+    e.fatal = true
+    throw e
+  }
+  return ready()
+}
+
+function redisPing(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1')
+    socket.setTimeout(1000)
+    socket.once('connect', () => socket.write('PING\r\n'))
+    socket.once('data', (d) => {
+      resolve(d.toString().startsWith('+PONG'))
+      socket.destroy()
+    })
+    socket.once('error', () => resolve(false))
+    socket.once('timeout', () => {
+      resolve(false)
+      socket.destroy()
+    })
+  })
+}
+
+function start(command, args, options) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options })
+  const log = []
+  const keep = (chunk) => {
+    log.push(chunk.toString())
+    if (log.length > 200) log.shift()
+  }
+  child.stdout.on('data', keep)
+  child.stderr.on('data', keep)
+  const proc = { child, log, error: null }
+  child.on('error', (e) => {
+    proc.error = e
+  })
+  return proc
+}
+
+/** Throws when the process could not start or has already exited. */
+function alive(proc, what) {
+  if (proc.error) throw new Error(`${what} could not start: ${proc.error.message}`)
+  if (proc.child.exitCode !== null) throw new Error(`${what} exited with code ${proc.child.exitCode}`)
+}
+
+async function stop(proc) {
+  if (!proc || proc.error || proc.child.exitCode !== null) return
+  const exited = new Promise((r) => proc.child.once('exit', r))
+  proc.child.kill('SIGTERM')
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), 5000)
+  await exited
+  clearTimeout(timer)
+}
+
+/** Starts redis-server and switchboard; `stop()` ends both and removes their directories. */
+export async function startStack() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-e2e-'))
+  const redisPort = await freePort()
+  const redis = start(
+    process.env.REDIS_SERVER ?? '/usr/bin/redis-server',
+    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    {},
+  )
+  const binary =
+    process.env.SWITCHBOARD_BIN ??
+    path.join(process.env.CARGO_TARGET_DIR ?? path.join(repoRoot, 'target'), 'debug', 'switchboard')
+  const appPort = await freePort()
+  const env = { ...process.env }
+  for (const name of Object.keys(env)) if (name.startsWith('SWITCHBOARD_')) delete env[name]
+  Object.assign(env, {
+    SWITCHBOARD_LISTEN: `127.0.0.1:${appPort}`,
+    SWITCHBOARD_DATA_DIR: path.join(dir, 'data'),
+    SWITCHBOARD_ADMIN_EMAIL: ADMIN_EMAIL,
+    SWITCHBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    SWITCHBOARD_RATE_LIMIT_PER_SECOND: '10000',
+    SWITCHBOARD_RATE_LIMIT_BURST: '10000',
+    RUST_LOG: 'warn',
+  })
+  const app = start(binary, ['serve'], { env })
+  const baseURL = `http://127.0.0.1:${appPort}`
+  const stack = {
+    baseURL,
+    redisPort,
+    async stop() {
+      await stop(app)
+      await stop(redis)
+      rmSync(dir, { recursive: true, force: true })
+    },
+    logs: () => `--- switchboard ---\n${app.log.join('')}\n--- redis-server ---\n${redis.log.join('')}`,
+  }
+  try {
+    await waitFor('redis-server', 10000, () => checked(redis, 'redis-server', () => redisPing(redisPort)))
+    await waitFor('switchboard', 30000, () =>
+      checked(app, `switchboard (${binary})`, async () => (await fetch(`${baseURL}/readyz`)).ok),
+    )
+  } catch (e) {
+    console.error(stack.logs())
+    await stack.stop()
+    throw e
+  }
+  return stack
+}
+
+/** A client of the API for setting up what the browser then looks at. */
+export async function apiAs(baseURL, email, password) {
+  const res = await fetch(`${baseURL}/api/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  })
+  if (!res.ok) throw new Error(`sign-in of ${email} failed: ${res.status} ${await res.text()}`)
+  const { access_token: token } = await res.json()
+  return async function call(method, path, body) {
+    const r = await fetch(`${baseURL}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const text = await r.text()
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`)
+    return text ? JSON.parse(text) : undefined
+  }
+}
+
+/** Debian's Chromium, headless, with a fresh profile (playwright-core makes a new one per launch). */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    chromiumSandbox: false,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+}
+
+/** Waits until exactly one element matches and is visible (Playwright's locators are strict). */
+export function expectVisible(locator, timeout = 15000) {
+  return locator.waitFor({ state: 'visible', timeout })
+}
+
+/** Waits until nothing matching is visible. */
+export function expectHidden(locator, timeout = 15000) {
+  return locator.waitFor({ state: 'hidden', timeout })
+}

@@ -1,0 +1,81 @@
+// The routes of the console and the frame around every signed-in page.
+import { useEffect, type ReactNode } from 'react'
+import { isSignedIn, onUnauthorized, signOut } from './api'
+import { Link, navigate, useLocation } from './router'
+import { SignIn } from './pages/SignIn'
+import { ProjectPicker } from './pages/ProjectPicker'
+import { ProjectHome } from './pages/ProjectHome'
+import { EngineSoon } from './pages/EngineSoon'
+import { RedisBrowser } from './redis/RedisBrowser'
+
+function signInPath(): string {
+  const here = window.location.pathname + window.location.search
+  return here.startsWith('/sign-in') || here === '/' ? '/sign-in' : `/sign-in?next=${encodeURIComponent(here)}`
+}
+
+onUnauthorized(() => navigate(signInPath(), { replace: true }))
+
+function Frame({ children }: { children: ReactNode }) {
+  return (
+    <>
+      <header className="topbar">
+        <Link href="/" className="brand">
+          Switchboard
+        </Link>
+        <nav>
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              signOut()
+              navigate('/sign-in')
+            }}
+          >
+            Sign out
+          </button>
+        </nav>
+      </header>
+      <main>{children}</main>
+    </>
+  )
+}
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to])
+  return null
+}
+
+export function App() {
+  const { path, query } = useLocation()
+  if (path === '/sign-in') {
+    const next = query.get('next')
+    return <SignIn next={next && next.startsWith('/') && !next.startsWith('//') ? next : '/'} />
+  }
+  if (!isSignedIn()) return <Redirect to={signInPath()} />
+
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent)
+  let page: ReactNode
+  if (parts.length === 0) {
+    page = <ProjectPicker />
+  } else if (parts[0] === 'project' && parts[1] && parts.length === 2) {
+    page = <ProjectHome projectRef={parts[1]} />
+  } else if (parts[0] === 'project' && parts[1] && parts[2] === 'databases' && parts[3] && parts.length === 4) {
+    const connectionId = query.get('connection_id') ?? undefined
+    page =
+      parts[3] === 'redis' ? (
+        <RedisBrowser key={`${parts[1]}/${connectionId ?? ''}`} projectRef={parts[1]} connectionId={connectionId} />
+      ) : (
+        <EngineSoon projectRef={parts[1]} engine={parts[3]} />
+      )
+  } else {
+    page = (
+      <section className="empty">
+        <h1>Page not found</h1>
+        <p>
+          Nothing lives at <code>{path}</code>. <Link href="/">Go to your projects</Link>.
+        </p>
+      </section>
+    )
+  }
+  return <Frame>{page}</Frame>
+}

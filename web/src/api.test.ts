@@ -1,0 +1,93 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { ApiError, isSignedIn, keySegment, onUnauthorized, projects, redis, signIn, signOut } from './api'
+
+function reply(status: number, body: unknown, statusText = ''): Response {
+  const text = typeof body === 'string' ? body : JSON.stringify(body)
+  return new Response(status === 204 ? null : text, { status, statusText })
+}
+
+const fetchMock = vi.fn<typeof fetch>()
+
+beforeEach(() => {
+  fetchMock.mockReset()
+  vi.stubGlobal('fetch', fetchMock)
+  signOut()
+  sessionStorage.clear()
+})
+
+afterEach(() => vi.unstubAllGlobals())
+
+async function signedIn(): Promise<void> {
+  fetchMock.mockResolvedValueOnce(reply(200, { access_token: 'tok', token_type: 'Bearer', expires_in: 3600 }))
+  await signIn('a@example.com', 'pw')
+}
+
+describe('api client', () => {
+  it('signs in, keeps the token in sessionStorage and sends it as a bearer', async () => {
+    await signedIn()
+    const [url, init] = fetchMock.mock.calls[0]!
+    expect(url).toBe('/api/auth/token')
+    expect(JSON.parse(init!.body as string)).toEqual({ email: 'a@example.com', password: 'pw' })
+    expect(isSignedIn()).toBe(true)
+    expect(sessionStorage.getItem('switchboard.token')).toContain('"tok"')
+
+    fetchMock.mockResolvedValueOnce(reply(200, { data: [{ ref: 'default', role: 'viewer' }] }))
+    const list = await projects.list()
+    expect(list[0]?.ref).toBe('default')
+    const headers = fetchMock.mock.calls[1]![1]!.headers as Record<string, string>
+    expect(headers.authorization).toBe('Bearer tok')
+  })
+
+  it('turns the error envelope into an ApiError with the server message', async () => {
+    await signedIn()
+    fetchMock.mockResolvedValueOnce(
+      reply(409, { error: { message: 'the key already exists (nx)', code: 'CONFLICT' } }),
+    )
+    const error = await redis.create('default', 'k', { type: 'string', value: 'v' }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ApiError)
+    expect((error as ApiError).message).toBe('the key already exists (nx)')
+    expect((error as ApiError).code).toBe('CONFLICT')
+    expect((error as ApiError).status).toBe(409)
+  })
+
+  it('gives a readable message when the body is not JSON', async () => {
+    await signedIn()
+    fetchMock.mockResolvedValueOnce(reply(502, '<html>bad gateway</html>', 'Bad Gateway'))
+    await expect(projects.list()).rejects.toThrow('The server answered 502 Bad Gateway')
+  })
+
+  it('does not sign out on a wrong password, but does on a 401 of an authenticated call', async () => {
+    const handler = vi.fn()
+    onUnauthorized(handler)
+    fetchMock.mockResolvedValueOnce(reply(401, { error: { message: 'invalid e-mail or password', code: 'UNAUTHORIZED' } }))
+    await expect(signIn('a@example.com', 'nope')).rejects.toThrow('invalid e-mail or password')
+    expect(handler).not.toHaveBeenCalled()
+
+    await signedIn()
+    fetchMock.mockResolvedValueOnce(reply(401, { error: { message: 'token expired', code: 'UNAUTHORIZED' } }))
+    await expect(projects.list()).rejects.toThrow('token expired')
+    expect(handler).toHaveBeenCalledTimes(1)
+    expect(isSignedIn()).toBe(false)
+    expect(sessionStorage.getItem('switchboard.token')).toBeNull()
+  })
+
+  it('sends the query of a SCAN page and the raw bytes of a binary key', async () => {
+    await signedIn()
+    fetchMock.mockResolvedValueOnce(reply(200, { data: { keys: [], cursor: '0', total_scanned: 0, db_size: 0 } }))
+    await redis.keys('default', { pattern: 'user:*', cursor: '17', count: 200 })
+    expect(fetchMock.mock.calls[1]![0]).toBe('/api/platform/redis/default/keys?pattern=user%3A*&cursor=17&count=200')
+
+    expect(keySegment({ key: 'a b/c', key_encoding: 'utf8' })).toBe('a%20b%2Fc')
+    expect(keySegment({ key: btoa('\u00ff\u0000k'), key_encoding: 'base64' })).toBe('%FF%00%6B')
+    fetchMock.mockResolvedValueOnce(reply(204, ''))
+    await redis.remove('default', { key: 'test:key', key_encoding: 'utf8' })
+    expect(fetchMock.mock.calls[2]![0]).toBe('/api/platform/redis/default/keys/test%3Akey')
+    expect(fetchMock.mock.calls[2]![1]!.method).toBe('DELETE')
+  })
+
+  it('reports an unreachable server as a sentence', async () => {
+    await signedIn()
+    fetchMock.mockRejectedValueOnce(new TypeError('Failed to fetch'))
+    await expect(projects.list()).rejects.toThrow('The server cannot be reached')
+  })
+})
