@@ -11,17 +11,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 async fn setup(redis: &Redis) -> (TestApp, String) {
-    let app = TestApp::start().await;
-    let admin = app.admin_token().await;
-    let (s, body) = app
-        .post(
-            "/api/platform/redis/default/connections",
-            &admin,
-            json!({"identifier": "cache", "host": "127.0.0.1", "port": redis.port}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
-    (app, admin)
+    TestApp::with_redis(redis.port).await
 }
 
 async fn direct(redis: &Redis) -> redis::aio::MultiplexedConnection {

@@ -40,16 +40,7 @@ fn pubsub_clients(redis: &Redis) -> usize {
 #[tokio::test]
 async fn subscribers_receive_publishes_and_release_their_connection() {
     let redis = Redis::start(None);
-    let app = TestApp::start().await;
-    let admin = app.admin_token().await;
-    let (s, _) = app
-        .post(
-            "/api/platform/redis/default/connections",
-            &admin,
-            json!({"identifier": "c", "host": "127.0.0.1", "port": redis.port}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
+    let (app, admin) = TestApp::with_redis(redis.port).await;
     let viewer = app.user_with_role(&admin, "viewer@example.com", "default", "viewer").await;
 
     // One socket by channel (token in the query), one by pattern (token as a subprotocol).
@@ -137,14 +128,7 @@ async fn subscribers_receive_publishes_and_release_their_connection() {
 #[tokio::test]
 async fn sockets_need_a_valid_token() {
     let redis = Redis::start(None);
-    let app = TestApp::start().await;
-    let admin = app.admin_token().await;
-    app.post(
-        "/api/platform/redis/default/connections",
-        &admin,
-        json!({"identifier": "c", "host": "127.0.0.1", "port": redis.port}),
-    )
-    .await;
+    let (app, admin) = TestApp::with_redis(redis.port).await;
     let url =
         format!("{}/api/platform/redis/default/pubsub/subscribe?channels=a", app.base.replace("http://", "ws://"));
     let err = tokio_tungstenite::connect_async(url.clone()).await.unwrap_err();
@@ -159,14 +143,7 @@ async fn sockets_need_a_valid_token() {
 #[tokio::test]
 async fn a_slow_client_is_told_what_it_missed() {
     let redis = Redis::start(None);
-    let app = TestApp::start().await;
-    let admin = app.admin_token().await;
-    app.post(
-        "/api/platform/redis/default/connections",
-        &admin,
-        json!({"identifier": "c", "host": "127.0.0.1", "port": redis.port}),
-    )
-    .await;
+    let (app, admin) = TestApp::with_redis(redis.port).await;
     let mut socket = open(&app, &format!("channels=flood&access_token={admin}")).await;
     assert_eq!(next_json(&mut socket).await["type"], "subscribed");
 

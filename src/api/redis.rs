@@ -57,6 +57,24 @@ fn ref_and_key(uri: &OriginalUri) -> ApiResult<(String, Vec<u8>)> {
     Ok((project_ref, percent_encoding::percent_decode_str(raw).collect()))
 }
 
+/// A key route's first steps: the project and key from the raw path, the permission check, and
+/// the pooled client.
+async fn open_key(
+    app: &App,
+    user: &AuthUser,
+    uri: &OriginalUri,
+    permission: Permission,
+    connection_id: Option<ConnectionId>,
+) -> ApiResult<(RedisClient, Vec<u8>)> {
+    let (project_ref, key) = ref_and_key(uri)?;
+    let ctx = authorize(app, user, &project_ref, permission).await?;
+    Ok((redis_client(app, &ctx, connection_id).await?, key))
+}
+
+fn key_not_found() -> ApiError {
+    ApiError::NotFound("key not found".into())
+}
+
 fn parse_cursor(cursor: Option<&str>) -> ApiResult<u64> {
     match cursor {
         None | Some("") => Ok(0),
@@ -112,7 +130,7 @@ pub struct ReadKeyQuery {
 }
 
 async fn read_view(client: &RedisClient, key: &[u8], opts: &ReadOptions) -> ApiResult<Value> {
-    keys::read(client, key, opts).await?.ok_or_else(|| ApiError::NotFound("key not found".into()))
+    keys::read(client, key, opts).await?.ok_or_else(key_not_found)
 }
 
 /// `GET /api/platform/redis/{ref}/keys/{key}`: metadata and a page of the value.
@@ -122,8 +140,7 @@ pub async fn get_key(
     uri: OriginalUri,
     ApiQuery(q): ApiQuery<ReadKeyQuery>,
 ) -> ApiResult<Data<Value>> {
-    let (project_ref, key) = ref_and_key(&uri)?;
-    let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
+    let (client, key) = open_key(&app, &user, &uri, Permission::Read, q.connection_id).await?;
     let opts = ReadOptions {
         cursor: parse_cursor(q.cursor.as_deref())?,
         count: q.count.unwrap_or(100),
@@ -133,7 +150,6 @@ pub async fn get_key(
         full: q.full.unwrap_or(false),
         value_limit: keys::DEFAULT_VALUE_LIMIT,
     };
-    let client = redis_client(&app, &ctx, q.connection_id).await?;
     Ok(Data(read_view(&client, &key, &opts).await?))
 }
 
@@ -235,8 +251,7 @@ pub async fn create_key(
     ApiQuery(target): ApiQuery<Target>,
     ApiJson(body): ApiJson<WriteKey>,
 ) -> ApiResult<(StatusCode, Data<Value>)> {
-    let (project_ref, key) = ref_and_key(&uri)?;
-    let ctx = authorize(&app, &user, &project_ref, Permission::Write).await?;
+    let (client, key) = open_key(&app, &user, &uri, Permission::Write, target.connection_id).await?;
     if body.nx && body.xx {
         return Err(ApiError::validation("nx and xx cannot both be set"));
     }
@@ -254,7 +269,6 @@ pub async fn create_key(
     } else {
         Condition::Always
     };
-    let client = redis_client(&app, &ctx, target.connection_id).await?;
     if !keys::write(&client, &key, &value, condition, ttl, false).await? {
         let why = if body.nx { "the key already exists (nx)" } else { "the key does not exist (xx)" };
         return Err(ApiError::Conflict(why.into()));
@@ -271,8 +285,7 @@ pub async fn update_key(
     ApiQuery(target): ApiQuery<Target>,
     ApiJson(body): ApiJson<WriteKey>,
 ) -> ApiResult<Data<Value>> {
-    let (project_ref, key) = ref_and_key(&uri)?;
-    let ctx = authorize(&app, &user, &project_ref, Permission::Write).await?;
+    let (client, key) = open_key(&app, &user, &uri, Permission::Write, target.connection_id).await?;
     if body.nx || body.xx {
         return Err(ApiError::validation("nx and xx apply to POST; PUT always requires the key to exist"));
     }
@@ -280,10 +293,9 @@ pub async fn update_key(
     if body.value.is_none() && ttl.is_none() {
         return Err(ApiError::validation("give a value, a ttl, or both"));
     }
-    let client = redis_client(&app, &ctx, target.connection_id).await?;
     let existing = keys::key_type(&client, &key).await?;
     if existing == "none" {
-        return Err(ApiError::NotFound("key not found".into()));
+        return Err(key_not_found());
     }
     match &body.value {
         Some(value) => {
@@ -292,12 +304,12 @@ pub async fn update_key(
             let ttl = ttl.map(TtlChange::Seconds).unwrap_or(TtlChange::Keep);
             let append = key_type == "stream" && existing == "stream";
             if !keys::write(&client, &key, &value, Condition::IfExists, ttl, append).await? {
-                return Err(ApiError::NotFound("key not found".into()));
+                return Err(key_not_found());
             }
         }
         None => {
             if !keys::expire(&client, &key, ttl).await? {
-                return Err(ApiError::NotFound("key not found".into()));
+                return Err(key_not_found());
             }
         }
     }
@@ -311,11 +323,9 @@ pub async fn delete_key(
     uri: OriginalUri,
     ApiQuery(target): ApiQuery<Target>,
 ) -> ApiResult<StatusCode> {
-    let (project_ref, key) = ref_and_key(&uri)?;
-    let ctx = authorize(&app, &user, &project_ref, Permission::Write).await?;
-    let client = redis_client(&app, &ctx, target.connection_id).await?;
+    let (client, key) = open_key(&app, &user, &uri, Permission::Write, target.connection_id).await?;
     if !keys::unlink(&client, &key).await? {
-        return Err(ApiError::NotFound("key not found".into()));
+        return Err(key_not_found());
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -335,16 +345,14 @@ pub async fn expire_key(
     ApiQuery(target): ApiQuery<Target>,
     ApiJson(body): ApiJson<ExpireBody>,
 ) -> ApiResult<Data<Value>> {
-    let (project_ref, key) = ref_and_key(&uri)?;
-    let ctx = authorize(&app, &user, &project_ref, Permission::Write).await?;
+    let (client, key) = open_key(&app, &user, &uri, Permission::Write, target.connection_id).await?;
     let seconds = match body.ttl {
         t if t > 0 => Some(t),
         -1 => None,
         _ => return Err(ApiError::validation("ttl must be a positive number of seconds, or -1 to remove the expiry")),
     };
-    let client = redis_client(&app, &ctx, target.connection_id).await?;
     if !keys::expire(&client, &key, seconds).await? {
-        return Err(ApiError::NotFound("key not found".into()));
+        return Err(key_not_found());
     }
     let mut out = Map::new();
     out.insert("ttl".into(), Value::from(seconds.unwrap_or(-1)));

@@ -219,6 +219,17 @@ impl TestApp {
         self.call(Method::DELETE, path, Some(token), None).await
     }
 
+    /// Starts a server with a Redis connection `cache` (the primary) on `redis_port`, and returns
+    /// it with the superuser's token.
+    pub async fn with_redis(redis_port: u16) -> (TestApp, String) {
+        let app = TestApp::start().await;
+        let admin = app.admin_token().await;
+        let body = json!({"identifier": "cache", "host": "127.0.0.1", "port": redis_port});
+        let (s, created) = app.post("/api/platform/redis/default/connections", &admin, body).await;
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        (app, admin)
+    }
+
     /// Creates a user (as the superuser), adds them to `project` with `role`, and returns their token.
     pub async fn user_with_role(&self, admin: &str, email: &str, project: &str, role: &str) -> String {
         let password = secret(&format!("sb-secret-{}", uuid::Uuid::new_v4().simple()));
