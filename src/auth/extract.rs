@@ -103,6 +103,9 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(user) = parts.extensions.get::<AuthUser>() {
+            return Ok(user.clone());
+        }
         let verified = parts.extensions.get::<VerifiedToken>().map(|v| v.0);
         let token = bearer_token(parts)
             .ok_or_else(|| ApiError::Unauthenticated("missing bearer token in the Authorization header".into()))?;

@@ -168,7 +168,12 @@ pub async fn project_gate(State(app): State<AppState>, req: Request, next: Next)
         crate::auth::authorize(&app, &user, &project_ref, crate::domain::Permission::Read).await
     };
     match checked.await {
-        Ok(_) => next.run(Request::from_parts(parts, body)).await,
+        Ok(ctx) => {
+            // The handler's `AuthUser` extractor reuses the caller found here.
+            let mut req = Request::from_parts(parts, body);
+            req.extensions_mut().insert(ctx.user);
+            next.run(req).await
+        }
         Err(e) => e.into_response(),
     }
 }
