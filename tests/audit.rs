@@ -238,3 +238,51 @@ async fn an_unwritable_audit_trail_refuses_mutations_but_not_reads() {
         StatusCode::CREATED
     );
 }
+
+#[tokio::test]
+async fn every_mutating_route_in_the_table_leaves_an_audit_record() {
+    let redis = Redis::start(None);
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    let body = json!({"identifier": "cache", "host": "127.0.0.1", "port": redis.port});
+    assert_eq!(app.post("/api/platform/redis/default/connections", &admin, body).await.0, StatusCode::CREATED);
+    let id = "8f1c7a52-4d7e-4a5c-9a2b-1c2d3e4f5a6b";
+    let mut walked = Vec::new();
+    for (method, path) in switchboard::router::route_list() {
+        let mutating = matches!(method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE);
+        // Deleting the project would take its trail with it; it is walked last, below.
+        if !mutating || !path.starts_with("/api/platform/") || path == "/api/platform/projects/{ref}" {
+            continue;
+        }
+        let url = path
+            .replace("{ref}", "default")
+            .replace("{key}", "walked-key")
+            .replace("{id}", id)
+            .replace("{user_id}", id)
+            .replace("{database}", "walkdb")
+            .replace("{collection}", "walkcoll")
+            .replace("{name}", "walk_index");
+        let body = (method != Method::DELETE).then(|| json!({}));
+        let (status, resp) = app.call(method.clone(), &url, Some(&admin), body).await;
+        assert!(!status.is_server_error() || status == StatusCode::SERVICE_UNAVAILABLE, "{method} {path} -> {resp}");
+        walked.push(format!("{method} {path}"));
+    }
+    let (s, _) = app.call(Method::PATCH, "/api/platform/projects/default", Some(&admin), Some(json!({}))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(app.delete("/api/platform/projects/default", &admin).await.0, StatusCode::NO_CONTENT);
+    walked.push("PATCH /api/platform/projects/{ref}".into());
+    walked.push("DELETE /api/platform/projects/{ref}".into());
+
+    let db = app.data_dir().join("switchboard.db");
+    let mut conn = SqliteConnectOptions::new().filename(&db).connect().await.unwrap();
+    let rows: Vec<(String, String, Option<i32>)> =
+        sqlx::query_as("SELECT action, outcome, status FROM audit_log").fetch_all(&mut conn).await.unwrap();
+    for action in &walked {
+        let record = rows.iter().find(|(a, _, _)| a == action);
+        let (_, outcome, status) = record.unwrap_or_else(|| panic!("no audit record for {action}"));
+        assert_ne!(outcome, "pending", "{action} was never finished");
+        assert!(status.is_some(), "{action}");
+    }
+    assert!(walked.len() >= 30, "walked {} mutating routes", walked.len());
+    eprintln!("audit walk: {} mutating routes, each recorded", walked.len());
+}
