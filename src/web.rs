@@ -36,7 +36,8 @@ pub async fn fallback(method: Method, uri: Uri, headers: HeaderMap) -> Response 
         return serve(name, file, &headers);
     }
     match Dist::get(INDEX) {
-        Some(index) if accepts_html(&headers) => serve(INDEX, index, &headers),
+        // The root is the console whatever the client accepts (`curl /` shows the page too).
+        Some(index) if path == "/" || accepts_html(&headers) => serve(INDEX, index, &headers),
         _ => not_found(),
     }
 }

@@ -26,6 +26,8 @@ async fn serves_the_console_and_keeps_api_404s() {
     let deep = get("/project/default/databases/redis", HTML).send().await.unwrap();
     assert_eq!(deep.status(), StatusCode::OK);
     assert_eq!(deep.text().await.unwrap(), html);
+    let plain = get("/", "*/*").send().await.unwrap();
+    assert_eq!(plain.status(), StatusCode::OK, "the root is the console whatever the client accepts");
     let unchanged = get("/", HTML).header(IF_NONE_MATCH, etag).send().await.unwrap();
     assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
 
