@@ -13,18 +13,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let cfg = ServeConfig::resolve(&args, &file)?;
-            telemetry::init_logging(cfg.log_format);
+            let _log_guard = telemetry::init_logging(cfg.log_format);
             server::serve(cfg).await
         }
         Command::Migrate(args) => {
-            telemetry::init_logging(LogFormat::Text);
+            let _log_guard = telemetry::init_logging(LogFormat::Text);
             let cfg = StoreConfig::resolve(&args, &file)?;
             server::open_store(&cfg).await?;
             println!("platform store is up to date");
             Ok(())
         }
         Command::User(UserCommand::Create { store, email, password_stdin: _, superuser }) => {
-            telemetry::init_logging(LogFormat::Text);
+            let _log_guard = telemetry::init_logging(LogFormat::Text);
             let cfg = StoreConfig::resolve(&store, &file)?;
             let email = switchboard::api::users::check_email(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
             let mut password = String::new();
@@ -42,7 +42,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keys(KeysCommand::Rotate { store, limit }) => {
-            telemetry::init_logging(LogFormat::Text);
+            let _log_guard = telemetry::init_logging(LogFormat::Text);
             let cfg = StoreConfig::resolve(&store, &file)?;
             let secrets = switchboard::config::Secrets::load(&cfg.data_dir)?;
             let secret_box = switchboard::crypto::SecretBox::new(&secrets.encryption_key, &secrets.previous_keys);

@@ -1,9 +1,10 @@
-//! The embedded SQLite backend: one file in the data dir, WAL journal, foreign keys on.
+//! The embedded SQLite backend: one file in the data dir, WAL journal (synchronous NORMAL), foreign
+//! keys on.
 
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
 use super::sql::impl_platform_store;
@@ -20,6 +21,10 @@ impl SqliteStore {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
+            // With WAL, NORMAL syncs at checkpoints rather than at every commit: a crash of
+            // Switchboard loses nothing and the file cannot corrupt; only a power loss can drop the
+            // last commits. Every audited request writes twice, so a per-commit fsync would dominate.
+            .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
