@@ -163,3 +163,37 @@ async fn a_postgres_restart_is_survived() {
     assert_eq!(s, StatusCode::OK, "the first request after the restart works: {body}");
     assert_eq!(body["data"], json!([{"two": 2}]));
 }
+
+#[tokio::test]
+async fn tls_to_postgres_verifies_the_server() {
+    let (pg, ca) = Postgres::start_tls();
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    let base = json!({"host": "127.0.0.1", "port": pg.port, "username": "postgres", "database_name": "postgres"});
+    let with = |options: Value| {
+        let mut body = base.clone();
+        body["options"] = options;
+        body
+    };
+    // Trusting the test authority: connected, and the session is encrypted.
+    let mut body = with(json!({"ssl": true, "ssl_root_cert": ca}));
+    body["identifier"] = json!("secure");
+    let (s, created) = app.post("/api/platform/postgres/default/connections", &admin, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let (_, rows) =
+        app.post(QUERY, &admin, json!({"query": "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"})).await;
+    assert_eq!(rows["data"], json!([{"ssl": true}]), "{rows}");
+    // Without it the certificate is refused; a bad PEM is a 400.
+    let (_, report) =
+        app.post("/api/platform/postgres/default/connections/test", &admin, with(json!({"ssl": true}))).await;
+    assert_eq!(report["data"]["success"], false, "{report}");
+    let (_, report) = app
+        .post(
+            "/api/platform/postgres/default/connections/test",
+            &admin,
+            with(json!({"ssl": true, "ssl_root_cert": "nope"})),
+        )
+        .await;
+    assert_eq!(report["data"]["success"], false, "{report}");
+    assert!(report["data"]["error"].as_str().unwrap().contains("PEM"), "{report}");
+}

@@ -180,9 +180,12 @@ pub struct MongoOptions {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PostgresOptions {
-    /// Require TLS.
+    /// Require TLS, verifying the server certificate against the public roots (and `ssl_root_cert`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ssl: Option<bool>,
+    /// A PEM certificate authority to trust as well (a private CA or a self-signed server).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssl_root_cert: Option<String>,
     /// Maximum connections in the pool (default 10).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pool_size: Option<i64>,

@@ -188,6 +188,7 @@ pub struct Postgres {
     child: Option<Child>,
     bin: PathBuf,
     ids: Option<(u32, u32)>,
+    tls: bool,
 }
 
 impl Postgres {
@@ -204,7 +205,7 @@ impl Postgres {
         if let Some((uid, gid)) = ids {
             std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).expect("chown pg dir");
         }
-        let mut pg = Postgres { port: free_port(), dir, child: None, bin, ids };
+        let mut pg = Postgres { port: free_port(), dir, child: None, bin, ids, tls: false };
         let status = pg
             .command("initdb")
             .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "-D"])
@@ -216,6 +217,80 @@ impl Postgres {
         assert!(status.success(), "initdb failed");
         pg.spawn();
         pg
+    }
+
+    /// Starts a server that also accepts TLS, with a certificate for 127.0.0.1 signed by a fresh
+    /// authority; returns the server and that authority's PEM.
+    pub fn start_tls() -> (Self, String) {
+        let mut pg = Self::start();
+        let d = pg.dir.path().to_path_buf();
+        let openssl = |args: &[&str]| {
+            let ok =
+                Command::new("openssl").args(args).current_dir(&d).stdout(Stdio::null()).stderr(Stdio::null()).status();
+            assert!(ok.map(|s| s.success()).unwrap_or(false), "openssl {args:?} failed");
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-subj",
+            "/CN=switchboard-test-ca",
+            "-days",
+            "2",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ]);
+        std::fs::write(d.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+        ]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(d.join("server.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        if let Some((uid, gid)) = pg.ids {
+            for f in ["server.key", "server.crt"] {
+                std::os::unix::fs::chown(d.join(f), Some(uid), Some(gid)).unwrap();
+            }
+        }
+        pg.tls = true;
+        if let Some(mut child) = pg.child.take() {
+            stop(&mut child, "-INT");
+        }
+        pg.spawn();
+        let ca = std::fs::read_to_string(d.join("ca.crt")).unwrap();
+        (pg, ca)
     }
 
     fn command(&self, program: &str) -> Command {
@@ -242,6 +317,18 @@ impl Postgres {
             .arg("-k")
             .arg(self.dir.path())
             .args(["-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
+            .args(if self.tls {
+                vec![
+                    "-c".to_string(),
+                    "ssl=on".to_string(),
+                    "-c".to_string(),
+                    format!("ssl_cert_file={}", self.dir.path().join("server.crt").display()),
+                    "-c".to_string(),
+                    format!("ssl_key_file={}", self.dir.path().join("server.key").display()),
+                ]
+            } else {
+                Vec::new()
+            })
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

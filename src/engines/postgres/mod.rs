@@ -86,12 +86,6 @@ fn options(settings: &ConnectionSettings) -> Result<&PostgresOptions, EngineErro
 /// Builds the pool; sessions open lazily, on first use.
 pub fn connect(settings: &ConnectionSettings) -> Result<PostgresClient, EngineError> {
     let opts = options(settings)?;
-    if opts.ssl == Some(true) {
-        return Err(EngineError::Config(
-            "TLS to PostgreSQL (options.ssl) is not supported yet; connect over a trusted network or a TLS tunnel"
-                .into(),
-        ));
-    }
     let mut config = match &settings.connection_string {
         Some(text) => tokio_postgres::Config::from_str(text.expose_secret())
             .map_err(|_| EngineError::Config("invalid PostgreSQL connection string".into()))?,
@@ -122,7 +116,13 @@ pub fn connect(settings: &ConnectionSettings) -> Result<PostgresClient, EngineEr
         .options(format!("-c statement_timeout={statement_timeout}"));
     // `Clean` resets session state (SET, SET ROLE, temp tables, advisory locks) before a session is
     // handed to the next request, which may be another user's.
-    let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Clean });
+    let manager_config = ManagerConfig { recycling_method: RecyclingMethod::Clean };
+    let manager = if opts.ssl == Some(true) {
+        config.ssl_mode(tokio_postgres::config::SslMode::Require);
+        Manager::from_config(config, tls_connector(opts.ssl_root_cert.as_deref())?, manager_config)
+    } else {
+        Manager::from_config(config, NoTls, manager_config)
+    };
     let size = opts.pool_size.and_then(|n| usize::try_from(n).ok()).unwrap_or(DEFAULT_POOL_SIZE);
     let pool = Pool::builder(manager)
         .max_size(size)
@@ -133,6 +133,35 @@ pub fn connect(settings: &ConnectionSettings) -> Result<PostgresClient, EngineEr
         .build()
         .map_err(|e| EngineError::Config(format!("cannot build the PostgreSQL pool: {e}")))?;
     Ok(PostgresClient { pool })
+}
+
+/// TLS that verifies the server against the public roots plus an optional PEM authority.
+fn tls_connector(extra_ca: Option<&str>) -> Result<tokio_postgres_rustls::MakeRustlsConnect, EngineError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(pem) = extra_ca {
+        let mut added = 0;
+        for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+            let cert =
+                cert.map_err(|_| EngineError::Config("options.ssl_root_cert is not a PEM certificate".into()))?;
+            roots.add(cert).map_err(|e| EngineError::Config(format!("options.ssl_root_cert: {e}")))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(EngineError::Config("options.ssl_root_cert holds no PEM certificate".into()));
+        }
+    }
+    // An explicit provider: several crates here enable rustls, possibly with different backends.
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| EngineError::Config(format!("TLS set-up failed: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
 impl PostgresClient {
