@@ -43,5 +43,5 @@ cargo deny check licenses bans sources
 echo "== cargo test"
 cargo test --all-targets --locked
 
-echo "== web: end-to-end (headless Chromium, the debug binary, a throwaway redis-server)"
+echo "== web: end-to-end (headless Chromium, the debug binary, throwaway Redis and PostgreSQL servers)"
 (cd web && SWITCHBOARD_BIN="$CARGO_TARGET_DIR/debug/switchboard" node --test e2e/console.test.mjs)

@@ -1,9 +1,10 @@
-// End-to-end tests of the console in headless Chromium against the real binary and a real Redis.
-// Each test saves a screenshot under web/e2e/output/; with SWITCHBOARD_UPDATE_SCREENSHOTS=1 the
-// Redis browser's also goes to docs/screenshots/redis-browser.png, which the README shows (opt-in,
-// so a test run does not rewrite a committed file).
+// End-to-end tests of the console in headless Chromium against the real binary, a real Redis and a
+// real PostgreSQL. Each test saves a screenshot under web/e2e/output/; with
+// SWITCHBOARD_UPDATE_SCREENSHOTS=1 the Redis browser's and the SQL editor's also go to
+// docs/screenshots/ (redis-browser.png, sql-editor.png), which the README shows (opt-in, so a test
+// run does not rewrite a committed file).
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import {
@@ -13,6 +14,7 @@ import {
   expectHidden,
   expectVisible,
   launchBrowser,
+  psql,
   repoRoot,
   startStack,
 } from './harness.mjs'
@@ -71,6 +73,23 @@ describe('web console', () => {
     for (const [key, body] of keys) {
       await admin('POST', `/api/platform/redis/default/keys/${encodeURIComponent(key)}`, body)
     }
+    // A PostgreSQL with a table and a view for the SQL editor.
+    await admin('POST', '/api/platform/postgres/default/connections', {
+      identifier: 'main-db',
+      host: '127.0.0.1',
+      port: stack.pgPort,
+      username: 'postgres',
+      database_name: 'postgres',
+    })
+    psql(
+      stack.pgPort,
+      `CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL, email text, plan text, meta jsonb);
+       INSERT INTO customers VALUES
+         (1, 'Ada Lovelace', 'ada@example.com', 'pro', '{"since": 2021, "tags": ["early"]}'),
+         (2, 'Grace Hopper', 'grace@example.com', 'team', NULL),
+         (3, 'Alan Turing', NULL, 'free', '{"since": 2024}');
+       CREATE VIEW paying AS SELECT id, name FROM customers WHERE plan <> 'free';`,
+    )
     await admin('POST', '/api/platform/users', { email: 'viewer@example.com', password: 'e2e-viewer-password' })
     await admin('POST', '/api/platform/projects/default/members', { email: 'viewer@example.com', role: 'viewer' })
     browser = await launchBrowser()
@@ -227,6 +246,98 @@ describe('web console', () => {
     await expectVisible(p.locator('aside.viewer td:has-text("Ada Lovelace")'))
     assert.equal(await p.locator('aside.viewer button:has-text("Set TTL")').isDisabled(), true)
     await shot(p, 'redis-viewer')
+    await viewer.close()
+  })
+
+  test('runs SQL in the editor and shows the rows, the plan and a CSV download', async () => {
+    await page.goto('/project/default/databases/postgres')
+    // The side panel lists the table; a click fills the editor with a SELECT.
+    await expectVisible(page.locator('[data-relation="public.customers"]'))
+    await expectVisible(page.locator('[data-relation="public.paying"]'))
+    await page.click('[data-relation="public.customers"] .twisty')
+    await expectVisible(page.locator('[data-relation="public.customers"] .columns li:has-text("email")'))
+    await page.click('[data-relation="public.customers"] .relation-name')
+    assert.equal(await page.inputValue('textarea[name="sql"]'), 'SELECT * FROM public.customers LIMIT 100;')
+
+    await page.fill('textarea[name="sql"]', 'SELECT id, name, email, meta FROM customers ORDER BY id')
+    await page.press('textarea[name="sql"]', 'Control+Enter')
+    await expectVisible(page.locator('.result-grid [role="cell"]:has-text("Ada Lovelace")'))
+    await expectVisible(page.locator('text=3 rows'))
+    const cells = await page.locator('.result-grid [role="row"][aria-rowindex="1"] [role="cell"]').allInnerTexts()
+    // jsonb keeps its keys shorter-first; the grid shows the value compact, as it came.
+    assert.deepEqual(cells, ['1', 'Ada Lovelace', 'ada@example.com', '{"tags":["early"],"since":2021}'])
+    // NULL is shown apart from the text 'NULL'.
+    const nullCell = page.locator('.result-grid [role="row"][aria-rowindex="3"] [role="cell"].null')
+    assert.equal(await nullCell.innerText(), 'NULL')
+    assert.deepEqual(
+      await page.locator('.result-grid [role="columnheader"]').allInnerTexts(),
+      ['#', 'id', 'name', 'email', 'meta'],
+    )
+    // Highlighting draws the keywords.
+    assert.equal(await page.locator('.sql-editor .tok-keyword').first().innerText(), 'SELECT')
+    if (process.env.SWITCHBOARD_UPDATE_SCREENSHOTS === '1') {
+      await page.screenshot({ path: path.join(docsShots, 'sql-editor.png') })
+    }
+    await shot(page, 'sql-results')
+
+    // Thousands of rows: only a window of them is in the DOM.
+    await page.fill('textarea[name="sql"]', 'SELECT g AS n, md5(g::text) AS hash FROM generate_series(1, 5000) g')
+    await page.click('button:has-text("Run")')
+    await expectVisible(page.locator('text=5,000 rows'))
+    const rendered = await page.locator('.result-grid [role="row"][aria-rowindex]').count()
+    assert.ok(rendered > 5 && rendered < 100, `${rendered} rows rendered`)
+    await page.locator('.result-grid').evaluate((el) => (el.scrollTop = 2500 * 29))
+    await expectVisible(page.locator('.result-grid [role="row"][aria-rowindex="2500"]'))
+
+    // EXPLAIN shows the plan as a tree.
+    await page.fill('textarea[name="sql"]', 'SELECT * FROM customers WHERE id = 1')
+    await page.click('button:has-text("Explain")')
+    await expectVisible(page.locator('.plan-tree .plan-node').first())
+    assert.match(await page.locator('.plan-tree').innerText(), /customers/)
+
+    // The CSV comes from the streaming export.
+    await page.fill('textarea[name="sql"]', 'SELECT id, name FROM customers ORDER BY id')
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("Download CSV")')])
+    assert.equal(download.suggestedFilename(), 'query.csv')
+    const csv = readFileSync(await download.path(), 'utf8')
+    assert.match(csv, /^id,name\r?\n1,Ada Lovelace\r?\n2,Grace Hopper\r?\n3,Alan Turing/)
+  })
+
+  test('shows a SQL error with its position marked in the editor', async () => {
+    await page.goto('/project/default/databases/postgres')
+    await page.fill('textarea[name="sql"]', 'SELECT id, name\nFORM customers')
+    await page.click('button:has-text("Run")')
+    const alert = page.locator('.sql-error-box')
+    await expectVisible(alert)
+    const text = await alert.innerText()
+    // PostgreSQL reads `FORM` as an alias of `name` and stumbles on the next word.
+    assert.match(text, /syntax error at or near "customers"/)
+    assert.match(text, /SQLSTATE 42601/)
+    assert.match(text, /line 2/)
+    assert.doesNotMatch(text, /[{}]/)
+    const marked = await page.locator('.sql-editor mark.sql-error').innerText()
+    assert.equal(marked, 'customers')
+    await shot(page, 'sql-error')
+    // Editing the text clears the mark.
+    await page.press('textarea[name="sql"]', 'End')
+    await page.type('textarea[name="sql"]', ' ')
+    await expectHidden(page.locator('.sql-editor mark.sql-error'))
+  })
+
+  test('lets a viewer run SQL read-only, with a note saying so', async () => {
+    const viewer = await browser.newContext({ baseURL: stack.baseURL, viewport: { width: 1280, height: 720 } })
+    const p = await viewer.newPage()
+    await p.goto('/project/default/databases/postgres')
+    await signIn(p, 'viewer@example.com', 'e2e-viewer-password')
+    await expectVisible(p.locator('text=Your SQL runs read-only'))
+    await p.fill('textarea[name="sql"]', "DELETE FROM customers WHERE id = 1")
+    await p.click('button:has-text("Run")')
+    await expectVisible(p.locator('.sql-error-box'))
+    assert.match(await p.locator('.sql-error-box').innerText(), /read-only transaction/)
+    await p.fill('textarea[name="sql"]', 'SELECT count(*) AS n FROM customers')
+    await p.click('button:has-text("Run")')
+    await expectVisible(p.locator('.result-grid [role="cell"]:has-text("3")'))
+    await shot(p, 'sql-viewer')
     await viewer.close()
   })
 })

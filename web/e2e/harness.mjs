@@ -1,8 +1,9 @@
-// What the end-to-end tests run against: a throwaway redis-server and the real switchboard binary,
-// each on a free port below 32768 in a temporary directory, and Debian's Chromium driven by
-// playwright-core. Nothing on the machine's standard ports is touched.
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+// What the end-to-end tests run against: a throwaway redis-server, a throwaway PostgreSQL (initdb +
+// postgres, as the `postgres` user when run as root) and the real switchboard binary, each on a free
+// port below 32768 in a temporary directory, and Debian's Chromium driven by playwright-core.
+// Nothing on the machine's standard ports is touched.
+import { spawn, spawnSync } from 'node:child_process'
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -94,24 +95,98 @@ function alive(proc, what) {
   if (proc.child.exitCode !== null) throw new Error(`${what} exited with code ${proc.child.exitCode}`)
 }
 
-async function stop(proc) {
+async function stop(proc, signal = 'SIGTERM') {
   if (!proc || proc.error || proc.child.exitCode !== null) return
   const exited = new Promise((r) => proc.child.once('exit', r))
-  proc.child.kill('SIGTERM')
+  proc.child.kill(signal)
   const timer = setTimeout(() => proc.child.kill('SIGKILL'), 5000)
   await exited
   clearTimeout(timer)
 }
 
-/** Starts redis-server and switchboard; `stop()` ends both and removes their directories. */
+/** The newest PostgreSQL server binaries (or `SWITCHBOARD_PG_BIN`), as the Rust tests find them. */
+function pgBin() {
+  if (process.env.SWITCHBOARD_PG_BIN) return process.env.SWITCHBOARD_PG_BIN
+  const root = '/usr/lib/postgresql'
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .map((v) => path.join(root, v, 'bin'))
+        .filter((b) => existsSync(path.join(b, 'initdb')))
+        .sort()
+    : []
+  if (versions.length === 0) throw new Error('PostgreSQL server binaries not found: run scripts/install-deps.sh')
+  return versions[versions.length - 1]
+}
+
+/** uid and gid to run PostgreSQL as: the `postgres` user when we are root (it refuses root). */
+function pgIds() {
+  if (process.getuid?.() !== 0) return {}
+  const id = (flag) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim())
+  const uid = id('-u')
+  const gid = id('-g')
+  if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error('user postgres must exist to run PostgreSQL as root')
+  return { uid, gid }
+}
+
+/** initdb (trust authentication, user and database `postgres`) in `dir`, then the server on `port`. */
+function startPostgres(dir, port) {
+  const bin = pgBin()
+  const ids = pgIds()
+  chmodSync(dir, 0o711)
+  if (ids.uid !== undefined) chownSync(dir, ids.uid, ids.gid)
+  const env = { ...process.env }
+  for (const name of ['PGHOST', 'PGPORT', 'PGUSER', 'PGDATABASE']) delete env[name]
+  const data = path.join(dir, 'data')
+  const init = spawnSync(
+    path.join(bin, 'initdb'),
+    ['-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync', '-D', data],
+    { cwd: dir, env, encoding: 'utf8', ...ids },
+  )
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.error?.message ?? ''}${init.stderr ?? ''}`)
+  const proc = start(
+    path.join(bin, 'postgres'),
+    ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-F', '-k', dir, '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+    { cwd: dir, env, ...ids },
+  )
+  const ready = () =>
+    spawnSync(path.join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres'], {
+      env,
+    }).status === 0
+  return { proc, ready }
+}
+
+/** Runs SQL in the throwaway PostgreSQL with psql (as the `postgres` user over TCP, trust auth). */
+export function psql(port, sql) {
+  const out = spawnSync(
+    path.join(pgBin(), 'psql'),
+    ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-c', sql],
+    { encoding: 'utf8' },
+  )
+  if (out.status !== 0) throw new Error(`psql failed: ${out.error?.message ?? ''}${out.stderr}`)
+  return out.stdout
+}
+
+/** Starts redis-server, PostgreSQL and switchboard; `stop()` ends them and removes their directories. */
 export async function startStack() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-e2e-'))
+  const pgDir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-e2e-pg-'))
   const redisPort = await freePort()
   const redis = start(
     process.env.REDIS_SERVER ?? '/usr/bin/redis-server',
     ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
     {},
   )
+  const pgPort = await freePort()
+  let postgres = null
+  let pgReady = () => false
+  try {
+    ;({ proc: postgres, ready: pgReady } = startPostgres(pgDir, pgPort))
+  } catch (e) {
+    await stop(redis)
+    rmSync(dir, { recursive: true, force: true })
+    rmSync(pgDir, { recursive: true, force: true })
+    throw e
+  }
   const binary =
     process.env.SWITCHBOARD_BIN ??
     path.join(process.env.CARGO_TARGET_DIR ?? path.join(repoRoot, 'target'), 'debug', 'switchboard')
@@ -132,15 +207,21 @@ export async function startStack() {
   const stack = {
     baseURL,
     redisPort,
+    pgPort,
     async stop() {
       await stop(app)
       await stop(redis)
+      // SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client to leave.
+      await stop(postgres, 'SIGINT')
       rmSync(dir, { recursive: true, force: true })
+      rmSync(pgDir, { recursive: true, force: true })
     },
-    logs: () => `--- switchboard ---\n${app.log.join('')}\n--- redis-server ---\n${redis.log.join('')}`,
+    logs: () =>
+      `--- switchboard ---\n${app.log.join('')}\n--- redis-server ---\n${redis.log.join('')}\n--- postgres ---\n${postgres.log.join('')}`,
   }
   try {
     await waitFor('redis-server', 10000, () => checked(redis, 'redis-server', () => redisPing(redisPort)))
+    await waitFor('postgres', 30000, () => checked(postgres, 'postgres', async () => pgReady()))
     await waitFor('switchboard', 30000, () =>
       checked(app, `switchboard (${binary})`, async () => (await fetch(`${baseURL}/readyz`)).ok),
     )

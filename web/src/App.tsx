@@ -7,6 +7,7 @@ import { ProjectPicker } from './pages/ProjectPicker'
 import { ProjectHome } from './pages/ProjectHome'
 import { EngineSoon } from './pages/EngineSoon'
 import { RedisBrowser } from './redis/RedisBrowser'
+import { PostgresPage } from './postgres/PostgresPage'
 
 function signInPath(): string {
   const here = window.location.pathname + window.location.search
@@ -64,6 +65,8 @@ export function App() {
     page =
       parts[3] === 'redis' ? (
         <RedisBrowser key={`${parts[1]}/${connectionId ?? ''}`} projectRef={parts[1]} connectionId={connectionId} />
+      ) : parts[3] === 'postgres' ? (
+        <PostgresPage key={`${parts[1]}/${connectionId ?? ''}`} projectRef={parts[1]} connectionId={connectionId} />
       ) : (
         <EngineSoon projectRef={parts[1]} engine={parts[3]} />
       )

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ApiError, isSignedIn, keySegment, onUnauthorized, projects, redis, signIn, signOut } from './api'
+import { ApiError, isSignedIn, keySegment, onUnauthorized, pg, projects, redis, signIn, signOut, sqlErrorDetails } from './api'
 
 function reply(status: number, body: unknown, statusText = ''): Response {
   const text = typeof body === 'string' ? body : JSON.stringify(body)
@@ -89,5 +89,42 @@ describe('api client', () => {
     await signedIn()
     fetchMock.mockRejectedValueOnce(new TypeError('Failed to fetch'))
     await expect(projects.list()).rejects.toThrow('The server cannot be reached')
+  })
+
+  it('runs SQL, reads the row cap headers, and keeps the SQL error details', async () => {
+    await signedIn()
+    fetchMock.mockResolvedValueOnce(
+      new Response(JSON.stringify({ data: [{ n: 1 }] }), {
+        status: 200,
+        headers: { 'x-switchboard-truncated': 'true', 'x-switchboard-row-cap': '10000' },
+      }),
+    )
+    const result = await pg.query('p1', 'SELECT 1 AS n', 'c1')
+    expect(result).toEqual({ rows: [{ n: 1 }], truncated: true, rowCap: 10000 })
+    const [url, init] = fetchMock.mock.calls[1]!
+    expect(url).toBe('/api/platform/pg-meta/p1/query?connection_id=c1')
+    expect(JSON.parse(init!.body as string)).toEqual({ query: 'SELECT 1 AS n' })
+
+    fetchMock.mockResolvedValueOnce(
+      reply(400, {
+        error: {
+          message: 'syntax error at or near "FORM"',
+          code: 'QUERY_ERROR',
+          details: { code: '42601', position: 10, detail: null, hint: 'Check it.' },
+        },
+      }),
+    )
+    const error = await pg.query('p1', 'SELECT * FORM t').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ApiError)
+    expect(sqlErrorDetails(error)).toEqual({ code: '42601', position: 10, detail: null, hint: 'Check it.' })
+  })
+
+  it('downloads CSV with Accept: text/csv', async () => {
+    await signedIn()
+    fetchMock.mockResolvedValueOnce(new Response('n\r\n1\r\n', { status: 200, headers: { 'content-type': 'text/csv' } }))
+    const blob = await pg.exportCsv('p1', 'SELECT 1 AS n')
+    expect(await blob.text()).toBe('n\r\n1\r\n')
+    const init = fetchMock.mock.calls[1]![1]!
+    expect((init.headers as Record<string, string>).accept).toBe('text/csv')
   })
 })

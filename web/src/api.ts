@@ -189,8 +189,15 @@ function withQuery(path: string, query?: Query): string {
   return text ? `${path}?${text}` : path
 }
 
-async function send(method: string, path: string, body: unknown, authenticated: boolean): Promise<unknown> {
-  const headers: Record<string, string> = { accept: 'application/json' }
+/** Fetches with the bearer token; answers the response when it is a success, throws `ApiError` otherwise. */
+async function fetchOk(
+  method: string,
+  path: string,
+  body: unknown,
+  authenticated: boolean,
+  accept = 'application/json',
+): Promise<Response> {
+  const headers: Record<string, string> = { accept }
   if (body !== undefined) headers['content-type'] = 'application/json'
   if (authenticated) {
     if (!isSignedIn() || !current) {
@@ -209,7 +216,35 @@ async function send(method: string, path: string, body: unknown, authenticated: 
   } catch {
     throw new ApiError(0, 'NETWORK_ERROR', 'The server cannot be reached. Check that Switchboard is running.')
   }
-  if (response.status === 204) return undefined
+  if (response.ok) return response
+  const text = await response.text()
+  let json: unknown = undefined
+  try {
+    json = text ? JSON.parse(text) : undefined
+  } catch {
+    json = undefined
+  }
+  const envelope = (json as { error?: { message?: unknown; code?: unknown; details?: unknown } } | undefined)?.error
+  const message =
+    typeof envelope?.message === 'string' && envelope.message
+      ? envelope.message
+      : `The server answered ${response.status} ${response.statusText}`.trim()
+  const code = typeof envelope?.code === 'string' ? envelope.code : `HTTP_${response.status}`
+  if (response.status === 401 && authenticated) {
+    signOut()
+    unauthorized()
+  }
+  throw new ApiError(response.status, code, message, envelope?.details)
+}
+
+async function sendWithHeaders(
+  method: string,
+  path: string,
+  body: unknown,
+  authenticated: boolean,
+): Promise<{ json: unknown; headers: Headers }> {
+  const response = await fetchOk(method, path, body, authenticated)
+  if (response.status === 204) return { json: undefined, headers: response.headers }
   const text = await response.text()
   let json: unknown = undefined
   if (text) {
@@ -219,21 +254,12 @@ async function send(method: string, path: string, body: unknown, authenticated: 
       json = undefined
     }
   }
-  if (!response.ok) {
-    const envelope = (json as { error?: { message?: unknown; code?: unknown; details?: unknown } } | undefined)?.error
-    const message =
-      typeof envelope?.message === 'string' && envelope.message
-        ? envelope.message
-        : `The server answered ${response.status} ${response.statusText}`.trim()
-    const code = typeof envelope?.code === 'string' ? envelope.code : `HTTP_${response.status}`
-    if (response.status === 401 && authenticated) {
-      signOut()
-      unauthorized()
-    }
-    throw new ApiError(response.status, code, message, envelope?.details)
-  }
   if (json === undefined) throw new ApiError(response.status, 'BAD_RESPONSE', 'The server sent an unreadable answer.')
-  return json
+  return { json, headers: response.headers }
+}
+
+async function send(method: string, path: string, body: unknown, authenticated: boolean): Promise<unknown> {
+  return (await sendWithHeaders(method, path, body, authenticated)).json
 }
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -318,6 +344,102 @@ export const redis = {
       withQuery(`${redisBase(ref)}/keys/${keySegment(name)}/expire`, { connection_id: connectionId }),
       { ttl },
     ),
+}
+
+function pgBase(ref: string): string {
+  return `${platform}/pg-meta/${encodePathSegment(ref)}`
+}
+
+/** A row of a query result: column name to value, as PostgreSQL's types map to JSON. */
+export type SqlRow = Record<string, unknown>
+
+export interface QueryResult {
+  rows: SqlRow[]
+  /** Whether the server dropped rows past `rowCap`. */
+  truncated: boolean
+  rowCap: number | null
+}
+
+/** What PostgreSQL said about a failed statement (`details` of a `QUERY_ERROR`). */
+export interface SqlErrorDetails {
+  /** SQLSTATE, e.g. `42601`. */
+  code?: string
+  /** 1-based position in the query, in characters. */
+  position?: number | null
+  detail?: string | null
+  hint?: string | null
+}
+
+/** The SQL details of an error, when the server gave them. */
+export function sqlErrorDetails(error: unknown): SqlErrorDetails | null {
+  if (!(error instanceof ApiError) || !error.details || typeof error.details !== 'object') return null
+  const d = error.details as Record<string, unknown>
+  return {
+    code: typeof d.code === 'string' ? d.code : undefined,
+    position: typeof d.position === 'number' ? d.position : null,
+    detail: typeof d.detail === 'string' ? d.detail : null,
+    hint: typeof d.hint === 'string' ? d.hint : null,
+  }
+}
+
+export interface PgColumn {
+  id: string
+  name: string
+  data_type: string
+  format: string
+  is_nullable: boolean
+  ordinal_position: number
+  default_value: string | null
+}
+
+export interface PgRelation {
+  id: number
+  schema: string
+  name: string
+  comment: string | null
+  columns: PgColumn[]
+  /** Tables only: an estimate of the rows. */
+  live_rows_estimate?: number
+}
+
+export const pg = {
+  /** Runs SQL (read-only for viewers, server-side); at most the row cap of rows come back. */
+  query: async (ref: string, query: string, connectionId?: string): Promise<QueryResult> => {
+    const { json, headers } = await sendWithHeaders(
+      'POST',
+      withQuery(`${pgBase(ref)}/query`, { connection_id: connectionId }),
+      { query },
+      true,
+    )
+    const cap = Number(headers.get('x-switchboard-row-cap'))
+    return {
+      rows: ((json as { data?: SqlRow[] }).data ?? []) as SqlRow[],
+      truncated: headers.get('x-switchboard-truncated') === 'true',
+      rowCap: Number.isFinite(cap) && cap > 0 ? cap : null,
+    }
+  },
+  /** The plan of `EXPLAIN (FORMAT JSON)`, without running the statement. */
+  explain: (ref: string, query: string, connectionId?: string) =>
+    call<unknown>('POST', withQuery(`${pgBase(ref)}/query`, { connection_id: connectionId }), { query, explain: true }),
+  /** The whole result as CSV (streamed by the server, without the row cap). */
+  exportCsv: async (ref: string, query: string, connectionId?: string): Promise<Blob> => {
+    const response = await fetchOk(
+      'POST',
+      withQuery(`${pgBase(ref)}/query`, { connection_id: connectionId }),
+      { query },
+      true,
+      'text/csv',
+    )
+    try {
+      return await response.blob()
+    } catch {
+      throw new ApiError(0, 'NETWORK_ERROR', 'The export was interrupted before it finished.')
+    }
+  },
+  tables: (ref: string, connectionId?: string) =>
+    call<PgRelation[]>('GET', withQuery(`${pgBase(ref)}/tables`, { connection_id: connectionId })),
+  views: (ref: string, connectionId?: string) =>
+    call<PgRelation[]>('GET', withQuery(`${pgBase(ref)}/views`, { connection_id: connectionId })),
 }
 
 /** Whether a role may change data (developer and above). */

@@ -1,4 +1,4 @@
-// The MongoDB and PostgreSQL pages, not built yet: say so and lead back.
+// The MongoDB page, not built yet: say so and lead back.
 import { Link } from '../router'
 
 export function EngineSoon({ projectRef, engine }: { projectRef: string; engine: string }) {
