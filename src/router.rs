@@ -49,6 +49,7 @@ fn redis_routes() -> Vec<Route> {
         route(Method::GET, &key, get(redis::get_key)),
         route(Method::POST, &key, post(redis::create_key)),
         route(Method::PUT, &key, put(redis::update_key)),
+        route(Method::PATCH, &key, patch(redis::edit_key)),
         route(Method::DELETE, &key, delete(redis::delete_key)),
         route(Method::POST, format!("{key}/expire"), post(redis::expire_key)),
         route(Method::GET, format!("{base}/info"), get(redis::server_info)),

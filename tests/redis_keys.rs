@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use base64::Engine as _;
 use common::{Redis, TestApp};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 async fn setup(redis: &Redis) -> (TestApp, String) {
@@ -320,4 +320,91 @@ async fn an_outage_gives_503_and_recovery_gives_200() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     assert!(recovered, "no 200 after Redis came back");
+}
+
+#[tokio::test]
+async fn elements_of_collections_are_edited_in_place() {
+    let redis = Redis::start(None);
+    let (app, admin) = setup(&redis).await;
+    let viewer = app.user_with_role(&admin, "viewer@example.com", "default", "viewer").await;
+    let create = |kind: &str, value: Value| {
+        let app = &app;
+        let admin = admin.clone();
+        let path = format!("{KEYS}/e:{kind}");
+        let kind = kind.to_string();
+        async move {
+            let (s, body) = app.post(&path, &admin, json!({"type": kind, "value": value, "ttl": 300})).await;
+            assert_eq!(s, StatusCode::CREATED, "{body}");
+        }
+    };
+    create("hash", json!({"a": "1", "b": "2"})).await;
+    create("list", json!(["x", "y", "x"])).await;
+    create("set", json!(["s1", "s2"])).await;
+    create("zset", json!([{"member": "m1", "score": 1}])).await;
+    create("stream", json!({"f": "v"})).await;
+
+    let (s, hash) = app
+        .call(
+            Method::PATCH,
+            &format!("{KEYS}/e:hash"),
+            Some(&admin),
+            Some(json!({"set": {"b": "20", "c": "3"}, "remove": ["a"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{hash}");
+    assert_eq!(hash["data"]["fields"], json!({"b": "20", "c": "3"}));
+    assert!(hash["data"]["ttl"].as_i64().unwrap() > 0, "the TTL stays");
+    let (_, list) = app
+        .call(
+            Method::PATCH,
+            &format!("{KEYS}/e:list"),
+            Some(&admin),
+            Some(json!({"set_index": {"index": 1, "value": "Y"}, "add": ["z"], "remove": ["x"]})),
+        )
+        .await;
+    assert_eq!(list["data"]["values"], json!(["Y", "z"]));
+    let (_, set) = app
+        .call(Method::PATCH, &format!("{KEYS}/e:set"), Some(&admin), Some(json!({"add": ["s3"], "remove": ["s1"]})))
+        .await;
+    let mut members: Vec<String> =
+        set["data"]["members"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().to_string()).collect();
+    members.sort();
+    assert_eq!(members, ["s2", "s3"]);
+    let (_, zset) = app
+        .call(
+            Method::PATCH,
+            &format!("{KEYS}/e:zset"),
+            Some(&admin),
+            Some(json!({"add": [{"member": "m2", "score": 0.5}, {"member": "m1", "score": 9}]})),
+        )
+        .await;
+    assert_eq!(zset["data"]["members"], json!([{"member": "m2", "score": 0.5}, {"member": "m1", "score": 9.0}]));
+    let (_, stream) = app.get(&format!("{KEYS}/e:stream"), &admin).await;
+    let id = stream["data"]["entries"][0]["id"].as_str().unwrap().to_string();
+    let (_, stream) =
+        app.call(Method::PATCH, &format!("{KEYS}/e:stream"), Some(&admin), Some(json!({"remove": [id]}))).await;
+    assert_eq!(stream["data"]["length"], 0);
+
+    // Edits that do not fit the type, missing keys, strings and viewers are refused.
+    let (s, body) =
+        app.call(Method::PATCH, &format!("{KEYS}/e:set"), Some(&admin), Some(json!({"set": {"a": "1"}}))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    app.post(&format!("{KEYS}/e:string"), &admin, json!({"value": "v"})).await;
+    assert_eq!(
+        app.call(Method::PATCH, &format!("{KEYS}/e:string"), Some(&admin), Some(json!({"add": ["x"]}))).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.call(Method::PATCH, &format!("{KEYS}/e:missing"), Some(&admin), Some(json!({"add": ["x"]}))).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.call(Method::PATCH, &format!("{KEYS}/e:hash"), Some(&viewer), Some(json!({"remove": ["b"]}))).await.0,
+        StatusCode::FORBIDDEN
+    );
+    // Removing the last member removes the key, as Redis does.
+    let (s, body) =
+        app.call(Method::PATCH, &format!("{KEYS}/e:set"), Some(&admin), Some(json!({"remove": ["s2", "s3"]}))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body["data"]["deleted"], true);
 }

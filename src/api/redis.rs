@@ -316,6 +316,74 @@ pub async fn update_key(
     Ok(Data(read_view(&client, &key, &default_opts()).await?))
 }
 
+/// Body of `PATCH /keys/{key}`: element edits of a collection (beyond the spec's table).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditKey {
+    /// Hash fields to set.
+    set: Option<Value>,
+    /// List values to append, set members to add, or sorted-set `{member, score}`s.
+    add: Option<Vec<Value>>,
+    /// Hash fields, set/sorted-set members, stream ids or list values to remove.
+    remove: Option<Vec<Value>>,
+    /// List: `{index, value}` to replace one element.
+    set_index: Option<Value>,
+    value_encoding: Option<Encoding>,
+}
+
+/// `PATCH /api/platform/redis/{ref}/keys/{key}`: changes some elements of a hash, list, set,
+/// sorted set or stream in one MULTI/EXEC, without rewriting the whole value.
+pub async fn edit_key(
+    State(app): State<AppState>,
+    user: AuthUser,
+    uri: OriginalUri,
+    ApiQuery(target): ApiQuery<Target>,
+    ApiJson(body): ApiJson<EditKey>,
+) -> ApiResult<Data<Value>> {
+    let (client, key) = open_key(&app, &user, &uri, Permission::Write, target.connection_id).await?;
+    let encoding = body.value_encoding.unwrap_or(Encoding::Utf8);
+    let key_type = keys::key_type(&client, &key).await?;
+    if key_type == "none" {
+        return Err(key_not_found());
+    }
+    let mut edit = keys::ElementEdit::default();
+    if let Some(set) = &body.set {
+        edit.set_fields = pairs(set, encoding, "set")?;
+    }
+    for v in body.add.iter().flatten() {
+        if key_type == "zset" {
+            let score = v.get("score").and_then(Value::as_f64).filter(|s| s.is_finite());
+            match (v.get("member"), score) {
+                (Some(m), Some(s)) => edit.add_scored.push((s, scalar(m, encoding, "member")?)),
+                _ => {
+                    return Err(ApiError::validation(
+                        "sorted-set additions are {\"member\": …, \"score\": <finite number>}",
+                    ))
+                }
+            }
+        } else {
+            edit.add.push(scalar(v, encoding, "an element")?);
+        }
+    }
+    for v in body.remove.iter().flatten() {
+        edit.remove.push(scalar(v, encoding, "an element to remove")?);
+    }
+    if let Some(si) = &body.set_index {
+        let index = si
+            .get("index")
+            .and_then(Value::as_i64)
+            .ok_or_else(|| ApiError::validation("set_index needs an integer index"))?;
+        let value = si.get("value").ok_or_else(|| ApiError::validation("set_index needs a value"))?;
+        edit.set_index = Some((index, scalar(value, encoding, "value")?));
+    }
+    keys::edit_elements(&client, &key, &key_type, &edit).await?;
+    // An edit may remove the last element, and Redis then deletes the key.
+    match keys::read(&client, &key, &default_opts()).await? {
+        Some(view) => Ok(Data(view)),
+        None => Ok(Data(serde_json::json!({ "deleted": true }))),
+    }
+}
+
 /// `DELETE /api/platform/redis/{ref}/keys/{key}` (UNLINK).
 pub async fn delete_key(
     State(app): State<AppState>,

@@ -465,6 +465,109 @@ pub async fn key_type(client: &RedisClient, key: &[u8]) -> Result<String, Engine
     client.query(redis::cmd("TYPE").arg(key)).await
 }
 
+/// A change to some elements of a collection, leaving the rest as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ElementEdit {
+    /// Hash: fields to set.
+    pub set_fields: Vec<(Vec<u8>, Vec<u8>)>,
+    /// List: values to append; set: members to add.
+    pub add: Vec<Vec<u8>>,
+    /// Sorted set: members to add or re-score.
+    pub add_scored: Vec<(f64, Vec<u8>)>,
+    /// Hash fields, set or sorted-set members, stream ids, or list values (every occurrence) to remove.
+    pub remove: Vec<Vec<u8>>,
+    /// List: replace the element at an index.
+    pub set_index: Option<(i64, Vec<u8>)>,
+}
+
+/// Applies an element edit to a key of type `key_type` in one MULTI/EXEC.
+pub async fn edit_elements(
+    client: &RedisClient,
+    key: &[u8],
+    key_type: &str,
+    edit: &ElementEdit,
+) -> Result<(), EngineError> {
+    let mut pipe = redis::pipe();
+    pipe.atomic();
+    let unsupported = |what: &str| EngineError::Config(format!("{what} does not apply to a {key_type}"));
+    match key_type {
+        "hash" => {
+            if !edit.add.is_empty() || !edit.add_scored.is_empty() || edit.set_index.is_some() {
+                return Err(unsupported("add, scored members or index"));
+            }
+            if !edit.set_fields.is_empty() {
+                let mut cmd = redis::cmd("HSET");
+                cmd.arg(key);
+                for (f, v) in &edit.set_fields {
+                    cmd.arg(f).arg(v);
+                }
+                pipe.add_command(cmd).ignore();
+            }
+            if !edit.remove.is_empty() {
+                pipe.cmd("HDEL").arg(key).arg(&edit.remove).ignore();
+            }
+        }
+        "list" => {
+            if !edit.set_fields.is_empty() || !edit.add_scored.is_empty() {
+                return Err(unsupported("fields or scored members"));
+            }
+            if let Some((index, value)) = &edit.set_index {
+                pipe.cmd("LSET").arg(key).arg(*index).arg(value).ignore();
+            }
+            if !edit.add.is_empty() {
+                pipe.cmd("RPUSH").arg(key).arg(&edit.add).ignore();
+            }
+            for value in &edit.remove {
+                pipe.cmd("LREM").arg(key).arg(0).arg(value).ignore();
+            }
+        }
+        "set" => {
+            if !edit.set_fields.is_empty() || !edit.add_scored.is_empty() || edit.set_index.is_some() {
+                return Err(unsupported("fields, scored members or index"));
+            }
+            if !edit.add.is_empty() {
+                pipe.cmd("SADD").arg(key).arg(&edit.add).ignore();
+            }
+            if !edit.remove.is_empty() {
+                pipe.cmd("SREM").arg(key).arg(&edit.remove).ignore();
+            }
+        }
+        "zset" => {
+            if !edit.set_fields.is_empty() || !edit.add.is_empty() || edit.set_index.is_some() {
+                return Err(unsupported("fields, plain members or index"));
+            }
+            if !edit.add_scored.is_empty() {
+                let mut cmd = redis::cmd("ZADD");
+                cmd.arg(key);
+                for (score, member) in &edit.add_scored {
+                    cmd.arg(*score).arg(member);
+                }
+                pipe.add_command(cmd).ignore();
+            }
+            if !edit.remove.is_empty() {
+                pipe.cmd("ZREM").arg(key).arg(&edit.remove).ignore();
+            }
+        }
+        "stream" => {
+            if !edit.set_fields.is_empty()
+                || !edit.add.is_empty()
+                || !edit.add_scored.is_empty()
+                || edit.set_index.is_some()
+            {
+                return Err(unsupported("anything but removing entries"));
+            }
+            if !edit.remove.is_empty() {
+                pipe.cmd("XDEL").arg(key).arg(&edit.remove).ignore();
+            }
+        }
+        other => {
+            return Err(EngineError::Config(format!("elements of a {other} cannot be edited; replace it with PUT")))
+        }
+    }
+    let _: () = client.pipeline(&pipe).await?;
+    Ok(())
+}
+
 /// Deletes a key without blocking the server (UNLINK); false when it did not exist.
 pub async fn unlink(client: &RedisClient, key: &[u8]) -> Result<bool, EngineError> {
     let n: i64 = client.query(redis::cmd("UNLINK").arg(key)).await?;
