@@ -191,6 +191,17 @@ async fn mongo_direct(port: u16, clients: u32) -> Measure {
     }
 }
 
+/// Resident memory of a process, from /proc (VmRSS, or VmHWM for the peak), in MiB.
+fn rss_mib(pid: u32, field: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(f64::NAN);
+    kib / 1024.0
+}
+
 fn print_table(results: &[Measure]) {
     println!("\n| case | clients | switchboard req/s | direct req/s | ratio | switchboard p50 / p99 ms | direct p50 / p99 ms |");
     println!("|---|---|---|---|---|---|---|");
@@ -232,6 +243,8 @@ async fn main() {
     })
     .await;
     let token = app.admin_token().await;
+    let pid = app.pid().expect("server pid");
+    let idle_rss = rss_mib(pid, "VmRSS:");
     let dir = tempfile::tempdir().unwrap();
     for (engine, body) in [
         ("redis", json!({"identifier": "cache", "host": "127.0.0.1", "port": redis.port})),
@@ -306,7 +319,12 @@ async fn main() {
         results.push(mongo_direct(mongo.port, clients).await);
     }
     print_table(&results);
+    let loaded_rss = rss_mib(pid, "VmRSS:");
+    let peak_rss = rss_mib(pid, "VmHWM:");
+    println!("\nswitchboard RSS: idle {idle_rss:.1} MiB, after the load {loaded_rss:.1} MiB, peak {peak_rss:.1} MiB");
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/results.json");
-    std::fs::write(&out, serde_json::to_string_pretty(&results).unwrap()).unwrap();
+    let report =
+        json!({ "cases": results, "rss_mib": { "idle": idle_rss, "after_load": loaded_rss, "peak": peak_rss } });
+    std::fs::write(&out, serde_json::to_string_pretty(&report).unwrap()).unwrap();
     println!("\nwritten to {}", out.display());
 }
