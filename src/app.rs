@@ -32,8 +32,8 @@ pub struct App {
     pub connections: ConnectionDirectory,
     /// Request rate limiter.
     pub limiter: KeyedLimiter,
-    /// Sign-in attempt limiter, keyed by account and by address, to slow password guessing.
-    pub signin_limiter: KeyedLimiter,
+    /// Sign-in attempts allowed per minute per account and per address (counted in the store).
+    pub signin_per_minute: u32,
     /// Which addresses connections may reach.
     pub network: crate::network::NetworkPolicy,
     /// Largest accepted request body, in bytes.

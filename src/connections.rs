@@ -334,6 +334,11 @@ impl ConnectionDirectory {
             self.cache.invalidate_all();
         }
     }
+
+    /// Forgets everything cached.
+    pub fn invalidate_all(&self) {
+        self.cache.invalidate_all();
+    }
 }
 
 /// Finds the connection a request means: `connection_id` or the project's primary for `engine`.

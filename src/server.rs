@@ -88,9 +88,7 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         auth_cache: AuthCache::new(),
         connections: ConnectionDirectory::new(),
         limiter: RateLimiter::keyed(quota),
-        signin_limiter: RateLimiter::keyed(Quota::per_minute(
-            NonZeroU32::new(cfg.rate_limit.signin_per_minute).unwrap_or(NonZeroU32::MIN),
-        )),
+        signin_per_minute: cfg.rate_limit.signin_per_minute.max(1),
         network: crate::network::NetworkPolicy::new(&cfg.network_deny, &cfg.network_allow)?,
         body_limit: cfg.body_limit,
         metrics: telemetry::metrics_handle(),
@@ -125,13 +123,17 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(addr = %addr, "listening");
 
+    // With a shared (PostgreSQL) store, follow the changes other replicas make.
+    let changes = state.store.changes().await.context("cannot listen for platform changes")?;
+    let follower = changes.map(|feed| crate::cluster::follow(state.clone(), feed));
+
     // Forget rate-limit keys that have been quiet, so the limiter's memory stays bounded.
     let limiter_state = state.clone();
     let sweeper = tokio::spawn(async move {
         loop {
             tokio::time::sleep(Duration::from_secs(60)).await;
             limiter_state.limiter.retain_recent();
-            limiter_state.signin_limiter.retain_recent();
+            crate::auth::throttle::prune(&limiter_state).await;
         }
     });
 
@@ -141,6 +143,9 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         .await
         .context("server error")?;
     sweeper.abort();
+    if let Some(follower) = follower {
+        follower.abort();
+    }
     state.pools.close_all().await;
     state.store.close().await;
     tracing::info!("stopped");

@@ -2,13 +2,12 @@
 
 use axum::extract::State;
 use axum::Extension;
-use governor::clock::{Clock, DefaultClock};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use super::ApiJson;
 use crate::app::AppState;
-use crate::auth::password;
+use crate::auth::{password, throttle};
 use crate::error::ApiError;
 use crate::middleware::ClientAddr;
 
@@ -37,12 +36,7 @@ pub async fn issue_token(
     let email = body.email.trim().to_lowercase();
     // Password guessing is slowed per account and per address, before any hash is checked.
     let address = address.map(|a| a.to_string()).unwrap_or_default();
-    for key in [format!("signin-account:{email}"), format!("signin-address:{address}")] {
-        if let Err(not_until) = app.signin_limiter.check_key(&key) {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            return Err(ApiError::RateLimited { retry_after_secs: wait.as_secs().max(1) });
-        }
-    }
+    throttle::check_signin(&app, &email, &address).await?;
     let credentials = app.store.find_credentials(&email).await?;
     let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
     let verified = password::verify(body.password, stored_hash).await;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use moka::sync::Cache;
 
-use crate::domain::UserId;
+use crate::domain::{ProjectId, UserId};
 use crate::store::{ApiToken, ProjectAccess, User};
 
 /// The longest a cached answer is used.
@@ -89,5 +89,32 @@ impl AuthCache {
         if self.access.invalidate_entries_if(move |(_, r), _| *r == project_ref).is_err() {
             self.access.invalidate_all();
         }
+    }
+
+    /// Forgets every cached access to a project by id (a change another replica announced).
+    pub fn invalidate_project_id(&self, project: ProjectId) {
+        if self.access.invalidate_entries_if(move |_, access| access.project.id == project).is_err() {
+            self.access.invalidate_all();
+        }
+    }
+
+    /// Forgets a user and every access cached for them.
+    pub fn invalidate_user(&self, user: UserId) {
+        self.users.invalidate(&user);
+        if self.access.invalidate_entries_if(move |(u, _), _| *u == user).is_err() {
+            self.access.invalidate_all();
+        }
+    }
+
+    /// Forgets every cached access (an organization's owners changed).
+    pub fn invalidate_all_access(&self) {
+        self.access.invalidate_all();
+    }
+
+    /// Forgets everything.
+    pub fn invalidate_all(&self) {
+        self.users.invalidate_all();
+        self.access.invalidate_all();
+        self.api_tokens.invalidate_all();
     }
 }

@@ -336,7 +336,39 @@ pub trait PlatformStore: Send + Sync + 'static {
     async fn finish_audit(&self, id: i64, outcome: &str, status: u16) -> StoreResult<()>;
     /// A project's audit records, newest first.
     async fn list_audit(&self, project_ref: &str, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>>;
+
+    /// Counts a hit at `now` (unix seconds) on counter `key`, whose window opens at its first hit
+    /// and lasts `window_secs`; returns the window's hits and its start. Every process using the
+    /// store shares the counter.
+    async fn hit_rate_limit(&self, key: &str, now: i64, window_secs: i64) -> StoreResult<(i64, i64)>;
+    /// Forgets counters whose window started before `before` (unix seconds).
+    async fn prune_rate_limits(&self, before: i64) -> StoreResult<()>;
+    /// Changes to cached rows made by any process, announced by the store (PostgreSQL
+    /// LISTEN/NOTIFY); `None` where one process owns the store (SQLite).
+    async fn changes(&self) -> StoreResult<Option<ChangeFeed>>;
 }
+
+/// A change to a row that processes cache, as announced by the store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlatformChange {
+    /// A connection was created, updated, re-keyed or deleted.
+    Connection { id: ConnectionId, project: ProjectId },
+    /// A project's members changed.
+    Members(ProjectId),
+    /// A project was renamed or deleted.
+    Project(ProjectId),
+    /// A user changed.
+    User(UserId),
+    /// An organization or its owners changed: any project access may differ.
+    Organization,
+    /// An API token was revoked.
+    ApiTokens,
+    /// Announcements may have been missed (the listening connection was lost): forget everything.
+    Resync,
+}
+
+/// The stream of [`PlatformChange`]s; ends when the store closes.
+pub type ChangeFeed = tokio::sync::mpsc::Receiver<PlatformChange>;
 
 /// Opens the store named by `url`: `sqlite://…` or `postgres://…`.
 pub async fn connect(url: &str) -> StoreResult<Arc<dyn PlatformStore>> {

@@ -275,6 +275,40 @@ macro_rules! impl_platform_store {
                 self.pool.close().await;
             }
 
+            async fn hit_rate_limit(
+                &self,
+                key: &str,
+                now: i64,
+                window_secs: i64,
+            ) -> $crate::store::StoreResult<(i64, i64)> {
+                // One statement, so concurrent hits from several processes each count once. Both
+                // assignments read the row as it was, so a window that ended restarts at `now`.
+                let counted: (i64, i64) = sqlx::query_as(
+                    "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1) \
+                     ON CONFLICT (key) DO UPDATE SET \
+                     hits = CASE WHEN rate_limits.window_start > excluded.window_start - $3 \
+                       THEN rate_limits.hits + 1 ELSE 1 END, \
+                     window_start = CASE WHEN rate_limits.window_start > excluded.window_start - $3 \
+                       THEN rate_limits.window_start ELSE excluded.window_start END \
+                     RETURNING hits, window_start",
+                )
+                .bind(key)
+                .bind(now)
+                .bind(window_secs)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(counted)
+            }
+
+            async fn prune_rate_limits(&self, before: i64) -> $crate::store::StoreResult<()> {
+                sqlx::query("DELETE FROM rate_limits WHERE window_start < $1").bind(before).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn changes(&self) -> $crate::store::StoreResult<Option<$crate::store::ChangeFeed>> {
+                self.change_feed().await
+            }
+
             async fn count_users(&self) -> $crate::store::StoreResult<i64> {
                 let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?;
                 Ok(n)

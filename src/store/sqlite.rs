@@ -35,6 +35,11 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?;
         Ok(())
     }
+
+    /// One process owns a SQLite store, so there is nobody else's change to hear of.
+    async fn change_feed(&self) -> StoreResult<Option<super::ChangeFeed>> {
+        Ok(None)
+    }
 }
 
 impl_platform_store!(SqliteStore);
