@@ -44,4 +44,4 @@ echo "== cargo test"
 cargo test --all-targets --locked
 
 echo "== web: end-to-end (headless Chromium, the debug binary, throwaway Redis and PostgreSQL servers)"
-(cd web && SWITCHBOARD_BIN="$CARGO_TARGET_DIR/debug/switchboard" node --test e2e/console.test.mjs)
+(cd web && SWITCHBOARD_BIN="$CARGO_TARGET_DIR/debug/switchboard" node --test e2e/*.test.mjs)

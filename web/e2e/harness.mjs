@@ -166,8 +166,36 @@ export function psql(port, sql) {
   return out.stdout
 }
 
-/** Starts redis-server, PostgreSQL and switchboard; `stop()` ends them and removes their directories. */
-export async function startStack() {
+/** The MongoDB-wire test server `nx-27017` (or `SWITCHBOARD_NX27017`), where the Rust tests find it. */
+function nxBinary() {
+  if (process.env.SWITCHBOARD_NX27017) return process.env.SWITCHBOARD_NX27017
+  const venv = process.env.SWITCHBOARD_TEST_VENV ?? path.join(os.homedir(), '.cache', 'switchboard', 'venv')
+  return path.join(venv, 'bin', 'nx-27017')
+}
+
+/** nx-27017 on `port` with its data, pid file and log in `dir` (without its own pid file a second one refuses to start). */
+function startMongo(dir, port) {
+  const args = ['--data-dir', path.join(dir, 'data'), '--pid-file', path.join(dir, 'nx.pid'), '--log-file', path.join(dir, 'nx.log')]
+  return start(nxBinary(), [...args, '-p', String(port)], { cwd: dir })
+}
+
+function tcpOpen(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+/**
+ * Starts redis-server, PostgreSQL and switchboard; `stop()` ends them and removes their directories.
+ * `{ mongo: true }` also starts the MongoDB-wire test server (port in `stack.mongoPort`); it is
+ * opt-in because only the MongoDB tests need it.
+ */
+export async function startStack(options = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-e2e-'))
   const pgDir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-e2e-pg-'))
   const redisPort = await freePort()
@@ -187,9 +215,12 @@ export async function startStack() {
     rmSync(pgDir, { recursive: true, force: true })
     throw e
   }
+  const mongoDir = options.mongo ? mkdtempSync(path.join(os.tmpdir(), 'switchboard-e2e-mongo-')) : null
+  const mongoPort = options.mongo ? await freePort() : null
+  const mongo = options.mongo ? startMongo(mongoDir, mongoPort) : null
   const binary =
     process.env.SWITCHBOARD_BIN ??
-    path.join(process.env.CARGO_TARGET_DIR ?? path.join(repoRoot, 'target'), 'debug', 'switchboard')
+    path.join(process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), '.cache', 'switchboard', 'target'), 'debug', 'switchboard')
   const appPort = await freePort()
   const env = { ...process.env }
   for (const name of Object.keys(env)) if (name.startsWith('SWITCHBOARD_')) delete env[name]
@@ -208,6 +239,7 @@ export async function startStack() {
     baseURL,
     redisPort,
     pgPort,
+    mongoPort,
     async stop() {
       await stop(app)
       await stop(redis)
@@ -215,13 +247,17 @@ export async function startStack() {
       await stop(postgres, 'SIGINT')
       rmSync(dir, { recursive: true, force: true })
       rmSync(pgDir, { recursive: true, force: true })
+      await stop(mongo)
+      if (mongoDir) rmSync(mongoDir, { recursive: true, force: true })
     },
     logs: () =>
-      `--- switchboard ---\n${app.log.join('')}\n--- redis-server ---\n${redis.log.join('')}\n--- postgres ---\n${postgres.log.join('')}`,
+      `--- switchboard ---\n${app.log.join('')}\n--- redis-server ---\n${redis.log.join('')}\n--- postgres ---\n${postgres.log.join('')}` +
+      (mongo ? `\n--- nx-27017 ---\n${mongo.log.join('')}` : ''),
   }
   try {
     await waitFor('redis-server', 10000, () => checked(redis, 'redis-server', () => redisPing(redisPort)))
     await waitFor('postgres', 30000, () => checked(postgres, 'postgres', async () => pgReady()))
+    if (mongo) await waitFor('nx-27017', 20000, () => checked(mongo, `nx-27017 (${nxBinary()})`, () => tcpOpen(mongoPort)))
     await waitFor('switchboard', 30000, () =>
       checked(app, `switchboard (${binary})`, async () => (await fetch(`${baseURL}/readyz`)).ok),
     )

@@ -7,7 +7,10 @@ import { ProjectPicker } from './pages/ProjectPicker'
 import { ProjectHome } from './pages/ProjectHome'
 import { EngineSoon } from './pages/EngineSoon'
 import { RedisBrowser } from './redis/RedisBrowser'
+import { PubSubPage } from './redis/PubSubPage'
+import { ServerPage } from './redis/ServerPage'
 import { PostgresPage } from './postgres/PostgresPage'
+import { MongoPage } from './mongodb/MongoPage'
 
 function signInPath(): string {
   const here = window.location.pathname + window.location.search
@@ -60,6 +63,14 @@ export function App() {
     page = <ProjectPicker />
   } else if (parts[0] === 'project' && parts[1] && parts.length === 2) {
     page = <ProjectHome projectRef={parts[1]} />
+  } else if (
+    parts[0] === 'project' && parts[1] && parts[2] === 'databases' && parts[3] === 'redis' && parts.length === 5 &&
+    (parts[4] === 'pubsub' || parts[4] === 'server')
+  ) {
+    // The Redis tabs beside the key browser: Pub/Sub and Server.
+    const connectionId = query.get('connection_id') ?? undefined
+    const Tab = parts[4] === 'pubsub' ? PubSubPage : ServerPage
+    page = <Tab key={`${parts[1]}/${connectionId ?? ''}`} projectRef={parts[1]} connectionId={connectionId} />
   } else if (parts[0] === 'project' && parts[1] && parts[2] === 'databases' && parts[3] && parts.length === 4) {
     const connectionId = query.get('connection_id') ?? undefined
     page =
@@ -67,6 +78,8 @@ export function App() {
         <RedisBrowser key={`${parts[1]}/${connectionId ?? ''}`} projectRef={parts[1]} connectionId={connectionId} />
       ) : parts[3] === 'postgres' ? (
         <PostgresPage key={`${parts[1]}/${connectionId ?? ''}`} projectRef={parts[1]} connectionId={connectionId} />
+      ) : parts[3] === 'mongodb' ? (
+        <MongoPage key={`${parts[1]}/${connectionId ?? ''}`} projectRef={parts[1]} connectionId={connectionId} />
       ) : (
         <EngineSoon projectRef={parts[1]} engine={parts[3]} />
       )

@@ -4,6 +4,8 @@
 // (except `POST /api/auth/token`, which answers the token unwrapped). The bearer token lives in
 // memory and in sessionStorage (so a reload keeps the session, a new tab or a closed browser does
 // not); a 401 on an authenticated call clears it and calls the handler set with `onUnauthorized`.
+import { parseSse } from './sse'
+import { documentsOf, rawMember, type RawDocument } from './mongodb/ejson'
 
 export type Role = 'viewer' | 'developer' | 'admin' | 'owner'
 export type Engine = 'redis' | 'mongodb' | 'postgres'
@@ -189,6 +191,15 @@ function withQuery(path: string, query?: Query): string {
   return text ? `${path}?${text}` : path
 }
 
+/**
+ * A request body that is already JSON text, sent as written: MongoDB documents and pipelines the
+ * user typed keep their field order and number types (a JavaScript object would reorder
+ * integer-like field names and round 64-bit integers).
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 /** Fetches with the bearer token; answers the response when it is a success, throws `ApiError` otherwise. */
 async function fetchOk(
   method: string,
@@ -211,7 +222,7 @@ async function fetchOk(
     response = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : body instanceof JsonText ? body.text : JSON.stringify(body),
     })
   } catch {
     throw new ApiError(0, 'NETWORK_ERROR', 'The server cannot be reached. Check that Switchboard is running.')
@@ -290,6 +301,95 @@ export const projects = {
   databases: (ref: string) => call<Connection[]>('GET', `${platform}/projects/${encodePathSegment(ref)}/databases`),
 }
 
+// --- Connections (src/api/connections.rs): create, update, delete and test, per engine. ---
+
+/** Redis options the server accepts (`RedisOptions`); any other name is refused with 400. */
+export interface RedisConnectionOptions {
+  /** Logical database, 0-15. */
+  db?: number
+  tls?: boolean
+  cluster?: boolean
+  sentinel?: { master: string; sentinels: { host: string; port: number }[] }
+  connect_timeout_ms?: number
+  command_timeout_ms?: number
+}
+
+/** MongoDB options the server accepts (`MongoOptions`). */
+export interface MongoConnectionOptions {
+  replica_set?: string
+  auth_source?: string
+  tls?: boolean
+  server_selection_timeout?: number
+  /** Unset: direct for one host without a replica set. */
+  direct_connection?: boolean
+  connect_timeout_ms?: number
+  pool_size?: number
+}
+
+/** PostgreSQL options the server accepts (`PostgresOptions`). */
+export interface PostgresConnectionOptions {
+  ssl?: boolean
+  /** A PEM certificate authority to trust as well. */
+  ssl_root_cert?: string
+  pool_size?: number
+  statement_timeout?: number
+  connect_timeout_ms?: number
+}
+
+export type ConnectionOptions = RedisConnectionOptions | MongoConnectionOptions | PostgresConnectionOptions
+
+/** Body of create, update and unsaved test: fields or a `connection_string`, plus options. */
+export interface ConnectionBody {
+  identifier?: string
+  host?: string
+  port?: number
+  database_name?: string
+  username?: string
+  /** Absent keeps the stored password, `null` clears it, a string sets it. */
+  password?: string | null
+  connection_string?: string
+  /** Replaces the stored options as a whole. */
+  options?: ConnectionOptions
+  is_primary?: boolean
+}
+
+/** What a connection test found; an unreachable server is `success: false` with `error`, not an HTTP error. */
+export interface ConnectionTestReport {
+  success: boolean
+  latency_ms?: number
+  version?: string
+  error?: string
+  /** Redis. */
+  mode?: string
+  memory_used?: string
+  /** MongoDB. */
+  topology?: string
+  /** PostgreSQL. */
+  database?: string
+  user?: string
+}
+
+function connectionsBase(engine: Engine, ref: string): string {
+  return `${platform}/${engine}/${encodePathSegment(ref)}/connections`
+}
+
+export const connections = {
+  list: (engine: Engine, ref: string) => call<Connection[]>('GET', connectionsBase(engine, ref)),
+  create: (engine: Engine, ref: string, body: ConnectionBody) =>
+    call<Connection>('POST', connectionsBase(engine, ref), body),
+  /** Fields left out keep their stored values. */
+  update: (engine: Engine, ref: string, id: string, body: ConnectionBody) =>
+    call<Connection>('PUT', `${connectionsBase(engine, ref)}/${encodePathSegment(id)}`, body),
+  remove: (engine: Engine, ref: string, id: string) =>
+    call<void>('DELETE', `${connectionsBase(engine, ref)}/${encodePathSegment(id)}`),
+  /** Tests a saved connection (any member) and records its status. */
+  test: (engine: Engine, ref: string, id: string) =>
+    call<ConnectionTestReport>('POST', `${connectionsBase(engine, ref)}/${encodePathSegment(id)}/test`),
+  /** Tests settings before saving them (admins only: it makes the server connect where the body says). */
+  testUnsaved: (engine: Engine, ref: string, body: ConnectionBody) =>
+    call<ConnectionTestReport>('POST', `${connectionsBase(engine, ref)}/test`, body),
+}
+
 function redisBase(ref: string): string {
   return `${platform}/redis/${encodePathSegment(ref)}`
 }
@@ -344,6 +444,261 @@ export const redis = {
       withQuery(`${redisBase(ref)}/keys/${keySegment(name)}/expire`, { connection_id: connectionId }),
       { ttl },
     ),
+  /** Changes some elements of a collection in one MULTI/EXEC (PATCH); `{deleted: true}` when it emptied the key. */
+  edit: (ref: string, name: KeyName, edit: KeyEdit, connectionId?: string) =>
+    call<EditedKey>(
+      'PATCH',
+      withQuery(`${redisBase(ref)}/keys/${keySegment(name)}`, { connection_id: connectionId }),
+      edit,
+    ),
+  /** INFO: typed fields plus every raw section. */
+  info: (ref: string, connectionId?: string) =>
+    call<RedisInfo>('GET', withQuery(`${redisBase(ref)}/info`, { connection_id: connectionId })),
+  /** Active channels (PUBSUB CHANNELS + NUMSUB) and the count of pattern subscriptions (NUMPAT). */
+  channels: async (ref: string, pattern?: string, connectionId?: string): Promise<ActiveChannels> => {
+    const { json, headers } = await sendWithHeaders(
+      'GET',
+      withQuery(`${redisBase(ref)}/pubsub/channels`, { pattern, connection_id: connectionId }),
+      undefined,
+      true,
+    )
+    const numpat = Number(headers.get('x-pubsub-pattern-subscriptions'))
+    return {
+      channels: ((json as { data?: ChannelInfo[] }).data ?? []) as ChannelInfo[],
+      patternSubscriptions: headers.has('x-pubsub-pattern-subscriptions') && Number.isFinite(numpat) ? numpat : null,
+    }
+  },
+  /** PUBLISH: a string goes as it is. */
+  publish: (ref: string, channel: string, message: string, connectionId?: string) =>
+    call<{ subscribers_reached: number }>(
+      'POST',
+      withQuery(`${redisBase(ref)}/pubsub/publish`, { connection_id: connectionId }),
+      { channel, message },
+    ),
+  /** Streams stats samples (SSE) until `signal` aborts or the server ends; see `streamRedisStats`. */
+  stats: (ref: string, o: StatsOptions, onEvent: (e: StatsEvent) => void, signal: AbortSignal) =>
+    streamRedisStats(ref, o, onEvent, signal),
+}
+
+// ---- Redis element edits, server stats and Pub/Sub (the console's Redis value editors, Server
+// and Pub/Sub pages). The WebSocket and the event stream are opened here so that this module stays
+// the only one that knows URLs and the token.
+
+/** What `PATCH /keys/{key}` takes; which fields apply depends on the type of the key. */
+export interface KeyEdit {
+  /** Hash: fields to set. */
+  set?: Record<string, string>
+  /** List: values to push at the tail; set: members to add; sorted set: `{member, score}` to add or re-score. */
+  add?: (string | { member: string; score: number })[]
+  /** Hash fields, set or sorted-set members, stream ids, or list values (every occurrence) to remove. */
+  remove?: string[]
+  /** List: replace the element at an index (applied before `add` and `remove`). */
+  set_index?: { index: number; value: string }
+  /** How the strings of this body are encoded (base64 for binary elements). */
+  value_encoding?: Encoding
+}
+
+/** The answer of an element edit: the key's first page, or `deleted` when the edit emptied it. */
+export type EditedKey = KeyValue | { deleted: true }
+
+/** A number of INFO, or null when the server did not report it. */
+type InfoNumber = number | null
+
+export interface RedisInfo {
+  server: { version: string; mode: string; uptime_seconds: InfoNumber }
+  memory: {
+    used_memory: InfoNumber
+    used_memory_human: string | null
+    max_memory: InfoNumber
+    eviction_policy: string | null
+  }
+  stats: {
+    total_commands_processed: InfoNumber
+    ops_per_sec: InfoNumber
+    keyspace_hits: InfoNumber
+    keyspace_misses: InfoNumber
+    /** 0-1. */
+    hit_rate: number
+  }
+  clients: { connected_clients: InfoNumber; blocked_clients: InfoNumber }
+  persistence: { rdb_last_save_time: InfoNumber; aof_enabled: boolean }
+  replication: { role: string | null; connected_slaves: InfoNumber }
+  /** Keys per logical database (`db0` → 12). */
+  keyspace: Record<string, number>
+  /** Every INFO section, lower-cased (`server`, `memory`, …), field → value. */
+  sections: Record<string, Record<string, string | number>>
+}
+
+/** One sample of the stats stream. */
+export interface StatsSample {
+  /** Milliseconds since the epoch. */
+  timestamp_ms: number
+  ops_per_sec: number
+  used_memory: number
+  connected_clients: number
+  blocked_clients: number
+  /** 0-1. */
+  hit_rate: number
+  input_kbps: number
+  output_kbps: number
+  keys: Record<string, number>
+}
+
+export interface StatsOptions {
+  /** Seconds between samples, 1-60 (the server's default is 2). */
+  interval?: number
+  connectionId?: string
+}
+
+/** What the stats stream delivers: a sample, or a sampling error (the stream goes on). */
+export type StatsEvent = { type: 'sample'; sample: StatsSample } | { type: 'error'; message: string }
+
+/**
+ * Reads `GET /stats` as server-sent events with fetch() (EventSource cannot send the bearer
+ * header), calling `onEvent` per event. Resolves when the server ends the stream or `signal`
+ * aborts; rejects with an `ApiError` when it cannot start or breaks off.
+ */
+async function streamRedisStats(
+  ref: string,
+  o: StatsOptions,
+  onEvent: (e: StatsEvent) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const response = await fetchOk(
+    'GET',
+    withQuery(`${redisBase(ref)}/stats`, { interval: o.interval, connection_id: o.connectionId }),
+    undefined,
+    true,
+    'text/event-stream',
+  )
+  if (!response.body) throw new ApiError(0, 'BAD_RESPONSE', 'The browser cannot read the stats stream.')
+  const reader = response.body.getReader()
+  const stop = () => void reader.cancel().catch(() => {})
+  if (signal.aborted) return stop()
+  signal.addEventListener('abort', stop)
+  const decoder = new TextDecoder()
+  let buffer = ''
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done || signal.aborted) return
+      const parsed = parseSse(buffer + decoder.decode(value, { stream: true }))
+      buffer = parsed.rest
+      for (const e of parsed.events) {
+        if (e.event === 'error') {
+          onEvent({ type: 'error', message: e.data })
+        } else if (e.event === 'sample') {
+          try {
+            onEvent({ type: 'sample', sample: JSON.parse(e.data) as StatsSample })
+          } catch {
+            onEvent({ type: 'error', message: 'The server sent an unreadable sample.' })
+          }
+        }
+      }
+    }
+  } catch {
+    if (!signal.aborted) throw new ApiError(0, 'NETWORK_ERROR', 'The stats stream was interrupted.')
+  } finally {
+    signal.removeEventListener('abort', stop)
+  }
+}
+
+/** An active channel (`pattern` is always false: Redis lists channels, not pattern subscriptions). */
+export interface ChannelInfo {
+  channel: string
+  subscribers: number
+  pattern: boolean
+}
+
+export interface ActiveChannels {
+  channels: ChannelInfo[]
+  /** PUBSUB NUMPAT, when the server reported it. */
+  patternSubscriptions: number | null
+}
+
+/** What the subscribe socket sends. */
+export type PubSubServerMessage =
+  | {
+      type: 'message'
+      channel: string
+      /** The pattern that matched, for a pattern subscription. */
+      pattern?: string
+      data: string
+      data_encoding?: 'base64'
+    }
+  /** Messages the server dropped because this client read too slowly. */
+  | { type: 'missed'; count: number }
+  | {
+      type: 'subscribed' | 'unsubscribed' | 'psubscribed' | 'punsubscribed'
+      channels: string[]
+      patterns?: string[]
+    }
+  | { type: 'error'; message: string }
+
+/** What the client may send on the socket. */
+export interface PubSubCommand {
+  type: 'subscribe' | 'unsubscribe' | 'psubscribe' | 'punsubscribe'
+  channels: string[]
+}
+
+export interface PubSubHandlers {
+  onOpen: () => void
+  onMessage: (message: PubSubServerMessage) => void
+  /** `opened` says whether the handshake had succeeded: a refused handshake closes with 1006, unexplained. */
+  onClose: (event: { code: number; reason: string; opened: boolean }) => void
+}
+
+export interface PubSubSocket {
+  send: (command: PubSubCommand) => void
+  close: () => void
+}
+
+const PUBSUB_MESSAGE_TYPES = new Set(['message', 'missed', 'subscribed', 'unsubscribed', 'psubscribed', 'punsubscribed', 'error'])
+
+/**
+ * Opens the Pub/Sub WebSocket. The token rides as a `bearer.<token>` subprotocol (a browser cannot
+ * set headers on a WebSocket, and a token in the URL would end up in logs); the server answers with
+ * the `switchboard` subprotocol. The server pings every 20 s and the browser answers by itself.
+ */
+export function openPubSub(ref: string, connectionId: string | undefined, handlers: PubSubHandlers): PubSubSocket {
+  if (!isSignedIn() || !current) {
+    unauthorized()
+    throw new ApiError(401, 'UNAUTHORIZED', 'Your session has ended; please sign in again.')
+  }
+  const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:'
+  const path = withQuery(`${redisBase(ref)}/pubsub/subscribe`, { connection_id: connectionId })
+  const socket = new WebSocket(`${scheme}//${window.location.host}${path}`, ['switchboard', `bearer.${current.token}`])
+  let opened = false
+  let closed = false
+  socket.onopen = () => {
+    opened = true
+    handlers.onOpen()
+  }
+  socket.onmessage = (event: MessageEvent) => {
+    if (typeof event.data !== 'string') return
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(event.data)
+    } catch {
+      return
+    }
+    const type = (parsed as { type?: unknown } | null)?.type
+    if (typeof type === 'string' && PUBSUB_MESSAGE_TYPES.has(type)) handlers.onMessage(parsed as PubSubServerMessage)
+  }
+  socket.onclose = (event: CloseEvent) => {
+    if (closed) return
+    closed = true
+    handlers.onClose({ code: event.code, reason: event.reason, opened })
+  }
+  return {
+    send: (command) => {
+      if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(command))
+    },
+    close: () => {
+      closed = true
+      socket.close(1000)
+    },
+  }
 }
 
 function pgBase(ref: string): string {
@@ -440,6 +795,276 @@ export const pg = {
     call<PgRelation[]>('GET', withQuery(`${pgBase(ref)}/tables`, { connection_id: connectionId })),
   views: (ref: string, connectionId?: string) =>
     call<PgRelation[]>('GET', withQuery(`${pgBase(ref)}/views`, { connection_id: connectionId })),
+}
+
+// ---- MongoDB (spec 4.2-4.5): databases, collections, documents, aggregation, indexes ----------
+//
+// Documents are read with ./mongodb/ejson rather than JSON.parse, so 64-bit integers keep their
+// digits and each document keeps the exact text the server sent (which the JSON view shows and the
+// editor starts from). Documents, filters, pipelines, validators and index keys go out as the text
+// the user typed (JsonText), already checked by the same module, so nothing is reordered or rounded.
+
+export type MongoDocument = RawDocument
+
+/** Which project and connection (the primary when `connectionId` is absent) a MongoDB call addresses. */
+export interface MongoConn {
+  ref: string
+  connectionId?: string
+}
+
+export interface MongoDatabase {
+  name: string
+  /** Bytes on disk, when the server says. */
+  size_on_disk: number | null
+  empty: boolean
+  /** Collections and views in it; null when the user may not list them. */
+  collections: number | null
+}
+
+/** `dbStats`, in snake_case; a field is null when the server does not report it. */
+export interface MongoDatabaseStats {
+  db: string
+  collections: number | null
+  views: number | null
+  objects: number | null
+  avg_obj_size: number | null
+  data_size: number | null
+  storage_size: number | null
+  indexes: number | null
+  index_size: number | null
+  total_size: number | null
+  fs_used_size: number | null
+  fs_total_size: number | null
+}
+
+/** Sizes from `collStats` (metadata: no document is read to get them). */
+export interface MongoCollectionInfo {
+  count: number | null
+  size: number | null
+  avg_obj_size: number | null
+  storage_size: number | null
+  indexes: number | null
+  total_index_size: number | null
+}
+
+export interface MongoCollection {
+  name: string
+  type: 'collection' | 'view' | 'timeseries'
+  options: Record<string, unknown>
+  /** Null for a view, or when the server does not say. */
+  info: MongoCollectionInfo | null
+}
+
+export interface NewCollectionOptions {
+  capped?: boolean
+  /** Bytes of a capped collection. */
+  size?: number
+  /** Most documents in a capped collection. */
+  max?: number
+  validationLevel?: 'off' | 'strict' | 'moderate'
+  validationAction?: 'error' | 'warn'
+}
+
+/** What `GET …/documents` takes; `filter`, `projection` and `sort` are Extended JSON text. */
+export interface MongoFind {
+  filter?: string
+  projection?: string
+  sort?: string
+  /** 1-1000, 20 by default. */
+  limit?: number
+  skip?: number
+  /** `false` skips counting the matches (`total` is then null). */
+  count?: boolean
+}
+
+export interface MongoDocumentPage {
+  documents: MongoDocument[]
+  /** Matches of the filter; null when not asked for or when counting took over 5 s. */
+  total: number | null
+  /** The total is the collection's metadata count (no filter): cheap, and may drift. */
+  total_is_estimate: boolean
+  count_timed_out: boolean
+  /** 1-based. */
+  page: number
+  page_size: number
+  has_more: boolean
+}
+
+export interface MongoAggregation {
+  documents: MongoDocument[]
+  /** Results past `limit` were dropped. */
+  truncated: boolean
+  limit: number
+  max_time_ms: number
+}
+
+export interface MongoIndex {
+  name: string
+  /** Key pattern in order: 1, -1 or an index type such as "text". */
+  key: Record<string, number | string>
+  unique: boolean
+  sparse: boolean
+  /** `expireAfterSeconds` of a TTL index. */
+  ttl: number | null
+  partial_filter: Record<string, unknown> | null
+  /** Bytes, when the server reports it. */
+  size: number | null
+}
+
+export interface NewIndexOptions {
+  name?: string
+  unique?: boolean
+  sparse?: boolean
+  expireAfterSeconds?: number
+}
+
+/** A JSON object's text from fields: JsonText fields are written as they are, undefined ones left out. */
+function objectText(fields: Record<string, unknown>): JsonText {
+  const parts: string[] = []
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined) continue
+    parts.push(`${JSON.stringify(name)}:${value instanceof JsonText ? value.text : JSON.stringify(value)}`)
+  }
+  return new JsonText(`{${parts.join(',')}}`)
+}
+
+function mongoDatabases(at: MongoConn): string {
+  return `${platform}/mongodb/${encodePathSegment(at.ref)}/databases`
+}
+
+function mongoDatabase(at: MongoConn, db: string): string {
+  return `${mongoDatabases(at)}/${encodePathSegment(db)}`
+}
+
+function mongoCollection(at: MongoConn, db: string, collection: string): string {
+  return `${mongoDatabase(at, db)}/collections/${encodePathSegment(collection)}`
+}
+
+/** The text of an answer's `data`, read as text so no digit is lost on the way. */
+async function mongoData(method: string, path: string, body?: JsonText): Promise<string> {
+  const response = await fetchOk(method, path, body, true)
+  let text: string
+  try {
+    text = await response.text()
+  } catch {
+    throw new ApiError(0, 'NETWORK_ERROR', 'The answer was interrupted before it arrived.')
+  }
+  const data = rawMember(text, 'data')
+  if (data === undefined) throw new ApiError(response.status, 'BAD_RESPONSE', 'The server sent an unreadable answer.')
+  return data
+}
+
+/** A small plain member of an answer (a count, a flag). */
+function memberOf<T>(data: string, name: string, fallback: T): T {
+  const text = rawMember(data, name)
+  return text === undefined ? fallback : (JSON.parse(text) as T)
+}
+
+export const mongodb = {
+  databases: (at: MongoConn) =>
+    call<MongoDatabase[]>('GET', withQuery(mongoDatabases(at), { connection_id: at.connectionId })),
+  /** MongoDB has no empty databases: one is created with its first collection. */
+  createDatabase: (at: MongoConn, name: string, collection: string) =>
+    call<{ name: string; collection: string }>('POST', withQuery(mongoDatabases(at), { connection_id: at.connectionId }), {
+      name,
+      collection,
+    }),
+  /** Admin only; system databases are refused. */
+  dropDatabase: (at: MongoConn, db: string) =>
+    call<void>('DELETE', withQuery(mongoDatabase(at, db), { connection_id: at.connectionId })),
+  stats: (at: MongoConn, db: string) =>
+    call<MongoDatabaseStats>('GET', withQuery(`${mongoDatabase(at, db)}/stats`, { connection_id: at.connectionId })),
+  collections: (at: MongoConn, db: string) =>
+    call<MongoCollection[]>('GET', withQuery(`${mongoDatabase(at, db)}/collections`, { connection_id: at.connectionId })),
+  /** `validator` is Extended JSON text (checked by the caller), sent as written. */
+  createCollection: (at: MongoConn, db: string, name: string, options: NewCollectionOptions, validator?: string) =>
+    call<{ name: string; type: string; options: Record<string, unknown> }>(
+      'POST',
+      withQuery(`${mongoDatabase(at, db)}/collections`, { connection_id: at.connectionId }),
+      objectText({ name, options: objectText({ ...options, validator: validator === undefined ? undefined : new JsonText(validator) }) }),
+    ),
+  /** Admin only. */
+  dropCollection: (at: MongoConn, db: string, collection: string) =>
+    call<void>('DELETE', withQuery(mongoCollection(at, db, collection), { connection_id: at.connectionId })),
+  /** One page of a query: never more than `limit` documents, and a count only when asked. */
+  find: async (at: MongoConn, db: string, collection: string, q: MongoFind): Promise<MongoDocumentPage> => {
+    const data = await mongoData(
+      'GET',
+      withQuery(`${mongoCollection(at, db, collection)}/documents`, { ...q, connection_id: at.connectionId }),
+    )
+    return {
+      documents: documentsOf(rawMember(data, 'documents') ?? '[]'),
+      total: memberOf<number | null>(data, 'total', null),
+      total_is_estimate: memberOf(data, 'total_is_estimate', false),
+      count_timed_out: memberOf(data, 'count_timed_out', false),
+      page: memberOf(data, 'page', 1),
+      page_size: memberOf(data, 'page_size', q.limit ?? 20),
+      has_more: memberOf(data, 'has_more', false),
+    }
+  },
+  /** One whole document by its `{id}` segment (see `MongoDocument.id`). */
+  document: async (at: MongoConn, db: string, collection: string, id: string): Promise<MongoDocument> => {
+    const data = await mongoData(
+      'GET',
+      withQuery(`${mongoCollection(at, db, collection)}/documents/${encodePathSegment(id)}`, { connection_id: at.connectionId }),
+    )
+    const [found] = documentsOf(`[${data}]`)
+    if (!found) throw new ApiError(200, 'BAD_RESPONSE', 'The server sent an unreadable answer.')
+    return found
+  },
+  /** `document` is Extended JSON text (checked by the caller), sent as written. */
+  insert: (at: MongoConn, db: string, collection: string, document: string) =>
+    call<{ inserted_ids: unknown[]; inserted_count: number }>(
+      'POST',
+      withQuery(`${mongoCollection(at, db, collection)}/documents`, { connection_id: at.connectionId }),
+      objectText({ document: new JsonText(document) }),
+    ),
+  /** Replaces the whole document (keeping its `_id`) with `document`, Extended JSON text. */
+  replace: (at: MongoConn, db: string, collection: string, id: string, document: string) =>
+    call<{ matched_count: number; modified_count: number; upserted_id: unknown }>(
+      'PUT',
+      withQuery(`${mongoCollection(at, db, collection)}/documents/${encodePathSegment(id)}`, { connection_id: at.connectionId }),
+      objectText({ update: new JsonText(document), replace: true }),
+    ),
+  remove: (at: MongoConn, db: string, collection: string, id: string) =>
+    call<void>(
+      'DELETE',
+      withQuery(`${mongoCollection(at, db, collection)}/documents/${encodePathSegment(id)}`, { connection_id: at.connectionId }),
+    ),
+  /** Runs a pipeline (Extended JSON text of an array); at most `limit` results come back. */
+  aggregate: async (
+    at: MongoConn,
+    db: string,
+    collection: string,
+    pipeline: string,
+    options: { maxTimeMS?: number; allowDiskUse?: boolean } = {},
+  ): Promise<MongoAggregation> => {
+    const data = await mongoData(
+      'POST',
+      withQuery(`${mongoCollection(at, db, collection)}/aggregate`, { connection_id: at.connectionId }),
+      objectText({ pipeline: new JsonText(pipeline), options }),
+    )
+    return {
+      documents: documentsOf(rawMember(data, 'documents') ?? '[]'),
+      truncated: memberOf(data, 'truncated', false),
+      limit: memberOf(data, 'limit', 0),
+      max_time_ms: memberOf(data, 'max_time_ms', 0),
+    }
+  },
+  indexes: (at: MongoConn, db: string, collection: string) =>
+    call<MongoIndex[]>('GET', withQuery(`${mongoCollection(at, db, collection)}/indexes`, { connection_id: at.connectionId })),
+  /** `key` is Extended JSON text of the key pattern (field order matters), sent as written. */
+  createIndex: (at: MongoConn, db: string, collection: string, key: string, options: NewIndexOptions) =>
+    call<{ name: string }>(
+      'POST',
+      withQuery(`${mongoCollection(at, db, collection)}/indexes`, { connection_id: at.connectionId }),
+      objectText({ key: new JsonText(key), options }),
+    ),
+  dropIndex: (at: MongoConn, db: string, collection: string, name: string) =>
+    call<void>(
+      'DELETE',
+      withQuery(`${mongoCollection(at, db, collection)}/indexes/${encodePathSegment(name)}`, { connection_id: at.connectionId }),
+    ),
 }
 
 /** Whether a role may change data (developer and above). */

@@ -3,6 +3,8 @@ import { projects, type Connection, type Engine } from '../api'
 import { Link } from '../router'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { useLoad } from '../useLoad'
+import { AddConnection, ConnectionActions } from '../connections/ConnectionActions'
+import { canManageConnections } from '../connections/form'
 
 export const ENGINE_NAMES: Record<Engine, string> = { redis: 'Redis', mongodb: 'MongoDB', postgres: 'PostgreSQL' }
 
@@ -16,23 +18,28 @@ export function ProjectHome({ projectRef }: { projectRef: string }) {
   const project = useLoad(() => projects.get(projectRef), [projectRef])
   const databases = useLoad(() => projects.databases(projectRef), [projectRef])
   const list = databases.data ?? []
+  const role = project.data?.role
   return (
     <section>
       <p className="crumbs">
         <Link href="/">Projects</Link> / {project.data?.name ?? projectRef}
       </p>
-      <h1>
-        {project.data?.name ?? projectRef}{' '}
-        {project.data && <span className="badge">{project.data.role}</span>}
-      </h1>
+      <div className="toolbar">
+        <h1>
+          {project.data?.name ?? projectRef}{' '}
+          {project.data && <span className="badge">{project.data.role}</span>}
+        </h1>
+        <AddConnection projectRef={projectRef} role={role} onChanged={databases.reload} />
+      </div>
       <ErrorMessage error={project.error ?? databases.error} />
       {databases.loading && !databases.data && <p className="muted">Loading databases…</p>}
       {databases.data && list.length === 0 && (
         <div className="empty">
           <p>This project has no database connections yet.</p>
           <p className="muted">
-            An admin adds one with <code>POST /api/platform/{'{engine}'}/{projectRef}/connections</code>; the
-            connection forms of the console are coming next.
+            {canManageConnections(role)
+              ? 'Add one with “Add connection”: Redis, MongoDB or PostgreSQL, by host and port or by connection string.'
+              : 'Ask an admin or owner of this project to add one.'}
           </p>
         </div>
       )}
@@ -45,6 +52,7 @@ export function ProjectHome({ projectRef }: { projectRef: string }) {
               <th>Address</th>
               <th>Status</th>
               <th>Primary</th>
+              <th />
               <th />
             </tr>
           </thead>
@@ -66,6 +74,9 @@ export function ProjectHome({ projectRef }: { projectRef: string }) {
                   <Link href={connectionHref(projectRef, c)} className="button">
                     Open
                   </Link>
+                </td>
+                <td>
+                  <ConnectionActions projectRef={projectRef} connection={c} role={role} onChanged={databases.reload} />
                 </td>
               </tr>
             ))}

@@ -9,6 +9,7 @@ import { Link, navigate } from '../router'
 import { useLoad } from '../useLoad'
 import { useWindowRange } from '../useWindowRange'
 import { NewKeyDialog } from './NewKeyDialog'
+import { RedisTabs } from './RedisTabs'
 import { TypeBadge } from './TypeBadge'
 import { ValueViewer } from './ValueViewer'
 
@@ -188,15 +189,20 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
     setPattern(patternInput.trim())
   }
 
+  /** Drops a key that no longer exists from the list (and the viewer). */
+  const forget = (key: string) => {
+    setListing((l) => ({
+      ...l,
+      keys: l.keys.filter((x) => x.key !== key),
+      dbSize: l.dbSize === null ? null : Math.max(0, l.dbSize - 1),
+    }))
+    setSelected((s) => (s?.key === key ? null : s))
+  }
+
   const remove = async (k: KeySummary) => {
     try {
       await redis.remove(projectRef, k, connectionId)
-      setListing((l) => ({
-        ...l,
-        keys: l.keys.filter((x) => x.key !== k.key),
-        dbSize: l.dbSize === null ? null : Math.max(0, l.dbSize - 1),
-      }))
-      if (selected?.key === k.key) setSelected(null)
+      forget(k.key)
     } catch (e) {
       setError(e)
     }
@@ -259,6 +265,7 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
           New Key
         </WriteButton>
       </div>
+      <RedisTabs projectRef={projectRef} connectionId={connectionId} current="keys" />
       <ErrorMessage error={project.error ?? databases.error} />
       {noConnection ? (
         <div className="empty">
@@ -324,6 +331,7 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
               writable={writable}
               onClose={() => setSelected(null)}
               onTtlChange={(ttl) => setTtl(selected.key, ttl)}
+              onDeleted={() => forget(selected.key)}
             />
           )}
         </div>

@@ -1,9 +1,12 @@
-// The value of one key, for every type, read a page at a time, with its TTL.
+// The value of one key, for every type, read a page at a time, with its TTL. The elements of a
+// collection are edited one at a time in place (CollectionEditors.tsx).
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
-import { redis, type KeyName, type KeyValue } from '../api'
+import { redis, type EditedKey, type KeyEdit, type KeyName, type KeyValue } from '../api'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { WriteButton } from '../components/WriteButton'
 import { formatBytes, formatCount, formatTtl } from '../format'
+import { HashEditor, ListEditor, SetEditor, StreamEditor, ZsetEditor } from './CollectionEditors'
+import { applyLocally, wasDeleted } from './edits'
 import { PAGE, loadedCount, merge, nextPage } from './paging'
 import { TypeBadge } from './TypeBadge'
 
@@ -14,120 +17,57 @@ interface Props {
   writable: boolean
   onClose: () => void
   onTtlChange: (ttl: number) => void
+  /** The key is gone: an element edit removed its last element. */
+  onDeleted?: () => void
 }
+
+/** Elements re-read after an edit of a stream, at most (the server's largest page). */
+const MAX_REREAD = 1000
 
 function Encoded({ v }: { v: KeyValue }) {
   return v.value_encoding === 'base64' ? <p className="muted">Binary value, shown as base64.</p> : null
 }
 
-function Body({ v }: { v: KeyValue }) {
+function StringBody({ v }: { v: Extract<KeyValue, { type: 'string' }> }) {
+  return (
+    <>
+      {v.truncated && (
+        <p className="notice">
+          Showing the first {formatBytes(v.value.length)} of {formatBytes(v.length)}: the whole value is too big to show
+          here.
+        </p>
+      )}
+      <pre className="value">{v.value}</pre>
+    </>
+  )
+}
+
+type Collection = Exclude<KeyValue, { type: 'string' }>
+
+interface ElementsProps {
+  v: Collection
+  writable: boolean
+  apply: (edit: KeyEdit) => Promise<boolean>
+  append: (fields: Record<string, string>) => Promise<boolean>
+  invalid: (message: string) => void
+}
+
+function Elements({ v, append, ...rest }: ElementsProps) {
   switch (v.type) {
-    case 'string':
-      return (
-        <>
-          {v.truncated && (
-            <p className="notice">
-              Showing the first {formatBytes(v.value.length)} of {formatBytes(v.length)}: the whole value is too big to
-              show here.
-            </p>
-          )}
-          <pre className="value">{v.value}</pre>
-        </>
-      )
     case 'hash':
-      return (
-        <table className="grid compact">
-          <thead>
-            <tr>
-              <th>Field</th>
-              <th>Value</th>
-            </tr>
-          </thead>
-          <tbody>
-            {Object.entries(v.fields).map(([field, value]) => (
-              <tr key={field}>
-                <td className="mono">{field}</td>
-                <td className="mono">{value}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )
-    case 'set':
-      return (
-        <ul className="members mono">
-          {v.members.map((m) => (
-            <li key={m}>{m}</li>
-          ))}
-        </ul>
-      )
+      return <HashEditor v={v} {...rest} />
     case 'list':
-      return (
-        <table className="grid compact">
-          <thead>
-            <tr>
-              <th>Index</th>
-              <th>Value</th>
-            </tr>
-          </thead>
-          <tbody>
-            {v.values.map((value, i) => (
-              <tr key={v.start + i}>
-                <td className="muted">{v.start + i}</td>
-                <td className="mono">{value}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )
+      return <ListEditor v={v} {...rest} />
+    case 'set':
+      return <SetEditor v={v} {...rest} />
     case 'zset':
-      return (
-        <table className="grid compact">
-          <thead>
-            <tr>
-              <th>Score</th>
-              <th>Member</th>
-            </tr>
-          </thead>
-          <tbody>
-            {v.members.map((m, i) => (
-              <tr key={`${i}:${m.member}`}>
-                <td className="muted">{m.score ?? '—'}</td>
-                <td className="mono">{m.member}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )
+      return <ZsetEditor v={v} {...rest} />
     case 'stream':
-      return (
-        <table className="grid compact">
-          <thead>
-            <tr>
-              <th>Id</th>
-              <th>Fields</th>
-            </tr>
-          </thead>
-          <tbody>
-            {v.entries.map((e) => (
-              <tr key={e.id}>
-                <td className="mono muted">{e.id}</td>
-                <td className="mono">
-                  {Object.entries(e.fields).map(([f, value]) => (
-                    <div key={f}>
-                      <strong>{f}</strong> {value}
-                    </div>
-                  ))}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )
+      return <StreamEditor v={v} append={append} {...rest} />
   }
 }
 
-export function ValueViewer({ projectRef, connectionId, name, writable, onClose, onTtlChange }: Props) {
+export function ValueViewer({ projectRef, connectionId, name, writable, onClose, onTtlChange, onDeleted }: Props) {
   const [value, setValue] = useState<KeyValue | null>(null)
   const [error, setError] = useState<unknown>(null)
   const [loading, setLoading] = useState(false)
@@ -187,6 +127,51 @@ export function ValueViewer({ projectRef, connectionId, name, writable, onClose,
       if (alive.current) setError(e)
     }
   }
+
+  /**
+   * Shows the key after an edit answered with `answer` (its first page). A hash or set keeps the
+   * pages already loaded, patched; a list or sorted set re-reads the range shown (indexes and score
+   * order move); a stream re-reads from its first entry.
+   */
+  const settle = async (shown: KeyValue, edit: KeyEdit | null, answer: KeyValue) => {
+    if (edit && (shown.type === 'hash' || shown.type === 'set') && shown.type === answer.type) {
+      setValue((v) => (v ? (applyLocally(v, edit, answer) ?? answer) : answer))
+      return
+    }
+    let fresh = answer
+    if ((shown.type === 'list' || shown.type === 'zset') && shown.type === answer.type) {
+      fresh = await redis.read(projectRef, name, { start: shown.start, stop: Math.max(shown.stop, PAGE - 1) }, connectionId)
+    } else if (shown.type === 'stream' && answer.type === 'stream') {
+      const count = Math.min(MAX_REREAD, Math.max(PAGE, shown.entries.length + 1))
+      fresh = await redis.read(projectRef, name, { count }, connectionId)
+    }
+    if (alive.current) setValue(fresh)
+  }
+
+  /** Runs a write and shows its answer; resolves false (with the error shown) when it failed. */
+  const write = async (send: () => Promise<EditedKey>, edit: KeyEdit | null): Promise<boolean> => {
+    const shown = value
+    if (!shown) return false
+    setError(null)
+    try {
+      const answer = await send()
+      if (!alive.current) return true
+      if (wasDeleted(answer)) {
+        onDeleted?.()
+        return true
+      }
+      await settle(shown, edit, answer)
+      return true
+    } catch (e) {
+      if (alive.current) setError(e)
+      return false
+    }
+  }
+
+  const apply = (edit: KeyEdit) => write(() => redis.edit(projectRef, name, edit, connectionId), edit)
+  // PUT appends an entry to an existing stream (XADD *); PATCH only deletes entries.
+  const append = (fields: Record<string, string>) =>
+    write(() => redis.update(projectRef, name, { type: 'stream', value: fields }, connectionId), null)
 
   const submitTtl = (event: FormEvent) => {
     event.preventDefault()
@@ -254,8 +239,16 @@ export function ValueViewer({ projectRef, connectionId, name, writable, onClose,
                 </button>
               </div>
             </div>
+          ) : value.type === 'string' ? (
+            <StringBody v={value} />
           ) : (
-            <Body v={value} />
+            <Elements
+              v={value}
+              writable={writable}
+              apply={apply}
+              append={append}
+              invalid={(message) => setError(new Error(message))}
+            />
           )}
           {value.type === 'string' && draft === null && (
             <WriteButton

@@ -1,0 +1,54 @@
+import { cleanup, fireEvent, render, screen } from '@testing-library/react'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { ApiError } from '../api'
+import { DocumentEditor } from './DocumentEditor'
+
+afterEach(cleanup)
+
+function type(text: string): void {
+  fireEvent.change(screen.getByRole('textbox', { name: 'Document (Extended JSON)' }), { target: { value: text } })
+}
+
+const saveButton = () => screen.getByRole('button', { name: 'Save' }) as HTMLButtonElement
+
+describe('DocumentEditor', () => {
+  it('disables Save with the problem shown while the text is not valid Extended JSON', async () => {
+    const save = vi.fn().mockResolvedValue(undefined)
+    render(<DocumentEditor mode="insert" initialText="{}" save={save} onCancel={() => {}} />)
+    await vi.waitFor(() => expect(saveButton().disabled).toBe(false))
+
+    type('{\n  "when": {"$date": "tomorrow"}\n}')
+    await vi.waitFor(() => expect(screen.getByText(/^Line 2, column 21: \$date must be an ISO-8601/)).toBeTruthy())
+    expect(saveButton().disabled).toBe(true)
+    fireEvent.click(saveButton())
+    expect(save).not.toHaveBeenCalled()
+
+    // Sent as typed: the 64-bit integer keeps its digits, the fields their order.
+    const text = '{"b": 9007199254740993, "a": {"$oid": "65a1b2c3d4e5f60718293a4b"}}'
+    type(text)
+    await vi.waitFor(() => expect(saveButton().disabled).toBe(false))
+    fireEvent.click(saveButton())
+    await vi.waitFor(() => expect(save).toHaveBeenCalledWith(text))
+  })
+
+  it('keeps the _id of an edited document and shows a refused save', async () => {
+    const save = vi.fn().mockRejectedValue(new ApiError(409, 'CONFLICT', 'duplicate key: index email_1'))
+    render(
+      <DocumentEditor
+        mode="edit"
+        initialText={'{\n  "_id": "a",\n  "email": "x@example.com"\n}'}
+        originalId="a"
+        save={save}
+        onCancel={() => {}}
+      />,
+    )
+    type('{"_id": "b"}')
+    await vi.waitFor(() => expect(screen.getByText(/The _id of a stored document cannot change/)).toBeTruthy())
+    expect(saveButton().disabled).toBe(true)
+
+    type('{"_id": "a", "email": "y@example.com"}')
+    await vi.waitFor(() => expect(saveButton().disabled).toBe(false))
+    fireEvent.click(saveButton())
+    await vi.waitFor(() => expect(screen.getByRole('alert').textContent).toContain('duplicate key: index email_1'))
+  })
+})
