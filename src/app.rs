@@ -30,8 +30,8 @@ pub struct App {
     pub auth_cache: AuthCache,
     /// Cached connection metadata, invalidated on every change.
     pub connections: ConnectionDirectory,
-    /// Request rate limiter.
-    pub limiter: KeyedLimiter,
+    /// Request rate limiter (in memory, or shared by replicas through Redis).
+    pub limiter: crate::ratelimit::RequestLimiter,
     /// Sign-in attempts allowed per minute per account and per address (counted in the store).
     pub signin_per_minute: u32,
     /// Which addresses connections may reach.

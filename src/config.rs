@@ -91,6 +91,10 @@ pub struct ServeArgs {
     /// Sign-in attempts allowed per minute for one account, and again for one address [default: 10].
     #[arg(long, env = "SWITCHBOARD_SIGNIN_PER_MINUTE")]
     pub signin_per_minute: Option<u32>,
+    /// `redis://…` (or `rediss://…`) where replicas share their request rate limits; without it
+    /// each replica limits on its own.
+    #[arg(long, env = "SWITCHBOARD_RATE_LIMIT_REDIS", hide_env_values = true)]
+    pub rate_limit_redis: Option<String>,
     /// Comma-separated address ranges connections may not reach, besides the built-in denials
     /// (link-local/cloud metadata, multicast, broadcast).
     #[arg(long, env = "SWITCHBOARD_NETWORK_DENY")]
@@ -155,6 +159,7 @@ pub struct FileConfig {
     rate_limit_per_second: Option<u32>,
     rate_limit_burst: Option<u32>,
     signin_per_minute: Option<u32>,
+    rate_limit_redis: Option<String>,
     network_deny: Option<String>,
     network_allow: Option<String>,
     token_ttl_secs: Option<u64>,
@@ -180,6 +185,16 @@ pub struct RateLimit {
     pub burst: u32,
     /// Sign-in attempts per minute per account and per address.
     pub signin_per_minute: u32,
+}
+
+/// Where replicas share request rate limits (a URL that may hold a password: never log it).
+#[derive(Clone)]
+pub struct SharedLimitsUrl(pub SecretString);
+
+impl std::fmt::Debug for SharedLimitsUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
 }
 
 /// Resolved store settings.
@@ -236,6 +251,8 @@ pub struct ServeConfig {
     pub body_limit: usize,
     /// Rate limits.
     pub rate_limit: RateLimit,
+    /// Redis shared by replicas for request rate limits, if configured.
+    pub rate_limit_redis: Option<SharedLimitsUrl>,
     /// Token lifetime.
     pub token_ttl: Duration,
     /// Pool idle time.
@@ -276,6 +293,12 @@ impl ServeConfig {
             pool_idle: Duration::from_secs(args.pool_idle_secs.or(file.pool_idle_secs).unwrap_or(300).max(1)),
             network_deny: args.network_deny.clone().or_else(|| file.network_deny.clone()).unwrap_or_default(),
             network_allow: args.network_allow.clone().or_else(|| file.network_allow.clone()).unwrap_or_default(),
+            rate_limit_redis: args
+                .rate_limit_redis
+                .clone()
+                .or_else(|| file.rate_limit_redis.clone())
+                .filter(|url| !url.is_empty())
+                .map(|url| SharedLimitsUrl(SecretString::from(url))),
         })
     }
 }

@@ -15,6 +15,7 @@ pub mod keys;
 pub mod middleware;
 pub mod network;
 pub mod openapi;
+pub mod ratelimit;
 pub mod router;
 pub mod server;
 pub mod store;

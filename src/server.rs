@@ -2,12 +2,10 @@
 //! signal, then drain requests and close every pool.
 
 use std::net::SocketAddr;
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use governor::{Quota, RateLimiter};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::app::{App, AppState};
@@ -78,8 +76,7 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
     let secrets = config::Secrets::load(&cfg.store.data_dir)?;
     let store = open_store(&cfg.store).await?;
     bootstrap(store.as_ref()).await?;
-    let quota = Quota::per_second(NonZeroU32::new(cfg.rate_limit.per_second).unwrap_or(NonZeroU32::MIN))
-        .allow_burst(NonZeroU32::new(cfg.rate_limit.burst).unwrap_or(NonZeroU32::MIN));
+    let limiter = crate::ratelimit::RequestLimiter::new(&cfg.rate_limit, cfg.rate_limit_redis.as_ref()).await?;
     Ok(Arc::new(App {
         store,
         secrets: SecretBox::new(&secrets.encryption_key, &secrets.previous_keys),
@@ -87,7 +84,7 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         pools: Pools::new(cfg.pool_idle),
         auth_cache: AuthCache::new(),
         connections: ConnectionDirectory::new(),
-        limiter: RateLimiter::keyed(quota),
+        limiter,
         signin_per_minute: cfg.rate_limit.signin_per_minute.max(1),
         network: crate::network::NetworkPolicy::new(&cfg.network_deny, &cfg.network_allow)?,
         body_limit: cfg.body_limit,

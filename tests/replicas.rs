@@ -191,3 +191,43 @@ async fn subscribers_on_one_replica_receive_what_another_publishes() {
     assert_eq!(published["data"]["subscribers_reached"], 1);
     assert_eq!(next_json(&mut socket).await, json!({"type": "message", "channel": "deploys", "data": "v2"}));
 }
+
+#[tokio::test]
+async fn request_rate_limits_are_shared_through_redis() {
+    let pg = Postgres::start();
+    let mut limits = Redis::start(None);
+    let url = format!("redis://127.0.0.1:{}", limits.port);
+    let env = [
+        ("SWITCHBOARD_RATE_LIMIT_REDIS", url.as_str()),
+        ("SWITCHBOARD_RATE_LIMIT_PER_SECOND", "1"),
+        ("SWITCHBOARD_RATE_LIMIT_BURST", "4"),
+    ];
+    let (a, b) = replicas(&pg, &env).await;
+    let admin = a.admin_token().await;
+
+    // A burst of four, shared: alternating replicas does not double it. (Alone, each replica would
+    // let four through.) One more may pass per second the loop takes, as the bucket refills.
+    let started = Instant::now();
+    let mut passed = 0;
+    let mut refused_by_b = false;
+    for app in [&a, &b, &a, &b, &a, &b, &a, &b] {
+        match app.get("/api/platform/projects", &admin).await.0 {
+            StatusCode::OK => passed += 1,
+            StatusCode::TOO_MANY_REQUESTS => refused_by_b |= std::ptr::eq(app, &b),
+            other => panic!("unexpected {other}"),
+        }
+    }
+    let refills = started.elapsed().as_secs() + 1;
+    assert!(passed <= 4 + refills, "{passed} requests passed: the burst was not shared");
+    assert!(refused_by_b, "B refused requests A had used the allowance for");
+    let buckets = limits.cli(&["--scan", "--pattern", "switchboard:ratelimit:user:*"]);
+    assert_eq!(buckets.lines().count(), 1, "one bucket for the user, whichever replica: {buckets}");
+
+    // Without the shared Redis, each replica limits on its own rather than refusing everyone.
+    limits.kill();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(b.get("/healthz", &admin).await.0, StatusCode::OK);
+    let (s, body) = b.get("/api/platform/projects", &admin).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(b.log().contains("shared rate limit unavailable"));
+}

@@ -13,7 +13,6 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use governor::clock::{Clock, DefaultClock};
 
 use crate::app::AppState;
 use crate::auth::extract::{bearer_token, VerifiedToken};
@@ -84,12 +83,10 @@ pub async fn front_door(State(app): State<AppState>, mut req: Request, next: Nex
         (None, None) => "anonymous".to_string(),
     };
     let exempt = matches!(path.as_str(), "/healthz" | "/readyz" | "/metrics");
-    let mut response = match app.limiter.check_key(&limit_key) {
-        Err(not_until) if !exempt => {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            ApiError::RateLimited { retry_after_secs: wait.as_secs().max(1) }.into_response()
-        }
-        _ => next.run(req).await,
+    let verdict = if exempt { Ok(()) } else { app.limiter.check(&limit_key).await };
+    let mut response = match verdict {
+        Err(wait) => ApiError::RateLimited { retry_after_secs: wait.as_secs().max(1) }.into_response(),
+        Ok(()) => next.run(req).await,
     };
 
     let response_needs_envelope = response.status().is_client_error() || response.status().is_server_error();
