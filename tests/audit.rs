@@ -98,12 +98,24 @@ async fn every_mutation_and_refusal_is_recorded_without_values() {
         None,
     ));
 
-    // SQL, members, connections, the project.
-    let (s, _) = app
-        .post("/api/platform/pg-meta/default/query", &admin, json!({"query": format!("SELECT '{value}' AS v")}))
-        .await;
-    assert_eq!(s, StatusCode::OK);
+    // SQL that writes is recorded (without its text); SQL that only reads is not a mutation.
+    let sql = format!("CREATE TABLE audited AS SELECT '{value}'::text AS v");
+    let (s, body) = app.post("/api/platform/pg-meta/default/query", &admin, json!({"query": sql})).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
     expected.push((Method::POST, "/api/platform/pg-meta/{ref}/query", None));
+    let reads_before = audit(&app, &admin).await.len();
+    let (s, body) =
+        app.post("/api/platform/pg-meta/default/query", &admin, json!({"query": "SELECT v FROM audited"})).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(audit(&app, &admin).await.len(), reads_before, "a writer's read leaves no record");
+    // A write disguised as a read is caught by PostgreSQL in the read-only attempt, then audited.
+    let disguised = "WITH gone AS (DELETE FROM audited RETURNING v) SELECT count(*) AS n FROM gone";
+    let (s, body) = app.post("/api/platform/pg-meta/default/query", &admin, json!({"query": disguised})).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["data"][0]["n"], "1", "run once, as a write");
+    assert_eq!(audit(&app, &admin).await.len(), reads_before + 1, "the disguised write is recorded");
+
+    // Members, connections, the project.
     let (_, members) = app.get("/api/platform/projects/default/members", &admin).await;
     let viewer_id = members["data"][0]["user_id"].as_str().unwrap().to_string();
     app.post("/api/platform/users", &admin, json!({"email": "x@example.com", "password": "sb-secret-x-password"}))

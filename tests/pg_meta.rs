@@ -421,3 +421,44 @@ async fn schema_browsing_lists_tables_views_schemas_and_columns() {
     let outsider = app.user_with_role(&admin, "out@example.com", "", "").await;
     assert_eq!(app.get(&format!("{base}/tables"), &outsider).await.0, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn pooled_sessions_carry_nothing_from_one_request_to_the_next() {
+    let pg = Postgres::start();
+    pg.psql("postgres", "CREATE TABLE shapes (id int); INSERT INTO shapes VALUES (1);");
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    connect(&app, &admin, &pg, "main", json!({"pool_size": 2})).await;
+    let viewer = app.user_with_role(&admin, "viewer@example.com", "default", "viewer").await;
+    let developer = app.user_with_role(&admin, "dev@example.com", "default", "developer").await;
+
+    // A writer's session settings, prepared statements and advisory locks end with its request
+    // (reads reuse sessions without a reset, so this checks the reset runs when it must).
+    for _ in 0..4 {
+        for statement in ["SET search_path = nowhere", "SET statement_timeout = 1", "PREPARE leftover AS SELECT 1"] {
+            let (s, body) = sql(&app, &developer, statement).await;
+            assert_eq!(s, StatusCode::OK, "{statement}: {body}");
+        }
+        let (s, body) = sql(&app, &viewer, "SELECT pg_advisory_lock(42) AS locked").await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+    }
+    for _ in 0..6 {
+        let data = rows(
+            &app,
+            &viewer,
+            "SELECT current_setting('search_path') AS p, current_setting('statement_timeout') AS t",
+        )
+        .await;
+        assert_eq!(data, vec![json!({"p": "\"$user\", public", "t": "30s"})]);
+        let (s, body) = sql(&app, &developer, "EXECUTE leftover").await;
+        assert_sqlstate(s, &body, "26000");
+    }
+    assert_eq!(pg.psql("postgres", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), "0");
+
+    // A cached statement survives a change to its table: it is prepared again.
+    assert_eq!(rows(&app, &viewer, "SELECT * FROM shapes").await, vec![json!({"id": 1})]);
+    pg.psql("postgres", "ALTER TABLE shapes ADD COLUMN name text DEFAULT 'circle'");
+    for _ in 0..3 {
+        assert_eq!(rows(&app, &viewer, "SELECT * FROM shapes").await, vec![json!({"id": 1, "name": "circle"})]);
+    }
+}

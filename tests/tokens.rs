@@ -81,6 +81,19 @@ async fn tokens_are_scoped_capped_expiring_revocable_and_hashed() {
     assert_eq!(s, StatusCode::UNAUTHORIZED, "{body}");
     assert_eq!(body["error"]["message"], "token expired");
 
+    // A change made with a token is audited like one made with a session, in its creator's name
+    // (here it fails, as the project has no Redis: the attempt is still on record).
+    let (s, _) = app.post("/api/platform/redis/default/keys/by-token", &secret, json!({"value": "v"})).await;
+    assert!(s.is_client_error() || s.is_server_error());
+    let (_, trail) = app.get("/api/platform/projects/default/audit?action=POST", &admin).await;
+    let entry = trail["data"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["target"] == "by-token")
+        .unwrap_or_else(|| panic!("no audit record for a token's write: {trail}"));
+    assert!(entry["user_id"].is_string() && entry["outcome"] != "pending", "{entry}");
+
     // Revocation works at once, even though the token was just used (and cached).
     assert_eq!(app.get("/api/platform/projects/default", &secret).await.0, StatusCode::OK);
     assert_eq!(

@@ -2,6 +2,8 @@
 //! `?connection_id=`: `POST /api/platform/pg-meta/{ref}/query` runs SQL, and `GET …/tables`,
 //! `…/views`, `…/schemas`, `…/columns` browse the schema. Everything needs viewer; a caller
 //! without write permission runs SQL in a read-only transaction, so PostgreSQL refuses writes.
+//! A writer's statement that looks like a read runs read-only first too: when it only reads it
+//! needs no audit record; when PostgreSQL says it writes, it is audited and run as a write.
 //!
 //! `query` answers `{"data": [row, …]}` like postgres-meta; because `data` stays an array, the row
 //! cap is reported in headers: `x-switchboard-row-cap: N` always, `x-switchboard-truncated: true`
@@ -13,6 +15,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -24,10 +27,11 @@ use crate::connections::{client_for, open_settings};
 use crate::domain::{ConnectionId, Engine, Permission};
 use crate::engines::postgres::catalog::{self, ColumnInfo, Schema, SchemaFilter, Table, View};
 use crate::engines::postgres::export::{self, Format};
-use crate::engines::postgres::query::{self, QueryRequest, DEFAULT_ROW_CAP};
+use crate::engines::postgres::query::{self, QueryRequest, ReadAttempt, DEFAULT_ROW_CAP};
 use crate::engines::postgres::PostgresClient;
 use crate::engines::{EngineClient, EngineError};
 use crate::error::{ApiError, ApiResult};
+use crate::middleware::audit::DeferredAudit;
 use crate::store::ConnectionRecord;
 
 /// Header saying whether the row cap dropped rows.
@@ -129,6 +133,7 @@ pub async fn query(
     user: AuthUser,
     ApiPath(project_ref): ApiPath<String>,
     ApiQuery(target): ApiQuery<Target>,
+    audit: Option<Extension<DeferredAudit>>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<QueryBody>,
 ) -> ApiResult<Response> {
@@ -137,6 +142,13 @@ pub async fn query(
         return Err(ApiError::validation("query must not be empty"));
     }
     let read_only = !ctx.role.allows(Permission::Write);
+    // Writes are recorded before they run; without a record to write, they do not run.
+    let begin_write = || async {
+        match &audit {
+            Some(Extension(audit)) => audit.begin().await,
+            None => Err(ApiError::Unavailable("the audit trail is not available, so the change was not made".into())),
+        }
+    };
     let (record, client) = postgres(&app, &ctx, target.connection_id).await?;
     let parameters = body.parameters.unwrap_or_default();
     if body.explain {
@@ -145,6 +157,9 @@ pub async fn query(
         return Ok(Data(plan).into_response());
     }
     if let Some(format) = export_format(&headers) {
+        if !read_only {
+            begin_write().await?;
+        }
         let stream = export::start(&client, body.query, parameters, read_only, format)
             .await
             .map_err(|e| engine_error(&app, &record, e))?;
@@ -158,13 +173,55 @@ pub async fn query(
         )
             .into_response());
     }
-    let request = QueryRequest { sql: &body.query, parameters: &parameters, read_only, row_cap: DEFAULT_ROW_CAP };
-    let result = query::run(&client, request).await.map_err(|e| engine_error(&app, &record, e))?;
+    let read = if read_only || looks_like_read(&body.query) {
+        let request =
+            QueryRequest { sql: &body.query, parameters: &parameters, read_only: true, row_cap: DEFAULT_ROW_CAP };
+        if read_only {
+            Some(query::run(&client, request).await)
+        } else {
+            match query::try_read(&client, request).await {
+                Ok(ReadAttempt::Read(result)) => Some(Ok(result)),
+                Ok(ReadAttempt::NeedsWrite) => None,
+                Err(e) => Some(Err(e)),
+            }
+        }
+    } else {
+        None
+    };
+    let result = match read {
+        Some(result) => result,
+        None => {
+            begin_write().await?;
+            let request =
+                QueryRequest { sql: &body.query, parameters: &parameters, read_only: false, row_cap: DEFAULT_ROW_CAP };
+            query::run(&client, request).await
+        }
+    }
+    .map_err(|e| engine_error(&app, &record, e))?;
     let mut response = axum::Json(Envelope { data: result.objects() }).into_response();
     let headers = response.headers_mut();
     headers.insert(ROW_CAP_HEADER, HeaderValue::from(DEFAULT_ROW_CAP));
     headers.insert(TRUNCATED_HEADER, HeaderValue::from_static(if result.truncated { "true" } else { "false" }));
     Ok(response)
+}
+
+/// Whether SQL text starts (after comments and parentheses) with a keyword that usually reads:
+/// such a writer's statement is tried read-only first. A wrong guess costs one attempt, never
+/// correctness: PostgreSQL refuses any write in the read-only transaction.
+fn looks_like_read(sql: &str) -> bool {
+    let mut rest = sql;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '(');
+        if let Some(comment) = rest.strip_prefix("--") {
+            rest = comment.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(comment) = rest.strip_prefix("/*") {
+            rest = comment.split_once("*/").map_or("", |(_, after)| after);
+        } else {
+            break;
+        }
+    }
+    let keyword: String = rest.chars().take_while(char::is_ascii_alphabetic).collect();
+    ["select", "with", "values", "table", "show", "explain"].iter().any(|k| keyword.eq_ignore_ascii_case(k))
 }
 
 /// `GET /api/platform/pg-meta/{ref}/tables`: tables with columns, primary keys, foreign keys,

@@ -2,8 +2,13 @@
 //! the platform store with who, what, on which project, engine, connection and target, and how it
 //! ended. Recording cannot be skipped: a mutation is only run after its record is written, and is
 //! refused with 503 when the record cannot be written.
+//!
+//! SQL is the one route where the method does not say whether data changes: its handler runs a
+//! statement that looks like a read in a read-only transaction first, and calls
+//! [`DeferredAudit::begin`] only when it has to write. Reads leave no record; failures do.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{Method, StatusCode};
@@ -13,10 +18,41 @@ use time::OffsetDateTime;
 
 use super::{route_labels, RequestId};
 use crate::app::AppState;
-use crate::auth::extract::VerifiedToken;
+use crate::auth::extract::{authenticate, bearer_token, VerifiedToken};
 use crate::domain::ConnectionId;
 use crate::error::ApiError;
 use crate::store::AuditEntry;
+
+/// Routes whose handler decides whether the request changes data (see the module doc).
+const HANDLER_DECIDES: &[&str] = &["/api/platform/pg-meta/{ref}/query"];
+
+/// The audit record of a request whose handler decides whether it mutates.
+#[derive(Clone)]
+pub struct DeferredAudit(Arc<Deferred>);
+
+struct Deferred {
+    app: AppState,
+    entry: AuditEntry,
+    id: Mutex<Option<i64>>,
+}
+
+impl DeferredAudit {
+    /// Writes the pending record before a change; refuses the change (503) if it cannot be written.
+    pub async fn begin(&self) -> Result<(), ApiError> {
+        let id = self.0.app.store.insert_audit(&self.0.entry).await.map_err(|e| {
+            tracing::error!(error = %e, action = %self.0.entry.action, "audit record could not be written: refusing the change");
+            ApiError::Unavailable("the audit trail cannot be written, so the change was not made".into())
+        })?;
+        if let Ok(mut slot) = self.0.id.lock() {
+            *slot = Some(id);
+        }
+        Ok(())
+    }
+
+    fn begun(&self) -> Option<i64> {
+        self.0.id.lock().ok().and_then(|slot| *slot)
+    }
+}
 
 fn is_mutation(method: &Method) -> bool {
     matches!(*method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE)
@@ -66,7 +102,14 @@ pub async fn audit(State(app): State<AppState>, req: Request, next: Next) -> Res
     }
     let path = req.uri().path().to_string();
     let (project_ref, engine) = route_labels(&template, &path);
-    let user_id = req.extensions().get::<VerifiedToken>().map(|t| t.0);
+    let mut user_id = req.extensions().get::<VerifiedToken>().map(|t| t.0);
+    if user_id.is_none() && is_mutation(req.method()) {
+        // An API token: who it acts for (its creator) signs the record. A bad one is refused by the
+        // handler and recorded below as denied.
+        if let Some(token) = bearer_token(req.headers()) {
+            user_id = authenticate(&app, token, None).await.ok().map(|user| user.id);
+        }
+    }
     let mut entry = AuditEntry {
         at: OffsetDateTime::now_utc(),
         user_id,
@@ -80,6 +123,32 @@ pub async fn audit(State(app): State<AppState>, req: Request, next: Next) -> Res
         request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
         client_addr: req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()),
     };
+
+    if is_mutation(req.method()) && user_id.is_some() && HANDLER_DECIDES.contains(&template.as_str()) {
+        let deferred =
+            DeferredAudit(Arc::new(Deferred { app: app.clone(), entry: entry.clone(), id: Mutex::new(None) }));
+        let mut req = req;
+        req.extensions_mut().insert(deferred.clone());
+        let response = next.run(req).await;
+        let status = response.status();
+        match deferred.begun() {
+            Some(id) => {
+                if let Err(e) = app.store.finish_audit(id, outcome(status), status.as_u16()).await {
+                    tracing::warn!(error = %e, audit_id = id, "could not record how an audited request ended");
+                }
+            }
+            // A read that succeeded changed nothing; anything else is worth a record.
+            None if !status.is_success() => {
+                entry.outcome = outcome(status).into();
+                entry.status = Some(status.as_u16());
+                if let Err(e) = app.store.insert_audit(&entry).await {
+                    tracing::warn!(error = %e, "could not record a failed request");
+                }
+            }
+            None => {}
+        }
+        return response;
+    }
 
     // A mutation by a signed-in user is recorded before it runs; anonymous ones are refused by
     // the handler and recorded below as denied, so they cannot fill the log for free.

@@ -69,7 +69,7 @@ pub async fn front_door(State(app): State<AppState>, mut req: Request, next: Nex
 
     // Verify the token once here: the verified user keys the rate limit and the handler reuses it.
     let (parts, body) = req.into_parts();
-    let user_id = bearer_token(&parts).and_then(|t| app.jwt.verify(t).ok());
+    let user_id = bearer_token(&parts.headers).and_then(|t| app.jwt.verify(t).ok());
     req = Request::from_parts(parts, body);
     if let Some(id) = user_id {
         req.extensions_mut().insert(VerifiedToken(id));
@@ -153,7 +153,7 @@ pub async fn project_gate(State(app): State<AppState>, req: Request, next: Next)
         return next.run(req).await;
     };
     let (parts, body) = req.into_parts();
-    let Some(token) = bearer_token(&parts).map(str::to_string) else {
+    let Some(token) = bearer_token(&parts.headers).map(str::to_string) else {
         // No header: the handler answers (401, or a WebSocket's query-string token).
         return next.run(Request::from_parts(parts, body)).await;
     };

@@ -154,9 +154,12 @@ pub struct View {
 type Params<'a> = [&'a (dyn tokio_postgres::types::ToSql + Sync); 3];
 
 async fn select(client: &PostgresClient, sql: &str, filter: &SchemaFilter) -> Result<Vec<Row>, EngineError> {
-    let session = client.session().await?;
+    let mut session = client.session().await?;
     let params: Params<'_> = [&filter.included, &filter.excluded, &filter.include_system];
-    session.query(sql, &params).await.map_err(map_error)
+    let rows = session.query(sql, &params).await.map_err(map_error)?;
+    // Our own catalog reads change nothing in the session.
+    session.unchanged();
+    Ok(rows)
 }
 
 /// Lists schemas the connection's user owns or may use.
@@ -303,7 +306,7 @@ pub async fn tables(client: &PostgresClient, filter: &SchemaFilter) -> Result<Ve
 }
 
 async fn primary_keys(client: &PostgresClient, ids: &[i64]) -> Result<HashMap<i64, Vec<PrimaryKey>>, EngineError> {
-    let session = client.session().await?;
+    let mut session = client.session().await?;
     let rows = session
         .query(
             "SELECT i.indrelid::int8, n.nspname::text, c.relname::text, a.attname::text
@@ -317,6 +320,7 @@ async fn primary_keys(client: &PostgresClient, ids: &[i64]) -> Result<HashMap<i6
         )
         .await
         .map_err(map_error)?;
+    session.unchanged();
     let mut keys: HashMap<i64, Vec<PrimaryKey>> = HashMap::new();
     for r in rows {
         let table_id: i64 = r.get(0);
@@ -332,7 +336,7 @@ async fn primary_keys(client: &PostgresClient, ids: &[i64]) -> Result<HashMap<i6
 
 /// Foreign key column pairs with the source and target table oids.
 async fn relationships(client: &PostgresClient, ids: &[i64]) -> Result<Vec<(i64, i64, Relationship)>, EngineError> {
-    let session = client.session().await?;
+    let mut session = client.session().await?;
     let rows = session
         .query(
             "SELECT con.conrelid::int8, con.confrelid::int8, con.oid::int8, con.conname::text,
@@ -353,6 +357,7 @@ async fn relationships(client: &PostgresClient, ids: &[i64]) -> Result<Vec<(i64,
         )
         .await
         .map_err(map_error)?;
+    session.unchanged();
     Ok(rows
         .iter()
         .map(|r| {

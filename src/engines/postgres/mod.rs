@@ -12,7 +12,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod
 use secrecy::ExposeSecret;
 use serde_json::{json, Map, Value};
 use tokio_postgres::config::Host;
-use tokio_postgres::NoTls;
+use tokio_postgres::{Client, NoTls};
 
 use super::{EngineError, ProbeFacts};
 use crate::domain::connection::{ParsedConnectionString, PostgresOptions};
@@ -114,9 +114,9 @@ pub fn connect(settings: &ConnectionSettings) -> Result<PostgresClient, EngineEr
         .connect_timeout(connect_timeout)
         .application_name("switchboard")
         .options(format!("-c statement_timeout={statement_timeout}"));
-    // `Clean` resets session state (SET, SET ROLE, temp tables, advisory locks) before a session is
-    // handed to the next request, which may be another user's.
-    let manager_config = ManagerConfig { recycling_method: RecyclingMethod::Clean };
+    // Sessions are lent without a reset round trip; a use that may leave state behind resets the
+    // session before it returns to the pool (see [`Session`]).
+    let manager_config = ManagerConfig { recycling_method: RecyclingMethod::Fast };
     let manager = if opts.ssl == Some(true) {
         config.ssl_mode(tokio_postgres::config::SslMode::Require);
         Manager::from_config(config, tls_connector(opts.ssl_root_cert.as_deref())?, manager_config)
@@ -164,27 +164,113 @@ fn tls_connector(extra_ca: Option<&str>) -> Result<tokio_postgres_rustls::MakeRu
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
+/// What resets a session's state (SET, SET ROLE, cursors, LISTEN, advisory locks, temporary
+/// tables, sequences): deadpool's `RecyclingMethod::Clean` text, plus prepared statements and dblink
+/// connections. Statements our own cache prepared are dropped with it.
+const RESET_SESSION: &str = "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; UNLISTEN *; \
+     SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES; DEALLOCATE ALL;";
+
+/// Prepared statements kept per session before the cache starts over.
+const STATEMENT_CACHE_LIMIT: usize = 256;
+
+/// A pooled session lent to one request.
+///
+/// The next request may be another user's, so nothing one request leaves in the session (a SET, a
+/// SET ROLE, a temporary table, an advisory lock) may reach it. Resetting on every loan would cost
+/// a round trip per request, so a session counts as possibly changed until the code that used it
+/// proves otherwise with [`Session::unchanged`] (a statement rolled back in a read-only transaction,
+/// our own catalog queries); a changed one is reset in the background before the pool lends it
+/// again, and dropped if the reset fails.
+pub struct Session {
+    object: Option<deadpool_postgres::Object>,
+    changed: bool,
+}
+
+impl Session {
+    /// The use left nothing behind: the session goes back to the pool as it is.
+    pub fn unchanged(&mut self) {
+        self.changed = false;
+    }
+
+    /// A prepared statement for `sql` from this session's cache (bounded, so many distinct texts
+    /// cannot grow it without end).
+    pub async fn prepare_cached(&self, sql: &str) -> Result<tokio_postgres::Statement, tokio_postgres::Error> {
+        let client = self.client();
+        if client.statement_cache.size() >= STATEMENT_CACHE_LIMIT {
+            client.statement_cache.clear();
+        }
+        client.prepare_cached(sql).await
+    }
+
+    /// Forgets this session's prepared statements (a table they read changed).
+    pub fn statement_cache_clear(&self) {
+        self.client().statement_cache.clear();
+    }
+
+    fn client(&self) -> &deadpool_postgres::ClientWrapper {
+        self.object.as_deref().unwrap_or_else(|| unreachable!("a session is only emptied when dropped"))
+    }
+}
+
+impl std::ops::Deref for Session {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        self.client()
+    }
+}
+
+impl std::ops::DerefMut for Session {
+    fn deref_mut(&mut self) -> &mut Client {
+        self.object.as_deref_mut().unwrap_or_else(|| unreachable!("a session is only emptied when dropped"))
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let Some(object) = self.object.take() else { return };
+        if !self.changed {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            // No runtime to reset it on: do not let it back into the pool.
+            drop(deadpool_postgres::Object::take(object));
+            return;
+        };
+        runtime.spawn(async move {
+            object.statement_cache.clear();
+            if let Err(e) = object.batch_execute(RESET_SESSION).await {
+                tracing::warn!(error = %e, "could not reset a PostgreSQL session; closing it");
+                drop(deadpool_postgres::Object::take(object));
+            }
+        });
+    }
+}
+
 impl PostgresClient {
     /// Borrows a session from the pool.
-    pub async fn session(&self) -> Result<deadpool_postgres::Object, EngineError> {
-        self.pool.get().await.map_err(map_pool_error)
+    pub async fn session(&self) -> Result<Session, EngineError> {
+        let object = self.pool.get().await.map_err(map_pool_error)?;
+        Ok(Session { object: Some(object), changed: true })
     }
 
     /// Measures one round trip.
     pub async fn ping(&self) -> Result<Duration, EngineError> {
-        let session = self.session().await?;
+        let mut session = self.session().await?;
         let started = Instant::now();
         session.simple_query("SELECT 1").await.map_err(map_error)?;
+        session.unchanged();
         Ok(started.elapsed())
     }
 
     /// Version, database and user.
     pub async fn facts(&self) -> Result<ProbeFacts, EngineError> {
-        let session = self.session().await?;
+        let mut session = self.session().await?;
         let row = session
             .query_one("SELECT current_setting('server_version'), current_database(), current_user::text", &[])
             .await
             .map_err(map_error)?;
+        session.unchanged();
         let mut details = Map::new();
         details.insert("database".into(), Value::String(row.get(1)));
         details.insert("user".into(), Value::String(row.get(2)));

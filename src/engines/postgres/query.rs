@@ -2,7 +2,8 @@
 //! cap, `$n` parameters and faithful JSON values (see `types.rs`).
 //!
 //! How a query runs:
-//! - It is prepared first. One statement runs with the extended protocol inside a transaction —
+//! - It is prepared first (statements are cached per session). One statement runs with the
+//!   extended protocol inside a transaction —
 //!   `READ ONLY` (then rolled back) for callers who may not write, so PostgreSQL itself refuses any
 //!   write; read-write (then committed) otherwise. Rows come from a portal fetched `row_cap + 1` at
 //!   a time, so a huge result is never produced past the cap.
@@ -24,7 +25,7 @@ use serde_json::Value;
 use tokio_postgres::{Client, Column, RowStream, SimpleQueryMessage, Statement};
 
 use super::types::{decode, text_param, Decoded, RawValue, ResendValue, TextParam};
-use super::{map_error, PostgresClient};
+use super::{map_error, PostgresClient, Session};
 use crate::engines::EngineError;
 
 /// Rows returned by one query unless the request asks for fewer.
@@ -43,6 +44,32 @@ pub struct QueryRequest<'a> {
     pub read_only: bool,
     /// Most rows returned; more are dropped and [`QueryResult::truncated`] says so.
     pub row_cap: usize,
+}
+
+/// How a read-only attempt ended.
+pub enum ReadAttempt {
+    /// The statement only read: its rows.
+    Read(QueryResult),
+    /// The statement needs to write (SQLSTATE 25006), cannot run in a transaction (25001) or is
+    /// several statements: nothing happened; run it as a writer.
+    NeedsWrite,
+}
+
+/// Whether SQL text may leave session state that a rollback does not undo: prepared statements,
+/// session advisory locks, dblink connections. Matching words anywhere errs on the side of a reset.
+fn may_outlive_rollback(sql: &str) -> bool {
+    let lower = sql.to_ascii_lowercase();
+    ["prepare", "deallocate", "advisory", "dblink"].iter().any(|word| lower.contains(word))
+}
+
+/// SQLSTATEs saying a statement could not run read-only or in a transaction block.
+fn needs_write(err: &tokio_postgres::Error) -> bool {
+    err.code().is_some_and(|c| c.code() == "25006" || c.code() == "25001")
+}
+
+/// "cached plan must not change result type": a table changed under a cached statement.
+fn is_stale_statement(err: &tokio_postgres::Error) -> bool {
+    err.code().is_some_and(|c| c.code() == "0A000")
 }
 
 /// The rows of the last statement.
@@ -124,35 +151,70 @@ impl Drop for CancelOnDrop {
 /// Runs a query and returns the rows of its last statement.
 #[tracing::instrument(skip_all, fields(read_only = request.read_only))]
 pub async fn run(client: &PostgresClient, request: QueryRequest<'_>) -> Result<QueryResult, EngineError> {
+    match attempt(client, &request, false).await? {
+        ReadAttempt::Read(result) => Ok(result),
+        ReadAttempt::NeedsWrite => {
+            Err(EngineError::Query { message: "the statement could not run".into(), details: None })
+        }
+    }
+}
+
+/// Runs a writer's query read-only first, so a read needs no audit record: PostgreSQL itself
+/// refuses any write in the `READ ONLY` transaction, which then changed nothing.
+#[tracing::instrument(skip_all)]
+pub async fn try_read(client: &PostgresClient, request: QueryRequest<'_>) -> Result<ReadAttempt, EngineError> {
+    attempt(client, &request, true).await
+}
+
+async fn attempt(client: &PostgresClient, request: &QueryRequest<'_>, probe: bool) -> Result<ReadAttempt, EngineError> {
     let mut session = client.session().await?;
     let guard = CancelOnDrop::new(&session);
-    let result = run_on(&mut session, request).await;
+    let result = run_on(&mut session, request, probe).await;
     guard.disarm();
+    // A read-only transaction was rolled back: only what outlives a rollback could remain.
+    if request.read_only && result.is_ok() && !may_outlive_rollback(request.sql) {
+        session.unchanged();
+    }
     result
 }
 
-async fn run_on(
-    session: &mut deadpool_postgres::Object,
-    request: QueryRequest<'_>,
-) -> Result<QueryResult, EngineError> {
-    let client: &mut Client = session;
-    let statement = match client.prepare(request.sql).await {
+async fn run_on(session: &mut Session, request: &QueryRequest<'_>, probe: bool) -> Result<ReadAttempt, EngineError> {
+    let statement = match session.prepare_cached(request.sql).await {
         Ok(statement) => statement,
         Err(e) if is_multi_statement(&e) => {
+            if probe {
+                return Ok(ReadAttempt::NeedsWrite);
+            }
             if request.read_only {
                 return Err(single_statement("your role runs SQL read-only, one statement per request"));
             }
             if !request.parameters.is_empty() {
                 return Err(single_statement("a query with parameters must be a single statement"));
             }
-            return run_simple(client, request.sql, request.row_cap).await;
+            return Ok(ReadAttempt::Read(run_simple(session, request.sql, request.row_cap).await?));
         }
         Err(e) => return Err(map_error(e)),
     };
     let params = bind_params(&statement, request.parameters)?;
-    let (mut result, pending) = run_prepared(client, &statement, &params, request.read_only, request.row_cap).await?;
+    let client: &mut Client = session;
+    let outcome = match run_prepared(client, &statement, &params, request.read_only, request.row_cap).await {
+        Err(e) if is_stale_statement(&e) => {
+            // The cached statement predates a change to a table it reads: prepare it afresh.
+            session.statement_cache_clear();
+            let statement = session.prepare_cached(request.sql).await.map_err(map_error)?;
+            let client: &mut Client = session;
+            run_prepared(client, &statement, &params, request.read_only, request.row_cap).await
+        }
+        other => other,
+    };
+    let (mut result, pending) = match outcome {
+        Ok(done) => done,
+        Err(e) if probe && needs_write(&e) => return Ok(ReadAttempt::NeedsWrite),
+        Err(e) => return Err(map_error(e)),
+    };
+    let client: &mut Client = session;
     print_as_text(client, &mut result.rows, pending).await;
-    Ok(result)
+    Ok(ReadAttempt::Read(result))
 }
 
 /// Runs `EXPLAIN (FORMAT JSON)` of a query and returns the plan. Always in a read-only
@@ -163,14 +225,13 @@ pub async fn explain(client: &PostgresClient, sql: &str, parameters: &[Value]) -
     let guard = CancelOnDrop::new(&session);
     let result = explain_on(&mut session, &sql, parameters).await;
     guard.disarm();
+    if result.is_ok() && !may_outlive_rollback(&sql) {
+        session.unchanged();
+    }
     result
 }
 
-async fn explain_on(
-    session: &mut deadpool_postgres::Object,
-    sql: &str,
-    parameters: &[Value],
-) -> Result<Value, EngineError> {
+async fn explain_on(session: &mut Session, sql: &str, parameters: &[Value]) -> Result<Value, EngineError> {
     let client: &mut Client = session;
     let statement = client.prepare(sql).await.map_err(|e| {
         if is_multi_statement(&e) {
@@ -180,7 +241,7 @@ async fn explain_on(
         }
     })?;
     let params = bind_params(&statement, parameters)?;
-    let (result, _) = run_prepared(client, &statement, &params, true, 1).await?;
+    let (result, _) = run_prepared(client, &statement, &params, true, 1).await.map_err(map_error)?;
     Ok(result.rows.into_iter().next().and_then(|row| row.into_iter().next()).unwrap_or(Value::Null))
 }
 
@@ -235,8 +296,8 @@ async fn run_prepared(
     params: &[TextParam],
     read_only: bool,
     row_cap: usize,
-) -> Result<(QueryResult, Vec<Pending>), EngineError> {
-    let transaction = client.build_transaction().read_only(read_only).start().await.map_err(map_error)?;
+) -> Result<(QueryResult, Vec<Pending>), tokio_postgres::Error> {
+    let transaction = client.build_transaction().read_only(read_only).start().await?;
     let fetched = async {
         let portal = transaction.bind_raw(statement, params.iter()).await?;
         let max_rows = i32::try_from(row_cap.saturating_add(1)).unwrap_or(i32::MAX);
@@ -245,20 +306,23 @@ async fn run_prepared(
     .await;
     match fetched {
         Ok(outcome) => {
-            let end = if read_only { transaction.rollback().await } else { transaction.commit().await };
-            end.map_err(map_error)?;
+            if read_only {
+                transaction.rollback().await?;
+            } else {
+                transaction.commit().await?;
+            }
             Ok(outcome)
         }
         Err(e) if !read_only && e.code().is_some_and(|c| c.code() == "25001") => {
             // "cannot run inside a transaction block": nothing happened yet, run it on its own.
-            transaction.rollback().await.map_err(map_error)?;
-            let stream = client.query_raw(statement, params.iter()).await.map_err(map_error)?;
-            collect(stream, statement.columns(), row_cap).await.map_err(map_error)
+            transaction.rollback().await?;
+            let stream = client.query_raw(statement, params.iter()).await?;
+            collect(stream, statement.columns(), row_cap).await
         }
         Err(e) => {
             // The error is what the caller needs; a failing rollback only means the session is gone.
             let _ = transaction.rollback().await;
-            Err(map_error(e))
+            Err(e)
         }
     }
 }
