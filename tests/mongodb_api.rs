@@ -193,6 +193,26 @@ async fn pagination_visits_10000_documents_exactly_once() {
     let (_, page) = app.get(&format!("{path}/documents?{}", query(&[("filter", r#"{"even":true}"#)])), &admin).await;
     assert_eq!(page["data"]["total"], 5000);
     assert_eq!(page["data"]["total_is_estimate"], false);
+
+    // An export streams every match as NDJSON, past any page size, in the asked order.
+    let export = |q: String| {
+        let url = format!("{}{path}/documents?{q}", app.base);
+        app.http.get(url).bearer_auth(&admin).header("accept", "application/x-ndjson").send()
+    };
+    let response = export(query(&[("filter", r#"{"even":true}"#), ("sort", r#"{"n":-1}"#)])).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/x-ndjson");
+    let text = response.text().await.unwrap();
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 5000);
+    assert_eq!(lines[0]["n"], 9998);
+    assert_eq!(lines[4999]["n"], 0);
+    assert!(lines[0]["_id"]["$oid"].is_string(), "Extended JSON: {}", lines[0]);
+    let text = export(query(&[("skip", "9990"), ("sort", r#"{"n":1}"#)])).await.unwrap().text().await.unwrap();
+    assert_eq!(text.lines().count(), 10);
+    // A bad filter is refused before anything streams.
+    let response = export(query(&[("filter", "{not json")])).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]

@@ -10,8 +10,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use mongodb::bson::Document;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -23,7 +25,7 @@ use crate::connections::{client_for, open_settings};
 use crate::domain::{ConnectionId, Engine, Permission};
 use crate::engines::mongodb::admin::{self, NewCollection, NewIndex};
 use crate::engines::mongodb::documents::{self, AggregateOptions, Change, Query};
-use crate::engines::mongodb::{extjson, sanitize, MongoClient};
+use crate::engines::mongodb::{export, extjson, sanitize, MongoClient};
 use crate::engines::{EngineClient, EngineError};
 use crate::error::{ApiError, ApiResult};
 use crate::store::ConnectionRecord;
@@ -225,13 +227,15 @@ pub struct FindQuery {
     count: Option<bool>,
 }
 
-/// `GET /api/platform/mongodb/{ref}/databases/{database}/collections/{collection}/documents`.
+/// `GET /api/platform/mongodb/{ref}/databases/{database}/collections/{collection}/documents`:
+/// one page, or with `Accept: application/x-ndjson` every match (after `skip`) streamed as NDJSON.
 pub async fn find_documents(
     State(app): State<AppState>,
     user: AuthUser,
     ApiPath((project_ref, database, collection)): ApiPath<(String, String, String)>,
     ApiQuery(q): ApiQuery<FindQuery>,
-) -> ApiResult<Data<documents::Page>> {
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
     let query = Query {
         filter: document_param("filter", q.filter.as_deref())?.unwrap_or_default(),
@@ -244,7 +248,16 @@ pub async fn find_documents(
     admin::check_database_name(&database)?;
     admin::check_collection_name(&collection)?;
     let mongo = Mongo::open(&app, &ctx, q.connection_id).await?;
-    Ok(Data(mongo.scrubbed(&app, documents::find(&mongo.client, &database, &collection, query).await)?))
+    let wants_ndjson = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/x-ndjson"));
+    if wants_ndjson {
+        let stream = mongo.scrubbed(&app, export::ndjson(&mongo.client, &database, &collection, query).await)?;
+        return Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], Body::from_stream(stream)).into_response());
+    }
+    let page = mongo.scrubbed(&app, documents::find(&mongo.client, &database, &collection, query).await)?;
+    Ok(Data(page).into_response())
 }
 
 /// Body of `POST /documents`: one `document` or a batch of `documents`.

@@ -317,3 +317,24 @@ export function expectVisible(locator, timeout = 15000) {
 export function expectHidden(locator, timeout = 15000) {
   return locator.waitFor({ state: 'hidden', timeout })
 }
+
+/**
+ * A fresh browser context (empty cache) that is already signed in as `email`: the token is put
+ * where the console keeps it (sessionStorage) before any page script runs, so a page opened in it
+ * loads as a signed-in reload would, without going through the sign-in form.
+ */
+export async function signedInContext(browser, baseURL, email, password, options = {}) {
+  const res = await fetch(`${baseURL}/api/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  })
+  if (!res.ok) throw new Error(`sign-in of ${email} failed: ${res.status} ${await res.text()}`)
+  const { access_token: token, expires_in: expiresIn } = await res.json()
+  const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 720 }, ...options })
+  await context.addInitScript(
+    ([t, at]) => sessionStorage.setItem('switchboard.token', JSON.stringify({ token: t, expiresAt: at })),
+    [token, Date.now() + expiresIn * 1000],
+  )
+  return context
+}

@@ -1,16 +1,21 @@
-// The routes of the console and the frame around every signed-in page.
-import { useEffect, type ReactNode } from 'react'
+// The routes of the console and the frame around every signed-in page. The sign-in page and the
+// project pages are in the first bundle; each engine's pages are a chunk of their own, fetched the
+// first time one of them opens (React.lazy), so signing in does not wait for the SQL editor.
+import { lazy, Suspense, useEffect, type ReactNode } from 'react'
 import { isSignedIn, onUnauthorized, signOut } from './api'
 import { Link, navigate, useLocation } from './router'
+import { Loading } from './components/Loading'
 import { SignIn } from './pages/SignIn'
 import { ProjectPicker } from './pages/ProjectPicker'
 import { ProjectHome } from './pages/ProjectHome'
 import { EngineSoon } from './pages/EngineSoon'
-import { RedisBrowser } from './redis/RedisBrowser'
-import { PubSubPage } from './redis/PubSubPage'
-import { ServerPage } from './redis/ServerPage'
-import { PostgresPage } from './postgres/PostgresPage'
-import { MongoPage } from './mongodb/MongoPage'
+
+// The three Redis pages share one chunk (one import of ./redis/RedisPages).
+const RedisBrowser = lazy(() => import('./redis/RedisPages').then((m) => ({ default: m.RedisBrowser })))
+const PubSubPage = lazy(() => import('./redis/RedisPages').then((m) => ({ default: m.PubSubPage })))
+const ServerPage = lazy(() => import('./redis/RedisPages').then((m) => ({ default: m.ServerPage })))
+const PostgresPage = lazy(() => import('./postgres/PostgresPage').then((m) => ({ default: m.PostgresPage })))
+const MongoPage = lazy(() => import('./mongodb/MongoPage').then((m) => ({ default: m.MongoPage })))
 
 function signInPath(): string {
   const here = window.location.pathname + window.location.search
@@ -39,7 +44,9 @@ function Frame({ children }: { children: ReactNode }) {
           </button>
         </nav>
       </header>
-      <main>{children}</main>
+      <main>
+        <Suspense fallback={<Loading />}>{children}</Suspense>
+      </main>
     </>
   )
 }

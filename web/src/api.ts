@@ -90,6 +90,8 @@ export interface ValuePage {
   stop?: number
   stream_start?: string
   count?: number
+  /** A string whole, however big (the default is its first MiB, marked `truncated`). */
+  full?: boolean
 }
 
 /** What `POST /keys/{key}` takes: a value shaped for its type. */

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod documents;
+pub mod export;
 pub mod extjson;
 pub mod sanitize;
 

@@ -1,13 +1,33 @@
 // The connection buttons of the project page: "Add connection" above the list, and per row "Edit",
 // "Test" and "Delete" (with a confirmation). Each reports a change with `onChanged`, so the page
-// reloads the list, and owns its own dialog and results so the page stays a plain list.
-import { useState } from 'react'
+// reloads the list, and owns its own dialog and results so the page stays a plain list. The form
+// is a chunk of its own, fetched when a dialog first opens: the project page does not need it.
+import { lazy, Suspense, useState, type ComponentProps } from 'react'
 import { connections, type Connection, type ConnectionBody, type ConnectionTestReport, type Engine, type Role } from '../api'
 import { ErrorMessage } from '../components/ErrorMessage'
+import { Loading } from '../components/Loading'
 import { AdminButton } from './AdminButton'
-import { ConnectionForm } from './ConnectionForm'
 import type { TestRequest } from './form'
 import { TestOutcome } from './TestOutcome'
+
+const LazyConnectionForm = lazy(() => import('./ConnectionForm').then((m) => ({ default: m.ConnectionForm })))
+
+/** The connection dialog, with a small stand-in while its code loads. */
+function ConnectionForm(props: ComponentProps<typeof LazyConnectionForm>) {
+  return (
+    <Suspense
+      fallback={
+        <div className="backdrop">
+          <div className="dialog card">
+            <Loading />
+          </div>
+        </div>
+      }
+    >
+      <LazyConnectionForm {...props} />
+    </Suspense>
+  )
+}
 
 /** The form's calls, bound to one project (and to one connection when editing). */
 function formCalls(projectRef: string, original?: Connection) {

@@ -1,7 +1,7 @@
 // `/project/{ref}/databases/redis`: the key browser. Keys arrive a SCAN page at a time, as the list
 // is scrolled to its end or "Load more" is clicked; a page never waits for the whole keyspace.
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
-import { canWrite, projects, redis, type KeyName, type KeySummary, type KeyValue } from '../api'
+import { ApiError, canWrite, projects, redis, type KeyName, type KeySummary, type KeyValue } from '../api'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { WriteButton } from '../components/WriteButton'
 import { formatBytes, formatCount, formatTtl } from '../format'
@@ -9,6 +9,7 @@ import { Link, navigate } from '../router'
 import { useLoad } from '../useLoad'
 import { useWindowRange } from '../useWindowRange'
 import { NewKeyDialog } from './NewKeyDialog'
+import { isLiteralPattern } from './paging'
 import { RedisTabs } from './RedisTabs'
 import { TypeBadge } from './TypeBadge'
 import { ValueViewer } from './ValueViewer'
@@ -34,6 +35,10 @@ interface Listing {
 }
 
 const FRESH: Listing = { keys: [], cursor: '0', done: false, dbSize: null }
+
+function summaryOf(v: KeyValue): KeySummary {
+  return { key: v.key, key_encoding: v.key_encoding, type: v.type, ttl: v.ttl, size: v.size }
+}
 
 function KeyRow({
   k,
@@ -131,6 +136,18 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
       setLoading(true)
       setError(null)
       try {
+        if (isLiteralPattern(forPattern)) {
+          // One key, looked up by name (a count of 1 keeps the read small for a collection).
+          let found: KeySummary[] = []
+          try {
+            found = [summaryOf(await redis.read(projectRef, { key: forPattern, key_encoding: 'utf8' }, { count: 1 }, connectionId))]
+          } catch (e) {
+            if (!(e instanceof ApiError && e.status === 404)) throw e
+          }
+          if (mine !== generation.current) return
+          setListing({ keys: found, cursor: '0', done: true, dbSize: null })
+          return
+        }
         const page = await redis.keys(projectRef, {
           pattern: forPattern || undefined,
           cursor: from.cursor,
@@ -210,7 +227,7 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
 
   const created = (v: KeyValue) => {
     setCreating(false)
-    const summary: KeySummary = { key: v.key, key_encoding: v.key_encoding, type: v.type, ttl: v.ttl, size: v.size }
+    const summary = summaryOf(v)
     setListing((l) => {
       const known = l.keys.some((x) => x.key === v.key)
       return {
@@ -313,7 +330,7 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
               <span className="muted">
                 {formatCount(listing.keys.length)} {listing.keys.length === 1 ? 'key' : 'keys'} shown
                 {listing.dbSize !== null && ` · ${formatCount(listing.dbSize)} in the database`}
-                {listing.done && ' · scan complete'}
+                {listing.done && (isLiteralPattern(pattern) ? ' · looked up by name' : ' · scan complete')}
               </span>
               {!listing.done && (
                 <button type="button" onClick={loadMore} disabled={loading}>

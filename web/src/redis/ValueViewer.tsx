@@ -28,18 +28,71 @@ function Encoded({ v }: { v: KeyValue }) {
   return v.value_encoding === 'base64' ? <p className="muted">Binary value, shown as base64.</p> : null
 }
 
-function StringBody({ v }: { v: Extract<KeyValue, { type: 'string' }> }) {
+/** Characters of a string drawn at first, and how much more each "Show more" draws. */
+export const STRING_STEP = 64 * 1024
+
+/**
+ * A string value: at most `STRING_STEP` characters drawn at first (a megabyte in one <pre> blocks
+ * the page for a moment), more on request up to what the server sent (its first MiB of a bigger
+ * value), and the whole value as a download, never drawn.
+ */
+function StringBody({ v, download }: { v: Extract<KeyValue, { type: 'string' }>; download: () => Promise<void> }) {
+  const [limit, setLimit] = useState(STRING_STEP)
+  const [downloading, setDownloading] = useState(false)
+  const text = v.value.length > limit ? v.value.slice(0, limit) : v.value
+  const cut = text.length < v.value.length || v.truncated
   return (
     <>
-      {v.truncated && (
-        <p className="notice">
-          Showing the first {formatBytes(v.value.length)} of {formatBytes(v.length)}: the whole value is too big to show
-          here.
-        </p>
+      {cut && (
+        <div className="notice string-cut">
+          <p>
+            Showing the first {formatBytes(text.length)} of {formatBytes(v.length)}
+            {v.truncated ? ': the whole value is too big to show here.' : '.'}
+          </p>
+          <div className="buttons">
+            {text.length < v.value.length && (
+              <button type="button" onClick={() => setLimit((n) => n * 4)}>
+                Show more
+              </button>
+            )}
+            <button
+              type="button"
+              disabled={downloading}
+              title="Saves the whole value as a file, without showing it"
+              onClick={() => {
+                setDownloading(true)
+                void download().finally(() => setDownloading(false))
+              }}
+            >
+              {downloading ? 'Downloading…' : `Download whole value (${formatBytes(v.length)})`}
+            </button>
+          </div>
+        </div>
       )}
-      <pre className="value">{v.value}</pre>
+      <pre className="value">{text}</pre>
     </>
   )
+}
+
+/** The bytes of a value as the server sent them (text, or base64 for binary). */
+function valueBytes(value: string, encoding: KeyValue['value_encoding']): BlobPart {
+  if (encoding !== 'base64') return value
+  const binary = atob(value)
+  const bytes = new Uint8Array(binary.length)
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
+  return bytes
+}
+
+/** Has the browser save `blob` as `filename`. */
+function save(blob: Blob, filename: string) {
+  const url = URL.createObjectURL(blob)
+  const a = document.createElement('a')
+  a.href = url
+  a.download = filename
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
 }
 
 type Collection = Exclude<KeyValue, { type: 'string' }>
@@ -148,6 +201,21 @@ export function ValueViewer({ projectRef, connectionId, name, writable, onClose,
     if (alive.current) setValue(fresh)
   }
 
+  /** Reads the whole string (`full=true`) and saves it as a file; it is not shown. */
+  const downloadWhole = async () => {
+    setError(null)
+    try {
+      const whole = await redis.read(projectRef, name, { full: true }, connectionId)
+      if (whole.type !== 'string') throw new Error(`The key is a ${whole.type} now, not a string.`)
+      const binary = whole.value_encoding === 'base64'
+      const base = name.key_encoding === 'utf8' ? name.key.replace(/[^\w.-]+/g, '_').slice(0, 100) || 'value' : 'value'
+      const blob = new Blob([valueBytes(whole.value, whole.value_encoding)], { type: binary ? 'application/octet-stream' : 'text/plain' })
+      save(blob, `${base}${binary ? '.bin' : '.txt'}`)
+    } catch (e) {
+      if (alive.current) setError(e)
+    }
+  }
+
   /** Runs a write and shows its answer; resolves false (with the error shown) when it failed. */
   const write = async (send: () => Promise<EditedKey>, edit: KeyEdit | null): Promise<boolean> => {
     const shown = value
@@ -240,7 +308,7 @@ export function ValueViewer({ projectRef, connectionId, name, writable, onClose,
               </div>
             </div>
           ) : value.type === 'string' ? (
-            <StringBody v={value} />
+            <StringBody v={value} download={downloadWhole} />
           ) : (
             <Elements
               v={value}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { KeyValue } from '../api'
-import { merge, nextPage } from './paging'
+import { isLiteralPattern, merge, nextPage } from './paging'
 
 const meta = { key: 'k', key_encoding: 'utf8', ttl: -1, size: 1, encoding: null, value_encoding: 'utf8' } as const
 
@@ -26,5 +26,13 @@ describe('value paging', () => {
   it('walks a stream by exclusive start id', () => {
     const page: KeyValue = { ...meta, type: 'stream', length: 9, entries: [{ id: '1-0', fields: {} }], next_start: '(1-0' }
     expect(nextPage(page)).toEqual({ stream_start: '(1-0', count: 200 })
+  })
+})
+
+describe('key patterns', () => {
+  it('reads a pattern without glob characters as one key name', () => {
+    expect(isLiteralPattern('user:1001')).toBe(true)
+    expect(isLiteralPattern('big:string')).toBe(true)
+    for (const glob of ['', 'user:*', 'user:100?', 'user:[12]', 'a\\*b']) expect(isLiteralPattern(glob)).toBe(false)
   })
 })

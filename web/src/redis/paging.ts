@@ -1,6 +1,14 @@
 // Paging of Redis values: where the next page starts, and how a page joins the ones already shown.
 import type { KeyValue, ValuePage } from '../api'
 
+/**
+ * Whether a key pattern names one key (no glob character): the browser then reads that key by name
+ * instead of walking the whole keyspace with SCAN MATCH (a thousand pages on a million keys).
+ */
+export function isLiteralPattern(pattern: string): boolean {
+  return pattern !== '' && !/[*?[\\]/.test(pattern)
+}
+
 /** Elements read per page of a collection. */
 export const PAGE = 200
 
