@@ -3,7 +3,9 @@
 //! the error envelope every failure uses. Served at `/api/openapi.json`, with a reference page at
 //! `/api/docs`; `docs/openapi.json` is the committed copy a test keeps equal to this output.
 
-use axum::http::Method;
+use std::sync::LazyLock;
+
+use axum::http::{header, Method};
 use axum::response::{Html, IntoResponse};
 use serde_json::{json, Map, Value};
 
@@ -158,33 +160,43 @@ pub async fn spec() -> impl IntoResponse {
     axum::Json(document())
 }
 
-/// `GET /api/docs`: a self-contained reference page (no external scripts) listing every operation.
-pub async fn reference() -> Html<&'static str> {
-    Html(REFERENCE_PAGE)
+/// The reference page: a self-contained HTML file (inline style and script, no external resource)
+/// that lists the operations of `/api/openapi.json` and sends "Try it" requests to this origin.
+const REFERENCE_PAGE: &str = include_str!("openapi_reference.html");
+
+/// The text of the first `<tag>` element of the page, as the browser hashes it for CSP.
+fn inline_element<'a>(page: &'a str, tag: &str) -> &'a str {
+    let open = format!("<{tag}>");
+    let start = page.find(&open).map(|i| i + open.len()).unwrap_or(0);
+    let end = page[start..].find(&format!("</{tag}>")).map(|i| start + i).unwrap_or(start);
+    &page[start..end]
 }
 
-const REFERENCE_PAGE: &str = r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Switchboard API reference</title>
-<style>body{font:14px/1.5 system-ui,sans-serif;margin:2rem;max-width:1100px}h2{margin-top:2rem;text-transform:capitalize}
-code{font:13px ui-monospace,monospace}.op{display:flex;gap:1rem;padding:.3rem 0;border-bottom:1px solid #eee}
-.m{width:4.5rem;font-weight:600}.GET{color:#1a7f37}.POST{color:#0969da}.PUT{color:#9a6700}.PATCH{color:#8250df}.DELETE{color:#cf222e}</style>
-</head><body><h1>Switchboard API reference</h1><p>Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a>.
-Authenticate with <code>Authorization: Bearer &lt;token&gt;</code>.</p><div id="ops">Loading…</div>
-<script>
-fetch('/api/openapi.json').then(r => r.json()).then(spec => {
-  const groups = {};
-  for (const [path, ops] of Object.entries(spec.paths)) for (const [m, op] of Object.entries(ops))
-    (groups[op.tags[0]] ||= []).push([m.toUpperCase(), path, op]);
-  const root = document.getElementById('ops'); root.textContent = '';
-  for (const [tag, ops] of Object.entries(groups)) {
-    const h = document.createElement('h2'); h.textContent = tag; root.append(h);
-    for (const [m, path, op] of ops) {
-      const row = document.createElement('div'); row.className = 'op';
-      const method = document.createElement('span'); method.className = 'm ' + m; method.textContent = m;
-      const p = document.createElement('code'); p.textContent = path;
-      const auth = document.createElement('span'); auth.textContent = op.security ? 'public' : '';
-      row.append(method, p, auth); root.append(row);
-    }
-  }
+fn csp_hash(text: &str) -> String {
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+    format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text.as_bytes())))
+}
+
+/// Only the page's own inline script and style (by hash) run; requests go to this origin only.
+static REFERENCE_CSP: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "default-src 'none'; script-src {}; style-src {}; connect-src 'self'; img-src 'self'; \
+         base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        csp_hash(inline_element(REFERENCE_PAGE, "script")),
+        csp_hash(inline_element(REFERENCE_PAGE, "style")),
+    )
 });
-</script></body></html>"#;
+
+/// `GET /api/docs`: the interactive reference page, with a Content-Security-Policy that allows
+/// nothing but its own inline script and style and same-origin requests.
+pub async fn reference() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_SECURITY_POLICY, REFERENCE_CSP.as_str()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        Html(REFERENCE_PAGE),
+    )
+}

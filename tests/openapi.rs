@@ -27,6 +27,33 @@ fn the_committed_description_matches_the_routes() {
     }
 }
 
+#[tokio::test]
+async fn the_reference_page_is_interactive_and_self_contained() {
+    let app = TestApp::start().await;
+    let response = app.http.get(format!("{}/api/docs", app.base)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let (content_type, csp) = (header("content-type"), header("content-security-policy"));
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Switchboard API reference"));
+    for control in ["Try it", "Authorize", "Sign in", "/api/auth/token", "/api/openapi.json"] {
+        assert!(page.contains(control), "the page has no {control:?}");
+    }
+    assert!(!page.contains("http://") && !page.contains("https://"), "the page refers to an external URL");
+    assert!(!page.contains("innerHTML") && !page.contains("localStorage") && !page.contains("sessionStorage"));
+    // Nothing but the page's own inline script and style (by hash), and requests to this origin.
+    assert!(csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"), "{csp}");
+    assert!(!csp.contains("unsafe") && !csp.contains("http"), "{csp}");
+    for tag in ["script", "style"] {
+        let inner = page.split(&format!("<{tag}>")).nth(1).and_then(|s| s.split(&format!("</{tag}>")).next()).unwrap();
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(inner.as_bytes()));
+        assert!(csp.contains(&format!("{tag}-src 'sha256-{hash}'")), "{csp}");
+    }
+}
+
 fn schemathesis() -> PathBuf {
     if let Ok(p) = std::env::var("SWITCHBOARD_SCHEMATHESIS") {
         return PathBuf::from(p);
