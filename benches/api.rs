@@ -1,10 +1,15 @@
-//! Switchboard against the direct drivers, side by side in one run on one machine.
+//! Switchboard against the direct drivers and the tools users pick today, side by side in one run
+//! on one machine.
 //!
-//! Run with `bench/run.sh` (it installs wrk and builds in release mode). Each case is measured at 1
-//! and 32 concurrent clients for `BENCH_SECS` seconds (default 10): Switchboard with `wrk`, Redis
-//! with `redis-benchmark`, PostgreSQL with `pgbench` (prepared statements), MongoDB with the official
-//! Rust driver from 32 tasks. Results print as a table and go to `bench/results.json`.
-//! Backends are started by the test harness on free ports in temporary directories.
+//! Run with `bench/run.sh` (it installs wrk and the peers, and builds in release mode). Each case is
+//! measured at 1 and 32 concurrent clients for `BENCH_SECS` seconds (default 10): Switchboard and
+//! the peers (postgres-meta, redis-commander, mongo-express, installed by `bench/peers.sh`) with
+//! `wrk`, Redis with `redis-benchmark` or the redis crate, PostgreSQL with `pgbench` (prepared
+//! statements), MongoDB with the official Rust driver. Then memory: Switchboard's RSS idle, after
+//! the load, with 1,000 connections in 100 projects of which 200 have open pools, and its peak while
+//! streaming 1,000,000 PostgreSQL rows, 1,000,000 MongoDB documents and walking 1,000,000 Redis keys.
+//! Results print as tables and go to `bench/results.json`. Backends are started by the test harness
+//! on free ports in temporary directories. `BENCH_SKIP_PEERS=1` leaves the peers out.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -45,8 +50,13 @@ fn to_ms(value: &str) -> f64 {
     }
 }
 
-/// Runs wrk against `url` and reads throughput and latency percentiles from its report.
+/// Runs wrk against Switchboard's `url`.
 fn wrk(case: &str, url: &str, token: &str, clients: u32, script: Option<&Path>) -> Measure {
+    wrk_as("switchboard", case, url, token, clients, script)
+}
+
+/// Runs wrk against `url` and reads throughput and latency percentiles from its report.
+fn wrk_as(path: &str, case: &str, url: &str, token: &str, clients: u32, script: Option<&Path>) -> Measure {
     let mut cmd = Command::new("wrk");
     cmd.args(["-t", &clients.min(2).to_string(), "-c", &clients.to_string(), "-d", &format!("{}s", secs())]).args([
         "--latency",
@@ -64,7 +74,7 @@ fn wrk(case: &str, url: &str, token: &str, clients: u32, script: Option<&Path>) 
     let field = |prefix: &str| text.lines().find_map(|l| l.trim().strip_prefix(prefix).map(|v| v.trim().to_string()));
     Measure {
         case: case.into(),
-        path: "switchboard".into(),
+        path: path.into(),
         clients,
         requests_per_sec: field("Requests/sec:").and_then(|v| v.parse().ok()).unwrap_or(f64::NAN),
         p50_ms: field("50%").map(|v| to_ms(&v)).unwrap_or(f64::NAN),
@@ -203,24 +213,164 @@ fn rss_mib(pid: u32, field: &str) -> f64 {
 }
 
 fn print_table(results: &[Measure]) {
-    println!("\n| case | clients | switchboard req/s | direct req/s | ratio | switchboard p50 / p99 ms | direct p50 / p99 ms |");
-    println!("|---|---|---|---|---|---|---|");
+    let find = |path: &str, sb: &Measure| {
+        results.iter().find(|m| m.path == path && m.case == sb.case && m.clients == sb.clients).cloned()
+    };
+    let figures = |m: &Option<Measure>| match m {
+        Some(m) => format!("{:.0} | {:.2} / {:.2}", m.requests_per_sec, m.p50_ms, m.p99_ms),
+        None => "– | –".into(),
+    };
+    let ratio = |sb: &Measure, other: &Option<Measure>| match other {
+        Some(o) => format!("{:.0} %", 100.0 * sb.requests_per_sec / o.requests_per_sec),
+        None => "–".into(),
+    };
+    let times = |sb: &Measure, other: &Option<Measure>| match other {
+        Some(o) => format!("{:.1}×", sb.requests_per_sec / o.requests_per_sec),
+        None => "–".into(),
+    };
+    println!("\n| case | clients | switchboard req/s | p50 / p99 ms | direct req/s | p50 / p99 ms | switchboard / direct | peer req/s | p50 / p99 ms | switchboard / peer |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for sb in results.iter().filter(|m| m.path == "switchboard") {
-        if let Some(d) = results.iter().find(|m| m.path == "direct" && m.case == sb.case && m.clients == sb.clients) {
-            println!(
-                "| {} | {} | {:.0} | {:.0} | {:.0} % | {:.2} / {:.2} | {:.2} / {:.2} |",
-                sb.case,
-                sb.clients,
-                sb.requests_per_sec,
-                d.requests_per_sec,
-                100.0 * sb.requests_per_sec / d.requests_per_sec,
-                sb.p50_ms,
-                sb.p99_ms,
-                d.p50_ms,
-                d.p99_ms
-            );
+        let direct = find("direct", sb);
+        let peer = find("peer", sb);
+        println!(
+            "| {} | {} | {:.0} | {:.2} / {:.2} | {} | {} | {} | {} |",
+            sb.case,
+            sb.clients,
+            sb.requests_per_sec,
+            sb.p50_ms,
+            sb.p99_ms,
+            figures(&direct),
+            ratio(sb, &direct),
+            figures(&peer),
+            times(sb, &peer),
+        );
+    }
+}
+
+/// A peer tool started by `bench/peers.sh start`, stopped when dropped.
+struct Peer {
+    name: &'static str,
+    child: std::process::Child,
+    base: String,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A free port whose successor is free too (postgres-meta also listens on port + 1).
+fn free_port_pair() -> u16 {
+    loop {
+        let port = common::free_port();
+        if std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
+            return port;
         }
     }
+}
+
+/// Starts a peer against a backend and waits until `probe` answers.
+async fn start_peer(name: &'static str, backend_port: u16, probe: &str) -> Peer {
+    let port = if name == "postgres-meta" { free_port_pair() } else { common::free_port() };
+    let child = Command::new("bash")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/peers.sh"))
+        .args(["start", name, "127.0.0.1", &backend_port.to_string(), &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("bench/peers.sh");
+    let peer = Peer { name, child, base: format!("http://127.0.0.1:{port}") };
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        if let Ok(r) = http.get(format!("{}{probe}", peer.base)).send().await {
+            if r.status().is_success() {
+                return peer;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("{name} did not answer {probe} within 60 s");
+}
+
+/// The first page of 100 keys with type, TTL and size, straight through the redis crate: SCAN,
+/// then TYPE, PTTL and MEMORY USAGE of each key in one pipeline, from `clients` tasks.
+async fn redis_list_direct(port: u16, clients: u32) -> Measure {
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap();
+    let conn = client.get_multiplexed_async_connection().await.unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let mut conn = conn.clone();
+        let stop = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let t = Instant::now();
+                let (_, keys): (String, Vec<String>) =
+                    redis::cmd("SCAN").arg(0).arg("COUNT").arg(100).query_async(&mut conn).await.unwrap();
+                let mut pipe = redis::pipe();
+                for key in &keys {
+                    pipe.cmd("TYPE").arg(key).cmd("PTTL").arg(key).cmd("MEMORY").arg("USAGE").arg(key);
+                }
+                let _: Vec<redis::Value> = pipe.query_async(&mut conn).await.unwrap();
+                latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            latencies
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(secs())).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let rps = all.len() as f64 / started.elapsed().as_secs_f64();
+    let (p50, p99) = percentiles(&mut all);
+    Measure {
+        case: "redis list 100 keys (type, TTL, size)".into(),
+        path: "direct".into(),
+        clients,
+        requests_per_sec: rps,
+        p50_ms: p50,
+        p99_ms: p99,
+    }
+}
+
+/// Runs `work` while sampling the process's RSS every 20 ms; returns the work's output, the RSS
+/// before and the highest RSS seen, in MiB.
+async fn peak_rss_during<F: std::future::Future>(pid: u32, work: F) -> (F::Output, f64, f64) {
+    let before = rss_mib(pid, "VmRSS:");
+    let done = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut peak = 0.0f64;
+            while !done.load(Ordering::Relaxed) {
+                peak = peak.max(rss_mib(pid, "VmRSS:"));
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            peak
+        })
+    };
+    let output = work.await;
+    done.store(true, Ordering::Relaxed);
+    let peak = sampler.join().unwrap_or(f64::NAN).max(before);
+    (output, before, peak)
+}
+
+/// Reads a streamed response to the end, counting its lines, without keeping it.
+async fn count_streamed_lines(mut response: reqwest::Response) -> usize {
+    assert!(response.status().is_success(), "{}", response.status());
+    let mut lines = 0;
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        lines += chunk.iter().filter(|b| **b == b'\n').count();
+    }
+    lines
 }
 
 #[tokio::main]
@@ -285,6 +435,43 @@ async fn main() {
         assert!(status.is_success(), "{body}");
     }
 
+    // 10,000 more keys for the listing, and one document with a known id.
+    {
+        let client = redis::Client::open(format!("redis://127.0.0.1:{}", redis.port)).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let mut pipe = redis::pipe();
+        for i in 0..10_000 {
+            pipe.cmd("SET").arg(format!("list:{i:05}")).arg(i).ignore();
+        }
+        let () = pipe.query_async(&mut conn).await.unwrap();
+    }
+    let doc_id = "650000000000000000000001";
+    let (status, body) = app
+        .post(
+            "/api/platform/mongodb/default/databases/bench/collections/items/documents",
+            &token,
+            json!({"document": {"_id": {"$oid": doc_id}, "group": -1, "name": "known"}}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+
+    let peers = std::env::var("BENCH_SKIP_PEERS").map_or(true, |v| v != "1");
+    let mut peer_rss = Vec::new();
+    let (pg_meta, commander, express) = if peers {
+        let installed = Command::new("bash")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/peers.sh"))
+            .arg("install")
+            .status()
+            .expect("bench/peers.sh");
+        assert!(installed.success(), "bench/peers.sh install failed");
+        let pg_meta = start_peer("postgres-meta", pg.port, "/tables").await;
+        let commander = start_peer("redis-commander", redis.port, "/connections").await;
+        let express = start_peer("mongo-express", mongo.port, "/db/bench/items").await;
+        (Some(pg_meta), Some(commander), Some(express))
+    } else {
+        (None, None, None)
+    };
+
     let select_one = post_script(dir.path(), "select1", &json!({"query": "SELECT 1 AS one"}));
     let select_rows = post_script(dir.path(), "rows", &json!({"query": "SELECT * FROM bench_rows"}));
     let base = &app.base;
@@ -298,33 +485,190 @@ async fn main() {
             None,
         ));
         results.push(redis_benchmark(redis.port, clients));
-        results.push(wrk(
-            "postgres SELECT 1",
-            &format!("{base}/api/platform/pg-meta/default/query"),
-            &token,
-            clients,
-            Some(&select_one),
-        ));
+        if let Some(peer) = &commander {
+            let url = format!("{}/apiv2/key/R%3A127.0.0.1%3A{}%3A0/key%3A000000000000", peer.base, redis.port);
+            results.push(wrk_as("peer", "redis GET small string", &url, "none", clients, None));
+        }
+        let list = "redis list 100 keys (type, TTL, size)";
+        results.push(wrk(list, &format!("{base}/api/platform/redis/default/keys?count=100"), &token, clients, None));
+        results.push(redis_list_direct(redis.port, clients).await);
+        let query = format!("{base}/api/platform/pg-meta/default/query");
+        results.push(wrk("postgres SELECT 1", &query, &token, clients, Some(&select_one)));
         results.push(pgbench("postgres SELECT 1", &pg, "SELECT 1", clients, dir.path()));
+        if let Some(peer) = &pg_meta {
+            let url = format!("{}/query", peer.base);
+            results.push(wrk_as("peer", "postgres SELECT 1", &url, "none", clients, Some(&select_one)));
+        }
+        results.push(wrk("postgres 100-row select", &query, &token, clients, Some(&select_rows)));
+        results.push(pgbench("postgres 100-row select", &pg, "SELECT * FROM bench_rows", clients, dir.path()));
+        if let Some(peer) = &pg_meta {
+            let url = format!("{}/query", peer.base);
+            results.push(wrk_as("peer", "postgres 100-row select", &url, "none", clients, Some(&select_rows)));
+        }
         results.push(wrk(
-            "postgres 100-row select",
-            &format!("{base}/api/platform/pg-meta/default/query"),
+            "postgres tables",
+            &format!("{base}/api/platform/pg-meta/default/tables"),
             &token,
             clients,
-            Some(&select_rows),
+            None,
         ));
-        results.push(pgbench("postgres 100-row select", &pg, "SELECT * FROM bench_rows", clients, dir.path()));
+        if let Some(peer) = &pg_meta {
+            results.push(wrk_as("peer", "postgres tables", &format!("{}/tables", peer.base), "none", clients, None));
+        }
         let find = format!("{base}/api/platform/mongodb/default/databases/bench/collections/items/documents?filter=%7B%22group%22%3A7%7D&limit=20&count=false");
         results.push(wrk("mongodb find 20 (filtered)", &find, &token, clients, None));
         results.push(mongo_direct(mongo.port, clients).await);
+        let by_id = format!("{base}/api/platform/mongodb/default/databases/bench/collections/items/documents/{doc_id}");
+        results.push(wrk("mongodb document by id", &by_id, &token, clients, None));
+        if let Some(peer) = &express {
+            let url = format!("{}/db/bench/items/%22{doc_id}%22", peer.base);
+            results.push(wrk_as("peer", "mongodb document by id", &url, "none", clients, None));
+        }
     }
     print_table(&results);
     let loaded_rss = rss_mib(pid, "VmRSS:");
     let peak_rss = rss_mib(pid, "VmHWM:");
     println!("\nswitchboard RSS: idle {idle_rss:.1} MiB, after the load {loaded_rss:.1} MiB, peak {peak_rss:.1} MiB");
+    for peer in [&pg_meta, &commander, &express].into_iter().flatten() {
+        let rss = rss_mib(peer.child.id(), "VmRSS:");
+        println!("{} RSS after the load: {rss:.1} MiB", peer.name);
+        peer_rss.push(json!({ "peer": peer.name, "rss_mib_after_load": rss }));
+    }
+    drop((pg_meta, commander, express));
+
+    let many = many_connections(&app, &token, pid, redis.port, pg.port, mongo.port).await;
+    let streaming = streaming(&app, &token, pid, &redis, mongo.port).await;
+
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/results.json");
-    let report =
-        json!({ "cases": results, "rss_mib": { "idle": idle_rss, "after_load": loaded_rss, "peak": peak_rss } });
+    let report = json!({
+        "cases": results,
+        "rss_mib": { "idle": idle_rss, "after_load": loaded_rss, "peak": peak_rss },
+        "peers_rss": peer_rss,
+        "many_connections": many,
+        "streaming": streaming,
+    });
     std::fs::write(&out, serde_json::to_string_pretty(&report).unwrap()).unwrap();
     println!("\nwritten to {}", out.display());
+}
+
+/// RSS with 1,000 registered connections across 100 projects, then with 200 of them holding an
+/// open pool (70 Redis, 70 PostgreSQL, 60 MongoDB, all on the benchmark's servers).
+async fn many_connections(app: &TestApp, token: &str, pid: u32, redis: u16, pg: u16, mongo: u16) -> Value {
+    let mut opened = Vec::new();
+    for p in 0..100 {
+        let (status, project) = app.post("/api/platform/projects", token, json!({"name": format!("bench {p}")})).await;
+        assert!(status.is_success(), "{project}");
+        let project_ref = project["data"]["ref"].as_str().unwrap().to_string();
+        for c in 0..10 {
+            let (engine, body) = match c % 3 {
+                0 => ("redis", json!({"identifier": format!("r{c}"), "host": "127.0.0.1", "port": redis})),
+                1 => (
+                    "postgres",
+                    json!({"identifier": format!("p{c}"), "host": "127.0.0.1", "port": pg, "username": "postgres", "database_name": "postgres"}),
+                ),
+                _ => ("mongodb", json!({"identifier": format!("m{c}"), "host": "127.0.0.1", "port": mongo})),
+            };
+            let (status, created) =
+                app.post(&format!("/api/platform/{engine}/{project_ref}/connections"), token, body).await;
+            assert!(status.is_success(), "{created}");
+            if (c < 2 && p < 70) || (c == 2 && p < 60) {
+                opened.push((engine, project_ref.clone(), created["data"]["id"].as_str().unwrap().to_string()));
+            }
+        }
+    }
+    opened.truncate(200);
+    let registered = rss_mib(pid, "VmRSS:");
+    for (engine, project_ref, id) in &opened {
+        let path = match *engine {
+            "redis" => format!("/api/platform/redis/{project_ref}/keys?count=10&connection_id={id}"),
+            "postgres" => format!("/api/platform/pg-meta/{project_ref}/schemas?connection_id={id}"),
+            _ => format!("/api/platform/mongodb/{project_ref}/databases?connection_id={id}"),
+        };
+        let (status, body) = app.get(&path, token).await;
+        assert!(status.is_success(), "{path}: {body}");
+    }
+    let with_pools = rss_mib(pid, "VmRSS:");
+    let per_pool_kib = (with_pools - registered) * 1024.0 / opened.len() as f64;
+    println!(
+        "\n1,000 connections in 100 projects: RSS {registered:.1} MiB; with {} open pools {with_pools:.1} MiB ({per_pool_kib:.0} KiB per pool)",
+        opened.len()
+    );
+    json!({ "connections": 1000, "projects": 100, "open_pools": opened.len(), "rss_mib_registered": registered,
+            "rss_mib_with_pools": with_pools, "kib_per_pool": per_pool_kib })
+}
+
+/// Peak RSS while streaming 1,000,000 PostgreSQL rows and 1,000,000 MongoDB documents as NDJSON and
+/// while walking 1,000,000 Redis keys page by page.
+async fn streaming(app: &TestApp, token: &str, pid: u32, redis: &Redis, mongo: u16) -> Value {
+    const N: usize = 1_000_000;
+    let http = reqwest::Client::new();
+
+    let body = json!({"query": "SELECT g AS id, md5(g::text) AS name FROM generate_series(1, 1000000) g"});
+    let request = http
+        .post(format!("{}/api/platform/pg-meta/default/query", app.base))
+        .bearer_auth(token)
+        .header("accept", "application/x-ndjson")
+        .json(&body);
+    let (rows, pg_before, pg_peak) =
+        peak_rss_during(pid, async { count_streamed_lines(request.send().await.unwrap()).await }).await;
+    assert_eq!(rows, N);
+    println!("\nstreaming 1,000,000 PostgreSQL rows: RSS {pg_before:.1} MiB before, peak {pg_peak:.1} MiB");
+
+    // 1,000,000 documents, inserted through the driver in batches.
+    {
+        use mongodb::bson::doc;
+        let client =
+            mongodb::Client::with_uri_str(format!("mongodb://127.0.0.1:{mongo}/?directConnection=true")).await.unwrap();
+        let coll = client.database("bench").collection::<mongodb::bson::Document>("million");
+        let seeding = Instant::now();
+        for batch in 0..(N / 10_000) {
+            let docs: Vec<_> =
+                (0..10_000).map(|i| doc! { "n": (batch * 10_000 + i) as i64, "name": format!("doc {i}") }).collect();
+            coll.insert_many(docs).await.unwrap();
+        }
+        println!("(seeded 1,000,000 documents in {:.0} s)", seeding.elapsed().as_secs_f64());
+    }
+    let request = http
+        .get(format!("{}/api/platform/mongodb/default/databases/bench/collections/million/documents", app.base))
+        .bearer_auth(token)
+        .header("accept", "application/x-ndjson");
+    let (docs, mongo_before, mongo_peak) =
+        peak_rss_during(pid, async { count_streamed_lines(request.send().await.unwrap()).await }).await;
+    assert_eq!(docs, N);
+    println!("streaming 1,000,000 MongoDB documents: RSS {mongo_before:.1} MiB before, peak {mongo_peak:.1} MiB");
+
+    // 1,000,000 keys (the 10,001 already there included), walked 1,000 at a time.
+    {
+        let client = redis::Client::open(format!("redis://127.0.0.1:{}", redis.port)).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        for batch in 0..(N / 10_000) {
+            let mut pipe = redis::pipe();
+            for i in 0..10_000 {
+                pipe.cmd("SET").arg(format!("walk:{:07}", batch * 10_000 + i)).arg(1).ignore();
+            }
+            let () = pipe.query_async(&mut conn).await.unwrap();
+        }
+    }
+    let walk = async {
+        let mut seen = 0usize;
+        let mut cursor = "0".to_string();
+        loop {
+            let url = format!("/api/platform/redis/default/keys?count=1000&cursor={cursor}");
+            let (status, page) = app.get(&url, token).await;
+            assert!(status.is_success(), "{page}");
+            seen += page["data"]["keys"].as_array().map_or(0, Vec::len);
+            cursor = page["data"]["cursor"].as_str().unwrap_or("0").to_string();
+            if cursor == "0" {
+                break seen;
+            }
+        }
+    };
+    let (keys, redis_before, redis_peak) = peak_rss_during(pid, walk).await;
+    assert!(keys >= N, "walked {keys} keys");
+    println!("walking {keys} Redis keys: RSS {redis_before:.1} MiB before, peak {redis_peak:.1} MiB");
+    json!({
+        "postgres_rows": { "count": rows, "rss_mib_before": pg_before, "rss_mib_peak": pg_peak },
+        "mongodb_documents": { "count": docs, "rss_mib_before": mongo_before, "rss_mib_peak": mongo_peak },
+        "redis_keys_walked": { "count": keys, "rss_mib_before": redis_before, "rss_mib_peak": redis_peak },
+    })
 }
