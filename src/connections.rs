@@ -412,10 +412,14 @@ pub async fn client_for(
 /// stale client would show here) and records the outcome as the connection's status.
 pub async fn test_saved(app: &App, record: &ConnectionRecord) -> Result<engines::TestReport, ApiError> {
     let mut settings = open_settings(app, record)?;
-    app.network.check(&mut settings).await?;
-    let report = match app.pools.get_or_open(record.id, version(record), engines::connect(&settings)).await {
-        Ok(client) => engines::probe(&client, &settings).await,
-        Err(e) => engines::TestReport::failed(&e),
+    let report = match app.network.check(&mut settings).await {
+        // A host that cannot be resolved fails the test like one that does not answer.
+        Err(ApiError::Connection(message)) => engines::TestReport::failed(&engines::EngineError::Connect(message)),
+        Err(refused) => return Err(refused),
+        Ok(()) => match app.pools.get_or_open(record.id, version(record), engines::connect(&settings)).await {
+            Ok(client) => engines::probe(&client, &settings).await,
+            Err(e) => engines::TestReport::failed(&e),
+        },
     };
     if record.status != ConnectionStatus::Inactive {
         let status = if report.success { ConnectionStatus::Active } else { ConnectionStatus::Error };

@@ -1,17 +1,26 @@
 //! Every route, by resource, in one table. A route's handler lives in `api/<resource>.rs`; its
 //! permission is the first line of that handler. The table also tells tests (the attack suite)
-//! and documentation which routes exist, so no route can be added without them seeing it.
+//! and documentation which routes exist, so no route can be added without them seeing it. A route
+//! also names the types its handler reads from the JSON body (`.body::<T>()`, for `ApiJson<T>`) and
+//! the query string (`.query::<T>()`, for `ApiQuery<T>`): the OpenAPI description is generated from
+//! them.
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::{Extension, Router};
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 
+use crate::api::organizations::CreateOrganization;
 use crate::api::{
     audit, auth, connections, health, mongodb, organizations, pg_meta, projects, redis, tokens, users, ws,
 };
 use crate::app::AppState;
 use crate::domain::Engine;
+
+/// Gives the JSON Schema of a type read from a request (a `$ref` where the generator keeps
+/// definitions).
+pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
 
 /// One route of the table.
 pub struct Route {
@@ -19,22 +28,39 @@ pub struct Route {
     pub path: String,
     /// Its method.
     pub method: Method,
+    /// The schema of the JSON body the handler reads (`ApiJson<T>`), if it reads one.
+    pub body: Option<SchemaFn>,
+    /// The schema of the query string the handler reads (`ApiQuery<T>`), if it reads one.
+    pub query: Option<SchemaFn>,
     handler: MethodRouter<AppState>,
 }
 
 fn route(method: Method, path: impl Into<String>, handler: MethodRouter<AppState>) -> Route {
-    Route { path: path.into(), method, handler }
+    Route { path: path.into(), method, body: None, query: None, handler }
+}
+
+impl Route {
+    /// The handler reads a `T` from the JSON body.
+    fn body<T: JsonSchema>(self) -> Self {
+        Self { body: Some(SchemaGenerator::subschema_for::<T>), ..self }
+    }
+
+    /// The handler reads a `T` from the query string.
+    fn query<T: JsonSchema>(self) -> Self {
+        Self { query: Some(SchemaGenerator::subschema_for::<T>), ..self }
+    }
 }
 
 /// Connection routes of one engine, under `/api/platform/{engine}/{ref}`.
 fn connection_routes(engine: Engine) -> Vec<Route> {
     let base = format!("/api/platform/{}/{{ref}}/connections", engine.as_str());
     let with_engine = |h: MethodRouter<AppState>| h.layer(Extension(engine));
+    type Body = connections::ConnectionBody;
     vec![
         route(Method::GET, &base, with_engine(get(connections::list))),
-        route(Method::POST, &base, with_engine(post(connections::create))),
-        route(Method::POST, format!("{base}/test"), with_engine(post(connections::test_unsaved))),
-        route(Method::PUT, format!("{base}/{{id}}"), with_engine(put(connections::update))),
+        route(Method::POST, &base, with_engine(post(connections::create))).body::<Body>(),
+        route(Method::POST, format!("{base}/test"), with_engine(post(connections::test_unsaved))).body::<Body>(),
+        route(Method::PUT, format!("{base}/{{id}}"), with_engine(put(connections::update))).body::<Body>(),
         route(Method::DELETE, format!("{base}/{{id}}"), with_engine(delete(connections::delete))),
         route(Method::POST, format!("{base}/{{id}}/test"), with_engine(post(connections::test))),
     ]
@@ -42,57 +68,70 @@ fn connection_routes(engine: Engine) -> Vec<Route> {
 
 /// Redis data routes (spec 8.1).
 fn redis_routes() -> Vec<Route> {
+    use redis::Target;
     let base = "/api/platform/redis/{ref}";
     let key = format!("{base}/keys/{{key}}");
+    let (expire, pubsub) = (format!("{key}/expire"), format!("{base}/pubsub"));
     vec![
-        route(Method::GET, format!("{base}/keys"), get(redis::list_keys)),
-        route(Method::GET, &key, get(redis::get_key)),
-        route(Method::POST, &key, post(redis::create_key)),
-        route(Method::PUT, &key, put(redis::update_key)),
-        route(Method::PATCH, &key, patch(redis::edit_key)),
-        route(Method::DELETE, &key, delete(redis::delete_key)),
-        route(Method::POST, format!("{key}/expire"), post(redis::expire_key)),
-        route(Method::GET, format!("{base}/info"), get(redis::server_info)),
-        route(Method::GET, format!("{base}/stats"), get(redis::stats)),
-        route(Method::GET, format!("{base}/pubsub/channels"), get(redis::pubsub_channels)),
-        route(Method::POST, format!("{base}/pubsub/publish"), post(redis::publish)),
-        route(Method::GET, format!("{base}/pubsub/subscribe"), get(ws::subscribe)),
+        route(Method::GET, format!("{base}/keys"), get(redis::list_keys)).query::<redis::ListKeysQuery>(),
+        route(Method::GET, &key, get(redis::get_key)).query::<redis::ReadKeyQuery>(),
+        route(Method::POST, &key, post(redis::create_key)).query::<Target>().body::<redis::WriteKey>(),
+        route(Method::PUT, &key, put(redis::update_key)).query::<Target>().body::<redis::WriteKey>(),
+        route(Method::PATCH, &key, patch(redis::edit_key)).query::<Target>().body::<redis::EditKey>(),
+        route(Method::DELETE, &key, delete(redis::delete_key)).query::<Target>(),
+        route(Method::POST, expire, post(redis::expire_key)).query::<Target>().body::<redis::ExpireBody>(),
+        route(Method::GET, format!("{base}/info"), get(redis::server_info)).query::<Target>(),
+        route(Method::GET, format!("{base}/stats"), get(redis::stats)).query::<redis::StatsQuery>(),
+        route(Method::GET, format!("{pubsub}/channels"), get(redis::pubsub_channels)).query::<redis::ChannelsQuery>(),
+        route(Method::POST, format!("{pubsub}/publish"), post(redis::publish))
+            .query::<Target>()
+            .body::<redis::PublishBody>(),
+        route(Method::GET, format!("{pubsub}/subscribe"), get(ws::subscribe)).query::<ws::SubscribeQuery>(),
     ]
 }
 
 /// MongoDB data routes (spec 8.2).
 fn mongodb_routes() -> Vec<Route> {
+    use mongodb::Target;
     let db = "/api/platform/mongodb/{ref}/databases";
-    let coll = format!("{db}/{{database}}/collections/{{collection}}");
+    let database = format!("{db}/{{database}}");
+    let (collections, coll) = (format!("{database}/collections"), format!("{database}/collections/{{collection}}"));
+    let (docs, doc) = (format!("{coll}/documents"), format!("{coll}/documents/{{id}}"));
+    let (aggregate, indexes) = (format!("{coll}/aggregate"), format!("{coll}/indexes"));
     vec![
-        route(Method::GET, db, get(mongodb::list_databases)),
-        route(Method::POST, db, post(mongodb::create_database)),
-        route(Method::DELETE, format!("{db}/{{database}}"), delete(mongodb::drop_database)),
-        route(Method::GET, format!("{db}/{{database}}/stats"), get(mongodb::database_stats)),
-        route(Method::GET, format!("{db}/{{database}}/collections"), get(mongodb::list_collections)),
-        route(Method::POST, format!("{db}/{{database}}/collections"), post(mongodb::create_collection)),
-        route(Method::DELETE, &coll, delete(mongodb::drop_collection)),
-        route(Method::GET, format!("{coll}/documents"), get(mongodb::find_documents)),
-        route(Method::POST, format!("{coll}/documents"), post(mongodb::insert_documents)),
-        route(Method::GET, format!("{coll}/documents/{{id}}"), get(mongodb::get_document)),
-        route(Method::PUT, format!("{coll}/documents/{{id}}"), put(mongodb::update_document)),
-        route(Method::DELETE, format!("{coll}/documents/{{id}}"), delete(mongodb::delete_document)),
-        route(Method::POST, format!("{coll}/aggregate"), post(mongodb::aggregate)),
-        route(Method::GET, format!("{coll}/indexes"), get(mongodb::list_indexes)),
-        route(Method::POST, format!("{coll}/indexes"), post(mongodb::create_index)),
-        route(Method::DELETE, format!("{coll}/indexes/{{name}}"), delete(mongodb::drop_index)),
+        route(Method::GET, db, get(mongodb::list_databases)).query::<Target>(),
+        route(Method::POST, db, post(mongodb::create_database)).query::<Target>().body::<mongodb::CreateDatabase>(),
+        route(Method::DELETE, &database, delete(mongodb::drop_database)).query::<Target>(),
+        route(Method::GET, format!("{database}/stats"), get(mongodb::database_stats)).query::<Target>(),
+        route(Method::GET, &collections, get(mongodb::list_collections)).query::<Target>(),
+        route(Method::POST, &collections, post(mongodb::create_collection))
+            .query::<Target>()
+            .body::<mongodb::CreateCollection>(),
+        route(Method::DELETE, &coll, delete(mongodb::drop_collection)).query::<Target>(),
+        route(Method::GET, &docs, get(mongodb::find_documents)).query::<mongodb::FindQuery>(),
+        route(Method::POST, &docs, post(mongodb::insert_documents)).query::<Target>().body::<mongodb::InsertBody>(),
+        route(Method::GET, &doc, get(mongodb::get_document)).query::<Target>(),
+        route(Method::PUT, &doc, put(mongodb::update_document)).query::<Target>().body::<mongodb::UpdateBody>(),
+        route(Method::DELETE, &doc, delete(mongodb::delete_document)).query::<Target>(),
+        route(Method::POST, aggregate, post(mongodb::aggregate)).query::<Target>().body::<mongodb::AggregateBody>(),
+        route(Method::GET, &indexes, get(mongodb::list_indexes)).query::<Target>(),
+        route(Method::POST, &indexes, post(mongodb::create_index)).query::<Target>().body::<mongodb::CreateIndexBody>(),
+        route(Method::DELETE, format!("{indexes}/{{name}}"), delete(mongodb::drop_index)).query::<Target>(),
     ]
 }
 
 /// PostgreSQL routes (spec 8.3).
 fn pg_meta_routes() -> Vec<Route> {
+    use pg_meta::ListParams;
     let base = "/api/platform/pg-meta/{ref}";
     vec![
-        route(Method::POST, format!("{base}/query"), post(pg_meta::query)),
-        route(Method::GET, format!("{base}/tables"), get(pg_meta::tables)),
-        route(Method::GET, format!("{base}/views"), get(pg_meta::views)),
-        route(Method::GET, format!("{base}/schemas"), get(pg_meta::schemas)),
-        route(Method::GET, format!("{base}/columns"), get(pg_meta::columns)),
+        route(Method::POST, format!("{base}/query"), post(pg_meta::query))
+            .query::<pg_meta::Target>()
+            .body::<pg_meta::QueryBody>(),
+        route(Method::GET, format!("{base}/tables"), get(pg_meta::tables)).query::<ListParams>(),
+        route(Method::GET, format!("{base}/views"), get(pg_meta::views)).query::<ListParams>(),
+        route(Method::GET, format!("{base}/schemas"), get(pg_meta::schemas)).query::<ListParams>(),
+        route(Method::GET, format!("{base}/columns"), get(pg_meta::columns)).query::<ListParams>(),
     ]
 }
 
@@ -101,21 +140,21 @@ fn platform_routes() -> Vec<Route> {
     let p = "/api/platform/projects/{ref}";
     vec![
         route(Method::GET, "/api/platform/organizations", get(organizations::list)),
-        route(Method::POST, "/api/platform/organizations", post(organizations::create)),
+        route(Method::POST, "/api/platform/organizations", post(organizations::create)).body::<CreateOrganization>(),
         route(Method::GET, "/api/platform/projects", get(projects::list)),
-        route(Method::POST, "/api/platform/projects", post(projects::create)),
+        route(Method::POST, "/api/platform/projects", post(projects::create)).body::<projects::CreateProject>(),
         route(Method::GET, p, get(projects::get)),
-        route(Method::PATCH, p, patch(projects::update)),
+        route(Method::PATCH, p, patch(projects::update)).body::<projects::UpdateProject>(),
         route(Method::DELETE, p, delete(projects::delete)),
         route(Method::GET, format!("{p}/members"), get(projects::list_members)),
-        route(Method::POST, format!("{p}/members"), post(projects::add_member)),
+        route(Method::POST, format!("{p}/members"), post(projects::add_member)).body::<projects::AddMember>(),
         route(Method::DELETE, format!("{p}/members/{{user_id}}"), delete(projects::remove_member)),
         route(Method::GET, format!("{p}/databases"), get(projects::databases)),
-        route(Method::GET, format!("{p}/audit"), get(audit::list)),
+        route(Method::GET, format!("{p}/audit"), get(audit::list)).query::<audit::AuditQuery>(),
         route(Method::GET, format!("{p}/tokens"), get(tokens::list)),
-        route(Method::POST, format!("{p}/tokens"), post(tokens::create)),
+        route(Method::POST, format!("{p}/tokens"), post(tokens::create)).body::<tokens::CreateToken>(),
         route(Method::DELETE, format!("{p}/tokens/{{id}}"), delete(tokens::revoke)),
-        route(Method::POST, "/api/platform/users", post(users::create)),
+        route(Method::POST, "/api/platform/users", post(users::create)).body::<users::CreateUser>(),
     ]
 }
 
@@ -125,7 +164,7 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/healthz", get(health::healthz)),
         route(Method::GET, "/readyz", get(health::readyz)),
         route(Method::GET, "/metrics", get(health::metrics)),
-        route(Method::POST, "/api/auth/token", post(auth::issue_token)),
+        route(Method::POST, "/api/auth/token", post(auth::issue_token)).body::<auth::TokenRequest>(),
         route(Method::GET, "/api/openapi.json", get(crate::openapi::spec)),
         route(Method::GET, "/api/docs", get(crate::openapi::reference)),
     ];

@@ -63,3 +63,22 @@ async fn an_allow_list_admits_only_its_ranges() {
     assert_eq!(s, StatusCode::FORBIDDEN, "{resp}");
     assert!(resp["error"]["message"].as_str().unwrap().contains("outside the allowed ranges"));
 }
+
+#[tokio::test]
+async fn a_host_that_does_not_resolve_fails_the_test_without_a_server_error() {
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    let body = json!({"identifier": "nowhere", "host": "no-such-host.invalid", "port": 6379});
+    let (s, created) = app.post("/api/platform/redis/default/connections", &admin, body.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let id = created["data"]["id"].as_str().unwrap();
+    for path in [
+        format!("/api/platform/redis/default/connections/{id}/test"),
+        "/api/platform/redis/default/connections/test".into(),
+    ] {
+        let (s, report) = app.post(&path, &admin, body.clone()).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {report}");
+        assert_eq!(report["data"]["success"], false, "{report}");
+        assert!(report["data"]["error"].as_str().unwrap_or_default().contains("cannot resolve"), "{report}");
+    }
+}

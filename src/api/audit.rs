@@ -2,6 +2,7 @@
 //! filters by user, action and time, paged with `before`.
 
 use axum::extract::State;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -13,14 +14,16 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::{AuditFilter, AuditRecord};
 
 /// Query of the audit listing.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     user_id: Option<UserId>,
     action: Option<String>,
     /// RFC 3339.
+    #[schemars(extend("format" = "date-time"))]
     since: Option<String>,
     /// RFC 3339.
+    #[schemars(extend("format" = "date-time"))]
     until: Option<String>,
     before: Option<i64>,
     limit: Option<i64>,

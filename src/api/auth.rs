@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use axum::Extension;
+use schemars::JsonSchema;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
@@ -12,10 +13,11 @@ use crate::error::ApiError;
 use crate::middleware::ClientAddr;
 
 /// Sign-in body.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     email: String,
+    #[schemars(with = "String", extend("writeOnly" = true))]
     password: SecretString,
 }
 

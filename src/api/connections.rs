@@ -6,6 +6,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Extension;
+use schemars::JsonSchema;
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -19,16 +20,17 @@ use crate::connections::{
     SecretPatch,
 };
 use crate::domain::{ConnectionId, ConnectionStatus, Engine, Permission, ProjectId};
-use crate::engines::{self, TestReport};
+use crate::engines::{self, EngineError, TestReport};
 use crate::error::{ApiError, ApiResult};
 use crate::store::ConnectionRecord;
 
 /// Create, update and test body: fields or a `connection_string`, plus options.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionBody {
     identifier: Option<String>,
     /// Accepted for compatibility with the spec's request type; must match the URL's engine.
+    #[schemars(with = "Option<Engine>")]
     database_type: Option<String>,
     /// Accepted for compatibility; the project is the one in the URL.
     #[allow(dead_code)]
@@ -39,10 +41,15 @@ pub struct ConnectionBody {
     username: Option<String>,
     /// Absent keeps the stored password, `null` or `""` clears it, a string sets it.
     #[serde(default, deserialize_with = "secret_patch")]
+    #[schemars(with = "Option<String>", extend("writeOnly" = true))]
     password: SecretPatch,
+    #[schemars(with = "Option<String>", extend("writeOnly" = true))]
     connection_string: Option<SecretString>,
+    /// The engine's options (`RedisOptions`, `MongoOptions` or `PostgresOptions`, as the route's engine says).
+    #[schemars(default, schema_with = "crate::openapi::connection_options")]
     options: Option<Value>,
     is_primary: Option<bool>,
+    #[schemars(with = "Option<ConnectionStatus>")]
     status: Option<String>,
 }
 
@@ -217,6 +224,10 @@ pub async fn test_unsaved(
     authorize(&app, &user, &project_ref, Permission::Admin).await?;
     body.check_engine(engine)?;
     let mut settings = settings_from_input(engine, body.into_input(), None)?;
-    app.network.check(&mut settings).await?;
-    Ok(Data(engines::test_unsaved(&settings).await))
+    match app.network.check(&mut settings).await {
+        Ok(()) => Ok(Data(engines::test_unsaved(&settings).await)),
+        // A host that cannot be resolved fails the test like one that does not answer (not a 503).
+        Err(ApiError::Connection(message)) => Ok(Data(TestReport::failed(&EngineError::Connect(message)))),
+        Err(refused) => Err(refused),
+    }
 }

@@ -15,6 +15,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use mongodb::bson::Document;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -31,7 +32,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::ConnectionRecord;
 
 /// Picks the connection: `?connection_id=` or the primary.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
     connection_id: Option<ConnectionId>,
@@ -93,7 +94,7 @@ pub async fn list_databases(
 }
 
 /// Body of `POST /databases`: MongoDB creates a database with its first collection.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDatabase {
     name: String,
@@ -152,21 +153,23 @@ pub async fn list_collections(
 }
 
 /// Options of a new collection or view (spec 4.3, plus `viewOn` and `pipeline`).
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CollectionOptions {
     capped: Option<bool>,
     size: Option<i64>,
     max: Option<i64>,
+    #[schemars(with = "Option<serde_json::Map<String, Value>>")]
     validator: Option<Value>,
     validation_level: Option<String>,
     validation_action: Option<String>,
     view_on: Option<String>,
+    #[schemars(with = "Option<Vec<serde_json::Map<String, Value>>>")]
     pipeline: Option<Vec<Value>>,
 }
 
 /// Body of `POST /collections`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCollection {
     name: String,
@@ -214,7 +217,7 @@ pub async fn drop_collection(
 }
 
 /// Query of `GET /documents`: `filter`, `projection` and `sort` are JSON text.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FindQuery {
     connection_id: Option<ConnectionId>,
@@ -261,10 +264,12 @@ pub async fn find_documents(
 }
 
 /// Body of `POST /documents`: one `document` or a batch of `documents`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InsertBody {
+    #[schemars(with = "Option<serde_json::Map<String, Value>>")]
     document: Option<Value>,
+    #[schemars(with = "Option<Vec<serde_json::Map<String, Value>>>")]
     documents: Option<Vec<Value>>,
 }
 
@@ -327,9 +332,10 @@ pub async fn get_document(
 }
 
 /// Body of `PUT …/documents/{id}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateBody {
+    #[schemars(with = "serde_json::Map<String, Value>")]
     update: Value,
     #[serde(default)]
     upsert: bool,
@@ -397,21 +403,23 @@ pub async fn delete_document(
 }
 
 /// Options of an aggregation, with MongoDB's names.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AggregateBodyOptions {
     allow_disk_use: Option<bool>,
     #[serde(rename = "maxTimeMS")]
     max_time_ms: Option<u64>,
+    #[schemars(with = "Option<serde_json::Map<String, Value>>")]
     collation: Option<Value>,
     hint: Option<Value>,
     batch_size: Option<u32>,
 }
 
 /// Body of `POST /aggregate`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AggregateBody {
+    #[schemars(with = "Vec<serde_json::Map<String, Value>>")]
     pipeline: Vec<Value>,
     #[serde(default)]
     options: AggregateBodyOptions,
@@ -478,22 +486,24 @@ pub async fn list_indexes(
 }
 
 /// Options of a new index, with MongoDB's names.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct IndexBodyOptions {
     name: Option<String>,
     unique: Option<bool>,
     sparse: Option<bool>,
     expire_after_seconds: Option<i64>,
+    #[schemars(with = "Option<serde_json::Map<String, Value>>")]
     partial_filter_expression: Option<Value>,
     background: Option<bool>,
 }
 
 /// Body of `POST /indexes`: `key` (the spec's name; `keys` is accepted too) and `options`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateIndexBody {
     #[serde(alias = "keys")]
+    #[schemars(with = "serde_json::Map<String, Value>")]
     key: Value,
     #[serde(default)]
     options: IndexBodyOptions,

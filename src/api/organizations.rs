@@ -1,6 +1,7 @@
 //! `GET/POST /api/platform/organizations`.
 
 use axum::extract::State;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{ApiJson, Created, Data};
@@ -10,7 +11,7 @@ use crate::error::ApiResult;
 use crate::store::Organization;
 
 /// Body of `POST /organizations`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganization {
     name: String,

@@ -16,6 +16,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -40,7 +41,7 @@ pub const TRUNCATED_HEADER: HeaderName = HeaderName::from_static("x-switchboard-
 pub const ROW_CAP_HEADER: HeaderName = HeaderName::from_static("x-switchboard-row-cap");
 
 /// Body of `POST …/query`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueryBody {
     /// The SQL text.
@@ -55,14 +56,14 @@ pub struct QueryBody {
 }
 
 /// `?connection_id=` of `POST …/query`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
     connection_id: Option<ConnectionId>,
 }
 
 /// Query string of the listings.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     connection_id: Option<ConnectionId>,

@@ -4,6 +4,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::organizations::check_name;
@@ -24,7 +25,7 @@ pub struct ProjectView {
 }
 
 /// Body of `POST /projects`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProject {
     name: String,
@@ -32,17 +33,18 @@ pub struct CreateProject {
 }
 
 /// Body of `PATCH /projects/{ref}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProject {
     name: Option<String>,
 }
 
 /// Body of `POST /projects/{ref}/members`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddMember {
     email: String,
+    #[schemars(extend("enum" = ["admin", "developer", "viewer"]))]
     role: String,
 }
 

@@ -12,6 +12,7 @@ use axum::http::header::ACCEPT;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -28,7 +29,7 @@ use crate::error::{ApiError, ApiResult};
 const KEY_TYPES: [&str; 6] = ["string", "hash", "list", "set", "zset", "stream"];
 
 /// Picks the connection: `?connection_id=` or the primary.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 pub struct Target {
     connection_id: Option<ConnectionId>,
 }
@@ -85,7 +86,7 @@ fn parse_cursor(cursor: Option<&str>) -> ApiResult<u64> {
 }
 
 /// Query of `GET /keys`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListKeysQuery {
     connection_id: Option<ConnectionId>,
@@ -93,6 +94,7 @@ pub struct ListKeysQuery {
     cursor: Option<String>,
     count: Option<u32>,
     #[serde(rename = "type")]
+    #[schemars(extend("enum" = ["string", "hash", "list", "set", "zset", "stream"]))]
     key_type: Option<String>,
 }
 
@@ -117,7 +119,7 @@ pub async fn list_keys(
 }
 
 /// Query of `GET /keys/{key}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadKeyQuery {
     connection_id: Option<ConnectionId>,
@@ -154,10 +156,11 @@ pub async fn get_key(
 }
 
 /// Body of create and update.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WriteKey {
     #[serde(rename = "type")]
+    #[schemars(extend("enum" = ["string", "hash", "list", "set", "zset", "stream", null]))]
     key_type: Option<String>,
     value: Option<Value>,
     ttl: Option<i64>,
@@ -165,6 +168,7 @@ pub struct WriteKey {
     nx: bool,
     #[serde(default)]
     xx: bool,
+    #[schemars(with = "Option<String>", extend("enum" = ["utf8", "base64", null]))]
     value_encoding: Option<Encoding>,
 }
 
@@ -317,7 +321,7 @@ pub async fn update_key(
 }
 
 /// Body of `PATCH /keys/{key}`: element edits of a collection (beyond the spec's table).
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditKey {
     /// Hash fields to set.
@@ -328,6 +332,7 @@ pub struct EditKey {
     remove: Option<Vec<Value>>,
     /// List: `{index, value}` to replace one element.
     set_index: Option<Value>,
+    #[schemars(with = "Option<String>", extend("enum" = ["utf8", "base64", null]))]
     value_encoding: Option<Encoding>,
 }
 
@@ -399,7 +404,7 @@ pub async fn delete_key(
 }
 
 /// Body of `POST …/expire`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpireBody {
     ttl: i64,
@@ -440,7 +445,7 @@ pub async fn server_info(
 }
 
 /// Query of `GET /stats`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
     connection_id: Option<ConnectionId>,
@@ -482,7 +487,7 @@ pub async fn stats(
 }
 
 /// Query of `GET /pubsub/channels`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelsQuery {
     connection_id: Option<ConnectionId>,
@@ -511,7 +516,7 @@ pub async fn pubsub_channels(
 }
 
 /// Body of `POST /pubsub/publish`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublishBody {
     channel: String,

@@ -7,6 +7,7 @@ use aes_gcm::aead::rand_core::RngCore;
 use aes_gcm::aead::OsRng;
 use axum::extract::State;
 use axum::http::StatusCode;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
@@ -19,10 +20,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::ApiToken;
 
 /// Body of `POST …/tokens`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
     name: String,
+    #[schemars(extend("enum" = ["admin", "developer", "viewer"]))]
     role: String,
     /// Days until it expires (1-3650); absent for no expiry.
     expires_in_days: Option<i64>,

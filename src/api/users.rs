@@ -1,6 +1,7 @@
 //! `POST /api/platform/users` (superusers only).
 
 use axum::extract::State;
+use schemars::JsonSchema;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -11,10 +12,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::User;
 
 /// Body of `POST /users`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     email: String,
+    #[schemars(with = "String", extend("writeOnly" = true))]
     password: SecretString,
     #[serde(default)]
     is_superuser: bool,

@@ -13,6 +13,7 @@ use axum::http::header::{AUTHORIZATION, SEC_WEBSOCKET_PROTOCOL};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
@@ -33,7 +34,7 @@ const HEARTBEAT: Duration = Duration::from_secs(20);
 const PROTOCOL: &str = "switchboard";
 
 /// Query of the subscribe socket.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubscribeQuery {
     connection_id: Option<ConnectionId>,

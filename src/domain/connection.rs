@@ -8,12 +8,13 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The kinds of database Switchboard manages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Engine {
     /// PostgreSQL.
@@ -66,7 +67,7 @@ impl FromStr for Engine {
 }
 
 /// A connection's health as last observed (spec 2.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum ConnectionStatus {
     /// Usable; the last test succeeded or none failed yet.
@@ -105,7 +106,7 @@ impl FromStr for ConnectionStatus {
 }
 
 /// A host and port, as used by sentinel lists.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HostPort {
     /// Host name or address.
@@ -115,7 +116,7 @@ pub struct HostPort {
 }
 
 /// Redis sentinel settings: the master's name and where the sentinels listen.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SentinelOptions {
     /// The monitored master's name.
@@ -125,7 +126,7 @@ pub struct SentinelOptions {
 }
 
 /// Options of a Redis connection.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedisOptions {
     /// Logical database, 0-15.
@@ -149,7 +150,7 @@ pub struct RedisOptions {
 }
 
 /// Options of a MongoDB connection (spec 4.1).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MongoOptions {
     /// Replica set name.
@@ -177,7 +178,7 @@ pub struct MongoOptions {
 }
 
 /// Options of a PostgreSQL connection (spec 2.2).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PostgresOptions {
     /// Require TLS, verifying the server certificate against the public roots (and `ssl_root_cert`).
