@@ -317,6 +317,8 @@ impl Postgres {
             .arg("-k")
             .arg(self.dir.path())
             .args(["-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
+            // The benchmark opens a pool per connection for 70 connections besides its own pool of 32.
+            .args(["-c", "max_connections=300"])
             .args(if self.tls {
                 vec![
                     "-c".to_string(),

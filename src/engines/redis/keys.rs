@@ -9,6 +9,7 @@ use base64::Engine as _;
 use redis::Value as RedisValue;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
+use std::sync::OnceLock;
 
 use super::RedisClient;
 use crate::engines::EngineError;
@@ -200,11 +201,18 @@ end
 return {t, pttl, mem, enc}
 "#;
 
+/// A script with its SHA-1 computed once, not on every request.
+fn script(cell: &'static OnceLock<redis::Script>, source: &str) -> &'static redis::Script {
+    cell.get_or_init(|| redis::Script::new(source))
+}
+
+static META: OnceLock<redis::Script> = OnceLock::new();
+static REPLACE: OnceLock<redis::Script> = OnceLock::new();
+
 /// Reads a key: metadata plus a page of its value. `None` when it does not exist.
 pub async fn read(client: &RedisClient, key: &[u8], opts: &ReadOptions) -> Result<Option<Value>, EngineError> {
     let limit = opts.value_limit.max(1);
-    let script = redis::Script::new(META_SCRIPT);
-    let mut invocation = script.key(key);
+    let mut invocation = script(&META, META_SCRIPT).key(key);
     invocation.arg(limit);
     let meta: Vec<RedisValue> = client.invoke(&invocation).await?;
     let key_type = meta.first().and_then(as_string).unwrap_or_else(|| "none".into());
@@ -450,8 +458,7 @@ pub async fn write(
         TtlChange::Seconds(s) => s.to_string(),
     };
     let type_arg = if append_to_stream { "stream_append" } else { value.type_name() };
-    let script = redis::Script::new(REPLACE_SCRIPT);
-    let mut invocation = script.key(key);
+    let mut invocation = script(&REPLACE, REPLACE_SCRIPT).key(key);
     invocation.arg(mode).arg(type_arg).arg(ttl_arg);
     for arg in value.args() {
         invocation.arg(arg);
