@@ -65,6 +65,11 @@ async fn generated_keys_are_private_and_reused() {
     {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&key_path).unwrap().permissions().mode() & 0o777, 0o600);
+        // The store holds password hashes and sealed secrets: private too, WAL included.
+        for file in ["switchboard.db", "switchboard.db-wal"] {
+            let mode = std::fs::metadata(app.data_dir().join(file)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{file}");
+        }
     }
     assert!(app.log().contains("generated one into the data dir"), "the log says keys were generated");
     let admin = app.admin_token().await;

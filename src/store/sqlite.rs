@@ -27,7 +27,9 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
+        let file = options.get_filename().to_path_buf();
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        make_private(&file);
         Ok(Self { pool })
     }
 
@@ -40,6 +42,27 @@ impl SqliteStore {
     async fn change_feed(&self) -> StoreResult<Option<super::ChangeFeed>> {
         Ok(None)
     }
+}
+
+/// Makes the store's files (the database, its WAL and shared-memory index) readable by their owner
+/// only: they hold password hashes and sealed secrets. SQLite gives new WAL files the database's mode.
+fn make_private(file: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = file.as_os_str().to_owned();
+            path.push(suffix);
+            let path = std::path::PathBuf::from(path);
+            if path.exists() {
+                if let Err(e) = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)) {
+                    tracing::warn!(error = %e, file = %path.display(), "could not make the platform store private");
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = file;
 }
 
 impl_platform_store!(SqliteStore);
