@@ -462,3 +462,33 @@ async fn pooled_sessions_carry_nothing_from_one_request_to_the_next() {
         assert_eq!(rows(&app, &viewer, "SELECT * FROM shapes").await, vec![json!({"id": 1, "name": "circle"})]);
     }
 }
+
+#[tokio::test]
+async fn a_capped_read_stops_the_server_sending_the_rest() {
+    let pg = Postgres::start();
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    connect(&app, &admin, &pg, "main", json!({"pool_size": 2})).await;
+    let viewer = app.user_with_role(&admin, "viewer@example.com", "default", "viewer").await;
+    // Fifty million rows would take the server minutes to send; the answer stops at the cap.
+    let (s, body) = sql(&app, &viewer, "SELECT g FROM generate_series(1, 50000000) g").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body["data"].as_array().unwrap().len(), 10_000);
+    // The session that was still receiving rows is closed, so the server stops producing them.
+    let started = std::time::Instant::now();
+    loop {
+        let active = pg.psql(
+            "postgres",
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%generate_series(1, 50000000)%' AND pid <> pg_backend_pid()",
+        );
+        if active == "0" {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the server is still sending rows");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // And the pool serves the next reads.
+    for _ in 0..3 {
+        assert_eq!(rows(&app, &viewer, "SELECT 1 AS one").await, vec![json!({"one": 1})]);
+    }
+}

@@ -184,12 +184,19 @@ const STATEMENT_CACHE_LIMIT: usize = 256;
 pub struct Session {
     object: Option<deadpool_postgres::Object>,
     changed: bool,
+    discard: bool,
 }
 
 impl Session {
     /// The use left nothing behind: the session goes back to the pool as it is.
     pub fn unchanged(&mut self) {
         self.changed = false;
+    }
+
+    /// The session is busy with something nobody will read (the rest of a capped result): close
+    /// it instead of returning it, which also stops the server's work.
+    pub fn discard(&mut self) {
+        self.discard = true;
     }
 
     /// A prepared statement for `sql` from this session's cache (bounded, so many distinct texts
@@ -229,6 +236,10 @@ impl std::ops::DerefMut for Session {
 impl Drop for Session {
     fn drop(&mut self) {
         let Some(object) = self.object.take() else { return };
+        if self.discard {
+            drop(deadpool_postgres::Object::take(object));
+            return;
+        }
         if !self.changed {
             return;
         }
@@ -251,7 +262,7 @@ impl PostgresClient {
     /// Borrows a session from the pool.
     pub async fn session(&self) -> Result<Session, EngineError> {
         let object = self.pool.get().await.map_err(map_pool_error)?;
-        Ok(Session { object: Some(object), changed: true })
+        Ok(Session { object: Some(object), changed: true, discard: false })
     }
 
     /// Measures one round trip.

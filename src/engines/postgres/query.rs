@@ -171,9 +171,14 @@ async fn attempt(client: &PostgresClient, request: &QueryRequest<'_>, probe: boo
     let guard = CancelOnDrop::new(&session);
     let result = run_on(&mut session, request, probe).await;
     guard.disarm();
-    // A read-only transaction was rolled back: only what outlives a rollback could remain.
-    if request.read_only && result.is_ok() && !may_outlive_rollback(request.sql) {
-        session.unchanged();
+    if request.read_only {
+        match &result {
+            // The server may still be sending rows past the cap (or did, before a ROLLBACK).
+            Ok(ReadAttempt::Read(r)) if r.truncated => session.discard(),
+            // A read-only transaction was rolled back: only what outlives a rollback could remain.
+            Ok(_) if !may_outlive_rollback(request.sql) => session.unchanged(),
+            _ => {}
+        }
     }
     result
 }
@@ -297,7 +302,10 @@ async fn run_prepared(
     read_only: bool,
     row_cap: usize,
 ) -> Result<(QueryResult, Vec<Pending>), tokio_postgres::Error> {
-    let transaction = client.build_transaction().read_only(read_only).start().await?;
+    if read_only {
+        return run_read_only(client, statement, params, row_cap).await;
+    }
+    let transaction = client.build_transaction().read_only(false).start().await?;
     let fetched = async {
         let portal = transaction.bind_raw(statement, params.iter()).await?;
         let max_rows = i32::try_from(row_cap.saturating_add(1)).unwrap_or(i32::MAX);
@@ -306,14 +314,10 @@ async fn run_prepared(
     .await;
     match fetched {
         Ok(outcome) => {
-            if read_only {
-                transaction.rollback().await?;
-            } else {
-                transaction.commit().await?;
-            }
+            transaction.commit().await?;
             Ok(outcome)
         }
-        Err(e) if !read_only && e.code().is_some_and(|c| c.code() == "25001") => {
+        Err(e) if e.code().is_some_and(|c| c.code() == "25001") => {
             // "cannot run inside a transaction block": nothing happened yet, run it on its own.
             transaction.rollback().await?;
             let stream = client.query_raw(statement, params.iter()).await?;
@@ -325,6 +329,52 @@ async fn run_prepared(
             Err(e)
         }
     }
+}
+
+/// A read in one round trip: `BEGIN READ ONLY`, the statement and `ROLLBACK` go out together
+/// (tokio-postgres sends each request when its future is first polled, and the server answers in
+/// order). Rows past the cap are not read: the result then says `truncated` and the caller closes
+/// the session rather than wait for the server to send what nobody will read.
+async fn run_read_only(
+    client: &Client,
+    statement: &Statement,
+    params: &[TextParam],
+    row_cap: usize,
+) -> Result<(QueryResult, Vec<Pending>), tokio_postgres::Error> {
+    use futures_util::future::maybe_done;
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::Poll;
+
+    let mut begin = pin!(maybe_done(client.batch_execute("BEGIN READ ONLY")));
+    let mut rows = pin!(maybe_done(async {
+        let stream = client.query_raw(statement, params.iter()).await?;
+        collect(stream, statement.columns(), row_cap).await
+    }));
+    let mut rollback = pin!(maybe_done(client.batch_execute("ROLLBACK")));
+    // One poll of each, in order, puts the three requests on the wire together.
+    std::future::poll_fn(|cx| {
+        let _ = begin.as_mut().poll(cx);
+        let _ = rows.as_mut().poll(cx);
+        let _ = rollback.as_mut().poll(cx);
+        Poll::Ready(())
+    })
+    .await;
+    begin.as_mut().await;
+    rows.as_mut().await;
+    let began = begin.as_mut().take_output().unwrap_or(Ok(()));
+    let fetched = rows.as_mut().take_output().unwrap_or_else(|| Ok((QueryResult::default(), Vec::new())));
+    if matches!(&fetched, Ok((result, pending)) if result.truncated && pending.is_empty()) {
+        // The ROLLBACK's answer comes after every remaining row: do not wait for it. (Values that
+        // still need printing as text need the session, so then the rest is waited for.)
+        return fetched;
+    }
+    rollback.as_mut().await;
+    let ended = rollback.as_mut().take_output().unwrap_or(Ok(()));
+    began?;
+    let outcome = fetched?;
+    ended?;
+    Ok(outcome)
 }
 
 async fn collect(
