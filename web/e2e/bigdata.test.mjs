@@ -22,13 +22,14 @@ import {
   apiAs,
   expectHidden,
   expectVisible,
+  itWithFailureShot,
   launchBrowser,
-  repoRoot,
+  outputDir,
   signedInContext,
   startStack,
 } from './harness.mjs'
 
-const output = path.join(repoRoot, 'web', 'e2e', 'output')
+const output = outputDir
 const M = '/api/platform/mongodb/default'
 
 const KEYS = 1_000_000
@@ -49,16 +50,7 @@ let mongoSeeded
 let mongoSeeder
 
 /** `it`, saving a screenshot of the page when the test fails. */
-function test(name, body) {
-  it(name, async () => {
-    try {
-      await body()
-    } catch (e) {
-      await page?.screenshot({ path: path.join(output, `FAILED-bigdata-${name.replaceAll(/\W+/g, '-')}.png`) }).catch(() => {})
-      throw e
-    }
-  })
-}
+const test = itWithFailureShot(it, () => page, 'bigdata-')
 
 const seconds = (since) => ((performance.now() - since) / 1000).toFixed(1)
 

@@ -13,12 +13,14 @@ import {
   expectHidden,
   expectVisible,
   freePort,
+  itWithFailureShot,
   launchBrowser,
-  repoRoot,
+  outputDir,
+  signIn,
   startStack,
 } from './harness.mjs'
 
-const output = path.join(repoRoot, 'web', 'e2e', 'output')
+const output = outputDir
 const DEVELOPER_EMAIL = 'developer@example.com'
 const DEVELOPER_PASSWORD = 'e2e-developer-password'
 // Typed into the form once; it must never show up in the URL or in browser storage.
@@ -34,27 +36,15 @@ async function shot(target, name) {
   await target.screenshot({ path: path.join(output, `connections-${name}.png`) })
 }
 
-async function signIn(p, email, password) {
+/** Signs in from the sign-in page and waits for the project list. */
+async function signInToProjects(p, email, password) {
   await p.goto('/sign-in')
-  await p.fill('input[name="email"]', email)
-  await p.fill('input[name="password"]', password)
-  await p.click('button:has-text("Sign in")')
+  await signIn(p, email, password)
   await expectVisible(p.locator('h1:has-text("Projects")'))
 }
 
 /** `it`, saving a screenshot of the page when the test fails. */
-function test(name, body) {
-  it(name, async () => {
-    try {
-      await body()
-    } catch (e) {
-      await page
-        ?.screenshot({ path: path.join(output, `FAILED-connections-${name.replaceAll(/\W+/g, '-')}.png`) })
-        .catch(() => {})
-      throw e
-    }
-  })
-}
+const test = itWithFailureShot(it, () => page, 'connections-')
 
 /** The text of an alert, checked to read as a sentence rather than JSON. */
 async function readableAlert(locator) {
@@ -75,7 +65,7 @@ describe('connection management', () => {
     browser = await launchBrowser()
     context = await browser.newContext({ baseURL: stack.baseURL, viewport: { width: 1280, height: 800 } })
     page = await context.newPage()
-    await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await signInToProjects(page, ADMIN_EMAIL, ADMIN_PASSWORD)
   })
 
   after(async () => {
@@ -204,7 +194,7 @@ describe('connection management', () => {
     const devContext = await browser.newContext({ baseURL: stack.baseURL, viewport: { width: 1280, height: 800 } })
     try {
       const dev = await devContext.newPage()
-      await signIn(dev, DEVELOPER_EMAIL, DEVELOPER_PASSWORD)
+      await signInToProjects(dev, DEVELOPER_EMAIL, DEVELOPER_PASSWORD)
       await dev.goto('/project/default')
       const row = dev.locator('[data-connection="shared-cache"]')
       await expectVisible(row)

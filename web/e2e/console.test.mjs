@@ -13,13 +13,16 @@ import {
   apiAs,
   expectHidden,
   expectVisible,
+  itWithFailureShot,
   launchBrowser,
+  outputDir,
   psql,
   repoRoot,
+  signIn,
   startStack,
 } from './harness.mjs'
 
-const output = path.join(repoRoot, 'web', 'e2e', 'output')
+const output = outputDir
 const docsShots = path.join(repoRoot, 'docs', 'screenshots')
 
 let stack
@@ -31,23 +34,8 @@ async function shot(target, name) {
   await target.screenshot({ path: path.join(output, `${name}.png`) })
 }
 
-async function signIn(p, email, password) {
-  await p.fill('input[name="email"]', email)
-  await p.fill('input[name="password"]', password)
-  await p.click('button:has-text("Sign in")')
-}
-
-/** `it`, saving a screenshot of the main page when the test fails. */
-function test(name, body) {
-  it(name, async () => {
-    try {
-      await body()
-    } catch (e) {
-      await page?.screenshot({ path: path.join(output, `FAILED-${name.replaceAll(/\W+/g, '-')}.png`) }).catch(() => {})
-      throw e
-    }
-  })
-}
+/** `it`, saving a screenshot of the page when the test fails. */
+const test = itWithFailureShot(it, () => page)
 
 describe('web console', () => {
   before(async () => {

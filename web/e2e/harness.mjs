@@ -13,6 +13,9 @@ import { chromium } from 'playwright-core'
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const repoRoot = path.resolve(here, '../..')
 
+/** Where every E2E file saves its screenshots. */
+export const outputDir = path.join(repoRoot, 'web', 'e2e', 'output')
+
 export const ADMIN_EMAIL = 'admin@example.com'
 export const ADMIN_PASSWORD = 'e2e-admin-password'
 
@@ -337,4 +340,28 @@ export async function signedInContext(browser, baseURL, email, password, options
     [token, Date.now() + expiresIn * 1000],
   )
   return context
+}
+
+/** Fills in and submits the sign-in form on the page `p` shows. */
+export async function signIn(p, email, password) {
+  await p.fill('input[name="email"]', email)
+  await p.fill('input[name="password"]', password)
+  await p.click('button:has-text("Sign in")')
+}
+
+/**
+ * `it` for one E2E file: when a test fails, the page `currentPage()` returns is saved as
+ * `FAILED-<prefix><test name>.png` in {@link outputDir} before the failure is reported.
+ */
+export function itWithFailureShot(it, currentPage, prefix = '') {
+  return (name, body) =>
+    it(name, async () => {
+      try {
+        await body()
+      } catch (e) {
+        const file = path.join(outputDir, `FAILED-${prefix}${name.replaceAll(/\W+/g, '-')}.png`)
+        await currentPage()?.screenshot({ path: file }).catch(() => {})
+        throw e
+      }
+    })
 }

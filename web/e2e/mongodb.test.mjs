@@ -6,9 +6,21 @@ import assert from 'node:assert/strict'
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { ADMIN_EMAIL, ADMIN_PASSWORD, apiAs, expectHidden, expectVisible, launchBrowser, repoRoot, startStack } from './harness.mjs'
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  apiAs,
+  expectHidden,
+  expectVisible,
+  itWithFailureShot,
+  launchBrowser,
+  outputDir,
+  repoRoot,
+  signIn,
+  startStack,
+} from './harness.mjs'
 
-const output = path.join(repoRoot, 'web', 'e2e', 'output')
+const output = outputDir
 const docsShots = path.join(repoRoot, 'docs', 'screenshots')
 const M = '/api/platform/mongodb/default'
 const CUSTOMERS = `${M}/databases/shop/collections/customers`
@@ -23,23 +35,8 @@ async function shot(target, name) {
   await target.screenshot({ path: path.join(output, `${name}.png`) })
 }
 
-async function signIn(p, email, password) {
-  await p.fill('input[name="email"]', email)
-  await p.fill('input[name="password"]', password)
-  await p.click('button:has-text("Sign in")')
-}
-
-/** `it`, saving a screenshot of the main page when the test fails. */
-function test(name, body) {
-  it(name, async () => {
-    try {
-      await body()
-    } catch (e) {
-      await page?.screenshot({ path: path.join(output, `FAILED-mongodb-${name.replaceAll(/\W+/g, '-')}.png`) }).catch(() => {})
-      throw e
-    }
-  })
-}
+/** `it`, saving a screenshot of the page when the test fails. */
+const test = itWithFailureShot(it, () => page, 'mongodb-')
 
 /** Opens a collection from the tree, as a person would. */
 async function openCollection(p, db, collection) {

@@ -8,9 +8,20 @@ import { mkdirSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { ADMIN_EMAIL, ADMIN_PASSWORD, apiAs, expectVisible, launchBrowser, repoRoot, startStack } from './harness.mjs'
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  apiAs,
+  expectVisible,
+  itWithFailureShot,
+  launchBrowser,
+  outputDir,
+  repoRoot,
+  signIn,
+  startStack,
+} from './harness.mjs'
 
-const output = path.join(repoRoot, 'web', 'e2e', 'output')
+const output = outputDir
 const docsShots = path.join(repoRoot, 'docs', 'screenshots')
 const updateDocs = process.env.SWITCHBOARD_UPDATE_SCREENSHOTS === '1'
 const KEYS = '/api/platform/redis/default/keys'
@@ -23,12 +34,6 @@ let admin
 async function shot(target, name, docsName) {
   await target.screenshot({ path: path.join(output, `${name}.png`) })
   if (docsName && updateDocs) await target.screenshot({ path: path.join(docsShots, docsName) })
-}
-
-async function signIn(p, email, password) {
-  await p.fill('input[name="email"]', email)
-  await p.fill('input[name="password"]', password)
-  await p.click('button:has-text("Sign in")')
 }
 
 /** Opens `to`, signing in on the way when the session is not there yet. */
@@ -67,17 +72,8 @@ function redisCommands(port, commands) {
   })
 }
 
-/** `it`, saving a screenshot of the main page when the test fails. */
-function test(name, body) {
-  it(name, async () => {
-    try {
-      await body()
-    } catch (e) {
-      await page?.screenshot({ path: path.join(output, `FAILED-${name.replaceAll(/\W+/g, '-')}.png`) }).catch(() => {})
-      throw e
-    }
-  })
-}
+/** `it`, saving a screenshot of the page when the test fails. */
+const test = itWithFailureShot(it, () => page)
 
 describe('live Redis pages', () => {
   before(async () => {
