@@ -11,17 +11,6 @@ use serde_json::{json, Value};
 
 const PUBLIC: [&str; 6] = ["/healthz", "/readyz", "/metrics", "/api/auth/token", "/api/openapi.json", "/api/docs"];
 
-fn concrete(path: &str) -> String {
-    let id = "8f1c7a52-4d7e-4a5c-9a2b-1c2d3e4f5a6b";
-    path.replace("{ref}", "default")
-        .replace("{key}", "k")
-        .replace("{id}", id)
-        .replace("{user_id}", id)
-        .replace("{database}", "db")
-        .replace("{collection}", "c")
-        .replace("{name}", "n")
-}
-
 fn b64(s: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
@@ -80,7 +69,7 @@ async fn every_route_refuses_bad_callers() {
         }
         assert!(path.starts_with("/api/platform/"), "a route outside /api/platform: {path}");
         checked_routes += 1;
-        let url = concrete(path);
+        let url = common::concrete_path(path);
         let body = matches!(*method, Method::POST | Method::PUT | Method::PATCH).then(|| json!({}));
         for (name, token) in &bad_tokens {
             let (s, resp) = app.call(method.clone(), &url, token.as_deref(), body.clone()).await;
@@ -123,7 +112,7 @@ async fn every_route_in_the_table_is_served() {
             continue;
         }
         let body = matches!(method, Method::POST | Method::PUT | Method::PATCH).then(|| json!({}));
-        let (s, resp) = app.call(method.clone(), &concrete(&path), Some(&admin), body).await;
+        let (s, resp) = app.call(method.clone(), &common::concrete_path(&path), Some(&admin), body).await;
         assert_ne!(s, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
         if s == StatusCode::NOT_FOUND {
             assert_ne!(resp["error"]["message"], "no such route", "{method} {path} is not routed");

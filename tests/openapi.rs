@@ -78,18 +78,6 @@ fn the_enumerations_written_by_hand_are_accepted() {
     }
 }
 
-/// A concrete URL for a route template.
-fn concrete(path: &str) -> String {
-    let id = "8f1c7a52-4d7e-4a5c-9a2b-1c2d3e4f5a6b";
-    path.replace("{ref}", "default")
-        .replace("{key}", "k")
-        .replace("{id}", id)
-        .replace("{user_id}", id)
-        .replace("{database}", "db")
-        .replace("{collection}", "c")
-        .replace("{name}", "n")
-}
-
 /// The route table names the types each handler reads from the body and the query string, and the
 /// description is generated from it; this checks the table against the handlers themselves. A body
 /// that is not JSON is refused while being read exactly by the handlers that read one, and an
@@ -107,7 +95,7 @@ async fn the_described_bodies_and_query_strings_are_what_the_handlers_read() {
     for route in routes {
         let (method, path) = (reqwest::Method::from_bytes(route.method.as_str().as_bytes()).unwrap(), &route.path);
         let op = &doc["paths"][path][method.as_str().to_lowercase()];
-        let url = format!("{}{}", app.base, concrete(path));
+        let url = format!("{}{}", app.base, common::concrete_path(path));
         let refusal = |response: reqwest::Response| async move {
             let status = response.status();
             let body: Value = response.json().await.unwrap_or_default();

@@ -264,3 +264,16 @@ impl Drop for TestApp {
 pub fn read_lossy(path: &Path) -> String {
     String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned()
 }
+
+/// A concrete path for a route template of the route table (the default project, fixed names).
+pub fn concrete_path(template: &str) -> String {
+    let id = "8f1c7a52-4d7e-4a5c-9a2b-1c2d3e4f5a6b";
+    template
+        .replace("{ref}", "default")
+        .replace("{key}", "k")
+        .replace("{id}", id)
+        .replace("{user_id}", id)
+        .replace("{database}", "db")
+        .replace("{collection}", "c")
+        .replace("{name}", "n")
+}
