@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{Method, StatusCode};
+use axum::http::{Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 use super::{route_labels, RequestId};
 use crate::app::AppState;
 use crate::auth::extract::{authenticate, bearer_token, VerifiedToken};
-use crate::domain::ConnectionId;
+use crate::domain::{ConnectionId, UserId};
 use crate::error::ApiError;
 use crate::store::AuditEntry;
 
@@ -92,41 +92,65 @@ fn outcome(status: StatusCode) -> &'static str {
     }
 }
 
+/// What a record says about the request, gathered before the request is handed on.
+struct Requested {
+    template: MatchedPath,
+    method: Method,
+    uri: Uri,
+    user_id: Option<UserId>,
+    request_id: Option<String>,
+    client: Option<SocketAddr>,
+}
+
+impl Requested {
+    fn entry(&self, outcome: &str, status: Option<u16>) -> AuditEntry {
+        let template = self.template.as_str();
+        let path = self.uri.path();
+        let (project_ref, engine) = route_labels(template, path);
+        AuditEntry {
+            at: OffsetDateTime::now_utc(),
+            user_id: self.user_id,
+            project_ref,
+            engine: engine.map(str::to_string),
+            connection_id: connection_id(template, path, self.uri.query()),
+            action: format!("{} {template}", self.method),
+            target: target(template, path),
+            outcome: outcome.into(),
+            status,
+            request_id: self.request_id.clone(),
+            client_addr: self.client.map(|c| c.ip().to_string()),
+        }
+    }
+}
+
 /// Records mutations (before they run) and refusals (after).
 pub async fn audit(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    let Some(template) = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()) else {
+    let Some(template) =
+        req.extensions().get::<MatchedPath>().filter(|t| t.as_str().starts_with("/api/platform/")).cloned()
+    else {
         return next.run(req).await;
     };
-    if !template.starts_with("/api/platform/") {
-        return next.run(req).await;
-    }
-    let path = req.uri().path().to_string();
-    let (project_ref, engine) = route_labels(&template, &path);
+    let mutation = is_mutation(req.method());
     let mut user_id = req.extensions().get::<VerifiedToken>().map(|t| t.0);
-    if user_id.is_none() && is_mutation(req.method()) {
+    if user_id.is_none() && mutation {
         // An API token: who it acts for (its creator) signs the record. A bad one is refused by the
         // handler and recorded below as denied.
         if let Some(token) = bearer_token(req.headers()) {
             user_id = authenticate(&app, token, None).await.ok().map(|user| user.id);
         }
     }
-    let mut entry = AuditEntry {
-        at: OffsetDateTime::now_utc(),
+    let requested = Requested {
+        template,
+        method: req.method().clone(),
+        uri: req.uri().clone(),
         user_id,
-        project_ref,
-        engine: engine.map(str::to_string),
-        connection_id: connection_id(&template, &path, req.uri().query()),
-        action: format!("{} {template}", req.method()),
-        target: target(&template, &path),
-        outcome: "pending".into(),
-        status: None,
         request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
-        client_addr: req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()),
+        client: req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
     };
 
-    if is_mutation(req.method()) && user_id.is_some() && HANDLER_DECIDES.contains(&template.as_str()) {
-        let deferred =
-            DeferredAudit(Arc::new(Deferred { app: app.clone(), entry: entry.clone(), id: Mutex::new(None) }));
+    if mutation && user_id.is_some() && HANDLER_DECIDES.contains(&requested.template.as_str()) {
+        let entry = requested.entry("pending", None);
+        let deferred = DeferredAudit(Arc::new(Deferred { app: app.clone(), entry, id: Mutex::new(None) }));
         let mut req = req;
         req.extensions_mut().insert(deferred.clone());
         let response = next.run(req).await;
@@ -139,9 +163,7 @@ pub async fn audit(State(app): State<AppState>, req: Request, next: Next) -> Res
             }
             // A read that succeeded changed nothing; anything else is worth a record.
             None if !status.is_success() => {
-                entry.outcome = outcome(status).into();
-                entry.status = Some(status.as_u16());
-                if let Err(e) = app.store.insert_audit(&entry).await {
+                if let Err(e) = app.store.insert_audit(&requested.entry(outcome(status), Some(status.as_u16()))).await {
                     tracing::warn!(error = %e, "could not record a failed request");
                 }
             }
@@ -152,7 +174,8 @@ pub async fn audit(State(app): State<AppState>, req: Request, next: Next) -> Res
 
     // A mutation by a signed-in user is recorded before it runs; anonymous ones are refused by
     // the handler and recorded below as denied, so they cannot fill the log for free.
-    if is_mutation(req.method()) && user_id.is_some() {
+    if mutation && user_id.is_some() {
+        let entry = requested.entry("pending", None);
         let id = match app.store.insert_audit(&entry).await {
             Ok(id) => id,
             Err(e) => {
@@ -169,12 +192,11 @@ pub async fn audit(State(app): State<AppState>, req: Request, next: Next) -> Res
         return response;
     }
 
+    // Reads (and anonymous writes) are recorded only when refused; the record is built only then.
     let response = next.run(req).await;
     let status = response.status();
     if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-        entry.outcome = "denied".into();
-        entry.status = Some(status.as_u16());
-        if let Err(e) = app.store.insert_audit(&entry).await {
+        if let Err(e) = app.store.insert_audit(&requested.entry("denied", Some(status.as_u16()))).await {
             tracing::warn!(error = %e, "could not record a refused request");
         }
     }
