@@ -1,8 +1,9 @@
 // Buttons that change data, for the two levels the MongoDB API asks for: developer (insert, update,
 // delete, create) and admin (drop a collection or a database). A viewer sees the shared read-only
 // tooltip; a developer facing an admin-only action is told that instead.
-import { useState, type ButtonHTMLAttributes } from 'react'
+import type { ButtonHTMLAttributes } from 'react'
 import { canWrite, type Role } from '../api'
+import { TwoStepConfirm } from '../components/ConfirmAction'
 import { WriteButton } from '../components/WriteButton'
 
 export const ADMIN_REASON = 'Dropping needs the admin role on this project (yours is developer).'
@@ -51,34 +52,14 @@ export function ConfirmAction({
   title?: string
   className?: string
 }) {
-  const [confirming, setConfirming] = useState(false)
-  const [busy, setBusy] = useState(false)
-  if (!confirming) {
-    return (
-      <RoleButton need={need} role={role} className={className} disabled={disabled} title={title} onClick={() => setConfirming(true)}>
-        {label}
-      </RoleButton>
-    )
-  }
   return (
-    <span className="confirm-action">
-      <button
-        type="button"
-        className="danger"
-        disabled={busy}
-        onClick={() => {
-          setBusy(true)
-          onConfirm().finally(() => {
-            setBusy(false)
-            setConfirming(false)
-          })
-        }}
-      >
-        {busy ? 'Working…' : 'Confirm'}
-      </button>
-      <button type="button" onClick={() => setConfirming(false)} disabled={busy}>
-        Cancel
-      </button>
-    </span>
+    <TwoStepConfirm
+      onConfirm={onConfirm}
+      trigger={(ask) => (
+        <RoleButton need={need} role={role} className={className} disabled={disabled} title={title} onClick={ask}>
+          {label}
+        </RoleButton>
+      )}
+    />
   )
 }

@@ -3,6 +3,7 @@
 // elements concerned (see edits.ts); a stream entry is added with PUT, which appends to a stream.
 import { useState, type FormEvent, type ReactNode } from 'react'
 import type { KeyEdit, KeyValue } from '../api'
+import { TwoStepConfirm } from '../components/ConfirmAction'
 import { WriteButton } from '../components/WriteButton'
 import {
   fieldMap,
@@ -70,20 +71,6 @@ function RowActions({
   onEdit?: () => void
   onDelete: () => Promise<unknown>
 }) {
-  const [confirming, setConfirming] = useState(false)
-  const [busy, run] = useBusy()
-  if (confirming) {
-    return (
-      <td className="actions">
-        <button type="button" className="danger" disabled={busy} onClick={() => void run(onDelete).then(() => setConfirming(false))}>
-          Confirm
-        </button>
-        <button type="button" onClick={() => setConfirming(false)}>
-          Cancel
-        </button>
-      </td>
-    )
-  }
   return (
     <td className="actions">
       {onEdit && (
@@ -91,9 +78,14 @@ function RowActions({
           Edit
         </WriteButton>
       )}
-      <WriteButton allowed={writable} className="danger-outline" onClick={() => setConfirming(true)}>
-        Delete
-      </WriteButton>
+      <TwoStepConfirm
+        onConfirm={onDelete}
+        trigger={(ask) => (
+          <WriteButton allowed={writable} className="danger-outline" onClick={ask}>
+            Delete
+          </WriteButton>
+        )}
+      />
     </td>
   )
 }

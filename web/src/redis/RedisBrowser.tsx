@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
 import { ApiError, canWrite, projects, redis, type KeyName, type KeySummary, type KeyValue } from '../api'
 import { ErrorMessage } from '../components/ErrorMessage'
+import { TwoStepConfirm } from '../components/ConfirmAction'
 import { WriteButton } from '../components/WriteButton'
 import { formatBytes, formatCount, formatTtl } from '../format'
 import { Link, navigate } from '../router'
@@ -55,8 +56,6 @@ function KeyRow({
   onSelect: () => void
   onDelete: () => Promise<void>
 }) {
-  const [confirming, setConfirming] = useState(false)
-  const [busy, setBusy] = useState(false)
   return (
     <div
       role="row"
@@ -79,31 +78,14 @@ function KeyRow({
         {formatBytes(k.size)}
       </span>
       <span role="cell" className="actions" onClick={(e) => e.stopPropagation()}>
-        {confirming ? (
-          <>
-            <button
-              type="button"
-              className="danger"
-              disabled={busy}
-              onClick={() => {
-                setBusy(true)
-                onDelete().finally(() => {
-                  setBusy(false)
-                  setConfirming(false)
-                })
-              }}
-            >
-              Confirm
-            </button>
-            <button type="button" onClick={() => setConfirming(false)}>
-              Cancel
-            </button>
-          </>
-        ) : (
-          <WriteButton allowed={writable} className="danger-outline" onClick={() => setConfirming(true)}>
-            Delete
-          </WriteButton>
-        )}
+        <TwoStepConfirm
+          onConfirm={onDelete}
+          trigger={(ask) => (
+            <WriteButton allowed={writable} className="danger-outline" onClick={ask}>
+              Delete
+            </WriteButton>
+          )}
+        />
       </span>
     </div>
   )
