@@ -77,6 +77,8 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
     let store = open_store(&cfg.store).await?;
     bootstrap(store.as_ref()).await?;
     let limiter = crate::ratelimit::RequestLimiter::new(&cfg.rate_limit, cfg.rate_limit_redis.as_ref()).await?;
+    // Installed first: handles created below (the auth cache's counters) bind to it.
+    let metrics = telemetry::metrics_handle();
     Ok(Arc::new(App {
         store,
         secrets: SecretBox::new(&secrets.encryption_key, &secrets.previous_keys),
@@ -88,7 +90,7 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         signin_per_minute: cfg.rate_limit.signin_per_minute.max(1),
         network: crate::network::NetworkPolicy::new(&cfg.network_deny, &cfg.network_allow)?,
         body_limit: cfg.body_limit,
-        metrics: telemetry::metrics_handle(),
+        metrics,
     }))
 }
 
@@ -134,12 +136,15 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         }
     });
 
+    let metrics_upkeep = tokio::spawn(telemetry::upkeep(state.metrics.clone()));
+
     let app = crate::router::router(state.clone());
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server error")?;
     sweeper.abort();
+    metrics_upkeep.abort();
     if let Some(follower) = follower {
         follower.abort();
     }

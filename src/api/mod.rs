@@ -27,9 +27,15 @@ use crate::error::ApiError;
 /// A success body: `{"data": …}`.
 pub struct Data<T>(pub T);
 
+/// The envelope, serialized straight into the response body (no intermediate JSON tree).
+#[derive(Serialize)]
+struct Envelope<'a, T> {
+    data: &'a T,
+}
+
 impl<T: Serialize> IntoResponse for Data<T> {
     fn into_response(self) -> Response {
-        axum::Json(serde_json::json!({ "data": self.0 })).into_response()
+        axum::Json(Envelope { data: &self.0 }).into_response()
     }
 }
 

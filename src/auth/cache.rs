@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use metrics::Counter;
 use moka::sync::Cache;
 
 use crate::domain::{ProjectId, UserId};
@@ -19,17 +20,36 @@ pub struct AuthCache {
     users: Cache<UserId, User>,
     access: Cache<(UserId, String), ProjectAccess>,
     api_tokens: Cache<String, ApiToken>,
+    counters: Counters,
+}
+
+/// Hit and miss counters per cache, registered once rather than looked up on every request.
+struct Counters {
+    user: [Counter; 2],
+    access: [Counter; 2],
+    api_token: [Counter; 2],
+}
+
+impl Counters {
+    fn new() -> Self {
+        let pair = |cache: &'static str| {
+            [false, true].map(|hit| {
+                let result = if hit { "hit" } else { "miss" };
+                metrics::counter!("switchboard_auth_cache_total", "cache" => cache, "result" => result)
+            })
+        };
+        Self { user: pair("user"), access: pair("access"), api_token: pair("api_token") }
+    }
+}
+
+fn count<T>(counters: &[Counter; 2], found: &Option<T>) {
+    counters[usize::from(found.is_some())].increment(1);
 }
 
 impl Default for AuthCache {
     fn default() -> Self {
         Self::new()
     }
-}
-
-fn count(cache: &'static str, hit: bool) {
-    let result = if hit { "hit" } else { "miss" };
-    metrics::counter!("switchboard_auth_cache_total", "cache" => cache, "result" => result).increment(1);
 }
 
 impl AuthCache {
@@ -39,13 +59,14 @@ impl AuthCache {
             users: Cache::builder().max_capacity(100_000).time_to_live(TTL).build(),
             access: Cache::builder().max_capacity(100_000).time_to_live(TTL).support_invalidation_closures().build(),
             api_tokens: Cache::builder().max_capacity(100_000).time_to_live(TTL).build(),
+            counters: Counters::new(),
         }
     }
 
     /// A cached user.
     pub fn user(&self, id: UserId) -> Option<User> {
         let found = self.users.get(&id);
-        count("user", found.is_some());
+        count(&self.counters.user, &found);
         found
     }
 
@@ -57,7 +78,7 @@ impl AuthCache {
     /// A cached access of `user` to `project_ref`.
     pub fn access(&self, user: UserId, project_ref: &str) -> Option<ProjectAccess> {
         let found = self.access.get(&(user, project_ref.to_string()));
-        count("access", found.is_some());
+        count(&self.counters.access, &found);
         found
     }
 
@@ -69,7 +90,7 @@ impl AuthCache {
     /// A cached API token by the hash of its secret.
     pub fn api_token(&self, hash: &str) -> Option<ApiToken> {
         let found = self.api_tokens.get(hash);
-        count("api_token", found.is_some());
+        count(&self.counters.api_token, &found);
         found
     }
 

@@ -1,15 +1,22 @@
 //! HS256 access tokens. Only the configured algorithm is accepted: `alg: none`, other algorithms, bad
 //! signatures, wrong issuers and expired tokens are all rejected by `jsonwebtoken`'s validation.
+//!
+//! A token that verified is remembered (by its whole text, with its expiry) for a few minutes, so a
+//! busy client's requests do not each pay for base64, two JSON parses and an HMAC: under load that
+//! was 7 % of the server's CPU on a Redis read.
 
 use std::time::Duration;
 
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use moka::sync::Cache;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::UserId;
 
 const ISSUER: &str = "switchboard";
+/// Seconds of clock skew tolerated on `exp`.
+const LEEWAY_SECS: u64 = 5;
 
 /// Claims carried by an access token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -30,6 +37,8 @@ pub struct JwtKeys {
     decoding: DecodingKey,
     validation: Validation,
     ttl: Duration,
+    /// Tokens that verified: the user they name and their expiry.
+    verified: Cache<String, (UserId, u64)>,
 }
 
 /// Why a token was refused. The message is safe to send to the client.
@@ -54,8 +63,15 @@ impl JwtKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "sub", "iss"]);
-        validation.leeway = 5;
-        Self { encoding: EncodingKey::from_secret(bytes), decoding: DecodingKey::from_secret(bytes), validation, ttl }
+        validation.leeway = LEEWAY_SECS;
+        let verified = Cache::builder().max_capacity(10_000).time_to_idle(Duration::from_secs(300)).build();
+        Self {
+            encoding: EncodingKey::from_secret(bytes),
+            decoding: DecodingKey::from_secret(bytes),
+            validation,
+            ttl,
+            verified,
+        }
     }
 
     /// Token lifetime.
@@ -72,11 +88,17 @@ impl JwtKeys {
 
     /// Verifies a token and returns the user it names.
     pub fn verify(&self, token: &str) -> Result<UserId, TokenError> {
+        if let Some((user, exp)) = self.verified.get(token) {
+            // The same check `jsonwebtoken` makes: refused once `exp` is more than the leeway past.
+            return if exp + LEEWAY_SECS < now_secs() { Err(TokenError::Expired) } else { Ok(user) };
+        }
         let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| match e.kind() {
             jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
             _ => TokenError::Invalid,
         })?;
-        data.claims.sub.parse().map_err(|_| TokenError::Invalid)
+        let user = data.claims.sub.parse().map_err(|_| TokenError::Invalid)?;
+        self.verified.insert(token.to_string(), (user, data.claims.exp));
+        Ok(user)
     }
 }
 
@@ -106,5 +128,23 @@ mod tests {
         assert!(k.verify(&format!("{header}.{body}.")).is_err());
         let other = JwtKeys::new(&SecretString::from("y".repeat(40)), Duration::from_secs(60));
         assert!(k.verify(&other.issue(user).unwrap()).is_err());
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires() {
+        let k = keys();
+        let user = UserId::new();
+        let token = k.issue(user).unwrap();
+        assert_eq!(k.verify(&token).unwrap(), user);
+        let (remembered, exp) = k.verified.get(&token).unwrap();
+        assert_eq!(remembered, user);
+        assert!(exp > now_secs() + 50);
+        // The same token seen as if its expiry had passed while it was remembered.
+        k.verified.insert(token.clone(), (user, now_secs() - LEEWAY_SECS - 1));
+        assert!(matches!(k.verify(&token), Err(TokenError::Expired)));
+        // A token differing from a remembered one in its signature is verified afresh, and refused.
+        let mut forged = token.clone();
+        forged.push('x');
+        assert!(k.verify(&forged).is_err());
     }
 }

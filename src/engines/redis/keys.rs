@@ -220,7 +220,8 @@ pub async fn read(client: &RedisClient, key: &[u8], opts: &ReadOptions) -> Resul
         return Ok(None);
     }
     let (key_encoding, mut key_text) = encode_all(&[key]);
-    let mut out = Map::new();
+    // Sized for the largest view up front: growing it reallocates several times per request.
+    let mut out = Map::with_capacity(12);
     out.insert("key".into(), json!(key_text.pop()));
     out.insert("key_encoding".into(), json!(key_encoding));
     out.insert("type".into(), json!(key_type));
