@@ -32,15 +32,17 @@ pub struct DeferredAudit(Arc<Deferred>);
 
 struct Deferred {
     app: AppState,
-    entry: AuditEntry,
+    requested: Requested,
     id: Mutex<Option<i64>>,
 }
 
 impl DeferredAudit {
     /// Writes the pending record before a change; refuses the change (503) if it cannot be written.
     pub async fn begin(&self) -> Result<(), ApiError> {
-        let id = self.0.app.store.insert_audit(&self.0.entry).await.map_err(|e| {
-            tracing::error!(error = %e, action = %self.0.entry.action, "audit record could not be written: refusing the change");
+        // Built only now: most statements on the SQL route turn out to be reads, which need none.
+        let entry = self.0.requested.entry("pending", None);
+        let id = self.0.app.store.insert_audit(&entry).await.map_err(|e| {
+            tracing::error!(error = %e, action = %entry.action, "audit record could not be written: refusing the change");
             ApiError::Unavailable("the audit trail cannot be written, so the change was not made".into())
         })?;
         if let Ok(mut slot) = self.0.id.lock() {
@@ -149,12 +151,12 @@ pub async fn audit(State(app): State<AppState>, req: Request, next: Next) -> Res
     };
 
     if mutation && user_id.is_some() && HANDLER_DECIDES.contains(&requested.template.as_str()) {
-        let entry = requested.entry("pending", None);
-        let deferred = DeferredAudit(Arc::new(Deferred { app: app.clone(), entry, id: Mutex::new(None) }));
+        let deferred = DeferredAudit(Arc::new(Deferred { app: app.clone(), requested, id: Mutex::new(None) }));
         let mut req = req;
         req.extensions_mut().insert(deferred.clone());
         let response = next.run(req).await;
         let status = response.status();
+        let requested = &deferred.0.requested;
         match deferred.begun() {
             Some(id) => {
                 if let Err(e) = app.store.finish_audit(id, outcome(status), status.as_u16()).await {
