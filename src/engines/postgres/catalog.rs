@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 use tokio_postgres::Row;
 
-use super::{map_error, PostgresClient};
+use futures_util::future::try_join;
+
+use super::{map_error, PostgresClient, Session};
 use crate::engines::EngineError;
 
 /// Which schemas a listing covers.
@@ -153,13 +155,31 @@ pub struct View {
 
 type Params<'a> = [&'a (dyn tokio_postgres::types::ToSql + Sync); 3];
 
-async fn select(client: &PostgresClient, sql: &str, filter: &SchemaFilter) -> Result<Vec<Row>, EngineError> {
-    let mut session = client.session().await?;
+/// Runs one catalog query on `session`. Statements are prepared once per session and reused:
+/// parsing and planning these joins over the catalog cost PostgreSQL more than running them.
+async fn query(
+    session: &Session,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Vec<Row>, EngineError> {
+    let statement = session.prepare_cached(sql).await.map_err(map_error)?;
+    session.query(&statement, params).await.map_err(map_error)
+}
+
+async fn select(session: &Session, sql: &str, filter: &SchemaFilter) -> Result<Vec<Row>, EngineError> {
     let params: Params<'_> = [&filter.included, &filter.excluded, &filter.include_system];
-    let rows = session.query(sql, &params).await.map_err(map_error)?;
-    // Our own catalog reads change nothing in the session.
+    query(session, sql, &params).await
+}
+
+/// Lends a session for catalog reads, which change nothing in it.
+async fn read_catalog<T, F>(client: &PostgresClient, read: F) -> Result<T, EngineError>
+where
+    F: AsyncFnOnce(&Session) -> Result<T, EngineError>,
+{
+    let mut session = client.session().await?;
+    let result = read(&session).await?;
     session.unchanged();
-    Ok(rows)
+    Ok(result)
 }
 
 /// Lists schemas the connection's user owns or may use.
@@ -171,7 +191,7 @@ pub async fn schemas(client: &PostgresClient, filter: &SchemaFilter) -> Result<V
            AND {SCHEMA_FILTER}
          ORDER BY nc.nspname"
     );
-    let rows = select(client, &sql, filter).await?;
+    let rows = read_catalog(client, async |session| select(session, &sql, filter).await).await?;
     Ok(rows.iter().map(|r| Schema { id: r.get(0), name: r.get(1), owner: r.get(2) }).collect())
 }
 
@@ -181,7 +201,8 @@ pub async fn columns(
     filter: &SchemaFilter,
     table_id: Option<i64>,
 ) -> Result<Vec<ColumnInfo>, EngineError> {
-    let mut all = columns_where(client, filter, "c.relkind IN ('r', 'p', 'v', 'm', 'f')").await?;
+    let relations = "c.relkind IN ('r', 'p', 'v', 'm', 'f')";
+    let mut all = read_catalog(client, async |session| columns_where(session, filter, relations).await).await?;
     if let Some(id) = table_id {
         all.retain(|c| c.table_id == id);
     }
@@ -189,7 +210,7 @@ pub async fn columns(
 }
 
 async fn columns_where(
-    client: &PostgresClient,
+    session: &Session,
     filter: &SchemaFilter,
     relations: &str,
 ) -> Result<Vec<ColumnInfo>, EngineError> {
@@ -227,7 +248,7 @@ async fn columns_where(
            AND {SCHEMA_FILTER}
          ORDER BY nc.nspname, c.relname, a.attnum"
     );
-    let rows = select(client, &sql, filter).await?;
+    let rows = select(session, &sql, filter).await?;
     Ok(rows
         .iter()
         .map(|r| {
@@ -274,11 +295,17 @@ pub async fn tables(client: &PostgresClient, filter: &SchemaFilter) -> Result<Ve
            AND {SCHEMA_FILTER}
          ORDER BY nc.nspname, c.relname"
     );
-    let rows = select(client, &sql, filter).await?;
-    let mut columns = group_columns(columns_where(client, filter, "c.relkind IN ('r', 'p')").await?);
-    let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
-    let mut keys = primary_keys(client, &ids).await?;
-    let relationships = relationships(client, &ids).await?;
+    // One session, two round trips: tables and their columns together, then keys and relationships
+    // of those tables together (tokio-postgres pipelines concurrent queries on a connection).
+    let (rows, columns, mut keys, relationships) = read_catalog(client, async |session| {
+        let (rows, columns) =
+            try_join(select(session, &sql, filter), columns_where(session, filter, "c.relkind IN ('r', 'p')")).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+        let (keys, relationships) = try_join(primary_keys(session, &ids), relationships(session, &ids)).await?;
+        Ok((rows, columns, keys, relationships))
+    })
+    .await?;
+    let mut columns = group_columns(columns);
     Ok(rows
         .iter()
         .map(|r| {
@@ -305,22 +332,19 @@ pub async fn tables(client: &PostgresClient, filter: &SchemaFilter) -> Result<Ve
         .collect())
 }
 
-async fn primary_keys(client: &PostgresClient, ids: &[i64]) -> Result<HashMap<i64, Vec<PrimaryKey>>, EngineError> {
-    let mut session = client.session().await?;
-    let rows = session
-        .query(
-            "SELECT i.indrelid::int8, n.nspname::text, c.relname::text, a.attname::text
+async fn primary_keys(session: &Session, ids: &[i64]) -> Result<HashMap<i64, Vec<PrimaryKey>>, EngineError> {
+    let rows = query(
+        session,
+        "SELECT i.indrelid::int8, n.nspname::text, c.relname::text, a.attname::text
              FROM pg_index i
              JOIN pg_class c ON c.oid = i.indrelid
              JOIN pg_namespace n ON n.oid = c.relnamespace
              JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
              WHERE i.indisprimary AND i.indrelid::int8 = ANY($1::int8[])
              ORDER BY i.indrelid, array_position(i.indkey::int2[], a.attnum)",
-            &[&ids],
-        )
-        .await
-        .map_err(map_error)?;
-    session.unchanged();
+        &[&ids],
+    )
+    .await?;
     let mut keys: HashMap<i64, Vec<PrimaryKey>> = HashMap::new();
     for r in rows {
         let table_id: i64 = r.get(0);
@@ -335,11 +359,10 @@ async fn primary_keys(client: &PostgresClient, ids: &[i64]) -> Result<HashMap<i6
 }
 
 /// Foreign key column pairs with the source and target table oids.
-async fn relationships(client: &PostgresClient, ids: &[i64]) -> Result<Vec<(i64, i64, Relationship)>, EngineError> {
-    let mut session = client.session().await?;
-    let rows = session
-        .query(
-            "SELECT con.conrelid::int8, con.confrelid::int8, con.oid::int8, con.conname::text,
+async fn relationships(session: &Session, ids: &[i64]) -> Result<Vec<(i64, i64, Relationship)>, EngineError> {
+    let rows = query(
+        session,
+        "SELECT con.conrelid::int8, con.confrelid::int8, con.oid::int8, con.conname::text,
                     ns.nspname::text, cs.relname::text, sa.attname::text,
                     nt.nspname::text, ct.relname::text, ta.attname::text
              FROM pg_constraint con
@@ -353,11 +376,9 @@ async fn relationships(client: &PostgresClient, ids: &[i64]) -> Result<Vec<(i64,
              WHERE con.contype = 'f'
                AND (con.conrelid::int8 = ANY($1::int8[]) OR con.confrelid::int8 = ANY($1::int8[]))
              ORDER BY con.conname, k.n",
-            &[&ids],
-        )
-        .await
-        .map_err(map_error)?;
-    session.unchanged();
+        &[&ids],
+    )
+    .await?;
     Ok(rows
         .iter()
         .map(|r| {
@@ -390,8 +411,11 @@ pub async fn views(client: &PostgresClient, filter: &SchemaFilter) -> Result<Vec
            AND {SCHEMA_FILTER}
          ORDER BY nc.nspname, c.relname"
     );
-    let rows = select(client, &sql, filter).await?;
-    let mut columns = group_columns(columns_where(client, filter, "c.relkind = 'v'").await?);
+    let (rows, columns) = read_catalog(client, async |session| {
+        try_join(select(session, &sql, filter), columns_where(session, filter, "c.relkind = 'v'")).await
+    })
+    .await?;
+    let mut columns = group_columns(columns);
     Ok(rows
         .iter()
         .map(|r| {
