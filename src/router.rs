@@ -199,8 +199,6 @@ pub fn router(state: AppState) -> Router {
         app = app.route(&path, handler);
     }
     app.fallback(crate::web::fallback)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::project_gate))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::audit::audit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::front_door))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)

@@ -115,12 +115,13 @@ pub async fn update(
     ApiPath(project_ref): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateProject>,
 ) -> ApiResult<Data<ProjectView>> {
-    let ctx = authorize(&app, &user, &project_ref, Permission::Admin).await?;
+    let mut ctx = authorize(&app, &user, &project_ref, Permission::Admin).await?;
     if let Some(name) = body.name {
-        app.store.rename_project(ctx.project.id, &check_name("project", &name)?).await?;
+        let name = check_name("project", &name)?;
+        app.store.rename_project(ctx.project.id, &name).await?;
         app.auth_cache.invalidate_project(&project_ref);
+        ctx.project.name = name;
     }
-    let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
     Ok(Data(ProjectView { project: ctx.project, role: ctx.role }))
 }
 

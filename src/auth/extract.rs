@@ -1,6 +1,8 @@
 //! The [`AuthUser`] extractor: a verified bearer token — a signed-in user's JWT or a project API
 //! token — whose user still exists.
 
+use std::sync::Arc;
+
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -12,7 +14,7 @@ use crate::app::App;
 use crate::app::AppState;
 use crate::domain::{Role, TokenId, UserId};
 use crate::error::ApiError;
-use crate::store::User;
+use crate::store::{ProjectAccess, User};
 
 /// Every API token starts with this, so it is never mistaken for a JWT.
 pub const API_TOKEN_PREFIX: &str = "sbt_";
@@ -37,6 +39,10 @@ pub struct AuthUser {
     pub is_superuser: bool,
     /// Set when the caller is an API token rather than a signed-in user.
     pub scope: Option<TokenScope>,
+    /// The caller's access to the request's project, as the project gate found it when the
+    /// request arrived: the handler's check reuses it instead of looking it up again. A handler
+    /// that changes the project answers from what it changed, not from a second check.
+    pub(crate) checked: Option<Arc<ProjectAccess>>,
 }
 
 /// The bearer token of a request, if it carries one.
@@ -90,14 +96,14 @@ pub async fn authenticate(app: &App, token: &str, verified: Option<UserId>) -> R
         }
         let creator = user(app, api_token.created_by).await?;
         let scope = TokenScope { token_id: api_token.id, project_ref: api_token.project_ref, role: api_token.role };
-        return Ok(AuthUser { id: creator.id, is_superuser: creator.is_superuser, scope: Some(scope) });
+        return Ok(AuthUser { id: creator.id, is_superuser: creator.is_superuser, scope: Some(scope), checked: None });
     }
     let user_id = match verified {
         Some(id) => id,
         None => app.jwt.verify(token).map_err(|e| ApiError::Unauthenticated(e.to_string()))?,
     };
     let user = user(app, user_id).await?;
-    Ok(AuthUser { id: user.id, is_superuser: user.is_superuser, scope: None })
+    Ok(AuthUser { id: user.id, is_superuser: user.is_superuser, scope: None, checked: None })
 }
 
 impl FromRequestParts<AppState> for AuthUser {

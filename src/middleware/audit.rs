@@ -7,12 +7,12 @@
 //! statement that looks like a read in a read-only transaction first, and calls
 //! [`DeferredAudit::begin`] only when it has to write. Reads leave no record; failures do.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request};
 use axum::http::{Method, StatusCode, Uri};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
 
@@ -125,12 +125,16 @@ impl Requested {
     }
 }
 
-/// Records mutations (before they run) and refusals (after).
-pub async fn audit(State(app): State<AppState>, req: Request, next: Next) -> Response {
+/// Records mutations (before they run) and refusals (after); `next` runs the request.
+pub async fn audit<F, Fut>(app: &AppState, req: Request, next: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Response>,
+{
     let Some(template) =
         req.extensions().get::<MatchedPath>().filter(|t| t.as_str().starts_with("/api/platform/")).cloned()
     else {
-        return next.run(req).await;
+        return next(req).await;
     };
     let mutation = is_mutation(req.method());
     let mut user_id = req.extensions().get::<VerifiedToken>().map(|t| t.0);
@@ -138,7 +142,7 @@ pub async fn audit(State(app): State<AppState>, req: Request, next: Next) -> Res
         // An API token: who it acts for (its creator) signs the record. A bad one is refused by the
         // handler and recorded below as denied.
         if let Some(token) = bearer_token(req.headers()) {
-            user_id = authenticate(&app, token, None).await.ok().map(|user| user.id);
+            user_id = authenticate(app, token, None).await.ok().map(|user| user.id);
         }
     }
     let requested = Requested {
@@ -154,7 +158,7 @@ pub async fn audit(State(app): State<AppState>, req: Request, next: Next) -> Res
         let deferred = DeferredAudit(Arc::new(Deferred { app: app.clone(), requested, id: Mutex::new(None) }));
         let mut req = req;
         req.extensions_mut().insert(deferred.clone());
-        let response = next.run(req).await;
+        let response = next(req).await;
         let status = response.status();
         let requested = &deferred.0.requested;
         match deferred.begun() {
@@ -186,7 +190,7 @@ pub async fn audit(State(app): State<AppState>, req: Request, next: Next) -> Res
                     .into_response();
             }
         };
-        let response = next.run(req).await;
+        let response = next(req).await;
         let status = response.status();
         if let Err(e) = app.store.finish_audit(id, outcome(status), status.as_u16()).await {
             tracing::warn!(error = %e, audit_id = id, "could not record how an audited request ended");
@@ -195,7 +199,7 @@ pub async fn audit(State(app): State<AppState>, req: Request, next: Next) -> Res
     }
 
     // Reads (and anonymous writes) are recorded only when refused; the record is built only then.
-    let response = next.run(req).await;
+    let response = next(req).await;
     let status = response.status();
     if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
         if let Err(e) = app.store.insert_audit(&requested.entry("denied", Some(status.as_u16()))).await {

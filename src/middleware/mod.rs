@@ -1,6 +1,7 @@
 //! The front door every request passes: request id, token pre-verification, rate limiting, the
 //! access log line, latency metrics, and the error envelope for responses axum builds itself
-//! (404 and 405 from routing, 413 from the body limit). `audit` records mutations and refusals.
+//! (404 and 405 from routing, 413 from the body limit). Inside it, `audit` records mutations and
+//! refusals, and the project gate turns away callers without a role on the project.
 
 pub mod audit;
 
@@ -86,7 +87,9 @@ pub async fn front_door(State(app): State<AppState>, mut req: Request, next: Nex
     let verdict = if exempt { Ok(()) } else { app.limiter.check(&limit_key).await };
     let mut response = match verdict {
         Err(wait) => ApiError::RateLimited { retry_after_secs: wait.as_secs().max(1) }.into_response(),
-        Ok(()) => next.run(req).await,
+        // The audit trail and the project gate run inside this one layer: as layers of their own,
+        // each cost a boxed future, a cloned service and a copy of the request's future.
+        Ok(()) => audit::audit(&app, req, |req| project_gate(&app, req, next)).await,
     };
 
     let response_needs_envelope = response.status().is_client_error() || response.status().is_server_error();
@@ -147,7 +150,7 @@ fn rewrap(response: Response, body_limit: usize) -> Response {
 /// Checks, before a project route reads its body, that the caller has a role on the project: a
 /// stranger gets the same 404 whatever they send, and nothing of theirs is parsed. The handler
 /// still checks the role its operation needs.
-pub async fn project_gate(State(app): State<AppState>, req: Request, next: Next) -> Response {
+async fn project_gate(app: &AppState, req: Request, next: Next) -> Response {
     let template = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
     let Some(template) = template.filter(|t| t.contains("{ref}")) else {
         return next.run(req).await;
@@ -161,14 +164,17 @@ pub async fn project_gate(State(app): State<AppState>, req: Request, next: Next)
     let (project_ref, _) = route_labels(&template, parts.uri.path());
     let project_ref = project_ref.unwrap_or_default();
     let checked = async {
-        let user = crate::auth::extract::authenticate(&app, &token, verified).await?;
-        crate::auth::authorize(&app, &user, &project_ref, crate::domain::Permission::Read).await
+        let mut user = crate::auth::extract::authenticate(app, &token, verified).await?;
+        let access = crate::auth::access::project_access(app, &user, &project_ref).await?;
+        crate::auth::access::check(&user, &access, crate::domain::Permission::Read)?;
+        user.checked = Some(access);
+        Ok::<_, ApiError>(user)
     };
     match checked.await {
-        Ok(ctx) => {
-            // The handler's `AuthUser` extractor reuses the caller found here.
+        Ok(user) => {
+            // The handler's `AuthUser` extractor reuses the caller (and their access) found here.
             let mut req = Request::from_parts(parts, body);
-            req.extensions_mut().insert(ctx.user);
+            req.extensions_mut().insert(user);
             next.run(req).await
         }
         Err(e) => e.into_response(),
