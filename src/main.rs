@@ -82,6 +82,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// take blocks over 4 MiB straight from the system so that freeing them unmaps them. Without the
 /// second, each sign-in would leave argon2's 19 MiB block resident until a later allocation in
 /// the same arena happened to purge it.
+#[cfg(target_os = "linux")]
 extern "C" fn tune_allocator() {
     // Option numbers of `mi_option_t` in mimalloc v3 (include/mimalloc.h, libmimalloc-sys 0.1.49,
     // pinned in Cargo.toml): the crate exports constants for v2 only.

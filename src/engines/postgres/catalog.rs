@@ -4,10 +4,9 @@
 
 use std::collections::HashMap;
 
+use futures_util::future::try_join;
 use serde::Serialize;
 use tokio_postgres::Row;
-
-use futures_util::future::try_join;
 
 use super::{map_error, PostgresClient, Session};
 use crate::engines::EngineError;
