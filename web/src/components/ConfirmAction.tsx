@@ -2,6 +2,7 @@
 // role), then "Confirm" or "Cancel". The buttons come back once the action ends, whatever it did;
 // the action reports its own errors.
 import { useState, type ReactNode } from 'react'
+import { WriteButton } from './WriteButton'
 
 export function TwoStepConfirm({
   trigger,
@@ -34,5 +35,19 @@ export function TwoStepConfirm({
         Cancel
       </button>
     </span>
+  )
+}
+
+/** The common case: a Delete button, disabled for a role that may only read, then Confirm/Cancel. */
+export function ConfirmDelete({ writable, onDelete }: { writable: boolean; onDelete: () => Promise<unknown> }) {
+  return (
+    <TwoStepConfirm
+      onConfirm={onDelete}
+      trigger={(ask) => (
+        <WriteButton allowed={writable} className="danger-outline" onClick={ask}>
+          Delete
+        </WriteButton>
+      )}
+    />
   )
 }

@@ -3,7 +3,7 @@
 // elements concerned (see edits.ts); a stream entry is added with PUT, which appends to a stream.
 import { useState, type FormEvent, type ReactNode } from 'react'
 import type { KeyEdit, KeyValue } from '../api'
-import { TwoStepConfirm } from '../components/ConfirmAction'
+import { ConfirmDelete } from '../components/ConfirmAction'
 import { WriteButton } from '../components/WriteButton'
 import {
   fieldMap,
@@ -78,14 +78,7 @@ function RowActions({
           Edit
         </WriteButton>
       )}
-      <TwoStepConfirm
-        onConfirm={onDelete}
-        trigger={(ask) => (
-          <WriteButton allowed={writable} className="danger-outline" onClick={ask}>
-            Delete
-          </WriteButton>
-        )}
-      />
+      <ConfirmDelete writable={writable} onDelete={onDelete} />
     </td>
   )
 }

@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
 import { ApiError, canWrite, projects, redis, type KeyName, type KeySummary, type KeyValue } from '../api'
 import { ErrorMessage } from '../components/ErrorMessage'
-import { TwoStepConfirm } from '../components/ConfirmAction'
+import { ConfirmDelete } from '../components/ConfirmAction'
 import { WriteButton } from '../components/WriteButton'
 import { formatBytes, formatCount, formatTtl } from '../format'
 import { Link, navigate } from '../router'
@@ -78,14 +78,7 @@ function KeyRow({
         {formatBytes(k.size)}
       </span>
       <span role="cell" className="actions" onClick={(e) => e.stopPropagation()}>
-        <TwoStepConfirm
-          onConfirm={onDelete}
-          trigger={(ask) => (
-            <WriteButton allowed={writable} className="danger-outline" onClick={ask}>
-              Delete
-            </WriteButton>
-          )}
-        />
+        <ConfirmDelete writable={writable} onDelete={onDelete} />
       </span>
     </div>
   )
