@@ -1,6 +1,7 @@
 //! The attack suite: every route of the router (read from its route table, so a new route cannot
 //! escape) is called with no token, a wrongly signed token, an expired token, an `alg: none` token,
-//! a token of a user of another project and, for writes, a viewer's token.
+//! a token of a user of another project, a project API token outside its project and, for writes,
+//! a viewer's token.
 
 mod common;
 
@@ -35,6 +36,12 @@ async fn every_route_refuses_bad_callers() {
     assert_eq!(s, StatusCode::CREATED);
     let (s, _) = app.post("/api/platform/projects", &stranger, json!({"name": "Theirs"})).await;
     assert_eq!(s, StatusCode::CREATED);
+
+    // An admin's API token for `default`: it may act inside `default` only.
+    let (s, created) =
+        app.post("/api/platform/projects/default/tokens", &admin, json!({"name": "attack", "role": "admin"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let project_token = created["data"]["secret"].as_str().unwrap().to_string();
 
     let payload = admin.split('.').nth(1).unwrap();
     use base64::Engine as _;
@@ -77,7 +84,16 @@ async fn every_route_refuses_bad_callers() {
             assert_eq!(resp["error"]["code"], "AUTHENTICATION_ERROR", "{name}: {method} {path}");
             cases += 1;
         }
+        if !path.contains("{ref}") {
+            let (s, resp) = app.call(method.clone(), &url, Some(&project_token), body.clone()).await;
+            assert_eq!(s, StatusCode::FORBIDDEN, "a project's token outside it: {method} {path} -> {resp}");
+            cases += 1;
+        }
         if path.contains("{ref}") {
+            let elsewhere = url.replacen("/default", "/theirs", 1);
+            let (s, resp) = app.call(method.clone(), &elsewhere, Some(&project_token), body.clone()).await;
+            assert_eq!(s, StatusCode::FORBIDDEN, "a token on another project: {method} {path} -> {resp}");
+            cases += 1;
             let (s, resp) = app.call(method.clone(), &url, Some(&stranger), body.clone()).await;
             assert_eq!(s, StatusCode::NOT_FOUND, "another project's user: {method} {path} -> {resp}");
             cases += 1;

@@ -175,3 +175,58 @@ async fn a_slow_client_is_told_what_it_missed() {
     assert!(missed > 0, "a slow client must lose messages rather than grow memory");
     assert_eq!(received + missed, 20_000, "every message is either delivered or counted as missed");
 }
+
+/// Waits for the server to close the socket and returns its close frame's code and reason.
+async fn closed_by_server(socket: &mut Socket) -> (u16, String) {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("the server closes the socket in time");
+        match msg {
+            Some(Ok(Message::Close(Some(frame)))) => return (frame.code.into(), frame.reason.to_string()),
+            Some(Ok(Message::Close(None))) | None | Some(Err(_)) => return (0, String::new()),
+            Some(Ok(_)) => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn revoking_a_token_or_removing_a_member_closes_their_sockets_at_once() {
+    let redis = Redis::start(None);
+    let (app, admin) = TestApp::with_redis(redis.port).await;
+    let member = app.user_with_role(&admin, "member@example.com", "default", "developer").await;
+    let (s, created) =
+        app.post("/api/platform/projects/default/tokens", &member, json!({"name": "ws", "role": "viewer"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let token = created["data"]["secret"].as_str().unwrap().to_string();
+    let token_id = created["data"]["id"].as_str().unwrap().to_string();
+
+    let mut by_token = open(&app, &format!("channels=news&access_token={token}")).await;
+    assert_eq!(next_json(&mut by_token).await["type"], "subscribed");
+    let mut by_member = open(&app, &format!("channels=news&access_token={member}")).await;
+    assert_eq!(next_json(&mut by_member).await["type"], "subscribed");
+
+    // Revoking the token closes its socket (well within the 20 s heartbeat), not the member's.
+    let (s, _) = app.delete(&format!("/api/platform/projects/default/tokens/{token_id}"), &admin).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(closed_by_server(&mut by_token).await, (1008, "access revoked".to_string()));
+    let publish = json!({"channel": "news", "message": "still here"});
+    let (s, _) = app.post("/api/platform/redis/default/pubsub/publish", &admin, publish).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(next_json(&mut by_member).await["data"], "still here");
+
+    // Removing the member closes theirs.
+    let (_, members) = app.get("/api/platform/projects/default/members", &admin).await;
+    let member_id = members["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["email"] == "member@example.com")
+        .unwrap_or_else(|| panic!("member listed: {members}"))["user_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, _) = app.delete(&format!("/api/platform/projects/default/members/{member_id}"), &admin).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(closed_by_server(&mut by_member).await, (1008, "access revoked".to_string()));
+}

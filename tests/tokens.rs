@@ -33,7 +33,23 @@ async fn tokens_are_scoped_capped_expiring_revocable_and_hashed() {
     assert_eq!(app.get("/api/platform/redis/default/connections", &secret).await.0, StatusCode::OK);
     let conn = json!({"identifier": "c", "host": "127.0.0.1"});
     assert_eq!(app.post("/api/platform/redis/default/connections", &secret, conn).await.0, StatusCode::FORBIDDEN);
-    assert_eq!(app.get(&format!("/api/platform/projects/{other_ref}"), &secret).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&format!("/api/platform/projects/{other_ref}"), &secret).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&format!("/api/platform/redis/{other_ref}/connections"), &secret).await.0,
+        StatusCode::FORBIDDEN
+    );
+    // Nothing outside its project: no listing of projects or organizations, no creating them.
+    for path in ["/api/platform/projects", "/api/platform/organizations"] {
+        let (s, body) = app.get(path, &secret).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "GET {path} with a token: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("inside its project"), "{body}");
+    }
+    assert_eq!(app.post("/api/platform/organizations", &secret, json!({"name": "T"})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.post("/api/platform/projects", &secret, json!({"name": "T"})).await.0, StatusCode::FORBIDDEN);
+    // A token cannot mint, list or revoke tokens: what it made could outlive it.
+    let minted = app.post("/api/platform/projects/default/tokens", &secret, json!({"name": "child", "role": "viewer"}));
+    assert_eq!(minted.await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/api/platform/projects/default/tokens", &secret).await.0, StatusCode::FORBIDDEN);
     let user = json!({"email": "t@example.com", "password": "sb-secret-token-user"});
     assert_eq!(
         app.post("/api/platform/users", &secret, user).await.0,

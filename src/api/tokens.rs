@@ -1,7 +1,10 @@
 //! Project-scoped API tokens for automation: `POST/GET /api/platform/projects/{ref}/tokens` and
 //! `DELETE …/tokens/{id}`. A token holds a role no higher than its creator's, may expire, is shown
 //! once at creation and stored only as a hash, and is usable as a Bearer token on every route of
-//! its project. Revoking one takes effect at once.
+//! its project. Revoking one takes effect at once, and closes the WebSockets it opened.
+//!
+//! Tokens are managed by signed-in users only: a token cannot create, list or revoke tokens, so
+//! nothing minted with a token can outlive that token's expiry or revocation.
 
 use aes_gcm::aead::rand_core::RngCore;
 use aes_gcm::aead::OsRng;
@@ -46,6 +49,8 @@ pub async fn create(
     ApiPath(project_ref): ApiPath<String>,
     ApiJson(body): ApiJson<CreateToken>,
 ) -> ApiResult<Created<NewToken>> {
+    // A token that could mint tokens could outlive its own revocation or expiry through them.
+    user.refuse_token("creating a token")?;
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
     let role: Role = body.role.parse().map_err(ApiError::validation)?;
     if role == Role::Owner {
@@ -89,6 +94,7 @@ pub async fn list(
     user: AuthUser,
     ApiPath(project_ref): ApiPath<String>,
 ) -> ApiResult<Data<Vec<ApiToken>>> {
+    user.refuse_token("listing tokens")?;
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
     let all = ctx.role.allows(Permission::Admin);
     let tokens = app.store.list_tokens(ctx.project.id).await?;
@@ -101,6 +107,7 @@ pub async fn revoke(
     user: AuthUser,
     ApiPath((project_ref, id)): ApiPath<(String, TokenId)>,
 ) -> ApiResult<StatusCode> {
+    user.refuse_token("revoking a token")?;
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
     let token = app
         .store

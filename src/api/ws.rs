@@ -72,13 +72,32 @@ fn token<'a>(headers: &'a HeaderMap, query: &'a SubscribeQuery) -> Option<(&'a s
     protocols.split(',').map(str::trim).find_map(|p| p.strip_prefix("bearer.").map(|t| (t, Some(p.to_string()))))
 }
 
-async fn authenticate(app: &App, headers: &HeaderMap, query: &SubscribeQuery) -> ApiResult<(AuthUser, Option<String>)> {
+async fn authenticate(
+    app: &App,
+    headers: &HeaderMap,
+    query: &SubscribeQuery,
+) -> ApiResult<(AuthUser, String, Option<String>)> {
     let (token, protocol) = token(headers, query).ok_or_else(|| {
         ApiError::Unauthenticated(
             "missing token: send a bearer header, ?access_token= or a bearer.<token> subprotocol".into(),
         )
     })?;
-    Ok((crate::auth::extract::authenticate(app, token, None).await?, protocol))
+    Ok((crate::auth::extract::authenticate(app, token, None).await?, token.to_string(), protocol))
+}
+
+/// Who opened a socket, kept to check again while it lives: a revoked token, a removed member or
+/// an expired token loses the socket, not only its next request.
+struct Caller {
+    app: AppState,
+    token: String,
+    project_ref: String,
+}
+
+impl Caller {
+    async fn still_allowed(&self) -> ApiResult<()> {
+        let user = crate::auth::extract::authenticate(&self.app, &self.token, None).await?;
+        authorize(&self.app, &user, &self.project_ref, Permission::Read).await.map(|_| ())
+    }
 }
 
 /// `GET /api/platform/redis/{ref}/pubsub/subscribe` (WebSocket).
@@ -89,7 +108,7 @@ pub async fn subscribe(
     ApiQuery(query): ApiQuery<SubscribeQuery>,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
-    let (user, offered) = authenticate(&app, &headers, &query).await?;
+    let (user, token, offered) = authenticate(&app, &headers, &query).await?;
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
     let upgrade = upgrade.map_err(|e| ApiError::validation(format!("expected a WebSocket upgrade: {e}")))?;
     let record = resolve(&app, &ctx.project, Engine::Redis, query.connection_id).await?;
@@ -106,14 +125,25 @@ pub async fn subscribe(
     }
     let mut protocols = vec![PROTOCOL.to_string()];
     protocols.extend(offered);
-    Ok(upgrade.protocols(protocols).on_upgrade(move |socket| session(socket, pubsub, channels, patterns)))
+    let changes = app.auth_cache.watch_changes();
+    let caller = Caller { app: app.clone(), token, project_ref };
+    Ok(upgrade
+        .protocols(protocols)
+        .on_upgrade(move |socket| session(socket, pubsub, channels, patterns, caller, changes)))
 }
 
 fn text(value: Value) -> Message {
     Message::Text(Utf8Bytes::from(value.to_string()))
 }
 
-async fn session(socket: WebSocket, pubsub: redis::aio::PubSub, channels: Vec<String>, patterns: Vec<String>) {
+async fn session(
+    socket: WebSocket,
+    pubsub: redis::aio::PubSub,
+    channels: Vec<String>,
+    patterns: Vec<String>,
+    caller: Caller,
+    mut changes: tokio::sync::watch::Receiver<u64>,
+) {
     let (mut sink, mut stream) = pubsub.split();
     let (mut ws_tx, mut ws_rx) = socket.split();
     let (queue_tx, mut queue_rx) = mpsc::channel::<Value>(QUEUE);
@@ -183,8 +213,18 @@ async fn session(socket: WebSocket, pubsub: redis::aio::PubSub, channels: Vec<St
                     }
                 }
             }
+            changed = changes.changed() => {
+                // A closed channel means the server is shutting down: the socket ends with it.
+                if changed.is_err() || refuse_if_revoked(&mut ws_tx, &caller).await {
+                    break;
+                }
+            }
             _ = heartbeat.tick() => {
-                if unanswered_pings >= 2 || ws_tx.send(Message::Ping(Default::default())).await.is_err() {
+                // The heartbeat also re-checks the caller, so an expired token loses the socket.
+                if unanswered_pings >= 2
+                    || refuse_if_revoked(&mut ws_tx, &caller).await
+                    || ws_tx.send(Message::Ping(Default::default())).await.is_err()
+                {
                     break;
                 }
                 unanswered_pings += 1;
@@ -196,6 +236,26 @@ async fn session(socket: WebSocket, pubsub: redis::aio::PubSub, channels: Vec<St
     let _ = reader.await;
     drop(sink);
     let _ = ws_tx.close().await;
+}
+
+/// Checks the caller again; when their access is gone, tells the client why and closes with
+/// 1008 (policy violation). True when the socket must end.
+async fn refuse_if_revoked<S>(ws_tx: &mut S, caller: &Caller) -> bool
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    let Err(e) = caller.still_allowed().await else { return false };
+    let reason = match &e {
+        ApiError::Unavailable(_) | ApiError::Internal(_) => {
+            // The store could not answer: keep the socket rather than close it on a hiccup.
+            return false;
+        }
+        _ => "access revoked",
+    };
+    tracing::info!(error = %e, "closing a WebSocket whose caller lost access");
+    let frame = axum::extract::ws::CloseFrame { code: 1008, reason: Utf8Bytes::from_static(reason) };
+    let _ = ws_tx.send(Message::Close(Some(frame))).await;
+    true
 }
 
 async fn handle_client_message(sink: &mut redis::aio::PubSubSink, raw: &str) -> Value {

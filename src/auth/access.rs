@@ -26,9 +26,12 @@ pub struct ProjectContext {
 /// project they cannot see is a 404.
 pub async fn project_access(app: &App, user: &AuthUser, project_ref: &str) -> Result<Arc<ProjectAccess>, ApiError> {
     let not_found = || ApiError::NotFound(format!("project `{project_ref}` not found"));
-    // An API token opens its own project only.
-    if user.scope.as_ref().is_some_and(|s| s.project_ref != project_ref) {
-        return Err(not_found());
+    // An API token opens its own project only; saying so reveals nothing about other projects.
+    if let Some(scope) = user.scope.as_ref().filter(|s| s.project_ref != project_ref) {
+        return Err(ApiError::Forbidden(format!(
+            "an API token acts only inside its project (`{}`)",
+            scope.project_ref
+        )));
     }
     if let Some(access) = user.checked.as_ref().filter(|a| a.project.project_ref == project_ref) {
         return Ok(access.clone());

@@ -21,6 +21,8 @@ pub struct AuthCache {
     access: Cache<(UserId, String), ProjectAccess>,
     api_tokens: Cache<String, ApiToken>,
     counters: Counters,
+    /// Bumped on every invalidation: long-lived sessions (WebSockets) re-check their caller then.
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 /// Hit and miss counters per cache, registered once rather than looked up on every request.
@@ -60,7 +62,18 @@ impl AuthCache {
             access: Cache::builder().max_capacity(100_000).time_to_live(TTL).support_invalidation_closures().build(),
             api_tokens: Cache::builder().max_capacity(100_000).time_to_live(TTL).build(),
             counters: Counters::new(),
+            changes: tokio::sync::watch::Sender::new(0),
         }
+    }
+
+    /// Wakes whenever access may have been taken away (a revoked token, a removed member, a
+    /// deleted project or user), so a long-lived session can check its caller again.
+    pub fn watch_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    fn announce(&self) {
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// A cached user.
@@ -101,11 +114,13 @@ impl AuthCache {
 
     /// Forgets every cached API token (after a revocation, so it stops working at once).
     pub fn invalidate_api_tokens(&self) {
+        self.announce();
         self.api_tokens.invalidate_all();
     }
 
     /// Forgets every cached access to a project (membership, name or existence changed).
     pub fn invalidate_project(&self, project_ref: &str) {
+        self.announce();
         let project_ref = project_ref.to_string();
         if self.access.invalidate_entries_if(move |(_, r), _| *r == project_ref).is_err() {
             self.access.invalidate_all();
@@ -114,6 +129,7 @@ impl AuthCache {
 
     /// Forgets every cached access to a project by id (a change another replica announced).
     pub fn invalidate_project_id(&self, project: ProjectId) {
+        self.announce();
         if self.access.invalidate_entries_if(move |_, access| access.project.id == project).is_err() {
             self.access.invalidate_all();
         }
@@ -121,6 +137,7 @@ impl AuthCache {
 
     /// Forgets a user and every access cached for them.
     pub fn invalidate_user(&self, user: UserId) {
+        self.announce();
         self.users.invalidate(&user);
         if self.access.invalidate_entries_if(move |(u, _), _| *u == user).is_err() {
             self.access.invalidate_all();
@@ -129,11 +146,13 @@ impl AuthCache {
 
     /// Forgets every cached access (an organization's owners changed).
     pub fn invalidate_all_access(&self) {
+        self.announce();
         self.access.invalidate_all();
     }
 
     /// Forgets everything.
     pub fn invalidate_all(&self) {
+        self.announce();
         self.users.invalidate_all();
         self.access.invalidate_all();
         self.api_tokens.invalidate_all();

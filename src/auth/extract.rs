@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, MatchedPath};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
@@ -43,6 +43,20 @@ pub struct AuthUser {
     /// request arrived: the handler's check reuses it instead of looking it up again. A handler
     /// that changes the project answers from what it changed, not from a second check.
     pub(crate) checked: Option<Arc<ProjectAccess>>,
+}
+
+impl AuthUser {
+    /// Refuses an API token for `what`: tokens act only inside their own project, and only
+    /// signed-in users act outside projects or manage tokens.
+    pub fn refuse_token(&self, what: &str) -> Result<(), ApiError> {
+        match &self.scope {
+            Some(scope) => Err(ApiError::Forbidden(format!(
+                "an API token acts only inside its project (`{}`): {what} needs a signed-in user",
+                scope.project_ref
+            ))),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The bearer token of a request, if it carries one.
@@ -116,6 +130,13 @@ impl FromRequestParts<AppState> for AuthUser {
         let verified = parts.extensions.get::<VerifiedToken>().map(|v| v.0);
         let token = bearer_token(&parts.headers)
             .ok_or_else(|| ApiError::Unauthenticated("missing bearer token in the Authorization header".into()))?;
-        authenticate(state, token, verified).await
+        let user = authenticate(state, token, verified).await?;
+        // Every route outside a project (organizations, the project list, users) is closed to
+        // API tokens here, once, rather than in each of those handlers.
+        let project_route = parts.extensions.get::<MatchedPath>().is_some_and(|m| m.as_str().contains("{ref}"));
+        if !project_route {
+            user.refuse_token("this route")?;
+        }
+        Ok(user)
     }
 }
