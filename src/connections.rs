@@ -46,6 +46,10 @@ pub struct ConnectionInput {
     pub password: SecretPatch,
     /// A connection string to parse.
     pub connection_string: Option<SecretString>,
+    /// The login viewers' SQL runs as (`""` clears it).
+    pub viewer_username: Option<String>,
+    /// Its password change.
+    pub viewer_password: SecretPatch,
     /// Engine options (replace the stored ones).
     pub options: Option<Value>,
 }
@@ -73,6 +77,15 @@ pub struct ConnectionView {
     pub has_password: bool,
     /// Whether a connection string is stored.
     pub has_connection_string: bool,
+    /// The login viewers' SQL runs as, if the connection has one (PostgreSQL).
+    pub viewer_username: Option<String>,
+    /// Whether a password for it is stored.
+    pub has_viewer_password: bool,
+    /// What the last test or save found about the logins' powers on the database host, or null
+    /// before any check: `host_powers` of the connection's login (superuser, server programs,
+    /// server files), `viewer_host_powers` of the viewer login, and `viewer_sql` — how viewers'
+    /// SQL runs (`viewer_credentials`, `connection_login`) or `refused`.
+    pub privileges: Option<Value>,
     /// Engine options.
     pub options: Value,
     /// The project's default for this engine.
@@ -100,6 +113,9 @@ impl From<&ConnectionRecord> for ConnectionView {
             username: r.username.clone(),
             has_password: r.password.is_some(),
             has_connection_string: r.connection_string.is_some(),
+            viewer_username: r.viewer_username.clone(),
+            has_viewer_password: r.viewer_password.is_some(),
+            privileges: r.privileges.clone(),
             options: r.options.clone(),
             is_primary: r.is_primary,
             status: r.status,
@@ -158,6 +174,12 @@ pub fn settings_from_input(
     input: ConnectionInput,
     base: Option<ConnectionSettings>,
 ) -> Result<ConnectionSettings, ApiError> {
+    // Two truths about where to connect would let a harmless `host` front for the string's hosts.
+    if input.connection_string.is_some() && (input.host.is_some() || input.port.is_some()) {
+        return Err(ApiError::validation(
+            "give either host and port or a connection_string, not both: the connection string names its own hosts",
+        ));
+    }
     let parsed = match &input.connection_string {
         Some(text) => Some(parse_connection_string(engine, secrecy::ExposeSecret::expose_secret(text))?),
         None => None,
@@ -214,10 +236,27 @@ pub fn settings_from_input(
         None if address_changed => None,
         None => base.as_ref().and_then(|b| b.connection_string.clone()),
     };
+    let viewer_username = match input.viewer_username {
+        Some(name) => non_empty(Some(name)),
+        None => base.as_ref().and_then(|b| b.viewer_username.clone()),
+    };
+    let viewer_password = match input.viewer_password {
+        SecretPatch::Set(p) => Some(p),
+        SecretPatch::Clear => None,
+        SecretPatch::Keep => base.as_ref().and_then(|b| b.viewer_password.clone()),
+    };
+    if engine != Engine::Postgres && (viewer_username.is_some() || viewer_password.is_some()) {
+        return Err(ApiError::validation("viewer_username and viewer_password are supported for PostgreSQL only"));
+    }
+    if viewer_username.is_none() && viewer_password.is_some() {
+        return Err(ApiError::validation("viewer_password needs a viewer_username"));
+    }
     Ok(ConnectionSettings {
         engine,
         host,
         port,
+        viewer_username,
+        viewer_password,
         database_name: non_empty(input.database_name.or(parsed.database_name))
             .or(base.as_ref().and_then(|b| b.database_name.clone())),
         username: non_empty(input.username.or(parsed.username)).or(base.as_ref().and_then(|b| b.username.clone())),
@@ -238,7 +277,12 @@ pub fn reseal(
     secrets: &crate::crypto::SecretBox,
     record: &mut ConnectionRecord,
 ) -> Result<(), crate::crypto::CryptoError> {
-    for (sealed, field) in [(&mut record.password, "password"), (&mut record.connection_string, "connection_string")] {
+    let fields = [
+        (&mut record.password, "password"),
+        (&mut record.connection_string, "connection_string"),
+        (&mut record.viewer_password, "viewer_password"),
+    ];
+    for (sealed, field) in fields {
         if let Some(current) = sealed.as_ref() {
             let context = secret_context(record.id, field);
             let plain = secrets.open(current, &context)?;
@@ -260,6 +304,9 @@ pub fn apply_settings(app: &App, record: &mut ConnectionRecord, settings: &Conne
         .connection_string
         .as_ref()
         .map(|c| app.secrets.seal(c, &secret_context(record.id, "connection_string")));
+    record.viewer_username = settings.viewer_username.clone();
+    record.viewer_password =
+        settings.viewer_password.as_ref().map(|p| app.secrets.seal(p, &secret_context(record.id, "viewer_password")));
 }
 
 /// Opens a record's secrets into usable settings; fails closed if a secret does not decrypt.
@@ -282,6 +329,8 @@ pub fn open_settings(app: &App, record: &ConnectionRecord) -> Result<ConnectionS
         username: record.username.clone(),
         password: open(&record.password, "password")?,
         connection_string: open(&record.connection_string, "connection_string")?,
+        viewer_username: record.viewer_username.clone(),
+        viewer_password: open(&record.viewer_password, "viewer_password")?,
         options: EngineOptions::parse(record.engine, record.options.clone()).map_err(|e| {
             ApiError::Internal(anyhow::anyhow!("stored options of connection {} are invalid: {e}", record.id))
         })?,
@@ -428,5 +477,23 @@ pub async fn test_saved(app: &App, record: &ConnectionRecord) -> Result<engines:
             app.connections.invalidate_project(record.project_id);
         }
     }
+    if let Some(privileges) = report.details.get("privileges").filter(|p| record.privileges.as_ref() != Some(p)) {
+        app.store.set_connection_privileges(record.id, privileges).await?;
+        app.connections.invalidate_project(record.project_id);
+    }
     Ok(report)
+}
+
+/// After a connection is saved, tests it at once where the engine reports facts that matter for
+/// safety (PostgreSQL: whether its logins have host powers), so the saved view says so. A server
+/// that cannot be reached, or is refused by the network policy, is saved all the same; the
+/// answer is the record as stored after the test.
+pub async fn check_after_save(app: &App, record: ConnectionRecord) -> Result<ConnectionRecord, ApiError> {
+    if record.engine != Engine::Postgres || record.status == ConnectionStatus::Inactive {
+        return Ok(record);
+    }
+    if let Err(e) = test_saved(app, &record).await {
+        tracing::debug!(connection_id = %record.id, error = %e, "a saved connection could not be tested");
+    }
+    Ok(app.store.find_connection(record.project_id, record.id).await?.unwrap_or(record))
 }

@@ -145,6 +145,7 @@ impl From<EngineError> for ApiError {
             EngineError::Config(message) => Self::validation(message),
             EngineError::NotFound(message) => Self::NotFound(message),
             EngineError::Conflict(message) => Self::Conflict(message),
+            EngineError::Refused(message) => Self::Forbidden(message),
         }
     }
 }

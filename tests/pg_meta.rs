@@ -24,6 +24,28 @@ async fn connect(app: &TestApp, admin: &str, pg: &Postgres, identifier: &str, op
     created["data"]["id"].as_str().unwrap().to_string()
 }
 
+/// Creates `reader`, a login that can read every table and nothing more.
+fn create_reader(pg: &Postgres) {
+    pg.psql(
+        "postgres",
+        "DO $$ BEGIN CREATE ROLE reader LOGIN PASSWORD 'reader-password'; \
+         EXCEPTION WHEN duplicate_object THEN NULL; END $$; GRANT pg_read_all_data TO reader;",
+    );
+}
+
+/// Saves a connection whose own login is the superuser `postgres` and whose viewers run their SQL
+/// as `reader`; returns its id.
+async fn connect_with_reader(app: &TestApp, admin: &str, pg: &Postgres, identifier: &str, options: Value) -> String {
+    create_reader(pg);
+    let body = json!({"identifier": identifier, "host": "127.0.0.1", "port": pg.port, "database_name": "postgres",
+                      "username": "postgres", "viewer_username": "reader", "viewer_password": "reader-password",
+                      "options": options});
+    let (s, created) = app.post("/api/platform/postgres/default/connections", admin, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    assert_eq!(created["data"]["privileges"]["viewer_sql"], "viewer_credentials", "{created}");
+    created["data"]["id"].as_str().unwrap().to_string()
+}
+
 async fn sql(app: &TestApp, token: &str, query: &str) -> (StatusCode, Value) {
     app.post(QUERY, token, json!({ "query": query })).await
 }
@@ -197,7 +219,7 @@ async fn viewers_run_read_only_while_developers_write() {
     pg.psql("postgres", "CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items VALUES (1, 'a');");
     let app = TestApp::start().await;
     let admin = app.admin_token().await;
-    connect(&app, &admin, &pg, "main", json!({})).await;
+    connect_with_reader(&app, &admin, &pg, "main", json!({})).await;
     let viewer = app.user_with_role(&admin, "viewer@example.com", "default", "viewer").await;
     let developer = app.user_with_role(&admin, "dev@example.com", "default", "developer").await;
 
@@ -220,10 +242,12 @@ async fn viewers_run_read_only_while_developers_write() {
     assert_eq!(rows(&app, &viewer, "SELECT id, name FROM items").await, vec![json!({"id": 1, "name": "a"})]);
     assert_eq!(pg.psql("postgres", "SELECT count(*) FROM pg_class WHERE relname = 'viewer_made'"), "0");
 
-    // A viewer may see the plan of a write: EXPLAIN without ANALYZE does not run it.
-    let (s, body) = app.post(QUERY, &viewer, json!({"query": "DELETE FROM items", "explain": true})).await;
+    // A viewer sees plans of what their login may run; EXPLAIN without ANALYZE runs nothing.
+    let (s, body) = app.post(QUERY, &viewer, json!({"query": "SELECT * FROM items", "explain": true})).await;
     assert_eq!(s, StatusCode::OK, "{body}");
-    assert_eq!(body["data"][0]["Plan"]["Node Type"], "ModifyTable", "{body}");
+    assert_eq!(body["data"][0]["Plan"]["Node Type"], "Seq Scan", "{body}");
+    let (s, body) = app.post(QUERY, &viewer, json!({"query": "DELETE FROM items", "explain": true})).await;
+    assert_sqlstate(s, &body, "42501");
 
     for statement in writes {
         let (s, body) = sql(&app, &developer, statement).await;
@@ -428,7 +452,7 @@ async fn pooled_sessions_carry_nothing_from_one_request_to_the_next() {
     pg.psql("postgres", "CREATE TABLE shapes (id int); INSERT INTO shapes VALUES (1);");
     let app = TestApp::start().await;
     let admin = app.admin_token().await;
-    connect(&app, &admin, &pg, "main", json!({"pool_size": 2})).await;
+    connect_with_reader(&app, &admin, &pg, "main", json!({"pool_size": 2})).await;
     let viewer = app.user_with_role(&admin, "viewer@example.com", "default", "viewer").await;
     let developer = app.user_with_role(&admin, "dev@example.com", "default", "developer").await;
 
@@ -440,6 +464,9 @@ async fn pooled_sessions_carry_nothing_from_one_request_to_the_next() {
             assert_eq!(s, StatusCode::OK, "{statement}: {body}");
         }
         let (s, body) = sql(&app, &viewer, "SELECT pg_advisory_lock(42) AS locked").await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        // Whether a session is clean is asked of the server, not read from the text.
+        let (s, body) = sql(&app, &viewer, r#"SELECT U&"pg_\0061dvisory_lock"(4242) AS locked"#).await;
         assert_eq!(s, StatusCode::OK, "{body}");
     }
     for _ in 0..6 {
@@ -468,7 +495,7 @@ async fn a_capped_read_stops_the_server_sending_the_rest() {
     let pg = Postgres::start();
     let app = TestApp::start().await;
     let admin = app.admin_token().await;
-    connect(&app, &admin, &pg, "main", json!({"pool_size": 2})).await;
+    connect_with_reader(&app, &admin, &pg, "main", json!({"pool_size": 2})).await;
     let viewer = app.user_with_role(&admin, "viewer@example.com", "default", "viewer").await;
     // Fifty million rows would take the server minutes to send; the answer stops at the cap.
     let (s, body) = sql(&app, &viewer, "SELECT g FROM generate_series(1, 50000000) g").await;
@@ -491,4 +518,147 @@ async fn a_capped_read_stops_the_server_sending_the_rest() {
     for _ in 0..3 {
         assert_eq!(rows(&app, &viewer, "SELECT 1 AS one").await, vec![json!({"one": 1})]);
     }
+}
+
+#[tokio::test]
+async fn viewers_never_run_sql_as_a_login_with_host_powers() {
+    let pg = Postgres::start();
+    pg.psql("postgres", "CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes VALUES (1, 'hi');");
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    let viewer = app.user_with_role(&admin, "viewer@example.com", "default", "viewer").await;
+
+    // A superuser connection: saving it reports the powers, and viewers' SQL is refused.
+    let id = connect(&app, &admin, &pg, "main", json!({})).await;
+    let (_, listed) = app.get("/api/platform/postgres/default/connections", &admin).await;
+    let privileges = &listed["data"][0]["privileges"];
+    assert_eq!(privileges["viewer_sql"], "refused", "{listed}");
+    assert!(privileges["host_powers"].as_array().unwrap().contains(&json!("superuser")), "{listed}");
+    let (_, tested) =
+        app.post(&format!("/api/platform/postgres/default/connections/{id}/test"), &admin, json!({})).await;
+    assert_eq!(tested["data"]["privileges"]["viewer_sql"], "refused", "{tested}");
+
+    let marker = pg.dir().join(format!("viewer-was-here-{}", std::process::id()));
+    let attacks = [
+        format!("COPY (SELECT 1) TO PROGRAM 'touch {}'", marker.display()),
+        format!("COPY (SELECT 1) TO '{}'", marker.display()),
+        "SELECT pg_read_file('/etc/passwd')".to_string(),
+        "SELECT pg_ls_dir('.')".to_string(),
+        "SELECT lo_import('/etc/passwd')".to_string(),
+        "SELECT pg_reload_conf()".to_string(),
+        "SELECT 1".to_string(),
+    ];
+    for attack in &attacks {
+        let (s, body) = sql(&app, &viewer, attack).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{attack}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("viewer credentials"), "{body}");
+        let (s, _) = app.post(QUERY, &viewer, json!({"query": attack, "explain": true})).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "EXPLAIN {attack}");
+    }
+    assert!(!marker.exists(), "a viewer's COPY reached the server's disk");
+    // The structured read routes still work for the viewer; admins still run SQL.
+    let (s, tables) = app.get("/api/platform/pg-meta/default/tables", &viewer).await;
+    assert_eq!(s, StatusCode::OK, "{tables}");
+    assert_eq!(rows(&app, &admin, "SELECT body FROM notes").await, vec![json!({"body": "hi"})]);
+    // Each refusal is in the audit trail.
+    let (_, trail) = app.get("/api/platform/projects/default/audit", &admin).await;
+    let denied = trail["data"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "POST /api/platform/pg-meta/{ref}/query" && e["outcome"] == "denied")
+        .count();
+    assert!(denied >= attacks.len(), "refused SQL is audited: {trail}");
+
+    // Viewer credentials that are themselves a superuser are no boundary either.
+    let path = format!("/api/platform/postgres/default/connections/{id}");
+    let (s, updated) = app.put(&path, &admin, json!({"viewer_username": "postgres"})).await;
+    assert_eq!(s, StatusCode::OK, "{updated}");
+    assert_eq!(updated["data"]["privileges"]["viewer_sql"], "refused", "{updated}");
+    assert_eq!(sql(&app, &viewer, "SELECT 1").await.0, StatusCode::FORBIDDEN);
+
+    // With a powerless viewer login, viewers read; the host stays out of reach.
+    create_reader(&pg);
+    let body = json!({"viewer_username": "reader", "viewer_password": "reader-password"});
+    let (s, updated) = app.put(&path, &admin, body).await;
+    assert_eq!(s, StatusCode::OK, "{updated}");
+    assert_eq!(updated["data"]["privileges"]["viewer_sql"], "viewer_credentials", "{updated}");
+    assert_eq!(updated["data"]["has_viewer_password"], true);
+    assert!(updated["data"]["viewer_password"].is_null() && !updated.to_string().contains("reader-password"));
+    assert_eq!(
+        rows(&app, &viewer, "SELECT body, current_user AS who FROM notes").await,
+        vec![json!({"body": "hi", "who": "reader"})]
+    );
+    for attack in &attacks[..5] {
+        let (s, body) = sql(&app, &viewer, attack).await;
+        assert_sqlstate(s, &body, "42501");
+    }
+    assert!(!marker.exists(), "a viewer's COPY reached the server's disk");
+
+    // A connection whose own login has no powers serves viewers' SQL as itself.
+    pg.psql("postgres", "CREATE ROLE app LOGIN; GRANT SELECT ON notes TO app;");
+    let body = json!({"identifier": "plain", "host": "127.0.0.1", "port": pg.port, "database_name": "postgres",
+                      "username": "app"});
+    let (s, plain) = app.post("/api/platform/postgres/default/connections", &admin, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{plain}");
+    assert_eq!(plain["data"]["privileges"]["viewer_sql"], "connection_login", "{plain}");
+    assert_eq!(plain["data"]["privileges"]["host_powers"], json!([]), "{plain}");
+    let plain_id = plain["data"]["id"].as_str().unwrap();
+    let (s, body) =
+        app.post(&format!("{QUERY}?connection_id={plain_id}"), &viewer, json!({"query": "SELECT id FROM notes"})).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+
+    // Powers granted after the connection was saved are found when its sessions open again.
+    pg.psql("postgres", "GRANT pg_execute_server_program TO app;");
+    let (s, _) = app.put(&format!("/api/platform/postgres/default/connections/{plain_id}"), &admin, json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, body) = app.post(&format!("{QUERY}?connection_id={plain_id}"), &viewer, json!({"query": "SELECT 1"})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("pg_execute_server_program"), "{body}");
+
+    // Viewer credentials are for PostgreSQL only, and a password needs a user.
+    let (s, _) = app.put(&path, &admin, json!({"viewer_username": "", "viewer_password": "x"})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_writers_statement_runs_once_and_is_audited_only_when_it_writes() {
+    let pg = Postgres::start();
+    pg.psql(
+        "postgres",
+        "CREATE SEQUENCE s; CREATE TABLE t (id int); \
+         CREATE FUNCTION ran(tag text) RETURNS int VOLATILE LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE WARNING 'statement-ran %', tag; RETURN 1; END $$;",
+    );
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    connect(&app, &admin, &pg, "main", json!({})).await;
+    let developer = app.user_with_role(&admin, "dev@example.com", "default", "developer").await;
+    let log = || std::fs::read_to_string(pg.dir().join("postgres.log")).unwrap_or_default();
+    let count = |tag: &str| log().matches(&format!("statement-ran {tag}")).count();
+
+    // A SELECT that turns out to write (nextval) runs once: its side effects happen once.
+    let data = rows(&app, &developer, "SELECT ran('seq'), nextval('s') AS n").await;
+    assert_eq!(data, vec![json!({"ran": 1, "n": "1"})]);
+    assert_eq!(count("seq"), 1, "the statement ran more than once:\n{}", log());
+    // A write that fails runs once too.
+    let (s, _) = sql(&app, &developer, "SELECT ran('fail') / 0").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(count("fail"), 1);
+    // A read leaves no audit record; a write leaves one, finished before the answer.
+    rows(&app, &developer, "SELECT ran('read')").await;
+    rows(&app, &developer, "INSERT INTO t SELECT ran('write')").await;
+    assert_eq!(count("write"), 1);
+    let (_, trail) = app.get("/api/platform/projects/default/audit", &admin).await;
+    let sql_records: Vec<&Value> = trail["data"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "POST /api/platform/pg-meta/{ref}/query")
+        .collect();
+    let outcomes: Vec<&str> = sql_records.iter().map(|e| e["outcome"].as_str().unwrap()).collect();
+    // Newest first: the INSERT, the failed statement, and the nextval (a fresh sequence's first
+    // value is WAL-logged under a transaction id); the plain read left none.
+    assert_eq!(outcomes, vec!["ok", "error", "ok"], "{trail}");
+    assert_eq!(pg.psql("postgres", "SELECT count(*) FROM t"), "1");
 }

@@ -11,7 +11,10 @@ use serde_json::{json, Value};
 async fn setup(pg: &Postgres) -> (TestApp, String) {
     let app = TestApp::start().await;
     let admin = app.admin_token().await;
-    let body = json!({"identifier": "db", "host": "127.0.0.1", "port": pg.port, "username": "postgres", "database_name": "postgres"});
+    // Viewers' SQL runs as `reader`, a login without the superuser's host powers.
+    pg.psql("postgres", "CREATE ROLE reader LOGIN; GRANT pg_read_all_data TO reader;");
+    let body = json!({"identifier": "db", "host": "127.0.0.1", "port": pg.port, "username": "postgres",
+                      "database_name": "postgres", "viewer_username": "reader"});
     let (s, created) = app.post("/api/platform/postgres/default/connections", &admin, body).await;
     assert_eq!(s, StatusCode::CREATED, "{created}");
     (app, admin)

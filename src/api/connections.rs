@@ -16,8 +16,8 @@ use super::{ApiJson, ApiPath, Created, Data};
 use crate::app::AppState;
 use crate::auth::{authorize, AuthUser};
 use crate::connections::{
-    apply_settings, check_identifier, open_settings, settings_from_input, test_saved, ConnectionInput, ConnectionView,
-    SecretPatch,
+    apply_settings, check_after_save, check_identifier, open_settings, settings_from_input, test_saved,
+    ConnectionInput, ConnectionView, SecretPatch,
 };
 use crate::domain::{ConnectionId, ConnectionStatus, Engine, Permission, ProjectId};
 use crate::engines::{self, EngineError, TestReport};
@@ -45,6 +45,12 @@ pub struct ConnectionBody {
     password: SecretPatch,
     #[schemars(with = "Option<String>", extend("writeOnly" = true))]
     connection_string: Option<SecretString>,
+    /// PostgreSQL: a login for viewers' SQL, without host powers (`""` clears it).
+    viewer_username: Option<String>,
+    /// Its password: absent keeps it, `null` or `""` clears it.
+    #[serde(default, deserialize_with = "secret_patch")]
+    #[schemars(with = "Option<String>", extend("writeOnly" = true))]
+    viewer_password: SecretPatch,
     /// The engine's options (`RedisOptions`, `MongoOptions` or `PostgresOptions`, as the route's engine says).
     #[schemars(default, schema_with = "crate::openapi::connection_options")]
     options: Option<Value>,
@@ -82,6 +88,8 @@ impl ConnectionBody {
             username: self.username,
             password: self.password,
             connection_string: self.connection_string,
+            viewer_username: self.viewer_username,
+            viewer_password: self.viewer_password,
             options: self.options,
         }
     }
@@ -143,6 +151,9 @@ pub async fn create(
         username: None,
         password: None,
         connection_string: None,
+        viewer_username: None,
+        viewer_password: None,
+        privileges: None,
         options: Value::Null,
         is_primary,
         status,
@@ -152,6 +163,7 @@ pub async fn create(
     apply_settings(&app, &mut record, &settings);
     app.store.insert_connection(&record).await?;
     app.connections.invalidate_project(ctx.project.id);
+    let record = check_after_save(&app, record).await?;
     Ok(Created(ConnectionView::from(&record)))
 }
 
@@ -183,6 +195,7 @@ pub async fn update(
     app.store.update_connection(&record).await?;
     app.pools.evict(record.id);
     app.connections.invalidate_project(ctx.project.id);
+    let record = check_after_save(&app, record).await?;
     Ok(Data(ConnectionView::from(&record)))
 }
 

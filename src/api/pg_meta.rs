@@ -1,9 +1,9 @@
 //! PostgreSQL management (spec 8.3), on the project's primary PostgreSQL connection or
 //! `?connection_id=`: `POST /api/platform/pg-meta/{ref}/query` runs SQL, and `GET …/tables`,
 //! `…/views`, `…/schemas`, `…/columns` browse the schema. Everything needs viewer; a caller
-//! without write permission runs SQL in a read-only transaction, so PostgreSQL refuses writes.
-//! A writer's statement that looks like a read runs read-only first too: when it only reads it
-//! needs no audit record; when PostgreSQL says it writes, it is audited and run as a write.
+//! without write permission runs SQL in a read-only transaction as a login without host powers
+//! (the connection's viewer credentials, or its own login if that has none), else is refused.
+//! A writer's statement runs once; it is audited before its commit when PostgreSQL says it wrote.
 //!
 //! `query` answers `{"data": [row, …]}` like postgres-meta; because `data` stays an array, the row
 //! cap is reported in headers: `x-switchboard-row-cap: N` always, `x-switchboard-truncated: true`
@@ -28,8 +28,8 @@ use crate::connections::{client_for, open_settings};
 use crate::domain::{ConnectionId, Engine, Permission};
 use crate::engines::postgres::catalog::{self, ColumnInfo, Schema, SchemaFilter, Table, View};
 use crate::engines::postgres::export::{self, Format};
-use crate::engines::postgres::query::{self, QueryRequest, ReadAttempt, DEFAULT_ROW_CAP};
-use crate::engines::postgres::PostgresClient;
+use crate::engines::postgres::query::{self, QueryRequest, DEFAULT_ROW_CAP};
+use crate::engines::postgres::{PostgresClient, SqlCaller};
 use crate::engines::{EngineClient, EngineError};
 use crate::error::{ApiError, ApiResult};
 use crate::middleware::audit::DeferredAudit;
@@ -114,6 +114,18 @@ fn engine_error(app: &App, record: &ConnectionRecord, err: EngineError) -> ApiEr
     }
 }
 
+/// Why a writer's SQL did not run: the database said no, or its audit record could not be written.
+enum WriteError {
+    Engine(EngineError),
+    Unrecorded(ApiError),
+}
+
+impl From<EngineError> for WriteError {
+    fn from(e: EngineError) -> Self {
+        Self::Engine(e)
+    }
+}
+
 /// The streaming format asked for with `Accept`, if any.
 fn export_format(headers: &HeaderMap) -> Option<Format> {
     let accept = headers.get(header::ACCEPT)?.to_str().ok()?;
@@ -153,8 +165,10 @@ pub async fn query(
     let (record, client) = postgres(&app, &ctx, target.connection_id).await?;
     let parameters = body.parameters.unwrap_or_default();
     if body.explain {
-        let plan =
-            query::explain(&client, &body.query, &parameters).await.map_err(|e| engine_error(&app, &record, e))?;
+        let caller = if read_only { SqlCaller::Viewer } else { SqlCaller::Writer };
+        let plan = query::explain(&client, caller, &body.query, &parameters)
+            .await
+            .map_err(|e| engine_error(&app, &record, e))?;
         return Ok(Data(plan).into_response());
     }
     if let Some(format) = export_format(&headers) {
@@ -174,55 +188,22 @@ pub async fn query(
         )
             .into_response());
     }
-    let read = if read_only || looks_like_read(&body.query) {
-        let request =
-            QueryRequest { sql: &body.query, parameters: &parameters, read_only: true, row_cap: DEFAULT_ROW_CAP };
-        if read_only {
-            Some(query::run(&client, request).await)
-        } else {
-            match query::try_read(&client, request).await {
-                Ok(ReadAttempt::Read(result)) => Some(Ok(result)),
-                Ok(ReadAttempt::NeedsWrite) => None,
-                Err(e) => Some(Err(e)),
-            }
-        }
+    let request = QueryRequest { sql: &body.query, parameters: &parameters, row_cap: DEFAULT_ROW_CAP };
+    let result = if read_only {
+        query::read(&client, request).await.map_err(|e| engine_error(&app, &record, e))?
     } else {
-        None
+        // Runs once; recorded (before its commit) only if PostgreSQL says it wrote.
+        let record_write = || async { begin_write().await.map_err(WriteError::Unrecorded) };
+        query::write(&client, request, record_write).await.map_err(|e| match e {
+            WriteError::Engine(e) => engine_error(&app, &record, e),
+            WriteError::Unrecorded(e) => e,
+        })?
     };
-    let result = match read {
-        Some(result) => result,
-        None => {
-            begin_write().await?;
-            let request =
-                QueryRequest { sql: &body.query, parameters: &parameters, read_only: false, row_cap: DEFAULT_ROW_CAP };
-            query::run(&client, request).await
-        }
-    }
-    .map_err(|e| engine_error(&app, &record, e))?;
     let mut response = axum::Json(Envelope { data: result.objects() }).into_response();
     let headers = response.headers_mut();
     headers.insert(ROW_CAP_HEADER, HeaderValue::from(DEFAULT_ROW_CAP));
     headers.insert(TRUNCATED_HEADER, HeaderValue::from_static(if result.truncated { "true" } else { "false" }));
     Ok(response)
-}
-
-/// Whether SQL text starts (after comments and parentheses) with a keyword that usually reads:
-/// such a writer's statement is tried read-only first. A wrong guess costs one attempt, never
-/// correctness: PostgreSQL refuses any write in the read-only transaction.
-fn looks_like_read(sql: &str) -> bool {
-    let mut rest = sql;
-    loop {
-        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '(');
-        if let Some(comment) = rest.strip_prefix("--") {
-            rest = comment.split_once('\n').map_or("", |(_, after)| after);
-        } else if let Some(comment) = rest.strip_prefix("/*") {
-            rest = comment.split_once("*/").map_or("", |(_, after)| after);
-        } else {
-            break;
-        }
-    }
-    let keyword: String = rest.chars().take_while(char::is_ascii_alphabetic).collect();
-    ["select", "with", "values", "table", "show", "explain"].iter().any(|k| keyword.eq_ignore_ascii_case(k))
 }
 
 /// `GET /api/platform/pg-meta/{ref}/tables`: tables with columns, primary keys, foreign keys,

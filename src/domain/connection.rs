@@ -334,6 +334,10 @@ pub struct ConnectionSettings {
     pub password: Option<SecretString>,
     /// The connection string as given, if any; the fields above override its credentials and database.
     pub connection_string: Option<SecretString>,
+    /// The login viewers' SQL runs as (PostgreSQL), instead of the connection's own.
+    pub viewer_username: Option<String>,
+    /// Its password.
+    pub viewer_password: Option<SecretString>,
     /// Typed options.
     pub options: EngineOptions,
     /// The address the network guard checked; drivers connect to it instead of resolving `host`
@@ -351,6 +355,8 @@ impl fmt::Debug for ConnectionSettings {
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "[redacted]"))
             .field("connection_string", &self.connection_string.as_ref().map(|_| "[redacted]"))
+            .field("viewer_username", &self.viewer_username)
+            .field("viewer_password", &self.viewer_password.as_ref().map(|_| "[redacted]"))
             .field("options", &self.options)
             .field("pinned_addr", &self.pinned_addr)
             .finish()
@@ -385,6 +391,9 @@ impl ConnectionSettings {
         }
         if let Some(c) = &self.connection_string {
             out.push(c.expose_secret());
+        }
+        if let Some(p) = &self.viewer_password {
+            out.push(p.expose_secret());
         }
         out.retain(|s| !s.is_empty());
         out

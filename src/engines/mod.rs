@@ -46,6 +46,9 @@ pub enum EngineError {
     /// The operation clashes with existing data.
     #[error("{0}")]
     Conflict(String),
+    /// The caller may not do this on this connection (a viewer's SQL on a login with host powers).
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl EngineError {
@@ -61,6 +64,7 @@ impl EngineError {
             Self::Config(m) => Self::Config(s(m)),
             Self::NotFound(m) => Self::NotFound(s(m)),
             Self::Conflict(m) => Self::Conflict(s(m)),
+            Self::Refused(m) => Self::Refused(s(m)),
         }
     }
 }

@@ -153,6 +153,12 @@ pub struct ConnectionRecord {
     pub password: Option<Sealed>,
     /// Sealed connection string.
     pub connection_string: Option<Sealed>,
+    /// The login viewers' SQL runs as, when the connection has one.
+    pub viewer_username: Option<String>,
+    /// Its sealed password.
+    pub viewer_password: Option<Sealed>,
+    /// What the last check found about the logins' powers on the database host (JSON), if checked.
+    pub privileges: Option<Value>,
     /// Engine options as JSON.
     pub options: Value,
     /// The project's default connection for its engine.
@@ -313,6 +319,8 @@ pub trait PlatformStore: Send + Sync + 'static {
     async fn delete_connection(&self, project: ProjectId, id: ConnectionId) -> StoreResult<bool>;
     /// Records a connection's health.
     async fn set_connection_status(&self, id: ConnectionId, status: ConnectionStatus) -> StoreResult<()>;
+    /// Records what a check found about a connection's logins' powers.
+    async fn set_connection_privileges(&self, id: ConnectionId, privileges: &Value) -> StoreResult<()>;
 
     /// Up to `limit` connections (of any project) whose secrets are sealed with a key other than
     /// `key_id`: the work list of a key rotation.

@@ -139,6 +139,9 @@ pub(super) struct ConnectionRow {
     status: String,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
+    viewer_username: Option<String>,
+    viewer_password_enc: Option<String>,
+    privileges: Option<String>,
 }
 
 impl ConnectionRow {
@@ -162,6 +165,14 @@ impl ConnectionRow {
             username: self.username,
             password: sealed(self.password_enc)?,
             connection_string: sealed(self.connection_string_enc)?,
+            viewer_username: self.viewer_username,
+            viewer_password: sealed(self.viewer_password_enc)?,
+            privileges: self
+                .privileges
+                .map(|p| {
+                    serde_json::from_str::<Value>(&p).map_err(|_| StoreError::Corrupt("connection privileges".into()))
+                })
+                .transpose()?,
             options: serde_json::from_str::<Value>(&self.options)
                 .map_err(|_| StoreError::Corrupt("connection options".into()))?,
             is_primary: self.is_primary,
@@ -241,9 +252,15 @@ impl TokenRow {
 pub(super) const TOKEN_SELECT: &str = "SELECT t.id, t.project_id, p.ref AS project_ref, t.created_by, t.name, t.role, \
      t.prefix, t.created_at, t.expires_at FROM api_tokens t JOIN projects p ON p.id = t.project_id";
 
-/// The key id shared by a record's sealed values (both are sealed together, with one key).
+/// The key id shared by a record's sealed values (all are sealed together, with one key).
 pub(super) fn record_key_id(record: &ConnectionRecord) -> Option<String> {
-    record.password.as_ref().or(record.connection_string.as_ref()).map(|s| s.key_id.0.clone())
+    record
+        .password
+        .iter()
+        .chain(&record.connection_string)
+        .chain(&record.viewer_password)
+        .next()
+        .map(|s| s.key_id.0.clone())
 }
 
 pub(super) const PROJECT_SELECT: &str = "SELECT p.id, p.ref AS project_ref, p.name, p.organization_id, \
@@ -254,7 +271,8 @@ pub(super) const PROJECT_SELECT: &str = "SELECT p.id, p.ref AS project_ref, p.na
      LEFT JOIN project_members pm ON pm.project_id = p.id AND pm.user_id = $1";
 
 pub(super) const CONNECTION_COLUMNS: &str = "id, project_id, database_type, identifier, host, port, database_name, \
-     username, password_enc, connection_string_enc, secret_key_id, options, is_primary, status, created_at, updated_at";
+     username, password_enc, connection_string_enc, secret_key_id, options, is_primary, status, created_at, updated_at, \
+     viewer_username, viewer_password_enc, privileges";
 
 /// Implements [`super::PlatformStore`] for a backend struct with a `pool` field and inherent
 /// `run_migrations` method.
@@ -604,8 +622,8 @@ macro_rules! impl_platform_store {
                 sqlx::query(
                     "INSERT INTO database_connections (id, project_id, database_type, identifier, host, port, \
                      database_name, username, password_enc, connection_string_enc, secret_key_id, options, is_primary, \
-                     status, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                     status, created_at, updated_at, viewer_username, viewer_password_enc, privileges) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
                 )
                 .bind(record.id.to_string())
                 .bind(record.project_id.to_string())
@@ -623,6 +641,9 @@ macro_rules! impl_platform_store {
                 .bind(record.status.as_str())
                 .bind(record.created_at)
                 .bind(record.updated_at)
+                .bind(&record.viewer_username)
+                .bind(record.viewer_password.as_ref().map(|s| s.blob.clone()))
+                .bind(record.privileges.as_ref().map(|p| p.to_string()))
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| {
@@ -650,7 +671,8 @@ macro_rules! impl_platform_store {
                 let done = sqlx::query(
                     "UPDATE database_connections SET identifier = $1, host = $2, port = $3, database_name = $4, \
                      username = $5, password_enc = $6, connection_string_enc = $7, secret_key_id = $8, options = $9, \
-                     is_primary = $10, status = $11, updated_at = $12 WHERE id = $13 AND project_id = $14",
+                     is_primary = $10, status = $11, updated_at = $12, viewer_username = $15, viewer_password_enc = $16, \
+                     privileges = $17 WHERE id = $13 AND project_id = $14",
                 )
                 .bind(&record.identifier)
                 .bind(&record.host)
@@ -666,6 +688,9 @@ macro_rules! impl_platform_store {
                 .bind(record.updated_at)
                 .bind(record.id.to_string())
                 .bind(record.project_id.to_string())
+                .bind(&record.viewer_username)
+                .bind(record.viewer_password.as_ref().map(|s| s.blob.clone()))
+                .bind(record.privileges.as_ref().map(|p| p.to_string()))
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| {
@@ -706,6 +731,19 @@ macro_rules! impl_platform_store {
                 Ok(())
             }
 
+            async fn set_connection_privileges(
+                &self,
+                id: $crate::domain::ConnectionId,
+                privileges: &serde_json::Value,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query("UPDATE database_connections SET privileges = $1 WHERE id = $2")
+                    .bind(privileges.to_string())
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
             async fn connections_not_sealed_with(
                 &self,
                 key_id: &str,
@@ -727,14 +765,15 @@ macro_rules! impl_platform_store {
                 expected_key_id: &str,
             ) -> $crate::store::StoreResult<bool> {
                 let done = sqlx::query(
-                    "UPDATE database_connections SET password_enc = $1, connection_string_enc = $2, secret_key_id = $3 \
-                     WHERE id = $4 AND secret_key_id = $5",
+                    "UPDATE database_connections SET password_enc = $1, connection_string_enc = $2, secret_key_id = $3, \
+                     viewer_password_enc = $6 WHERE id = $4 AND secret_key_id = $5",
                 )
                 .bind(record.password.as_ref().map(|s| s.blob.clone()))
                 .bind(record.connection_string.as_ref().map(|s| s.blob.clone()))
                 .bind($crate::store::sql::record_key_id(record))
                 .bind(record.id.to_string())
                 .bind(expected_key_id)
+                .bind(record.viewer_password.as_ref().map(|s| s.blob.clone()))
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)

@@ -13,6 +13,7 @@ use tokio_postgres::types::Type;
 
 use super::query::{bind_params, is_multi_statement, single_statement, CancelOnDrop};
 use super::types::{decode, Decoded, RawValue};
+use super::SqlCaller;
 use super::{map_error, PostgresClient};
 use crate::engines::EngineError;
 
@@ -78,7 +79,8 @@ pub async fn start(
     read_only: bool,
     format: Format,
 ) -> Result<impl Stream<Item = Result<Bytes, io::Error>>, EngineError> {
-    let mut session = client.session().await?;
+    let caller = if read_only { SqlCaller::Viewer } else { SqlCaller::Writer };
+    let mut session = client.session_for(caller).await?;
     let statement = session.prepare(&sql).await.map_err(|e| {
         if is_multi_statement(&e) {
             single_statement("an export takes a single statement")

@@ -6,9 +6,11 @@ pub mod query;
 pub mod types;
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
+use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
 use secrecy::ExposeSecret;
 use serde_json::{json, Map, Value};
 use tokio_postgres::config::Host;
@@ -22,10 +24,78 @@ const DEFAULT_POOL_SIZE: usize = 10;
 /// Statement timeout applied to every session unless the connection sets another.
 pub const DEFAULT_STATEMENT_TIMEOUT_MS: i64 = 30_000;
 
-/// A pool of PostgreSQL sessions for one connection.
+/// A pool of PostgreSQL sessions for one connection: its own login's, and the viewer login's when
+/// the connection has one.
 #[derive(Clone)]
 pub struct PostgresClient {
     pool: Pool,
+    powers: Arc<PowersSeen>,
+    viewer: Option<(Pool, Arc<PowersSeen>)>,
+}
+
+/// Powers of a login that reach past the database onto its host: running programs and reading or
+/// writing the server's files. A read-only transaction does not take them away (`COPY … TO
+/// PROGRAM`, `pg_read_file`, `lo_import` all run in one), so viewers' SQL never runs as a login
+/// that has any of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HostPowers(u8);
+
+impl HostPowers {
+    const NAMES: [&'static str; 4] =
+        ["superuser", "pg_execute_server_program", "pg_read_server_files", "pg_write_server_files"];
+    const KNOWN: u8 = 0x80;
+
+    /// Whether the login has none of them.
+    pub fn is_empty(self) -> bool {
+        self.0 & !Self::KNOWN == 0
+    }
+
+    /// Their names (`superuser` and the predefined roles the login can use).
+    pub fn names(self) -> Vec<&'static str> {
+        Self::NAMES.iter().enumerate().filter(|(i, _)| self.0 & (1 << i) != 0).map(|(_, n)| *n).collect()
+    }
+}
+
+/// The powers found by the newest session's check (every new session is checked as it opens).
+#[derive(Default)]
+struct PowersSeen(AtomicU8);
+
+impl PowersSeen {
+    fn get(&self) -> Option<HostPowers> {
+        let bits = self.0.load(Ordering::Acquire);
+        (bits & HostPowers::KNOWN != 0).then_some(HostPowers(bits))
+    }
+}
+
+/// Asks the server what the session's login can reach on the host. Membership (not inheritance)
+/// counts: a member can `SET ROLE` to the powerful role inside any transaction, read-only or not.
+const HOST_POWERS_SQL: &str = "SELECT \
+     EXISTS (SELECT 1 FROM pg_roles WHERE rolsuper AND pg_has_role(current_user, oid, 'MEMBER')), \
+     COALESCE(pg_has_role(current_user, to_regrole('pg_execute_server_program'), 'MEMBER'), false), \
+     COALESCE(pg_has_role(current_user, to_regrole('pg_read_server_files'), 'MEMBER'), false), \
+     COALESCE(pg_has_role(current_user, to_regrole('pg_write_server_files'), 'MEMBER'), false)";
+
+async fn check_host_powers(client: &Client) -> Result<HostPowers, tokio_postgres::Error> {
+    let row = client.query_one(HOST_POWERS_SQL, &[]).await?;
+    let mut bits = HostPowers::KNOWN;
+    for i in 0..HostPowers::NAMES.len() {
+        if row.try_get::<_, bool>(i)? {
+            bits |= 1 << i;
+        }
+    }
+    Ok(HostPowers(bits))
+}
+
+/// A hook that checks each new session's login and records what it found.
+fn powers_hook(seen: Arc<PowersSeen>) -> Hook {
+    Hook::async_fn(move |client, _| {
+        let seen = seen.clone();
+        Box::pin(async move {
+            let powers = check_host_powers(client).await.map_err(HookError::Backend)?;
+            seen.0.store(powers.0, Ordering::Release);
+            Ok(())
+        })
+    })
 }
 
 /// Maps a driver error to the engine layer, keeping the server's SQLSTATE, position, detail and hint.
@@ -114,25 +184,50 @@ pub fn connect(settings: &ConnectionSettings) -> Result<PostgresClient, EngineEr
         .connect_timeout(connect_timeout)
         .application_name("switchboard")
         .options(format!("-c statement_timeout={statement_timeout}"));
+    if opts.ssl == Some(true) {
+        config.ssl_mode(tokio_postgres::config::SslMode::Require);
+    }
+    let size = opts.pool_size.and_then(|n| usize::try_from(n).ok()).unwrap_or(DEFAULT_POOL_SIZE);
+    let viewer = match &settings.viewer_username {
+        Some(user) => {
+            let mut viewer_config = config.clone();
+            viewer_config.user(user);
+            viewer_config.password(settings.viewer_password.as_ref().map_or("", |p| p.expose_secret()));
+            let seen = Arc::new(PowersSeen::default());
+            Some((build_pool(viewer_config, opts, size, seen.clone())?, seen))
+        }
+        None => None,
+    };
+    let powers = Arc::new(PowersSeen::default());
+    let pool = build_pool(config, opts, size, powers.clone())?;
+    Ok(PostgresClient { pool, powers, viewer })
+}
+
+/// A pool of sessions for one login, each checked for host powers as it opens.
+fn build_pool(
+    config: tokio_postgres::Config,
+    opts: &PostgresOptions,
+    size: usize,
+    seen: Arc<PowersSeen>,
+) -> Result<Pool, EngineError> {
+    let timeout = config.get_connect_timeout().copied();
     // Sessions are lent without a reset round trip; a use that may leave state behind resets the
     // session before it returns to the pool (see [`Session`]).
     let manager_config = ManagerConfig { recycling_method: RecyclingMethod::Fast };
     let manager = if opts.ssl == Some(true) {
-        config.ssl_mode(tokio_postgres::config::SslMode::Require);
         Manager::from_config(config, tls_connector(opts.ssl_root_cert.as_deref())?, manager_config)
     } else {
         Manager::from_config(config, NoTls, manager_config)
     };
-    let size = opts.pool_size.and_then(|n| usize::try_from(n).ok()).unwrap_or(DEFAULT_POOL_SIZE);
-    let pool = Pool::builder(manager)
+    Pool::builder(manager)
         .max_size(size)
         .runtime(Runtime::Tokio1)
-        .wait_timeout(Some(connect_timeout))
-        .create_timeout(Some(connect_timeout))
-        .recycle_timeout(Some(connect_timeout))
+        .wait_timeout(timeout)
+        .create_timeout(timeout)
+        .recycle_timeout(timeout)
+        .post_create(powers_hook(seen))
         .build()
-        .map_err(|e| EngineError::Config(format!("cannot build the PostgreSQL pool: {e}")))?;
-    Ok(PostgresClient { pool })
+        .map_err(|e| EngineError::Config(format!("cannot build the PostgreSQL pool: {e}")))
 }
 
 /// TLS that verifies the server against the public roots plus an optional PEM authority.
@@ -164,10 +259,10 @@ fn tls_connector(extra_ca: Option<&str>) -> Result<tokio_postgres_rustls::MakeRu
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
-/// What resets a session's state (SET, SET ROLE, cursors, LISTEN, advisory locks, temporary
-/// tables, sequences): deadpool's `RecyclingMethod::Clean` text, plus prepared statements and dblink
-/// connections. Statements our own cache prepared are dropped with it.
-const RESET_SESSION: &str = "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; UNLISTEN *; \
+/// What resets a session's state (an open transaction, SET, SET ROLE, cursors, LISTEN, advisory
+/// locks, temporary tables, sequences): deadpool's `RecyclingMethod::Clean` text after a ROLLBACK,
+/// plus prepared statements. Statements our own cache prepared are dropped with it.
+const RESET_SESSION: &str = "ROLLBACK; CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; UNLISTEN *; \
      SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES; DEALLOCATE ALL;";
 
 /// Prepared statements kept per session before the cache starts over.
@@ -258,11 +353,66 @@ impl Drop for Session {
     }
 }
 
+/// Whose SQL a session runs: it decides which login the session belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SqlCaller {
+    /// A viewer: read-only, and never as a login with host powers.
+    Viewer,
+    /// A developer or higher: the connection's own login.
+    Writer,
+}
+
 impl PostgresClient {
-    /// Borrows a session from the pool.
+    /// Borrows a session of the connection's own login (our catalog queries, writers' SQL).
     pub async fn session(&self) -> Result<Session, EngineError> {
         let object = self.pool.get().await.map_err(map_pool_error)?;
         Ok(Session { object: Some(object), changed: true, discard: false })
+    }
+
+    /// Borrows a session to run `caller`'s SQL in. A viewer's runs as the viewer login when the
+    /// connection has one, else as the connection's login; either way only if that login has no
+    /// host powers (checked as each session opened), else it is refused.
+    pub async fn session_for(&self, caller: SqlCaller) -> Result<Session, EngineError> {
+        let (pool, seen, which) = match (&self.viewer, caller) {
+            (Some((pool, seen)), SqlCaller::Viewer) => (pool, seen, "viewer login"),
+            _ => (&self.pool, &self.powers, "connection's login"),
+        };
+        let object = pool.get().await.map_err(map_pool_error)?;
+        let session = Session { object: Some(object), changed: true, discard: false };
+        if caller == SqlCaller::Viewer {
+            let powers = match seen.get() {
+                Some(powers) => powers,
+                None => check_host_powers(&session).await.map_err(map_error)?,
+            };
+            if !powers.is_empty() {
+                return Err(EngineError::Refused(format!(
+                    "viewers cannot run SQL on this connection: its {which} has host powers ({}), which a \
+                     read-only transaction does not take away; an admin can give the connection viewer \
+                     credentials (viewer_username, viewer_password) for a login without them. Tables, \
+                     views and columns can still be browsed.",
+                    powers.names().join(", ")
+                )));
+            }
+        }
+        Ok(session)
+    }
+
+    /// What each login can reach on the host, checking a session of each now.
+    pub async fn host_powers(&self) -> Result<(HostPowers, Option<HostPowers>), EngineError> {
+        let own = {
+            let mut session = self.session().await?;
+            let powers = check_host_powers(&session).await.map_err(map_error)?;
+            session.unchanged();
+            powers
+        };
+        let viewer = match &self.viewer {
+            Some((pool, _)) => {
+                let object = pool.get().await.map_err(map_pool_error)?;
+                Some(check_host_powers(&object).await.map_err(map_error)?)
+            }
+            None => None,
+        };
+        Ok((own, viewer))
     }
 
     /// Measures one round trip.
@@ -282,14 +432,32 @@ impl PostgresClient {
             .await
             .map_err(map_error)?;
         session.unchanged();
+        drop(session);
         let mut details = Map::new();
         details.insert("database".into(), Value::String(row.get(1)));
         details.insert("user".into(), Value::String(row.get(2)));
+        let (own, viewer) = self.host_powers().await?;
+        let viewer_sql = match viewer {
+            Some(powers) if powers.is_empty() => "viewer_credentials",
+            None if own.is_empty() => "connection_login",
+            _ => "refused",
+        };
+        details.insert(
+            "privileges".into(),
+            json!({
+                "host_powers": own.names(),
+                "viewer_host_powers": viewer.map(HostPowers::names),
+                "viewer_sql": viewer_sql,
+            }),
+        );
         Ok(ProbeFacts { version: row.get(0), details })
     }
 
     /// Closes every session.
     pub fn close(&self) {
         self.pool.close();
+        if let Some((pool, _)) = &self.viewer {
+            pool.close();
+        }
     }
 }

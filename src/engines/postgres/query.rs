@@ -2,21 +2,26 @@
 //! cap, `$n` parameters and faithful JSON values (see `types.rs`).
 //!
 //! How a query runs:
-//! - It is prepared first (statements are cached per session). One statement runs with the
-//!   extended protocol inside a transaction —
-//!   `READ ONLY` (then rolled back) for callers who may not write, so PostgreSQL itself refuses any
-//!   write; read-write (then committed) otherwise. Rows come from a portal fetched `row_cap + 1` at
-//!   a time, so a huge result is never produced past the cap.
-//! - A writer's statement that cannot run in a transaction block (`VACUUM`, `CREATE DATABASE`,
-//!   SQLSTATE 25001) failed without effect, so it is retried on its own.
-//! - Several statements in one text cannot be prepared. A writer's text without parameters then
-//!   runs with the simple protocol and answers the rows of the last statement, as text (that
-//!   protocol does not say the columns' types). Read-only callers must send one statement: with
+//! - It is prepared first (statements are cached per session).
+//! - A viewer's statement ([`read`]) runs in a `READ ONLY` transaction that is rolled back, as a
+//!   login without host powers (superuser, server programs, server files): a read-only transaction
+//!   does not stop `COPY … TO PROGRAM` or `pg_read_file`, the login does. After the rollback the
+//!   server is asked whether anything outlived it (advisory locks, prepared statements, LISTEN…);
+//!   only a clean session goes back to the pool as it is.
+//! - A writer's statement ([`write`]) runs once in a read-write transaction; before the commit
+//!   PostgreSQL says whether it wrote (a transaction id was assigned), and only then is it
+//!   recorded in the audit trail. Rows come from a portal fetched `row_cap + 1` at a time, so a
+//!   huge result is never produced past the cap. A statement that cannot run in a transaction
+//!   block (`VACUUM`, SQLSTATE 25001) failed without effect: it is recorded, then run on its own.
+//! - Several statements in one text cannot be prepared. A writer's text without parameters is
+//!   recorded, then runs with the simple protocol and answers the rows of the last statement, as
+//!   text (that protocol does not say the columns' types). Viewers must send one statement: with
 //!   the simple protocol their text could `COMMIT` our read-only transaction and write after it.
 //!
 //! The statement timeout is a session setting of the pool (`options.statement_timeout`).
 
 use std::collections::HashMap;
+use std::future::Future;
 
 use futures_util::{pin_mut, TryStreamExt};
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -25,7 +30,7 @@ use serde_json::Value;
 use tokio_postgres::{Client, Column, RowStream, SimpleQueryMessage, Statement};
 
 use super::types::{decode, text_param, Decoded, RawValue, ResendValue, TextParam};
-use super::{map_error, PostgresClient, Session};
+use super::{map_error, PostgresClient, Session, SqlCaller};
 use crate::engines::EngineError;
 
 /// Rows returned by one query unless the request asks for fewer.
@@ -40,31 +45,27 @@ pub struct QueryRequest<'a> {
     pub sql: &'a str,
     /// Values for `$1..$n`.
     pub parameters: &'a [Value],
-    /// Run inside a `READ ONLY` transaction, one statement only.
-    pub read_only: bool,
     /// Most rows returned; more are dropped and [`QueryResult::truncated`] says so.
     pub row_cap: usize,
 }
 
-/// How a read-only attempt ended.
-pub enum ReadAttempt {
-    /// The statement only read: its rows.
-    Read(QueryResult),
-    /// The statement needs to write (SQLSTATE 25006), cannot run in a transaction (25001) or is
-    /// several statements: nothing happened; run it as a writer.
-    NeedsWrite,
-}
+/// Asks the server, after a viewer's rolled-back transaction, whether anything outlived it:
+/// session advisory locks, SQL-level prepared statements, held cursors, LISTEN channels, or an
+/// extension that keeps connections open to other servers (dblink, postgres_fdw). The answer comes
+/// from PostgreSQL, not from reading the statement, so no spelling of a call can hide it.
+const SESSION_STATE_SQL: &str = "SELECT \
+     (SELECT count(*) FROM pg_catalog.pg_locks WHERE pid = pg_catalog.pg_backend_pid() AND locktype = 'advisory') \
+     + (SELECT count(*) FROM pg_catalog.pg_prepared_statements WHERE from_sql) \
+     + (SELECT count(*) FROM pg_catalog.pg_cursors) \
+     + (SELECT count(*) FROM pg_catalog.pg_listening_channels()) \
+     + (SELECT count(*) FROM pg_catalog.pg_extension WHERE extname IN ('dblink', 'postgres_fdw')) = 0";
 
-/// Whether SQL text may leave session state that a rollback does not undo: prepared statements,
-/// session advisory locks, dblink connections. Matching words anywhere errs on the side of a reset.
-fn may_outlive_rollback(sql: &str) -> bool {
-    let lower = sql.to_ascii_lowercase();
-    ["prepare", "deallocate", "advisory", "dblink"].iter().any(|word| lower.contains(word))
-}
+/// Whether a transaction id was assigned: the statement changed table data (it will be audited).
+const WROTE_SQL: &str = "SELECT pg_catalog.txid_current_if_assigned() IS NOT NULL";
 
-/// SQLSTATEs saying a statement could not run read-only or in a transaction block.
-fn needs_write(err: &tokio_postgres::Error) -> bool {
-    err.code().is_some_and(|c| c.code() == "25006" || c.code() == "25001")
+/// "cannot run inside a transaction block" (VACUUM, CREATE DATABASE, …).
+fn outside_transaction_only(err: &tokio_postgres::Error) -> bool {
+    err.code().is_some_and(|c| c.code() == "25001")
 }
 
 /// "cached plan must not change result type": a table changed under a cached statement.
@@ -148,97 +149,172 @@ impl Drop for CancelOnDrop {
     }
 }
 
-/// Runs a query and returns the rows of its last statement.
-#[tracing::instrument(skip_all, fields(read_only = request.read_only))]
-pub async fn run(client: &PostgresClient, request: QueryRequest<'_>) -> Result<QueryResult, EngineError> {
-    match attempt(client, &request, false).await? {
-        ReadAttempt::Read(result) => Ok(result),
-        ReadAttempt::NeedsWrite => {
-            Err(EngineError::Query { message: "the statement could not run".into(), details: None })
-        }
-    }
-}
-
-/// Runs a writer's query read-only first, so a read needs no audit record: PostgreSQL itself
-/// refuses any write in the `READ ONLY` transaction, which then changed nothing.
+/// Runs a viewer's query: one statement, in a `READ ONLY` transaction that is rolled back, in a
+/// session of a login without host powers ([`PostgresClient::session_for`]). The session goes back
+/// to the pool as it is only when the server says nothing outlived the rollback.
 #[tracing::instrument(skip_all)]
-pub async fn try_read(client: &PostgresClient, request: QueryRequest<'_>) -> Result<ReadAttempt, EngineError> {
-    attempt(client, &request, true).await
-}
-
-async fn attempt(client: &PostgresClient, request: &QueryRequest<'_>, probe: bool) -> Result<ReadAttempt, EngineError> {
-    let mut session = client.session().await?;
+pub async fn read(client: &PostgresClient, request: QueryRequest<'_>) -> Result<QueryResult, EngineError> {
+    let mut session = client.session_for(SqlCaller::Viewer).await?;
     let guard = CancelOnDrop::new(&session);
-    let result = run_on(&mut session, request, probe).await;
+    let result = read_on(&mut session, &request).await;
     guard.disarm();
-    if request.read_only {
-        match &result {
-            // The server may still be sending rows past the cap (or did, before a ROLLBACK).
-            Ok(ReadAttempt::Read(r)) if r.truncated => session.discard(),
-            // A read-only transaction was rolled back: only what outlives a rollback could remain.
-            Ok(_) if !may_outlive_rollback(request.sql) => session.unchanged(),
-            _ => {}
+    match result {
+        // The server may still be sending rows past the cap (or did, before a ROLLBACK).
+        Ok((result, _)) if result.truncated => {
+            session.discard();
+            Ok(result)
         }
+        Ok((result, clean)) => {
+            if clean {
+                session.unchanged();
+            }
+            Ok(result)
+        }
+        Err(e) => Err(e),
     }
-    result
 }
 
-async fn run_on(session: &mut Session, request: &QueryRequest<'_>, probe: bool) -> Result<ReadAttempt, EngineError> {
+async fn read_on(session: &mut Session, request: &QueryRequest<'_>) -> Result<(QueryResult, bool), EngineError> {
     let statement = match session.prepare_cached(request.sql).await {
         Ok(statement) => statement,
         Err(e) if is_multi_statement(&e) => {
-            if probe {
-                return Ok(ReadAttempt::NeedsWrite);
-            }
-            if request.read_only {
-                return Err(single_statement("your role runs SQL read-only, one statement per request"));
-            }
-            if !request.parameters.is_empty() {
-                return Err(single_statement("a query with parameters must be a single statement"));
-            }
-            return Ok(ReadAttempt::Read(run_simple(session, request.sql, request.row_cap).await?));
+            return Err(single_statement("your role runs SQL read-only, one statement per request"))
         }
         Err(e) => return Err(map_error(e)),
     };
     let params = bind_params(&statement, request.parameters)?;
-    let client: &mut Client = session;
-    let outcome = match run_prepared(client, &statement, &params, request.read_only, request.row_cap).await {
+    let outcome = match run_read_only(session, &statement, &params, request.row_cap).await {
         Err(e) if is_stale_statement(&e) => {
             // The cached statement predates a change to a table it reads: prepare it afresh.
             session.statement_cache_clear();
             let statement = session.prepare_cached(request.sql).await.map_err(map_error)?;
-            let client: &mut Client = session;
-            run_prepared(client, &statement, &params, request.read_only, request.row_cap).await
+            run_read_only(session, &statement, &params, request.row_cap).await
         }
         other => other,
     };
-    let (mut result, pending) = match outcome {
-        Ok(done) => done,
-        Err(e) if probe && needs_write(&e) => return Ok(ReadAttempt::NeedsWrite),
-        Err(e) => return Err(map_error(e)),
-    };
-    let client: &mut Client = session;
-    print_as_text(client, &mut result.rows, pending).await;
-    Ok(ReadAttempt::Read(result))
+    let (mut result, pending, clean) = outcome.map_err(map_error)?;
+    print_as_text(session, &mut result.rows, pending).await;
+    Ok((result, clean))
 }
 
-/// Runs `EXPLAIN (FORMAT JSON)` of a query and returns the plan. Always in a read-only
-/// transaction: EXPLAIN without ANALYZE only plans (a write is planned, not refused).
-pub async fn explain(client: &PostgresClient, sql: &str, parameters: &[Value]) -> Result<Value, EngineError> {
+/// Runs a writer's statement once, in a read-write transaction, and asks PostgreSQL whether it
+/// wrote (a transaction id was assigned) before committing: only then is `record` called (the audit
+/// record), and if it fails nothing is committed. A read therefore needs no record and is never run
+/// twice. Texts of several statements, and statements that cannot run in a transaction (VACUUM),
+/// are recorded before they run, since their effect cannot be held back until it is seen.
+#[tracing::instrument(skip_all)]
+pub async fn write<E, F, Fut>(client: &PostgresClient, request: QueryRequest<'_>, record: F) -> Result<QueryResult, E>
+where
+    E: From<EngineError>,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+{
+    let mut session = client.session_for(SqlCaller::Writer).await?;
+    let statement = match session.prepare_cached(request.sql).await {
+        Ok(statement) => statement,
+        Err(e) if is_multi_statement(&e) => {
+            if !request.parameters.is_empty() {
+                return Err(single_statement("a query with parameters must be a single statement").into());
+            }
+            record().await?;
+            let guard = CancelOnDrop::new(&session);
+            let result = run_simple(&session, request.sql, request.row_cap).await;
+            guard.disarm();
+            return Ok(result?);
+        }
+        Err(e) => return Err(map_error(e).into()),
+    };
+    let params = bind_params(&statement, request.parameters)?;
+    let guard = CancelOnDrop::new(&session);
+    let mut statement = statement;
+    let mut retried = false;
+    let outcome = loop {
+        let client: &mut Client = &mut session;
+        let transaction = match client.build_transaction().read_only(false).start().await {
+            Ok(t) => t,
+            Err(e) => break Err(Failure::Engine(map_error(e))),
+        };
+        match run_in_transaction(&transaction, &statement, &params, request.row_cap).await {
+            Ok((result, pending, wrote)) => {
+                if wrote {
+                    if let Err(e) = record().await {
+                        // Dropping the transaction rolls it back: nothing was changed.
+                        break Err(Failure::Record(e));
+                    }
+                }
+                break match transaction.commit().await {
+                    Ok(()) => Ok((result, pending)),
+                    Err(e) => Err(Failure::Engine(map_error(e))),
+                };
+            }
+            Err(e) if is_stale_statement(&e) && !retried => {
+                // The cached statement predates a change to a table it reads: prepare it afresh.
+                let _ = transaction.rollback().await;
+                retried = true;
+                session.statement_cache_clear();
+                match session.prepare_cached(request.sql).await {
+                    Ok(fresh) => statement = fresh,
+                    Err(e) => break Err(Failure::Engine(map_error(e))),
+                }
+            }
+            Err(e) if outside_transaction_only(&e) => {
+                // Nothing happened yet: it must run on its own, so it is recorded first.
+                let _ = transaction.rollback().await;
+                if let Err(e) = record().await {
+                    break Err(Failure::Record(e));
+                }
+                let ran = async {
+                    let stream = session.query_raw(&statement, params.iter()).await?;
+                    collect(stream, statement.columns(), request.row_cap).await
+                };
+                break ran.await.map_err(|e| Failure::Engine(map_error(e)));
+            }
+            Err(e) => {
+                // The error is what the caller needs; a failing rollback only means the session is gone.
+                let _ = transaction.rollback().await;
+                break Err(Failure::Engine(map_error(e)));
+            }
+        }
+    };
+    guard.disarm();
+    let (mut result, pending) = match outcome {
+        Ok(done) => done,
+        Err(Failure::Engine(e)) => return Err(e.into()),
+        Err(Failure::Record(e)) => return Err(e),
+    };
+    print_as_text(&session, &mut result.rows, pending).await;
+    Ok(result)
+}
+
+/// Why a writer's statement did not finish: the database said no, or the change could not be
+/// recorded (and so was not made).
+enum Failure<E> {
+    Engine(EngineError),
+    Record(E),
+}
+
+/// Runs `EXPLAIN (FORMAT JSON)` of a query and returns the plan, in a read-only transaction in a
+/// session of `caller`'s login: EXPLAIN without ANALYZE only plans (a write is planned, not run).
+pub async fn explain(
+    client: &PostgresClient,
+    caller: SqlCaller,
+    sql: &str,
+    parameters: &[Value],
+) -> Result<Value, EngineError> {
     let sql = format!("EXPLAIN (FORMAT JSON) {sql}");
-    let mut session = client.session().await?;
+    let mut session = client.session_for(caller).await?;
     let guard = CancelOnDrop::new(&session);
     let result = explain_on(&mut session, &sql, parameters).await;
     guard.disarm();
-    if result.is_ok() && !may_outlive_rollback(&sql) {
+    let (plan, clean) = result?;
+    if clean {
         session.unchanged();
     }
-    result
+    Ok(plan)
 }
 
-async fn explain_on(session: &mut Session, sql: &str, parameters: &[Value]) -> Result<Value, EngineError> {
-    let client: &mut Client = session;
-    let statement = client.prepare(sql).await.map_err(|e| {
+async fn explain_on(session: &mut Session, sql: &str, parameters: &[Value]) -> Result<(Value, bool), EngineError> {
+    let statement = session.prepare(sql).await.map_err(|e| {
         if is_multi_statement(&e) {
             single_statement("EXPLAIN takes a single statement")
         } else {
@@ -246,8 +322,9 @@ async fn explain_on(session: &mut Session, sql: &str, parameters: &[Value]) -> R
         }
     })?;
     let params = bind_params(&statement, parameters)?;
-    let (result, _) = run_prepared(client, &statement, &params, true, 1).await.map_err(map_error)?;
-    Ok(result.rows.into_iter().next().and_then(|row| row.into_iter().next()).unwrap_or(Value::Null))
+    let (result, _, clean) = run_read_only(session, &statement, &params, 1).await.map_err(map_error)?;
+    let plan = result.rows.into_iter().next().and_then(|row| row.into_iter().next()).unwrap_or(Value::Null);
+    Ok((plan, clean))
 }
 
 pub(super) fn is_multi_statement(err: &tokio_postgres::Error) -> bool {
@@ -295,40 +372,20 @@ struct Pending {
     bytes: Vec<u8>,
 }
 
-async fn run_prepared(
-    client: &mut Client,
+/// The statement through a portal (fetched `row_cap + 1` rows at a time, so a huge result is
+/// never produced past the cap), then whether it wrote; the transaction stays open.
+async fn run_in_transaction(
+    transaction: &tokio_postgres::Transaction<'_>,
     statement: &Statement,
     params: &[TextParam],
-    read_only: bool,
     row_cap: usize,
-) -> Result<(QueryResult, Vec<Pending>), tokio_postgres::Error> {
-    if read_only {
-        return run_read_only(client, statement, params, row_cap).await;
-    }
-    let transaction = client.build_transaction().read_only(false).start().await?;
-    let fetched = async {
-        let portal = transaction.bind_raw(statement, params.iter()).await?;
-        let max_rows = i32::try_from(row_cap.saturating_add(1)).unwrap_or(i32::MAX);
-        collect(transaction.query_portal_raw(&portal, max_rows).await?, statement.columns(), row_cap).await
-    }
-    .await;
-    match fetched {
-        Ok(outcome) => {
-            transaction.commit().await?;
-            Ok(outcome)
-        }
-        Err(e) if e.code().is_some_and(|c| c.code() == "25001") => {
-            // "cannot run inside a transaction block": nothing happened yet, run it on its own.
-            transaction.rollback().await?;
-            let stream = client.query_raw(statement, params.iter()).await?;
-            collect(stream, statement.columns(), row_cap).await
-        }
-        Err(e) => {
-            // The error is what the caller needs; a failing rollback only means the session is gone.
-            let _ = transaction.rollback().await;
-            Err(e)
-        }
-    }
+) -> Result<(QueryResult, Vec<Pending>, bool), tokio_postgres::Error> {
+    let portal = transaction.bind_raw(statement, params.iter()).await?;
+    let max_rows = i32::try_from(row_cap.saturating_add(1)).unwrap_or(i32::MAX);
+    let (result, pending) =
+        collect(transaction.query_portal_raw(&portal, max_rows).await?, statement.columns(), row_cap).await?;
+    let wrote: bool = transaction.query_one(WROTE_SQL, &[]).await?.try_get(0)?;
+    Ok((result, pending, wrote))
 }
 
 /// A read in one round trip: `BEGIN READ ONLY`, the statement and `ROLLBACK` go out together
@@ -340,9 +397,8 @@ async fn run_read_only(
     statement: &Statement,
     params: &[TextParam],
     row_cap: usize,
-) -> Result<(QueryResult, Vec<Pending>), tokio_postgres::Error> {
+) -> Result<(QueryResult, Vec<Pending>, bool), tokio_postgres::Error> {
     use futures_util::future::maybe_done;
-    use std::future::Future;
     use std::pin::pin;
     use std::task::Poll;
 
@@ -352,11 +408,13 @@ async fn run_read_only(
         collect(stream, statement.columns(), row_cap).await
     }));
     let mut rollback = pin!(maybe_done(client.batch_execute("ROLLBACK")));
-    // One poll of each, in order, puts the three requests on the wire together.
+    let mut state = pin!(maybe_done(client.query_one(SESSION_STATE_SQL, &[])));
+    // One poll of each, in order, puts the four requests on the wire together.
     std::future::poll_fn(|cx| {
         let _ = begin.as_mut().poll(cx);
         let _ = rows.as_mut().poll(cx);
         let _ = rollback.as_mut().poll(cx);
+        let _ = state.as_mut().poll(cx);
         Poll::Ready(())
     })
     .await;
@@ -365,16 +423,23 @@ async fn run_read_only(
     let began = begin.as_mut().take_output().unwrap_or(Ok(()));
     let fetched = rows.as_mut().take_output().unwrap_or_else(|| Ok((QueryResult::default(), Vec::new())));
     if matches!(&fetched, Ok((result, pending)) if result.truncated && pending.is_empty()) {
-        // The ROLLBACK's answer comes after every remaining row: do not wait for it. (Values that
-        // still need printing as text need the session, so then the rest is waited for.)
-        return fetched;
+        // The ROLLBACK's answer comes after every remaining row: do not wait for it (the caller
+        // closes the session). Values that still need printing as text need the session, so then
+        // the rest is waited for.
+        return fetched.map(|(result, pending)| (result, pending, false));
     }
     rollback.as_mut().await;
+    state.as_mut().await;
     let ended = rollback.as_mut().take_output().unwrap_or(Ok(()));
+    // A check that failed (a catalog missing on an unusual server) counts as unclean.
+    let clean = match state.as_mut().take_output() {
+        Some(Ok(row)) => row.try_get::<_, bool>(0).unwrap_or(false),
+        _ => false,
+    };
     began?;
-    let outcome = fetched?;
+    let (result, pending) = fetched?;
     ended?;
-    Ok(outcome)
+    Ok((result, pending, clean))
 }
 
 async fn collect(
