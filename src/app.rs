@@ -35,7 +35,7 @@ pub struct App {
     /// Sign-in attempts allowed per minute per account and per address (counted in the store).
     pub signin_per_minute: u32,
     /// Which addresses connections may reach.
-    pub network: crate::network::NetworkPolicy,
+    pub network: std::sync::Arc<crate::network::NetworkPolicy>,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
     /// Renders `/metrics`.

@@ -440,8 +440,7 @@ pub async fn client(app: &App, record: &ConnectionRecord) -> Result<EngineClient
     if let Some(client) = app.pools.get(record.id, version(record)).await {
         return Ok(client);
     }
-    let mut settings = open_settings(app, record)?;
-    app.network.check(&mut settings).await?;
+    let settings = app.network.approve(open_settings(app, record)?).await?;
     Ok(app.pools.get_or_open(record.id, version(record), engines::connect(&settings)).await?)
 }
 
@@ -460,13 +459,13 @@ pub async fn client_for(
 /// Tests a stored connection through its pooled client (the path every engine request takes, so a
 /// stale client would show here) and records the outcome as the connection's status.
 pub async fn test_saved(app: &App, record: &ConnectionRecord) -> Result<engines::TestReport, ApiError> {
-    let mut settings = open_settings(app, record)?;
-    let report = match app.network.check(&mut settings).await {
+    let report = match app.network.approve(open_settings(app, record)?).await {
         // A host that cannot be resolved fails the test like one that does not answer.
         Err(ApiError::Connection(message)) => engines::TestReport::failed(&engines::EngineError::Connect(message)),
         Err(refused) => return Err(refused),
-        Ok(()) => match app.pools.get_or_open(record.id, version(record), engines::connect(&settings)).await {
+        Ok(settings) => match app.pools.get_or_open(record.id, version(record), engines::connect(&settings)).await {
             Ok(client) => engines::probe(&client, &settings).await,
+            Err(refused @ engines::EngineError::Refused(_)) => return Err(refused.into()),
             Err(e) => engines::TestReport::failed(&e),
         },
     };

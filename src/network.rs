@@ -4,6 +4,11 @@
 //! and the connection is then made to the checked address itself where the driver allows it, so a
 //! DNS answer that changes between check and connect (rebinding) cannot slip through.
 //!
+//! Every address a driver will dial is checked, not only the first host: all hosts and `hostaddr`s
+//! of a connection string, the sentinels, and — at dial time — the master a sentinel announces.
+//! Drivers only accept [`Guarded`] settings, which only [`NetworkPolicy::approve`] builds, so no
+//! path can open a connection the guard has not seen.
+//!
 //! By default link-local addresses (which hold the cloud metadata services), multicast, broadcast
 //! and "this network" are denied; everything else is allowed.
 
@@ -12,6 +17,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use crate::domain::ConnectionSettings;
+use crate::engines::EngineError;
 use crate::error::ApiError;
 
 /// Ranges denied whatever the configuration says.
@@ -25,6 +31,38 @@ pub const DEFAULT_DENY: &[&str] = &[
     "fd00:ec2::254/128",
     "ff00::/8",
 ];
+
+/// Settings the network guard approved: the only form in which settings reach a driver. It also
+/// carries the policy, so an engine can check an address it discovers at dial time (the master a
+/// sentinel announces) before dialing it.
+#[derive(Clone, Debug)]
+pub struct Guarded {
+    settings: ConnectionSettings,
+    policy: std::sync::Arc<NetworkPolicy>,
+}
+
+impl std::ops::Deref for Guarded {
+    type Target = ConnectionSettings;
+
+    fn deref(&self) -> &ConnectionSettings {
+        &self.settings
+    }
+}
+
+impl Guarded {
+    /// Checks an address a driver found by itself; its first allowed address is returned to dial.
+    pub async fn check_discovered(&self, what: &str, host: &str, port: u16) -> Result<IpAddr, EngineError> {
+        let addresses = resolve(host, port).await.map_err(|e| EngineError::Connect(e.to_string()))?;
+        for ip in &addresses {
+            if let Some(why) = self.policy.refusal(*ip) {
+                return Err(EngineError::Refused(format!(
+                    "{what} {host}:{port} is not allowed by the network policy: {why}"
+                )));
+            }
+        }
+        addresses.first().copied().ok_or_else(|| EngineError::Connect(format!("{host} has no address")))
+    }
+}
 
 /// Allowed and denied address ranges.
 #[derive(Debug, Clone)]
@@ -69,34 +107,61 @@ impl NetworkPolicy {
         None
     }
 
-    /// Resolves the settings' host, checks every address, and pins the first one so the driver
-    /// connects to exactly what was checked. Sentinel addresses are checked too.
-    pub async fn check(&self, settings: &mut ConnectionSettings) -> Result<(), ApiError> {
-        let addresses = resolve(&settings.host, settings.port).await?;
-        for ip in &addresses {
-            if let Some(why) = self.refusal(*ip) {
-                return Err(ApiError::Forbidden(format!(
-                    "connections to {} are not allowed by the network policy: {why}",
-                    settings.host
-                )));
-            }
-        }
-        if let crate::domain::EngineOptions::Redis(o) = &settings.options {
-            for s in o.sentinel.iter().flat_map(|s| s.sentinels.iter()) {
-                let port = u16::try_from(s.port).unwrap_or(0);
-                for ip in resolve(&s.host, port).await? {
-                    if let Some(why) = self.refusal(ip) {
-                        return Err(ApiError::Forbidden(format!(
-                            "the sentinel {} is not allowed by the network policy: {why}",
-                            s.host
-                        )));
-                    }
+    /// Resolves every host the settings will dial (see [`crate::engines::dial_targets`]), checks
+    /// every address, and pins the first address of the main host so the driver connects to
+    /// exactly what was checked.
+    pub async fn approve(self: &std::sync::Arc<Self>, mut settings: ConnectionSettings) -> Result<Guarded, ApiError> {
+        let targets = crate::engines::dial_targets(&settings).await.map_err(ApiError::from)?;
+        let mut pinned = None;
+        for target in &targets {
+            let addresses = resolve(&target.host, target.port).await?;
+            for ip in &addresses {
+                if let Some(why) = self.refusal(*ip) {
+                    return Err(ApiError::Forbidden(format!(
+                        "connections to {} ({}) are not allowed by the network policy: {why}",
+                        target.host, target.role
+                    )));
                 }
             }
+            if target.role == DialRole::Host && target.host == settings.host && pinned.is_none() {
+                pinned = addresses.first().copied();
+            }
         }
-        settings.pinned_addr = addresses.first().copied();
-        Ok(())
+        settings.pinned_addr = pinned;
+        Ok(Guarded { settings, policy: self.clone() })
     }
+}
+
+/// What a dialed address is for, named in refusals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DialRole {
+    /// A host of the connection.
+    Host,
+    /// A `hostaddr` of a PostgreSQL connection string.
+    HostAddr,
+    /// A Redis sentinel.
+    Sentinel,
+}
+
+impl std::fmt::Display for DialRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DialRole::Host => "a host",
+            DialRole::HostAddr => "a hostaddr",
+            DialRole::Sentinel => "a sentinel",
+        })
+    }
+}
+
+/// One address a driver will dial.
+#[derive(Clone, Debug)]
+pub struct DialTarget {
+    /// Host name or address.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// What it is.
+    pub role: DialRole,
 }
 
 async fn resolve(host: &str, port: u16) -> Result<Vec<IpAddr>, ApiError> {

@@ -88,7 +88,7 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         connections: ConnectionDirectory::new(),
         limiter,
         signin_per_minute: cfg.rate_limit.signin_per_minute.max(1),
-        network: crate::network::NetworkPolicy::new(&cfg.network_deny, &cfg.network_allow)?,
+        network: std::sync::Arc::new(crate::network::NetworkPolicy::new(&cfg.network_deny, &cfg.network_allow)?),
         body_limit: cfg.body_limit,
         metrics,
     }))

@@ -82,3 +82,61 @@ async fn a_host_that_does_not_resolve_fails_the_test_without_a_server_error() {
         assert!(report["data"]["error"].as_str().unwrap_or_default().contains("cannot resolve"), "{report}");
     }
 }
+
+#[tokio::test]
+async fn every_address_a_driver_would_dial_is_checked() {
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    let refused = |engine: &'static str, body: serde_json::Value| {
+        let app = &app;
+        let admin = &admin;
+        async move {
+            let (s, resp) =
+                app.post(&format!("/api/platform/{engine}/default/connections/test"), admin, body.clone()).await;
+            assert_eq!(s, StatusCode::FORBIDDEN, "{engine} {body}: {resp}");
+            assert!(resp["error"]["message"].as_str().unwrap().contains("169.254.169.254"), "{resp}");
+        }
+    };
+    // A hostaddr, or a second host, in a PostgreSQL string; a second host in a MongoDB seed list.
+    refused("postgres", json!({"connection_string": "postgresql://u@127.0.0.1:5/db?hostaddr=169.254.169.254"})).await;
+    refused("postgres", json!({"connection_string": "postgresql://u@127.0.0.1:5,169.254.169.254:5432/db"})).await;
+    refused("mongodb", json!({"connection_string": "mongodb://127.0.0.1:1,169.254.169.254:27017/?replicaSet=rs"}))
+        .await;
+    // A harmless host beside a connection string is refused outright: two truths about where to go.
+    for (engine, string) in [
+        ("postgres", "postgresql://u@169.254.169.254:5432/db"),
+        ("mongodb", "mongodb://169.254.169.254:27017/"),
+        ("redis", "redis://169.254.169.254:6379"),
+    ] {
+        let body = json!({"identifier": "x", "host": "127.0.0.1", "connection_string": string});
+        let (s, resp) = app.post(&format!("/api/platform/{engine}/default/connections"), &admin, body.clone()).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{engine}: {resp}");
+        let (s, _) = app.post(&format!("/api/platform/{engine}/default/connections/test"), &admin, body).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{engine}");
+    }
+}
+
+#[tokio::test]
+async fn a_sentinel_announcing_a_denied_master_is_refused_at_dial_time() {
+    // 127.0.0.2 stands for a denied internal address (loopback, so no packet leaves the machine).
+    let master = common::free_port();
+    let sentinel = common::Sentinel::start_for("127.0.0.2", master);
+    let app = TestApp::start_with(AppOptions {
+        env: vec![("SWITCHBOARD_NETWORK_DENY".into(), "127.0.0.2/32".into())],
+        ..Default::default()
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let body = json!({"identifier": "via-sentinel", "host": "127.0.0.1",
+                      "options": {"sentinel": {"master": "mymaster", "sentinels": [{"host": "127.0.0.1", "port": sentinel.port}]}}});
+    let (s, resp) = app.post("/api/platform/redis/default/connections/test", &admin, body.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{resp}");
+    assert!(resp["error"]["message"].as_str().unwrap().contains("announced by the sentinels"), "{resp}");
+    let (s, created) = app.post("/api/platform/redis/default/connections", &admin, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let (s, resp) = app.get("/api/platform/redis/default/keys", &admin).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{resp}");
+    let id = created["data"]["id"].as_str().unwrap();
+    let (s, _) = app.post(&format!("/api/platform/redis/default/connections/{id}/test"), &admin, json!({})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}

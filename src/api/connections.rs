@@ -236,9 +236,9 @@ pub async fn test_unsaved(
 ) -> ApiResult<Data<TestReport>> {
     authorize(&app, &user, &project_ref, Permission::Admin).await?;
     body.check_engine(engine)?;
-    let mut settings = settings_from_input(engine, body.into_input(), None)?;
-    match app.network.check(&mut settings).await {
-        Ok(()) => Ok(Data(engines::test_unsaved(&settings).await)),
+    let settings = settings_from_input(engine, body.into_input(), None)?;
+    match app.network.approve(settings).await {
+        Ok(guarded) => Ok(Data(engines::test_unsaved(&guarded).await?)),
         // A host that cannot be resolved fails the test like one that does not answer (not a 503).
         Err(ApiError::Connection(message)) => Ok(Data(TestReport::failed(&EngineError::Connect(message)))),
         Err(refused) => Err(refused),

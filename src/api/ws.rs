@@ -112,9 +112,8 @@ pub async fn subscribe(
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
     let upgrade = upgrade.map_err(|e| ApiError::validation(format!("expected a WebSocket upgrade: {e}")))?;
     let record = resolve(&app, &ctx.project, Engine::Redis, query.connection_id).await?;
-    let mut settings = open_settings(&app, &record)?;
-    app.network.check(&mut settings).await?;
-    let mut pubsub = crate::engines::redis::subscriber(&settings).await?;
+    let settings = app.network.approve(open_settings(&app, &record)?).await?;
+    let mut pubsub = crate::engines::redis::subscriber(&settings).await.map_err(|e| e.scrubbed(&settings))?;
     let channels = split_list(query.channels.as_deref());
     let patterns = split_list(query.patterns.as_deref());
     if !channels.is_empty() {

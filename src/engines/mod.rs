@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::domain::connection::scrub;
 use crate::domain::{ConnectionSettings, Engine};
+use crate::network::{DialTarget, Guarded};
 
 /// Errors of the engine layer. Messages are already scrubbed of the connection's secrets.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -126,8 +127,20 @@ pub async fn within<T>(
         .unwrap_or_else(|_| Err(EngineError::Timeout(format!("{what} timed out after {} ms", limit.as_millis()))))
 }
 
-/// Opens a client for `settings` (the pool manager caches it).
-pub async fn connect(settings: &ConnectionSettings) -> Result<EngineClient, EngineError> {
+/// Every address a driver will dial for `settings` before it discovers more by itself: the host,
+/// every host and `hostaddr` of a connection string, the sentinels. The network guard checks all.
+pub async fn dial_targets(settings: &ConnectionSettings) -> Result<Vec<DialTarget>, EngineError> {
+    let targets = match settings.engine {
+        Engine::Postgres => postgres::dial_targets(settings)?,
+        Engine::Mongodb => mongodb::dial_targets(settings).await?,
+        Engine::Redis => redis::dial_targets(settings),
+    };
+    Ok(targets)
+}
+
+/// Opens a client for `settings` (the pool manager caches it). Only settings the network guard
+/// approved can be opened.
+pub async fn connect(settings: &Guarded) -> Result<EngineClient, EngineError> {
     let limit = settings.options.connect_timeout();
     let result = within(limit, "connecting", async {
         Ok(match settings.engine {
@@ -173,15 +186,17 @@ pub async fn probe(client: &EngineClient, settings: &ConnectionSettings) -> Test
     }
 }
 
-/// Opens a throw-away client and probes it: for settings that are not saved yet.
-pub async fn test_unsaved(settings: &ConnectionSettings) -> TestReport {
+/// Opens a throw-away client and probes it: for settings that are not saved yet. An address the
+/// network policy refuses (one a sentinel announced) is an error, not a failed test.
+pub async fn test_unsaved(settings: &Guarded) -> Result<TestReport, EngineError> {
     match connect(settings).await {
         Ok(client) => {
             let report = probe(&client, settings).await;
             client.close().await;
-            report
+            Ok(report)
         }
-        Err(e) => TestReport::failed(&e),
+        Err(e @ EngineError::Refused(_)) => Err(e),
+        Err(e) => Ok(TestReport::failed(&e)),
     }
 }
 

@@ -552,13 +552,18 @@ pub struct Sentinel {
 impl Sentinel {
     /// Starts a sentinel (quorum 1) for the master on `master_port`.
     pub fn start(master_port: u16) -> Self {
+        Self::start_for("127.0.0.1", master_port)
+    }
+
+    /// Starts a sentinel that announces `master_host:master_port` as the master.
+    pub fn start_for(master_host: &str, master_port: u16) -> Self {
         let dir = shared_tempdir("sb-sentinel-");
         let port = free_port();
         let conf = dir.path().join("sentinel.conf");
         std::fs::write(
             &conf,
             format!(
-                "port {port}\nbind 127.0.0.1\ndir {d}\nlogfile {d}/sentinel.log\nsentinel monitor mymaster 127.0.0.1 {master_port} 1\n\
+                "port {port}\nbind 127.0.0.1\ndir {d}\nlogfile {d}/sentinel.log\nsentinel monitor mymaster {master_host} {master_port} 1\n\
                  sentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 5000\n",
                 d = dir.path().display()
             ),

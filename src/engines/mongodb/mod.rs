@@ -19,6 +19,7 @@ use serde_json::{json, Map};
 use super::{EngineError, ProbeFacts};
 use crate::domain::connection::{MongoOptions, ParsedConnectionString};
 use crate::domain::{ConnectionSettings, EngineOptions};
+use crate::network::{DialRole, DialTarget};
 
 /// A pooled MongoDB client.
 #[derive(Clone)]
@@ -67,6 +68,24 @@ pub fn parse_connection_string(uri: &str) -> Result<ParsedConnectionString, Stri
         redis_db: None,
         tls: matches!(parsed.tls, Some(Tls::Enabled(_))),
     })
+}
+
+/// Every host the driver will dial at first: all hosts of a connection string's seed list, or the
+/// hosts its `mongodb+srv://` record names (resolved with the driver's own parser).
+pub async fn dial_targets(settings: &ConnectionSettings) -> Result<Vec<DialTarget>, EngineError> {
+    let hosts = match &settings.connection_string {
+        Some(uri) => ClientOptions::parse(uri.expose_secret()).await.map_err(map_error)?.hosts,
+        None => return Ok(vec![DialTarget { host: settings.host.clone(), port: settings.port, role: DialRole::Host }]),
+    };
+    hosts
+        .into_iter()
+        .map(|address| match address {
+            ServerAddress::Tcp { host, port } => {
+                Ok(DialTarget { host, port: port.unwrap_or(27017), role: DialRole::Host })
+            }
+            _ => Err(EngineError::Config("only TCP MongoDB hosts are supported".into())),
+        })
+        .collect()
 }
 
 fn options(settings: &ConnectionSettings) -> Result<&MongoOptions, EngineError> {

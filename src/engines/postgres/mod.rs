@@ -19,6 +19,7 @@ use tokio_postgres::{Client, NoTls};
 use super::{EngineError, ProbeFacts};
 use crate::domain::connection::{ParsedConnectionString, PostgresOptions};
 use crate::domain::{ConnectionSettings, EngineOptions};
+use crate::network::{DialRole, DialTarget};
 
 const DEFAULT_POOL_SIZE: usize = 10;
 /// Statement timeout applied to every session unless the connection sets another.
@@ -144,6 +145,33 @@ pub fn parse_connection_string(text: &str) -> Result<ParsedConnectionString, Str
         redis_db: None,
         tls: matches!(config.get_ssl_mode(), tokio_postgres::config::SslMode::Require),
     })
+}
+
+/// Every host and `hostaddr` the driver will dial (a connection string may list several).
+pub fn dial_targets(settings: &ConnectionSettings) -> Result<Vec<DialTarget>, EngineError> {
+    let Some(text) = &settings.connection_string else {
+        return Ok(vec![DialTarget { host: settings.host.clone(), port: settings.port, role: DialRole::Host }]);
+    };
+    let config = tokio_postgres::Config::from_str(text.expose_secret())
+        .map_err(|_| EngineError::Config("invalid PostgreSQL connection string".into()))?;
+    let ports = config.get_ports();
+    // libpq's rule: one port for every host, or one port per host.
+    let port = |i: usize| match ports {
+        [] => 5432,
+        [only] => *only,
+        many => many.get(i).copied().unwrap_or(5432),
+    };
+    let mut targets = Vec::new();
+    for (i, host) in config.get_hosts().iter().enumerate() {
+        match host {
+            Host::Tcp(name) => targets.push(DialTarget { host: name.clone(), port: port(i), role: DialRole::Host }),
+            _ => return Err(EngineError::Config("only TCP PostgreSQL hosts are supported".into())),
+        }
+    }
+    for (i, addr) in config.get_hostaddrs().iter().enumerate() {
+        targets.push(DialTarget { host: addr.to_string(), port: port(i), role: DialRole::HostAddr });
+    }
+    Ok(targets)
 }
 
 fn options(settings: &ConnectionSettings) -> Result<&PostgresOptions, EngineError> {

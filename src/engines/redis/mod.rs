@@ -7,13 +7,13 @@ pub mod pubsub;
 
 use std::time::{Duration, Instant};
 
+use crate::network::{DialRole, DialTarget, Guarded};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{
     AggregateOp, MultipleNodeRoutingInfo, ResponsePolicy, RoutingInfo, SingleNodeRoutingInfo,
 };
-use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServerType};
 use redis::{ConnectionAddr, ConnectionInfo, ErrorKind, IntoConnectionInfo, RedisConnectionInfo, RedisError};
 use secrecy::ExposeSecret;
 use serde_json::{json, Map};
@@ -93,6 +93,18 @@ fn options(settings: &ConnectionSettings) -> Result<&RedisOptions, EngineError> 
     }
 }
 
+/// The host and every sentinel; the master a sentinel announces is checked when it is dialed.
+pub fn dial_targets(settings: &ConnectionSettings) -> Vec<DialTarget> {
+    let mut targets = vec![DialTarget { host: settings.host.clone(), port: settings.port, role: DialRole::Host }];
+    if let EngineOptions::Redis(o) = &settings.options {
+        for s in o.sentinel.iter().flat_map(|s| s.sentinels.iter()) {
+            let port = u16::try_from(s.port).unwrap_or(0);
+            targets.push(DialTarget { host: s.host.clone(), port, role: DialRole::Sentinel });
+        }
+    }
+    targets
+}
+
 /// The handshake settings (db, credentials) shared by every node of the connection.
 fn handshake(settings: &ConnectionSettings, opts: &RedisOptions) -> RedisConnectionInfo {
     let mut info = RedisConnectionInfo::default().set_db(opts.db.unwrap_or(0));
@@ -127,33 +139,58 @@ fn connection_info(addr: ConnectionAddr, redis: RedisConnectionInfo) -> Result<C
 
 /// A client for the one node commands go to: the configured host, or the master the sentinels name.
 /// For a cluster it is the seed node, which is enough for classic Pub/Sub (messages reach every node).
-async fn node_client(settings: &ConnectionSettings, opts: &RedisOptions) -> Result<redis::Client, EngineError> {
+async fn node_client(settings: &Guarded, opts: &RedisOptions) -> Result<redis::Client, EngineError> {
     let tls = opts.tls.unwrap_or(false);
     let redis = handshake(settings, opts);
     match &opts.sentinel {
         Some(sentinel) => {
-            let sentinels = sentinel
-                .sentinels
-                .iter()
-                .map(|s| {
-                    let port =
-                        u16::try_from(s.port).map_err(|_| EngineError::Config("sentinel port out of range".into()))?;
-                    connection_info(address(&s.host, port, tls), RedisConnectionInfo::default())
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let node_info = SentinelNodeConnectionInfo::default().set_redis_connection_info(redis);
-            let mut client =
-                SentinelClient::build(sentinels, sentinel.master.clone(), Some(node_info), SentinelServerType::Master)
-                    .map_err(map_error)?;
-            client.async_get_client().await.map_err(map_error)
+            let (host, port) = announced_master(settings, &sentinel.master, &sentinel.sentinels, tls).await?;
+            // The announced master is an address the guard has not seen: check it before dialing.
+            let ip = settings.check_discovered("the master announced by the sentinels,", &host, port).await?;
+            let dial = if tls { host } else { ip.to_string() };
+            redis::Client::open(connection_info(address(&dial, port, tls), redis)?).map_err(map_error)
         }
         None => redis::Client::open(connection_info(address(&dial_host(settings, tls), settings.port, tls), redis)?)
             .map_err(map_error),
     }
 }
 
+/// Asks the sentinels, in order, where the master is (`SENTINEL get-master-addr-by-name`).
+async fn announced_master(
+    settings: &ConnectionSettings,
+    master: &str,
+    sentinels: &[crate::domain::connection::HostPort],
+    tls: bool,
+) -> Result<(String, u16), EngineError> {
+    let limit = settings.options.connect_timeout();
+    let mut last_error = EngineError::Connect(format!("no sentinel knows the master `{master}`"));
+    for s in sentinels {
+        let port = u16::try_from(s.port).map_err(|_| EngineError::Config("sentinel port out of range".into()))?;
+        let asked = crate::engines::within(limit, "asking a sentinel", async {
+            let client =
+                redis::Client::open(connection_info(address(&s.host, port, tls), RedisConnectionInfo::default())?)
+                    .map_err(map_error)?;
+            let mut conn = client.get_multiplexed_async_connection().await.map_err(map_error)?;
+            let found: Option<(String, u16)> = redis::cmd("SENTINEL")
+                .arg("get-master-addr-by-name")
+                .arg(master)
+                .query_async(&mut conn)
+                .await
+                .map_err(map_error)?;
+            Ok(found)
+        })
+        .await;
+        match asked {
+            Ok(Some(found)) => return Ok(found),
+            Ok(None) => {}
+            Err(e) => last_error = e,
+        }
+    }
+    Err(last_error)
+}
+
 /// A dedicated Pub/Sub connection (never from the command pool): one per WebSocket, closed with it.
-pub async fn subscriber(settings: &ConnectionSettings) -> Result<redis::aio::PubSub, EngineError> {
+pub async fn subscriber(settings: &Guarded) -> Result<redis::aio::PubSub, EngineError> {
     let opts = options(settings)?;
     let client = node_client(settings, opts).await?;
     crate::engines::within(settings.options.connect_timeout(), "opening a Pub/Sub connection", async {
@@ -163,7 +200,7 @@ pub async fn subscriber(settings: &ConnectionSettings) -> Result<redis::aio::Pub
 }
 
 /// Connects according to the connection's topology options.
-pub async fn connect(settings: &ConnectionSettings) -> Result<RedisClient, EngineError> {
+pub async fn connect(settings: &Guarded) -> Result<RedisClient, EngineError> {
     let opts = options(settings)?;
     let connect_timeout = settings.options.connect_timeout();
     let command_timeout = opts
