@@ -248,6 +248,60 @@ async fn big_collections_page_and_scan_visits_every_key_once() {
 }
 
 #[tokio::test]
+async fn ranges_never_return_more_than_a_page() {
+    let redis = Redis::start(None);
+    let (app, admin) = setup(&redis).await;
+    let mut conn = direct(&redis).await;
+    let (mut rpush, mut zadd, mut xadd) = (redis::cmd("RPUSH"), redis::cmd("ZADD"), redis::pipe());
+    rpush.arg("longlist");
+    zadd.arg("longzset");
+    for i in 0..5000 {
+        rpush.arg(format!("v{i}"));
+        zadd.arg(i).arg(format!("m{i}"));
+        xadd.cmd("XADD").arg("longstream").arg("*").arg("n").arg(i).ignore();
+    }
+    let _: () = rpush.query_async(&mut conn).await.unwrap();
+    let _: () = zadd.query_async(&mut conn).await.unwrap();
+    let _: () = xadd.query_async(&mut conn).await.unwrap();
+
+    // The whole list or sorted set (stop=-1), or a stop far past the cap, is cut to one page and
+    // says so; `stop` is the last index read, so the next page starts right after it.
+    for (key, field) in [("longlist", "values"), ("longzset", "members")] {
+        for query in ["start=0&stop=-1", "start=0&stop=4999", "start=0&stop=9223372036854775807"] {
+            let (s, page) = app.get(&format!("{KEYS}/{key}?{query}"), &admin).await;
+            assert_eq!(s, StatusCode::OK, "{page}");
+            let data = &page["data"];
+            assert_eq!(data[field].as_array().unwrap().len(), 1000, "{key}?{query}");
+            assert_eq!((data["start"].as_i64(), data["stop"].as_i64()), (Some(0), Some(999)), "{key}?{query}");
+            assert_eq!(data["clamped"], true, "{key}?{query}");
+            assert_eq!(data["length"], 5000);
+        }
+        // Negative indexes count from the tail and are reported from the head.
+        let (_, page) = app.get(&format!("{KEYS}/{key}?start=-3000&stop=-1"), &admin).await;
+        let data = &page["data"];
+        assert_eq!(data[field].as_array().unwrap().len(), 1000);
+        assert_eq!(
+            (data["start"].as_i64(), data["stop"].as_i64(), data["clamped"].as_bool()),
+            (Some(2000), Some(2999), Some(true))
+        );
+        let (_, page) = app.get(&format!("{KEYS}/{key}?start=-10&stop=-1"), &admin).await;
+        let data = &page["data"];
+        assert_eq!(data[field].as_array().unwrap().len(), 10);
+        assert_eq!(
+            (data["start"].as_i64(), data["stop"].as_i64(), data["clamped"].as_bool()),
+            (Some(4990), Some(4999), Some(false))
+        );
+    }
+    let (_, page) = app.get(&format!("{KEYS}/longlist?start=4500&stop=-1"), &admin).await;
+    assert_eq!(page["data"]["values"].as_array().unwrap().len(), 500);
+    assert_eq!(page["data"]["values"][0], "v4500");
+
+    // Streams and scans take a count, which is capped the same way.
+    let (_, page) = app.get(&format!("{KEYS}/longstream?count=100000"), &admin).await;
+    assert_eq!(page["data"]["entries"].as_array().unwrap().len(), 1000, "{}", page["data"]["length"]);
+}
+
+#[tokio::test]
 async fn viewers_cannot_write_and_info_and_stats_answer() {
     let redis = Redis::start(None);
     let (app, admin) = setup(&redis).await;
