@@ -377,6 +377,53 @@ async fn an_outage_gives_503_and_recovery_gives_200() {
 }
 
 #[tokio::test]
+async fn a_write_that_times_out_has_an_unknown_outcome() {
+    let redis = Redis::start(None);
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    let body = json!({"identifier": "slow", "host": "127.0.0.1", "port": redis.port,
+        "options": {"command_timeout_ms": 300}});
+    let (s, created) = app.post("/api/platform/redis/default/connections", &admin, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    // A first write opens the pool and loads the write script, so the write below is one EVALSHA.
+    assert_eq!(app.post(&format!("{KEYS}/early"), &admin, json!({"value": "0"})).await.0, StatusCode::CREATED);
+
+    // Redis holds every write for 2 s: ours is sent, gets no answer within 300 ms, and then runs.
+    assert_eq!(redis.cli(&["CLIENT", "PAUSE", "2000", "WRITE"]), "OK");
+    let (s, body) = app.post(&format!("{KEYS}/late"), &admin, json!({"value": "1"})).await;
+    assert_eq!(s, StatusCode::GATEWAY_TIMEOUT, "{body}");
+    assert_eq!(body["error"]["code"], "OUTCOME_UNKNOWN");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("may or may not have been applied"), "{message}");
+    let mut applied = String::new();
+    for _ in 0..50 {
+        applied = redis.cli(&["GET", "late"]);
+        if applied == "1" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(applied, "1", "the write said to have an unknown outcome did happen");
+
+    // The audit trail says so too, rather than calling it a failure.
+    let (s, log) = app.get("/api/platform/projects/default/audit?limit=50", &admin).await;
+    assert_eq!(s, StatusCode::OK, "{log}");
+    let entry = log["data"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["target"] == "late")
+        .cloned()
+        .expect("an audit record of the write");
+    assert_eq!((entry["outcome"].as_str(), entry["status"].as_u64()), (Some("unknown"), Some(504)), "{entry}");
+
+    // A read that times out changed nothing: it stays a plain connection error.
+    assert_eq!(redis.cli(&["CLIENT", "PAUSE", "1000", "ALL"]), "OK");
+    let (s, body) = app.get(&format!("{KEYS}/late"), &admin).await;
+    assert_eq!((s, body["error"]["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("CONNECTION_ERROR")));
+}
+
+#[tokio::test]
 async fn elements_of_collections_are_edited_in_place() {
     let redis = Redis::start(None);
     let (app, admin) = setup(&redis).await;

@@ -46,6 +46,9 @@ pub enum EngineError {
     /// The operation clashes with existing data.
     #[error("{0}")]
     Conflict(String),
+    /// A write was sent but its answer never came: it may or may not have been applied.
+    #[error("{0}")]
+    OutcomeUnknown(String),
 }
 
 impl EngineError {
@@ -61,6 +64,16 @@ impl EngineError {
             Self::Config(m) => Self::Config(s(m)),
             Self::NotFound(m) => Self::NotFound(s(m)),
             Self::Conflict(m) => Self::Conflict(s(m)),
+            Self::OutcomeUnknown(m) => Self::OutcomeUnknown(s(m)),
+        }
+    }
+
+    /// The same error, for a command that writes: a timeout means the command was sent and the
+    /// server may have run it, so its outcome is unknown rather than failed.
+    pub fn of_write(self) -> Self {
+        match self {
+            Self::Timeout(m) => Self::OutcomeUnknown(m),
+            other => other,
         }
     }
 }

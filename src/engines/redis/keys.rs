@@ -500,7 +500,7 @@ pub async fn write(
     for arg in value.args() {
         invocation.arg(arg);
     }
-    let written: i64 = client.invoke(&invocation).await?;
+    let written: i64 = client.invoke(&invocation).await.map_err(EngineError::of_write)?;
     Ok(written == 1)
 }
 
@@ -608,13 +608,13 @@ pub async fn edit_elements(
             return Err(EngineError::Config(format!("elements of a {other} cannot be edited; replace it with PUT")))
         }
     }
-    let _: () = client.pipeline(&pipe).await?;
+    let _: () = client.pipeline(&pipe).await.map_err(EngineError::of_write)?;
     Ok(())
 }
 
 /// Deletes a key without blocking the server (UNLINK); false when it did not exist.
 pub async fn unlink(client: &RedisClient, key: &[u8]) -> Result<bool, EngineError> {
-    let n: i64 = client.query(redis::cmd("UNLINK").arg(key)).await?;
+    let n: i64 = client.query(redis::cmd("UNLINK").arg(key)).await.map_err(EngineError::of_write)?;
     Ok(n > 0)
 }
 
@@ -622,7 +622,7 @@ pub async fn unlink(client: &RedisClient, key: &[u8]) -> Result<bool, EngineErro
 pub async fn expire(client: &RedisClient, key: &[u8], seconds: Option<i64>) -> Result<bool, EngineError> {
     match seconds {
         Some(s) => {
-            let n: i64 = client.query(redis::cmd("EXPIRE").arg(key).arg(s)).await?;
+            let n: i64 = client.query(redis::cmd("EXPIRE").arg(key).arg(s)).await.map_err(EngineError::of_write)?;
             Ok(n == 1)
         }
         None => {
@@ -630,7 +630,7 @@ pub async fn expire(client: &RedisClient, key: &[u8], seconds: Option<i64>) -> R
             if exists == 0 {
                 return Ok(false);
             }
-            let _: i64 = client.query(redis::cmd("PERSIST").arg(key)).await?;
+            let _: i64 = client.query(redis::cmd("PERSIST").arg(key)).await.map_err(EngineError::of_write)?;
             Ok(true)
         }
     }
