@@ -47,6 +47,10 @@ pub enum ApiError {
     /// 503 CONNECTION_ERROR: the managed database could not be reached.
     #[error("{0}")]
     Connection(String),
+    /// 504 OUTCOME_UNKNOWN: a write was sent to the managed database but no answer came in time, so
+    /// it may or may not have been applied. The only 504: the audit trail records it as `unknown`.
+    #[error("{0}; the write may or may not have been applied: read the data to find out before retrying")]
+    OutcomeUnknown(String),
     /// 503 SERVICE_UNAVAILABLE: Switchboard itself cannot serve the request right now.
     #[error("{0}")]
     Unavailable(String),
@@ -77,6 +81,7 @@ impl ApiError {
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED"),
             Self::Query { .. } => (StatusCode::BAD_REQUEST, "QUERY_ERROR"),
             Self::Connection(_) => (StatusCode::SERVICE_UNAVAILABLE, "CONNECTION_ERROR"),
+            Self::OutcomeUnknown(_) => (StatusCode::GATEWAY_TIMEOUT, "OUTCOME_UNKNOWN"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
             Self::SecretUnreadable(_) => (StatusCode::INTERNAL_SERVER_ERROR, "DECRYPTION_ERROR"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR"),
@@ -146,6 +151,7 @@ impl From<EngineError> for ApiError {
             EngineError::NotFound(message) => Self::NotFound(message),
             EngineError::Conflict(message) => Self::Conflict(message),
             EngineError::Refused(message) => Self::Forbidden(message),
+            EngineError::OutcomeUnknown(message) => Self::OutcomeUnknown(message),
         }
     }
 }

@@ -166,6 +166,15 @@ fn operation(method: &Method, path: &str, request: RequestSchemas) -> Value {
     responses.insert("413".into(), error_response("Body too large"));
     responses.insert("429".into(), error_response("Rate limited; see Retry-After"));
     responses.insert("503".into(), error_response("A database or the audit trail is unavailable"));
+    let redis_write = path.starts_with("/api/platform/redis/")
+        && !path.contains("/connections")
+        && matches!(*method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE);
+    if redis_write {
+        responses.insert(
+            "504".into(),
+            error_response("The write timed out and may or may not have been applied (OUTCOME_UNKNOWN)"),
+        );
+    }
     let mut parameters = parameters(path);
     parameters.extend(request.query.as_ref().map(query_parameters).unwrap_or_default());
     let mut op = json!({

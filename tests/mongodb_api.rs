@@ -318,6 +318,50 @@ async fn documents_by_id_update_upsert_replace_delete() {
 }
 
 #[tokio::test]
+async fn operator_ids_are_refused_and_change_nothing() {
+    let mongo = Mongo::start();
+    let (app, admin) = setup(&mongo).await;
+    let path = coll("app", "guarded");
+    let docs = json!([{"_id": "a", "v": 1}, {"_id": "b", "v": 2}, {"_id": 3, "v": 3}]);
+    let (s, body) = app.post(&format!("{path}/documents"), &admin, json!({ "documents": docs })).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let stored = || async {
+        let c = direct(&mongo).await.database("app").collection::<Document>("guarded");
+        let mut all: Vec<Document> =
+            futures_util::TryStreamExt::try_collect(c.find(doc! {}).await.unwrap()).await.unwrap();
+        all.sort_by_key(|d| d.get("v").and_then(Bson::as_i32));
+        all
+    };
+    let before = stored().await;
+    assert_eq!(before.len(), 3);
+
+    // Each would match some document if it reached MongoDB as `{"_id": <id>}`.
+    for id in [
+        r#"{"$ne":null}"#,
+        r#"{"$gt":""}"#,
+        r#"{"$exists":true}"#,
+        r#"{"$in":["a","b",3]}"#,
+        r#"{"$regularExpression":{"pattern":".","options":""}}"#,
+        r#"["a"]"#,
+    ] {
+        let doc = format!("{path}/documents/{}", encode(id));
+        let (s, body) = app.get(&doc, &admin).await;
+        assert_eq!((s, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR")), "{id}");
+        let (s, body) = app.put(&doc, &admin, json!({"update": {"$set": {"v": 99}}})).await;
+        assert_eq!((s, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR")), "{id}");
+        let (s, body) = app.put(&doc, &admin, json!({"update": {"$set": {"v": 99}}, "upsert": true})).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{id}: {body}");
+        let (s, body) = app.delete(&doc, &admin).await;
+        assert_eq!((s, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("VALIDATION_ERROR")), "{id}");
+    }
+    assert_eq!(stored().await, before, "nothing was updated, inserted or deleted");
+
+    // Literal ids still work, including Extended JSON scalars.
+    let (s, got) = app.get(&format!("{path}/documents/{}", encode(r#"{"$numberInt":"3"}"#)), &admin).await;
+    assert_eq!((s, &got["data"]["v"]), (StatusCode::OK, &json!(3)), "{got}");
+}
+
+#[tokio::test]
 async fn extended_json_values_round_trip() {
     let mongo = Mongo::start();
     let (app, admin) = setup(&mongo).await;

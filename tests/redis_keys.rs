@@ -248,6 +248,60 @@ async fn big_collections_page_and_scan_visits_every_key_once() {
 }
 
 #[tokio::test]
+async fn ranges_never_return_more_than_a_page() {
+    let redis = Redis::start(None);
+    let (app, admin) = setup(&redis).await;
+    let mut conn = direct(&redis).await;
+    let (mut rpush, mut zadd, mut xadd) = (redis::cmd("RPUSH"), redis::cmd("ZADD"), redis::pipe());
+    rpush.arg("longlist");
+    zadd.arg("longzset");
+    for i in 0..5000 {
+        rpush.arg(format!("v{i}"));
+        zadd.arg(i).arg(format!("m{i}"));
+        xadd.cmd("XADD").arg("longstream").arg("*").arg("n").arg(i).ignore();
+    }
+    let _: () = rpush.query_async(&mut conn).await.unwrap();
+    let _: () = zadd.query_async(&mut conn).await.unwrap();
+    let _: () = xadd.query_async(&mut conn).await.unwrap();
+
+    // The whole list or sorted set (stop=-1), or a stop far past the cap, is cut to one page and
+    // says so; `stop` is the last index read, so the next page starts right after it.
+    for (key, field) in [("longlist", "values"), ("longzset", "members")] {
+        for query in ["start=0&stop=-1", "start=0&stop=4999", "start=0&stop=9223372036854775807"] {
+            let (s, page) = app.get(&format!("{KEYS}/{key}?{query}"), &admin).await;
+            assert_eq!(s, StatusCode::OK, "{page}");
+            let data = &page["data"];
+            assert_eq!(data[field].as_array().unwrap().len(), 1000, "{key}?{query}");
+            assert_eq!((data["start"].as_i64(), data["stop"].as_i64()), (Some(0), Some(999)), "{key}?{query}");
+            assert_eq!(data["clamped"], true, "{key}?{query}");
+            assert_eq!(data["length"], 5000);
+        }
+        // Negative indexes count from the tail and are reported from the head.
+        let (_, page) = app.get(&format!("{KEYS}/{key}?start=-3000&stop=-1"), &admin).await;
+        let data = &page["data"];
+        assert_eq!(data[field].as_array().unwrap().len(), 1000);
+        assert_eq!(
+            (data["start"].as_i64(), data["stop"].as_i64(), data["clamped"].as_bool()),
+            (Some(2000), Some(2999), Some(true))
+        );
+        let (_, page) = app.get(&format!("{KEYS}/{key}?start=-10&stop=-1"), &admin).await;
+        let data = &page["data"];
+        assert_eq!(data[field].as_array().unwrap().len(), 10);
+        assert_eq!(
+            (data["start"].as_i64(), data["stop"].as_i64(), data["clamped"].as_bool()),
+            (Some(4990), Some(4999), Some(false))
+        );
+    }
+    let (_, page) = app.get(&format!("{KEYS}/longlist?start=4500&stop=-1"), &admin).await;
+    assert_eq!(page["data"]["values"].as_array().unwrap().len(), 500);
+    assert_eq!(page["data"]["values"][0], "v4500");
+
+    // Streams and scans take a count, which is capped the same way.
+    let (_, page) = app.get(&format!("{KEYS}/longstream?count=100000"), &admin).await;
+    assert_eq!(page["data"]["entries"].as_array().unwrap().len(), 1000, "{}", page["data"]["length"]);
+}
+
+#[tokio::test]
 async fn viewers_cannot_write_and_info_and_stats_answer() {
     let redis = Redis::start(None);
     let (app, admin) = setup(&redis).await;
@@ -320,6 +374,53 @@ async fn an_outage_gives_503_and_recovery_gives_200() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     assert!(recovered, "no 200 after Redis came back");
+}
+
+#[tokio::test]
+async fn a_write_that_times_out_has_an_unknown_outcome() {
+    let redis = Redis::start(None);
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    let body = json!({"identifier": "slow", "host": "127.0.0.1", "port": redis.port,
+        "options": {"command_timeout_ms": 300}});
+    let (s, created) = app.post("/api/platform/redis/default/connections", &admin, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    // A first write opens the pool and loads the write script, so the write below is one EVALSHA.
+    assert_eq!(app.post(&format!("{KEYS}/early"), &admin, json!({"value": "0"})).await.0, StatusCode::CREATED);
+
+    // Redis holds every write for 2 s: ours is sent, gets no answer within 300 ms, and then runs.
+    assert_eq!(redis.cli(&["CLIENT", "PAUSE", "2000", "WRITE"]), "OK");
+    let (s, body) = app.post(&format!("{KEYS}/late"), &admin, json!({"value": "1"})).await;
+    assert_eq!(s, StatusCode::GATEWAY_TIMEOUT, "{body}");
+    assert_eq!(body["error"]["code"], "OUTCOME_UNKNOWN");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("may or may not have been applied"), "{message}");
+    let mut applied = String::new();
+    for _ in 0..50 {
+        applied = redis.cli(&["GET", "late"]);
+        if applied == "1" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(applied, "1", "the write said to have an unknown outcome did happen");
+
+    // The audit trail says so too, rather than calling it a failure.
+    let (s, log) = app.get("/api/platform/projects/default/audit?limit=50", &admin).await;
+    assert_eq!(s, StatusCode::OK, "{log}");
+    let entry = log["data"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["target"] == "late")
+        .cloned()
+        .expect("an audit record of the write");
+    assert_eq!((entry["outcome"].as_str(), entry["status"].as_u64()), (Some("unknown"), Some(504)), "{entry}");
+
+    // A read that times out changed nothing: it stays a plain connection error.
+    assert_eq!(redis.cli(&["CLIENT", "PAUSE", "1000", "ALL"]), "OK");
+    let (s, body) = app.get(&format!("{KEYS}/late"), &admin).await;
+    assert_eq!((s, body["error"]["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("CONNECTION_ERROR")));
 }
 
 #[tokio::test]

@@ -26,6 +26,7 @@ use crate::connections::{client_for, open_settings};
 use crate::domain::{ConnectionId, Engine, Permission};
 use crate::engines::mongodb::admin::{self, NewCollection, NewIndex};
 use crate::engines::mongodb::documents::{self, AggregateOptions, Change, Query};
+use crate::engines::mongodb::extjson::DocumentId;
 use crate::engines::mongodb::{export, extjson, sanitize, MongoClient};
 use crate::engines::{EngineClient, EngineError};
 use crate::error::{ApiError, ApiResult};
@@ -315,7 +316,8 @@ fn not_found(id: &str) -> ApiError {
     ApiError::NotFound(format!("no document with _id {id}"))
 }
 
-/// `GET …/collections/{collection}/documents/{id}`: `{id}` is a 24-hex ObjectId or Extended JSON.
+/// `GET …/collections/{collection}/documents/{id}`: `{id}` is a 24-hex ObjectId or an Extended JSON
+/// literal ([`DocumentId`]).
 pub async fn get_document(
     State(app): State<AppState>,
     user: AuthUser,
@@ -323,11 +325,11 @@ pub async fn get_document(
     ApiQuery(target): ApiQuery<Target>,
 ) -> ApiResult<Data<Value>> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
-    let key = extjson::parse_id(&id)?;
+    let key = DocumentId::parse(&id)?;
     admin::check_database_name(&database)?;
     admin::check_collection_name(&collection)?;
     let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
-    let found = mongo.scrubbed(&app, documents::get(&mongo.client, &database, &collection, key).await)?;
+    let found = mongo.scrubbed(&app, documents::get(&mongo.client, &database, &collection, &key).await)?;
     Ok(Data(found.ok_or_else(|| not_found(&id))?))
 }
 
@@ -371,13 +373,13 @@ pub async fn update_document(
     ApiJson(body): ApiJson<UpdateBody>,
 ) -> ApiResult<Data<documents::Updated>> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Write).await?;
-    let key = extjson::parse_id(&id)?;
+    let key = DocumentId::parse(&id)?;
     let change = change(body.update, body.replace)?;
     admin::check_database_name(&database)?;
     admin::check_collection_name(&collection)?;
     let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
     let updated = mongo
-        .scrubbed(&app, documents::update(&mongo.client, &database, &collection, key, change, body.upsert).await)?;
+        .scrubbed(&app, documents::update(&mongo.client, &database, &collection, &key, change, body.upsert).await)?;
     if updated.matched_count == 0 && updated.upserted_id.is_none() {
         return Err(not_found(&id));
     }
@@ -392,11 +394,11 @@ pub async fn delete_document(
     ApiQuery(target): ApiQuery<Target>,
 ) -> ApiResult<StatusCode> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Write).await?;
-    let key = extjson::parse_id(&id)?;
+    let key = DocumentId::parse(&id)?;
     admin::check_database_name(&database)?;
     admin::check_collection_name(&collection)?;
     let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
-    if !mongo.scrubbed(&app, documents::delete(&mongo.client, &database, &collection, key).await)? {
+    if !mongo.scrubbed(&app, documents::delete(&mongo.client, &database, &collection, &key).await)? {
         return Err(not_found(&id));
     }
     Ok(StatusCode::NO_CONTENT)

@@ -50,6 +50,9 @@ pub enum EngineError {
     /// The caller may not do this on this connection (a viewer's SQL on a login with host powers).
     #[error("{0}")]
     Refused(String),
+    /// A write was sent but its answer never came: it may or may not have been applied.
+    #[error("{0}")]
+    OutcomeUnknown(String),
 }
 
 impl EngineError {
@@ -66,6 +69,16 @@ impl EngineError {
             Self::NotFound(m) => Self::NotFound(s(m)),
             Self::Conflict(m) => Self::Conflict(s(m)),
             Self::Refused(m) => Self::Refused(s(m)),
+            Self::OutcomeUnknown(m) => Self::OutcomeUnknown(s(m)),
+        }
+    }
+
+    /// The same error, for a command that writes: a timeout means the command was sent and the
+    /// server may have run it, so its outcome is unknown rather than failed.
+    pub fn of_write(self) -> Self {
+        match self {
+            Self::Timeout(m) => Self::OutcomeUnknown(m),
+            other => other,
         }
     }
 }

@@ -90,6 +90,8 @@ fn outcome(status: StatusCode) -> &'static str {
     match status.as_u16() {
         200..=399 => "ok",
         401 | 403 => "denied",
+        // `ApiError::OutcomeUnknown`, the only 504: the write may have happened.
+        504 => "unknown",
         _ => "error",
     }
 }

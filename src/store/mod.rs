@@ -190,7 +190,8 @@ pub struct AuditEntry {
     pub action: String,
     /// On what (key, collection, index name, member), never a value.
     pub target: Option<String>,
-    /// `pending` until the request ends, then `ok`, `denied` or `error`.
+    /// `pending` until the request ends, then `ok`, `denied`, `error`, or `unknown` (a write that
+    /// timed out and may or may not have been applied).
     pub outcome: String,
     /// The HTTP status, once known.
     pub status: Option<u16>,

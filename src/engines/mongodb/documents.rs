@@ -7,14 +7,15 @@
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
-use mongodb::bson::{doc, Bson, Document};
+use mongodb::bson::{Bson, Document};
 use mongodb::error::{Error as MongoError, ErrorKind, WriteFailure};
 use mongodb::options::{Collation, Hint};
 use mongodb::Collection;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::{extjson, map_error, MongoClient};
+use super::extjson::{self, DocumentId};
+use super::{map_error, MongoClient};
 use crate::engines::{within, EngineError};
 
 /// Default page size of a query.
@@ -246,10 +247,10 @@ pub async fn get(
     client: &MongoClient,
     database: &str,
     collection_name: &str,
-    id: Bson,
+    id: &DocumentId,
 ) -> Result<Option<Value>, EngineError> {
     let coll = collection(client, database, collection_name);
-    match coll.find_one(doc! { "_id": id }).max_time(MAX_TIME).await {
+    match coll.find_one(id.filter()).max_time(MAX_TIME).await {
         Ok(found) => Ok(found.map(extjson::document_to_json)),
         Err(e) => Err(op_error(&coll, e).await),
     }
@@ -280,12 +281,12 @@ pub async fn update(
     client: &MongoClient,
     database: &str,
     collection_name: &str,
-    id: Bson,
+    id: &DocumentId,
     change: Change,
     upsert: bool,
 ) -> Result<Updated, EngineError> {
     let coll = collection(client, database, collection_name);
-    let filter = doc! { "_id": id };
+    let filter = id.filter();
     let result = match change {
         Change::Operators(update) => coll.update_one(filter, update).upsert(upsert).await,
         Change::Replacement(replacement) => coll.replace_one(filter, replacement).upsert(upsert).await,
@@ -305,10 +306,10 @@ pub async fn delete(
     client: &MongoClient,
     database: &str,
     collection_name: &str,
-    id: Bson,
+    id: &DocumentId,
 ) -> Result<bool, EngineError> {
     let coll = collection(client, database, collection_name);
-    match coll.delete_one(doc! { "_id": id }).await {
+    match coll.delete_one(id.filter()).await {
         Ok(r) => Ok(r.deleted_count > 0),
         Err(e) => Err(op_error(&coll, e).await),
     }

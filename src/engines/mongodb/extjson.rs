@@ -43,22 +43,63 @@ pub fn parse_text(what: &str, text: &str) -> Result<Value, EngineError> {
     serde_json::from_str(text).map_err(|e| EngineError::Config(format!("{what} is not valid JSON: {e}")))
 }
 
-/// Reads the `{id}` of `documents/{id}`: 24 hexadecimal digits are an ObjectId; anything else must
-/// be Extended JSON (`"abc"` for a string id, `42` for a number, `{"$numberLong": "42"}`, …), so a
-/// string id and a number id are never confused.
-pub fn parse_id(text: &str) -> Result<Bson, EngineError> {
-    if text.len() == 24 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        if let Ok(oid) = ObjectId::parse_str(text) {
-            return Ok(Bson::ObjectId(oid));
+/// The `{id}` of `documents/{id}`: one literal value, so `{"_id": id}` can only ever match by
+/// equality. Documents and arrays (which would carry query operators such as `{"$ne": null}`),
+/// regular expressions (which match by pattern) and the other non-literal types cannot become one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentId(Bson);
+
+impl DocumentId {
+    /// Reads the id: 24 hexadecimal digits are an ObjectId; anything else must be Extended JSON of a
+    /// literal (`"abc"` for a string id, `42` for a number, `{"$numberLong": "42"}`, `{"$date": …}`,
+    /// …), so a string id and a number id are never confused.
+    pub fn parse(text: &str) -> Result<Self, EngineError> {
+        if text.len() == 24 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            if let Ok(oid) = ObjectId::parse_str(text) {
+                return Ok(Self(Bson::ObjectId(oid)));
+            }
+        }
+        let value: Value = serde_json::from_str(text).map_err(|_| {
+            EngineError::Config(format!(
+                "document id `{text}` is neither a 24-hex ObjectId nor Extended JSON; write a string id in quotes \
+                 (\"{text}\")"
+            ))
+        })?;
+        match parse_value("the document id", value)? {
+            id @ (Bson::ObjectId(_)
+            | Bson::String(_)
+            | Bson::Int32(_)
+            | Bson::Int64(_)
+            | Bson::Double(_)
+            | Bson::Decimal128(_)
+            | Bson::DateTime(_)
+            | Bson::Binary(_)
+            | Bson::Timestamp(_)
+            | Bson::Boolean(_)
+            | Bson::Null) => Ok(Self(id)),
+            other => Err(EngineError::Config(format!(
+                "the document id must be one value (an ObjectId, a string, a number, a date, a UUID or binary), \
+                 not {}",
+                bson_kind(&other)
+            ))),
         }
     }
-    let value: Value = serde_json::from_str(text).map_err(|_| {
-        EngineError::Config(format!(
-            "document id `{text}` is neither a 24-hex ObjectId nor Extended JSON; write a string id in quotes \
-             (\"{text}\")"
-        ))
-    })?;
-    parse_value("the document id", value)
+
+    /// The filter that selects the document with this id, and no other.
+    pub fn filter(&self) -> Document {
+        let mut filter = Document::new();
+        filter.insert("_id", self.0.clone());
+        filter
+    }
+}
+
+fn bson_kind(value: &Bson) -> String {
+    match value {
+        Bson::Document(_) => "a document (query operators are not accepted here)".into(),
+        Bson::Array(_) => "an array".into(),
+        Bson::RegularExpression(_) => "a regular expression".into(),
+        other => format!("a {:?}", other.element_type()),
+    }
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -157,14 +198,36 @@ mod tests {
 
     #[test]
     fn ids_in_paths() {
-        let oid = parse_id("65a1b2c3d4e5f60718293a4b").unwrap();
-        assert_eq!(oid, Bson::ObjectId(ObjectId::parse_str("65a1b2c3d4e5f60718293a4b").unwrap()));
-        assert_eq!(parse_id("\"abc\"").unwrap(), Bson::String("abc".into()));
-        assert_eq!(parse_id("\"65a1b2c3d4e5f60718293a4b\"").unwrap(), Bson::String("65a1b2c3d4e5f60718293a4b".into()));
-        assert_eq!(parse_id("42").unwrap(), Bson::Int32(42));
-        assert_eq!(parse_id(r#"{"$numberLong":"42"}"#).unwrap(), Bson::Int64(42));
-        assert_eq!(parse_id(r#"{"$oid":"65a1b2c3d4e5f60718293a4b"}"#).unwrap(), oid);
-        let e = parse_id("abc").unwrap_err().to_string();
+        let id = |text: &str| DocumentId::parse(text).map(|id| id.filter().get("_id").cloned());
+        let oid = Bson::ObjectId(ObjectId::parse_str("65a1b2c3d4e5f60718293a4b").unwrap());
+        assert_eq!(id("65a1b2c3d4e5f60718293a4b").unwrap(), Some(oid.clone()));
+        assert_eq!(id("\"abc\"").unwrap(), Some(Bson::String("abc".into())));
+        assert_eq!(id("\"65a1b2c3d4e5f60718293a4b\"").unwrap(), Some(Bson::String("65a1b2c3d4e5f60718293a4b".into())));
+        assert_eq!(id("42").unwrap(), Some(Bson::Int32(42)));
+        assert_eq!(id(r#"{"$numberLong":"42"}"#).unwrap(), Some(Bson::Int64(42)));
+        assert_eq!(id(r#"{"$oid":"65a1b2c3d4e5f60718293a4b"}"#).unwrap(), Some(oid));
+        assert!(matches!(id(r#"{"$date":"2026-01-01T00:00:00Z"}"#).unwrap(), Some(Bson::DateTime(_))));
+        assert!(matches!(id(r#"{"$uuid":"00112233-4455-6677-8899-aabbccddeeff"}"#).unwrap(), Some(Bson::Binary(_))));
+        let e = id("abc").unwrap_err().to_string();
         assert!(e.contains("in quotes"), "{e}");
+    }
+
+    #[test]
+    fn operator_and_compound_ids_are_refused() {
+        for text in [
+            r#"{"$ne":null}"#,
+            r#"{"$gt":""}"#,
+            r#"{"$in":[1,2]}"#,
+            r#"{"$exists":true}"#,
+            r#"{"a":1}"#,
+            r#"[1]"#,
+            r#"{"$regularExpression":{"pattern":".","options":""}}"#,
+            r#"{"$minKey":1}"#,
+            r#"{"$code":"return true"}"#,
+        ] {
+            let e = DocumentId::parse(text).unwrap_err();
+            assert!(matches!(e, EngineError::Config(_)), "{text}: {e}");
+            assert!(e.to_string().contains("must be one value"), "{text}: {e}");
+        }
     }
 }

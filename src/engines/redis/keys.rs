@@ -168,6 +168,42 @@ fn as_string(v: &RedisValue) -> Option<String> {
     }
 }
 
+/// The index range of a list or sorted set read: never more than [`MAX_PAGE`] elements, whatever
+/// `start` and `stop` the caller asked for (`stop=-1` would otherwise return the whole collection).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct IndexRange {
+    /// First index, from the head (negative indexes resolved against the length).
+    start: i64,
+    /// Last index, inclusive, from the head.
+    stop: i64,
+    /// Whether `stop` was moved in to respect the cap.
+    clamped: bool,
+}
+
+impl IndexRange {
+    /// The range for `start..=stop` (default: `count` elements from `start`) of a collection of
+    /// `length` elements. Indexes are resolved to absolute ones first, so the cap holds even if the
+    /// collection grows before the range is read.
+    fn page(start: i64, stop: Option<i64>, count: u32, length: i64) -> Self {
+        let from_head = |index: i64| if index < 0 { length.saturating_add(index) } else { index };
+        let start = from_head(start).max(0);
+        let stop = match stop {
+            Some(stop) => from_head(stop),
+            None => start.saturating_add(i64::from(count) - 1),
+        };
+        let last_allowed = start.saturating_add(i64::from(MAX_PAGE) - 1);
+        Self { start, stop: stop.min(last_allowed), clamped: stop > last_allowed }
+    }
+
+    /// Writes `start`, `stop` (the range actually read, so the next page starts at `stop + 1`) and
+    /// `clamped` into a key view.
+    fn report(&self, out: &mut Map<String, Value>) {
+        out.insert("start".into(), json!(self.start));
+        out.insert("stop".into(), json!(self.stop));
+        out.insert("clamped".into(), json!(self.clamped));
+    }
+}
+
 /// What the caller wants of a collection.
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
@@ -177,7 +213,7 @@ pub struct ReadOptions {
     pub count: u32,
     /// First index (lists, sorted sets).
     pub start: i64,
-    /// Last index, inclusive (lists, sorted sets).
+    /// Last index, inclusive (lists, sorted sets); at most [`MAX_PAGE`] elements are read.
     pub stop: Option<i64>,
     /// First stream id (inclusive), default `-`.
     pub stream_start: Option<String>,
@@ -229,7 +265,6 @@ pub async fn read(client: &RedisClient, key: &[u8], opts: &ReadOptions) -> Resul
     out.insert("size".into(), json!(meta.get(2).and_then(as_i64)));
     out.insert("encoding".into(), json!(meta.get(3).and_then(as_string)));
     let count = opts.count.clamp(1, MAX_PAGE);
-    let stop = opts.stop.unwrap_or(opts.start + i64::from(count) - 1);
     match key_type.as_str() {
         "string" => {
             let length = meta.get(4).and_then(as_i64).unwrap_or(0);
@@ -273,19 +308,21 @@ pub async fn read(client: &RedisClient, key: &[u8], opts: &ReadOptions) -> Resul
         }
         "list" => {
             let length: i64 = client.query(redis::cmd("LLEN").arg(key)).await?;
-            let values: Vec<Vec<u8>> = client.query(redis::cmd("LRANGE").arg(key).arg(opts.start).arg(stop)).await?;
+            let range = IndexRange::page(opts.start, opts.stop, count, length);
+            let values: Vec<Vec<u8>> =
+                client.query(redis::cmd("LRANGE").arg(key).arg(range.start).arg(range.stop)).await?;
             let refs: Vec<&[u8]> = values.iter().map(Vec::as_slice).collect();
             let (encoding, text) = encode_all(&refs);
             out.insert("values".into(), json!(text));
             out.insert("value_encoding".into(), json!(encoding));
             out.insert("length".into(), json!(length));
-            out.insert("start".into(), json!(opts.start));
-            out.insert("stop".into(), json!(stop));
+            range.report(&mut out);
         }
         "zset" => {
             let length: i64 = client.query(redis::cmd("ZCARD").arg(key)).await?;
+            let range = IndexRange::page(opts.start, opts.stop, count, length);
             let flat: Vec<Vec<u8>> =
-                client.query(redis::cmd("ZRANGE").arg(key).arg(opts.start).arg(stop).arg("WITHSCORES")).await?;
+                client.query(redis::cmd("ZRANGE").arg(key).arg(range.start).arg(range.stop).arg("WITHSCORES")).await?;
             let members: Vec<&[u8]> = flat.iter().step_by(2).map(Vec::as_slice).collect();
             let (encoding, text) = encode_all(&members);
             let scores = flat.iter().skip(1).step_by(2).map(|s| String::from_utf8_lossy(s).parse::<f64>().ok());
@@ -294,8 +331,7 @@ pub async fn read(client: &RedisClient, key: &[u8], opts: &ReadOptions) -> Resul
             out.insert("members".into(), Value::Array(entries));
             out.insert("value_encoding".into(), json!(encoding));
             out.insert("length".into(), json!(length));
-            out.insert("start".into(), json!(opts.start));
-            out.insert("stop".into(), json!(stop));
+            range.report(&mut out);
         }
         "stream" => {
             let length: i64 = client.query(redis::cmd("XLEN").arg(key)).await?;
@@ -464,7 +500,7 @@ pub async fn write(
     for arg in value.args() {
         invocation.arg(arg);
     }
-    let written: i64 = client.invoke(&invocation).await?;
+    let written: i64 = client.invoke(&invocation).await.map_err(EngineError::of_write)?;
     Ok(written == 1)
 }
 
@@ -572,13 +608,13 @@ pub async fn edit_elements(
             return Err(EngineError::Config(format!("elements of a {other} cannot be edited; replace it with PUT")))
         }
     }
-    let _: () = client.pipeline(&pipe).await?;
+    let _: () = client.pipeline(&pipe).await.map_err(EngineError::of_write)?;
     Ok(())
 }
 
 /// Deletes a key without blocking the server (UNLINK); false when it did not exist.
 pub async fn unlink(client: &RedisClient, key: &[u8]) -> Result<bool, EngineError> {
-    let n: i64 = client.query(redis::cmd("UNLINK").arg(key)).await?;
+    let n: i64 = client.query(redis::cmd("UNLINK").arg(key)).await.map_err(EngineError::of_write)?;
     Ok(n > 0)
 }
 
@@ -586,7 +622,7 @@ pub async fn unlink(client: &RedisClient, key: &[u8]) -> Result<bool, EngineErro
 pub async fn expire(client: &RedisClient, key: &[u8], seconds: Option<i64>) -> Result<bool, EngineError> {
     match seconds {
         Some(s) => {
-            let n: i64 = client.query(redis::cmd("EXPIRE").arg(key).arg(s)).await?;
+            let n: i64 = client.query(redis::cmd("EXPIRE").arg(key).arg(s)).await.map_err(EngineError::of_write)?;
             Ok(n == 1)
         }
         None => {
@@ -594,7 +630,7 @@ pub async fn expire(client: &RedisClient, key: &[u8], seconds: Option<i64>) -> R
             if exists == 0 {
                 return Ok(false);
             }
-            let _: i64 = client.query(redis::cmd("PERSIST").arg(key)).await?;
+            let _: i64 = client.query(redis::cmd("PERSIST").arg(key)).await.map_err(EngineError::of_write)?;
             Ok(true)
         }
     }
@@ -610,6 +646,29 @@ mod tests {
         let (enc, text) = encode_all(&[b"a", &[0xff, 0x00]]);
         assert_eq!(enc, Encoding::Base64);
         assert_eq!(text[1], "/wA=");
+    }
+
+    #[test]
+    fn index_ranges_stay_within_the_page_cap() {
+        let page = |start, stop, count, length| {
+            let r = IndexRange::page(start, stop, count, length);
+            (r.start, r.stop, r.clamped)
+        };
+        let cap = i64::from(MAX_PAGE);
+        // Default: `count` elements from `start`.
+        assert_eq!(page(0, None, 100, 300_000), (0, 99, false));
+        assert_eq!(page(10, Some(19), 100, 300_000), (10, 19, false));
+        // The whole list, or a range past the cap, is cut to the cap.
+        assert_eq!(page(0, Some(-1), 100, 300_000), (0, cap - 1, true));
+        assert_eq!(page(5, Some(i64::MAX), 100, 300_000), (5, 5 + cap - 1, true));
+        assert_eq!(page(-2000, Some(-1), 100, 300_000), (298_000, 298_000 + cap - 1, true));
+        // Negative indexes of a short list resolve against its length.
+        assert_eq!(page(-3, Some(-1), 100, 10), (7, 9, false));
+        assert_eq!(page(-50, Some(-1), 100, 10), (0, 9, false));
+        assert_eq!(page(0, Some(-1), 100, 0), (0, -1, false));
+        // No overflow at the extremes.
+        assert_eq!(page(i64::MAX, None, MAX_PAGE, 5), (i64::MAX, i64::MAX, false));
+        assert_eq!(page(i64::MIN, Some(i64::MIN), 100, 5), (0, i64::MIN + 5, false));
     }
 
     #[test]

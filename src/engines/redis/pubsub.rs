@@ -35,7 +35,7 @@ pub async fn channels(client: &RedisClient, pattern: &str) -> Result<(Vec<Channe
 
 /// Publishes; returns how many subscribers received it.
 pub async fn publish(client: &RedisClient, channel: &str, message: &[u8]) -> Result<i64, EngineError> {
-    client.query(redis::cmd("PUBLISH").arg(channel).arg(message)).await
+    client.query(redis::cmd("PUBLISH").arg(channel).arg(message)).await.map_err(EngineError::of_write)
 }
 
 /// A received message as sent to a WebSocket client: `{type, channel, pattern?, data, data_encoding}`.
