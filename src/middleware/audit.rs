@@ -4,8 +4,8 @@
 //! refused with 503 when the record cannot be written.
 //!
 //! SQL is the one route where the method does not say whether data changes: its handler runs a
-//! statement that looks like a read in a read-only transaction first, and calls
-//! [`DeferredAudit::begin`] only when it has to write. Reads leave no record; failures do.
+//! writer's statement once and calls [`DeferredAudit::begin`] before committing only when
+//! PostgreSQL says it wrote. Reads leave no record; failures do.
 
 use std::future::Future;
 use std::net::SocketAddr;

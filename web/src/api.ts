@@ -35,11 +35,24 @@ export interface Connection {
   username: string | null
   has_password: boolean
   has_connection_string: boolean
+  /** PostgreSQL: the login viewers' SQL runs as, if the connection has one. */
+  viewer_username?: string | null
+  has_viewer_password?: boolean
+  /** What the last test or save found about the logins' powers on the database host. */
+  privileges?: ConnectionPrivileges | null
   options: Record<string, unknown>
   is_primary: boolean
   status: ConnectionStatus
   created_at: string
   updated_at: string
+}
+
+/** Host powers (superuser, server programs, server files) of a PostgreSQL connection's logins. */
+export interface ConnectionPrivileges {
+  host_powers: string[]
+  viewer_host_powers: string[] | null
+  /** How viewers' SQL runs: as the viewer login, as the connection's own login, or not at all. */
+  viewer_sql: 'viewer_credentials' | 'connection_login' | 'refused'
 }
 
 export interface KeySummary {

@@ -68,6 +68,7 @@ export function ProjectHome({ projectRef }: { projectRef: string }) {
                 </td>
                 <td>
                   <span className={`status status-${c.status.toLowerCase()}`}>{c.status.toLowerCase()}</span>
+                  {canManageConnections(role) && <PowersWarning connection={c} />}
                 </td>
                 <td>{c.is_primary ? '★ primary' : ''}</td>
                 <td>
@@ -84,5 +85,20 @@ export function ProjectHome({ projectRef }: { projectRef: string }) {
         </table>
       )}
     </section>
+  )
+}
+
+/** Tells admins when a connection's login can reach the database host, and what viewers get. */
+export function PowersWarning({ connection }: { connection: Connection }) {
+  const p = connection.privileges
+  if (!p || p.host_powers.length === 0) return null
+  const viewers =
+    p.viewer_sql === 'refused'
+      ? "viewers' SQL is refused; give the connection viewer credentials (a login without these powers)"
+      : "viewers' SQL runs as the viewer login"
+  return (
+    <span className="badge warning" role="note" title={`The login has ${p.host_powers.join(', ')}: ${viewers}.`}>
+      ⚠ {p.host_powers.join(', ')}
+    </span>
   )
 }
