@@ -283,12 +283,13 @@ static REFERENCE_CSP: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// `GET /api/docs`: the interactive reference page, with a Content-Security-Policy that allows
-/// nothing but its own inline script and style and same-origin requests.
+/// nothing but its own inline script and style and same-origin requests, and never in a frame.
 pub async fn reference() -> impl IntoResponse {
     (
         [
             (header::CONTENT_SECURITY_POLICY, REFERENCE_CSP.as_str()),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::X_FRAME_OPTIONS, "DENY"),
             (header::REFERRER_POLICY, "no-referrer"),
         ],
         Html(REFERENCE_PAGE),

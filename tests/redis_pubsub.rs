@@ -141,6 +141,36 @@ async fn sockets_need_a_valid_token() {
 }
 
 #[tokio::test]
+async fn the_handshake_never_echoes_the_token() {
+    let redis = Redis::start(None);
+    let (app, admin) = TestApp::with_redis(redis.port).await;
+    let url =
+        format!("{}/api/platform/redis/default/pubsub/subscribe?channels=a", app.base.replace("http://", "ws://"));
+    let offering = |protocols: String| {
+        let mut request = url.clone().into_client_request().unwrap();
+        request.headers_mut().insert("sec-websocket-protocol", protocols.parse().unwrap());
+        request
+    };
+
+    // The token first, ours second: the answer is ours.
+    let (socket, response) = tokio_tungstenite::connect_async(offering(format!("bearer.{admin}, switchboard")))
+        .await
+        .expect("websocket connects");
+    assert_eq!(response.headers()["sec-websocket-protocol"], "switchboard");
+    drop(socket);
+
+    // Only the token: refused with a reason, and the token is not in the answer.
+    let err = tokio_tungstenite::connect_async(offering(format!("bearer.{admin}"))).await.unwrap_err();
+    let tokio_tungstenite::tungstenite::Error::Http(response) = err else { panic!("expected an HTTP answer: {err}") };
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    for (name, value) in response.headers() {
+        assert!(!value.as_bytes().windows(admin.len()).any(|w| w == admin.as_bytes()), "the token is echoed in {name}");
+    }
+    let body: Value = serde_json::from_slice(response.body().as_deref().unwrap_or_default()).unwrap();
+    assert!(body["error"]["message"].as_str().unwrap().contains("switchboard"), "{body}");
+}
+
+#[tokio::test]
 async fn a_slow_client_is_told_what_it_missed() {
     let redis = Redis::start(None);
     let (app, admin) = TestApp::with_redis(redis.port).await;

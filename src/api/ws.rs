@@ -1,7 +1,9 @@
 //! WebSocket sessions: live Redis Pub/Sub (`/api/platform/redis/{ref}/pubsub/subscribe`).
 //!
 //! Browsers cannot set headers on a WebSocket, so the token is also accepted as the `access_token`
-//! query parameter or as a `bearer.<token>` subprotocol. Each socket gets its own Redis subscriber
+//! query parameter or as a `bearer.<token>` subprotocol offered beside `switchboard`. The handshake
+//! always answers `switchboard`, never the token's subprotocol: a response header would carry the
+//! token to wherever responses are logged. Each socket gets its own Redis subscriber
 //! connection, closed when the socket closes. Messages go through a bounded queue: a client too slow
 //! to keep up loses messages rather than growing our memory, and is told how many it missed.
 
@@ -60,29 +62,34 @@ fn split_list(list: Option<&str>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Finds the token: header, then query parameter, then a `bearer.<token>` subprotocol.
-fn token<'a>(headers: &'a HeaderMap, query: &'a SubscribeQuery) -> Option<(&'a str, Option<String>)> {
-    if let Some(t) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")) {
-        return Some((t.trim(), None));
-    }
-    if let Some(t) = query.access_token.as_deref() {
-        return Some((t, None));
-    }
-    let protocols = headers.get(SEC_WEBSOCKET_PROTOCOL).and_then(|v| v.to_str().ok())?;
-    protocols.split(',').map(str::trim).find_map(|p| p.strip_prefix("bearer.").map(|t| (t, Some(p.to_string()))))
+/// The subprotocols the client offers, in its order.
+fn offered(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+    headers
+        .get_all(SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
 }
 
-async fn authenticate(
-    app: &App,
-    headers: &HeaderMap,
-    query: &SubscribeQuery,
-) -> ApiResult<(AuthUser, String, Option<String>)> {
-    let (token, protocol) = token(headers, query).ok_or_else(|| {
+/// Finds the token: header, then query parameter, then a `bearer.<token>` subprotocol.
+fn token<'a>(headers: &'a HeaderMap, query: &'a SubscribeQuery) -> Option<&'a str> {
+    if let Some(t) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")) {
+        return Some(t.trim());
+    }
+    if let Some(t) = query.access_token.as_deref() {
+        return Some(t);
+    }
+    offered(headers).find_map(|p| p.strip_prefix("bearer."))
+}
+
+async fn authenticate(app: &App, headers: &HeaderMap, query: &SubscribeQuery) -> ApiResult<(AuthUser, String)> {
+    let token = token(headers, query).ok_or_else(|| {
         ApiError::Unauthenticated(
             "missing token: send a bearer header, ?access_token= or a bearer.<token> subprotocol".into(),
         )
     })?;
-    Ok((crate::auth::extract::authenticate(app, token, None).await?, token.to_string(), protocol))
+    Ok((crate::auth::extract::authenticate(app, token, None).await?, token.to_string()))
 }
 
 /// Who opened a socket, kept to check again while it lives: a revoked token, a removed member or
@@ -108,9 +115,16 @@ pub async fn subscribe(
     ApiQuery(query): ApiQuery<SubscribeQuery>,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
-    let (user, token, offered) = authenticate(&app, &headers, &query).await?;
+    let (user, token) = authenticate(&app, &headers, &query).await?;
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
     let upgrade = upgrade.map_err(|e| ApiError::validation(format!("expected a WebSocket upgrade: {e}")))?;
+    // The answer can only name `switchboard`; a client that offers subprotocols without it would
+    // get a handshake it must reject, so say why instead.
+    if offered(&headers).next().is_some() && !offered(&headers).any(|p| p == PROTOCOL) {
+        return Err(ApiError::validation(format!(
+            "offer the `{PROTOCOL}` subprotocol (for example `{PROTOCOL}, bearer.<token>`)"
+        )));
+    }
     let record = resolve(&app, &ctx.project, Engine::Redis, query.connection_id).await?;
     let settings = app.network.approve(open_settings(&app, &record)?).await?;
     let mut pubsub = crate::engines::redis::subscriber(&settings).await.map_err(|e| e.scrubbed(&settings))?;
@@ -122,12 +136,10 @@ pub async fn subscribe(
     if !patterns.is_empty() {
         pubsub.psubscribe(&patterns).await.map_err(|e| ApiError::from(crate::engines::redis::map_error(e)))?;
     }
-    let mut protocols = vec![PROTOCOL.to_string()];
-    protocols.extend(offered);
     let changes = app.auth_cache.watch_changes();
     let caller = Caller { app: app.clone(), token, project_ref };
     Ok(upgrade
-        .protocols(protocols)
+        .protocols([PROTOCOL])
         .on_upgrade(move |socket| session(socket, pubsub, channels, patterns, caller, changes)))
 }
 
