@@ -155,6 +155,7 @@ fn platform_routes() -> Vec<Route> {
         route(Method::POST, format!("{p}/tokens"), post(tokens::create)).body::<tokens::CreateToken>(),
         route(Method::DELETE, format!("{p}/tokens/{{id}}"), delete(tokens::revoke)),
         route(Method::POST, "/api/platform/users", post(users::create)).body::<users::CreateUser>(),
+        route(Method::GET, "/api/platform/audit", get(audit::list_all)).query::<audit::AuditQuery>(),
     ]
 }
 

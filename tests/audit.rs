@@ -287,14 +287,126 @@ async fn every_mutating_route_in_the_table_leaves_an_audit_record() {
 
     let db = app.data_dir().join("switchboard.db");
     let mut conn = SqliteConnectOptions::new().filename(&db).connect().await.unwrap();
-    let rows: Vec<(String, String, Option<i32>)> =
-        sqlx::query_as("SELECT action, outcome, status FROM audit_log").fetch_all(&mut conn).await.unwrap();
+    let rows: Vec<(String, String, Option<i32>, Option<String>)> =
+        sqlx::query_as("SELECT action, outcome, status, target FROM audit_log").fetch_all(&mut conn).await.unwrap();
+    let mut named = 0;
     for action in &walked {
-        let record = rows.iter().find(|(a, _, _)| a == action);
-        let (_, outcome, status) = record.unwrap_or_else(|| panic!("no audit record for {action}"));
+        let record = rows.iter().find(|(a, _, _, _)| a == action);
+        let (_, outcome, status, target) = record.unwrap_or_else(|| panic!("no audit record for {action}"));
         assert_ne!(outcome, "pending", "{action} was never finished");
         assert!(status.is_some(), "{action}");
+        // What was changed is named: a path's names, or what the handler created.
+        if outcome == "ok" || action.replace("{ref}", "").contains('{') {
+            assert!(target.is_some(), "{action} ({outcome}) names no target");
+            named += 1;
+        }
     }
+    eprintln!("audit walk: {named} records checked for a target");
     assert!(walked.len() >= 30, "walked {} mutating routes", walked.len());
     eprintln!("audit walk: {} mutating routes, each recorded", walked.len());
+}
+
+/// The record of the newest request whose action is `action` (newest first).
+fn newest<'a>(entries: &'a [Value], action: &str) -> &'a Value {
+    entries.iter().find(|e| e["action"] == action).unwrap_or_else(|| panic!("no record of {action}: {entries:?}"))
+}
+
+#[tokio::test]
+async fn records_name_what_changed_and_superusers_read_the_whole_trail() {
+    let pg = Postgres::start();
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    let member = app.user_with_role(&admin, "member@example.com", "default", "developer").await;
+
+    // A connection: its id and identifier, not null.
+    let body = json!({"identifier": "main", "host": "127.0.0.1", "port": pg.port, "username": "postgres",
+                      "database_name": "postgres"});
+    let (s, created) = app.post("/api/platform/postgres/default/connections", &admin, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let conn_id = created["data"]["id"].as_str().unwrap().to_string();
+    // A token, and a write made with it.
+    let (s, token) =
+        app.post("/api/platform/projects/default/tokens", &admin, json!({"name": "ci", "role": "developer"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{token}");
+    let token_id = token["data"]["id"].as_str().unwrap().to_string();
+    let secret_token = token["data"]["secret"].as_str().unwrap().to_string();
+    let statement = "CREATE TABLE noted AS SELECT 'sb-secret-sql-value'::text AS v";
+    let (s, body) = app.post("/api/platform/pg-meta/default/query", &secret_token, json!({"query": statement})).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, body) = app
+        .post("/api/platform/pg-meta/default/query", &member, json!({"query": "UPDATE noted SET v = v || 'x'"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (_, members) = app.get("/api/platform/projects/default/members", &admin).await;
+    let member_id = members["data"].as_array().unwrap().iter().find(|m| m["email"] == "member@example.com").unwrap()
+        ["user_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, _) = app.delete(&format!("/api/platform/projects/default/tokens/{token_id}"), &admin).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+
+    let entries = audit(&app, &admin).await;
+    let record = newest(&entries, "POST /api/platform/postgres/{ref}/connections");
+    assert_eq!(record["target"], "main", "{record}");
+    assert_eq!(record["connection_id"], conn_id.as_str(), "{record}");
+    assert_eq!(record["details"]["identifier"], "main", "{record}");
+    let record = newest(&entries, "POST /api/platform/projects/{ref}/members");
+    assert_eq!(record["target"], "member@example.com");
+    assert_eq!(record["details"], json!({"user_id": member_id, "email": "member@example.com", "role": "developer"}));
+    let record = newest(&entries, "POST /api/platform/projects/{ref}/tokens");
+    assert_eq!(
+        (&record["target"], &record["details"]["token_id"], &record["details"]["role"]),
+        (&json!("ci"), &json!(token_id), &json!("developer"))
+    );
+    let record = newest(&entries, "DELETE /api/platform/projects/{ref}/tokens/{id}");
+    assert_eq!(record["details"]["token_id"], token_id.as_str(), "{record}");
+    // SQL writes: command, rows and a hash of the statement; never its text. Made with a token,
+    // the record names the token.
+    let sql_records: Vec<&Value> =
+        entries.iter().filter(|e| e["action"] == "POST /api/platform/pg-meta/{ref}/query").collect();
+    assert_eq!(sql_records.len(), 2, "{sql_records:?}");
+    let (update, create) = (sql_records[0], sql_records[1]);
+    assert_eq!(update["details"]["command"], "UPDATE", "{update}");
+    assert_eq!(update["details"]["rows"], 1, "{update}");
+    assert!(update["token_id"].is_null());
+    assert_eq!(create["details"]["command"], "CREATE", "{create}");
+    assert_eq!(create["token_id"], token_id.as_str(), "{create}");
+    use sha2::Digest;
+    assert_eq!(create["details"]["statement_sha256"], hex::encode(sha2::Sha256::digest(statement.as_bytes())));
+    assert!(!Value::Array(entries.clone()).to_string().contains("sb-secret-sql-value"), "no SQL text in the trail");
+
+    // Filters: engine, connection, outcome.
+    let (_, by_engine) = app.get("/api/platform/projects/default/audit?engine=postgres", &admin).await;
+    let by_engine = by_engine["data"]["entries"].as_array().unwrap().clone();
+    assert!(!by_engine.is_empty() && by_engine.iter().all(|e| e["engine"] == "postgres"), "{by_engine:?}");
+    let (_, by_conn) = app.get(&format!("/api/platform/projects/default/audit?connection_id={conn_id}"), &admin).await;
+    assert!(by_conn["data"]["entries"].as_array().unwrap().iter().all(|e| e["connection_id"] == conn_id.as_str()));
+    let (_, ok) = app.get("/api/platform/projects/default/audit?outcome=ok", &admin).await;
+    assert!(ok["data"]["entries"].as_array().unwrap().iter().all(|e| e["outcome"] == "ok"));
+    assert_eq!(app.get("/api/platform/projects/default/audit?engine=oracle", &admin).await.0, StatusCode::BAD_REQUEST);
+
+    // Platform-level records (users, organizations, projects) are read by superusers only.
+    let (s, all) = app.get("/api/platform/audit?action=/api/platform/users", &admin).await;
+    assert_eq!(s, StatusCode::OK, "{all}");
+    let users = all["data"]["entries"].as_array().unwrap();
+    let record = users.iter().find(|e| e["target"] == "member@example.com").unwrap_or_else(|| panic!("{all}"));
+    assert!(record["project_ref"].is_null() && record["details"]["user_id"] == member_id.as_str(), "{record}");
+    assert_eq!(app.get("/api/platform/audit", &member).await.0, StatusCode::FORBIDDEN);
+
+    // NDJSON export: every matching record, one per line.
+    let response = app
+        .http
+        .get(format!("{}/api/platform/projects/default/audit", app.base))
+        .bearer_auth(&admin)
+        .header("accept", "application/x-ndjson")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().await.unwrap();
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let (_, page) = app.get("/api/platform/projects/default/audit?limit=500", &admin).await;
+    assert_eq!(lines.len(), page["data"]["entries"].as_array().unwrap().len());
+    assert!(lines.windows(2).all(|w| w[0]["id"].as_i64() > w[1]["id"].as_i64()), "newest first");
 }

@@ -8,7 +8,7 @@ use common::Postgres;
 use serde_json::json;
 use switchboard::crypto::{KeyId, Sealed};
 use switchboard::domain::{ConnectionId, ConnectionStatus, Engine, Role, UserId};
-use switchboard::store::{self, AuditEntry, AuditFilter, ConnectionRecord, PlatformStore, StoreError};
+use switchboard::store::{self, AuditEntry, AuditFilter, AuditNoted, ConnectionRecord, PlatformStore, StoreError};
 use time::OffsetDateTime;
 
 fn connection(
@@ -116,6 +116,8 @@ async fn story(store: Arc<dyn PlatformStore>) {
         status: None,
         request_id: Some("r1".into()),
         client_addr: Some("127.0.0.1".into()),
+        token_id: None,
+        details: None,
     };
     let first = store.insert_audit(&audit).await.unwrap();
     let second = store
@@ -123,35 +125,86 @@ async fn story(store: Arc<dyn PlatformStore>) {
         .await
         .unwrap();
     assert!(second > first);
-    store.finish_audit(first, "ok", 204).await.unwrap();
-    let all = store.list_audit("shopref", &AuditFilter { limit: 10, ..Default::default() }).await.unwrap();
+    let noted = AuditNoted {
+        target: Some("cache-b (renamed)".into()),
+        connection_id: None,
+        details: Some(json!({"identifier": "cache-b"})),
+    };
+    store.finish_audit(first, "ok", 204, &noted).await.unwrap();
+    let all = store
+        .list_audit(&AuditFilter { project_ref: Some("shopref".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
     assert_eq!(all.iter().map(|r| r.id).collect::<Vec<_>>(), vec![second, first], "newest first");
     assert_eq!(all[1].entry.outcome, "ok");
     assert_eq!(all[1].entry.status, Some(204));
+    assert_eq!(all[1].entry.target.as_deref(), Some("cache-b (renamed)"), "the handler's note names the target");
+    assert_eq!(all[1].entry.details, Some(json!({"identifier": "cache-b"})));
+    assert_eq!(all[1].entry.connection_id, Some(a.id), "a note without a connection keeps the request's");
+    let by_outcome = store
+        .list_audit(&AuditFilter {
+            outcome: Some("ok".into()),
+            engine: Some("redis".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_outcome.iter().map(|r| r.id).collect::<Vec<_>>(), vec![first]);
+    let elsewhere = store
+        .list_audit(&AuditFilter { project_ref: Some("other".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert!(elsewhere.is_empty());
     let by_dev = store
-        .list_audit("shopref", &AuditFilter { user_id: Some(dev.id), limit: 10, ..Default::default() })
+        .list_audit(&AuditFilter {
+            project_ref: Some("shopref".into()),
+            user_id: Some(dev.id),
+            limit: 10,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(by_dev.len(), 1);
     let by_action = store
-        .list_audit("shopref", &AuditFilter { action: Some("connections".into()), limit: 10, ..Default::default() })
+        .list_audit(&AuditFilter {
+            project_ref: Some("shopref".into()),
+            action: Some("connections".into()),
+            limit: 10,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(by_action.len(), 1);
     let older = store
-        .list_audit("shopref", &AuditFilter { before_id: Some(second), limit: 10, ..Default::default() })
+        .list_audit(&AuditFilter {
+            project_ref: Some("shopref".into()),
+            before_id: Some(second),
+            limit: 10,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(older.len(), 1);
     let future = OffsetDateTime::now_utc() + time::Duration::hours(1);
     assert!(store
-        .list_audit("shopref", &AuditFilter { since: Some(future), limit: 10, ..Default::default() })
+        .list_audit(&AuditFilter {
+            project_ref: Some("shopref".into()),
+            since: Some(future),
+            limit: 10,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .is_empty());
     assert_eq!(
         store
-            .list_audit("shopref", &AuditFilter { until: Some(future), limit: 10, ..Default::default() })
+            .list_audit(&AuditFilter {
+                project_ref: Some("shopref".into()),
+                until: Some(future),
+                limit: 10,
+                ..Default::default()
+            })
             .await
             .unwrap()
             .len(),

@@ -1,7 +1,13 @@
-//! `GET /api/platform/projects/{ref}/audit` (admin): the project's audit trail, newest first, with
-//! filters by user, action and time, paged with `before`.
+//! The audit trail: `GET /api/platform/projects/{ref}/audit` (project admins) and
+//! `GET /api/platform/audit` (superusers; every record, platform-level ones — users,
+//! organizations, projects — included). Newest first, filtered by user, action, engine,
+//! connection, outcome and time, paged with the `before` cursor; with
+//! `Accept: application/x-ndjson`, every matching record streams as one JSON line each.
 
+use axum::body::Body;
 use axum::extract::State;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -9,23 +15,34 @@ use time::OffsetDateTime;
 use super::{ApiPath, ApiQuery, Data};
 use crate::app::AppState;
 use crate::auth::{authorize, AuthUser};
-use crate::domain::{Permission, UserId};
+use crate::domain::{ConnectionId, Permission, UserId};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{AuditFilter, AuditRecord};
 
-/// Query of the audit listing.
+/// Records read from the store at a time while exporting.
+const EXPORT_BATCH: i64 = 500;
+
+/// Query of the audit listings.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     user_id: Option<UserId>,
+    /// Records whose action contains this text (e.g. `keys`, `DELETE`).
     action: Option<String>,
+    /// `redis`, `mongodb` or `postgres`.
+    engine: Option<String>,
+    connection_id: Option<ConnectionId>,
+    #[schemars(extend("enum" = ["ok", "denied", "error", "unknown", "pending"]))]
+    outcome: Option<String>,
     /// RFC 3339.
     #[schemars(extend("format" = "date-time"))]
     since: Option<String>,
     /// RFC 3339.
     #[schemars(extend("format" = "date-time"))]
     until: Option<String>,
+    /// The cursor: only records older than this id (`next_before` of the previous page).
     before: Option<i64>,
+    /// Records per page, 1-500 (default 100).
     limit: Option<i64>,
 }
 
@@ -46,24 +63,79 @@ fn time_param(name: &str, value: Option<&str>) -> ApiResult<Option<OffsetDateTim
         .transpose()
 }
 
-/// Lists audit records.
+impl AuditQuery {
+    fn filter(self, project_ref: Option<String>) -> ApiResult<AuditFilter> {
+        if let Some(engine) = &self.engine {
+            engine.parse::<crate::domain::Engine>().map_err(ApiError::validation)?;
+        }
+        Ok(AuditFilter {
+            project_ref,
+            user_id: self.user_id,
+            action: self.action.filter(|a| !a.is_empty()),
+            engine: self.engine.filter(|e| !e.is_empty()),
+            connection_id: self.connection_id,
+            outcome: self.outcome.filter(|o| !o.is_empty()),
+            since: time_param("since", self.since.as_deref())?,
+            until: time_param("until", self.until.as_deref())?,
+            before_id: self.before,
+            limit: self.limit.unwrap_or(100).clamp(1, 500),
+        })
+    }
+}
+
+fn wants_ndjson(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/x-ndjson"))
+}
+
+/// A page, or with `Accept: application/x-ndjson` every matching record, streamed in batches.
+async fn answer(app: AppState, filter: AuditFilter, headers: &HeaderMap) -> ApiResult<Response> {
+    if !wants_ndjson(headers) {
+        let entries = app.store.list_audit(&filter).await?;
+        let next_before = if entries.len() as i64 == filter.limit { entries.last().map(|r| r.id) } else { None };
+        return Ok(Data(AuditPage { entries, next_before }).into_response());
+    }
+    let stream = futures_util::stream::try_unfold(Some(filter), move |next| {
+        let app = app.clone();
+        async move {
+            let Some(mut filter) = next else { return Ok::<_, std::io::Error>(None) };
+            filter.limit = EXPORT_BATCH;
+            let records = app.store.list_audit(&filter).await.map_err(std::io::Error::other)?;
+            let mut lines = Vec::new();
+            for record in &records {
+                serde_json::to_writer(&mut lines, record).map_err(std::io::Error::other)?;
+                lines.push(b'\n');
+            }
+            let more = records.len() as i64 == EXPORT_BATCH;
+            filter.before_id = records.last().map(|r| r.id);
+            Ok(Some((lines, more.then_some(filter))))
+        }
+    });
+    Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], Body::from_stream(stream)).into_response())
+}
+
+/// `GET /api/platform/projects/{ref}/audit` (admin): the project's records.
 pub async fn list(
     State(app): State<AppState>,
     user: AuthUser,
     ApiPath(project_ref): ApiPath<String>,
     ApiQuery(q): ApiQuery<AuditQuery>,
-) -> ApiResult<Data<AuditPage>> {
-    authorize(&app, &user, &project_ref, Permission::Admin).await?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 500);
-    let filter = AuditFilter {
-        user_id: q.user_id,
-        action: q.action.filter(|a| !a.is_empty()),
-        since: time_param("since", q.since.as_deref())?,
-        until: time_param("until", q.until.as_deref())?,
-        before_id: q.before,
-        limit,
-    };
-    let entries = app.store.list_audit(&project_ref, &filter).await?;
-    let next_before = if entries.len() as i64 == limit { entries.last().map(|r| r.id) } else { None };
-    Ok(Data(AuditPage { entries, next_before }))
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let ctx = authorize(&app, &user, &project_ref, Permission::Admin).await?;
+    let filter = q.filter(Some(ctx.project.project_ref))?;
+    answer(app, filter, &headers).await
+}
+
+/// `GET /api/platform/audit` (superusers): every record, platform-level ones included.
+pub async fn list_all(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    if !user.is_superuser {
+        return Err(ApiError::Forbidden("the platform audit trail is for superusers".into()));
+    }
+    let filter = q.filter(None)?;
+    answer(app, filter, &headers).await
 }

@@ -22,6 +22,7 @@ use crate::connections::{
 use crate::domain::{ConnectionId, ConnectionStatus, Engine, Permission, ProjectId};
 use crate::engines::{self, EngineError, TestReport};
 use crate::error::{ApiError, ApiResult};
+use crate::middleware::audit::AuditNote;
 use crate::store::ConnectionRecord;
 
 /// Create, update and test body: fields or a `connection_string`, plus options.
@@ -95,6 +96,21 @@ impl ConnectionBody {
     }
 }
 
+/// Names a connection in its audit record: id, identifier and where it points (never a secret).
+fn note_connection(note: &AuditNote, record: &ConnectionRecord) {
+    note.target(record.identifier.clone());
+    note.connection(record.id);
+    note.details(serde_json::json!({
+        "connection_id": record.id,
+        "identifier": record.identifier,
+        "engine": record.engine,
+        "host": record.host,
+        "port": record.port,
+        "is_primary": record.is_primary,
+        "status": record.status,
+    }));
+}
+
 async fn find(
     app: &crate::app::App,
     project: ProjectId,
@@ -126,6 +142,7 @@ pub async fn create(
     Extension(engine): Extension<Engine>,
     user: AuthUser,
     ApiPath(project_ref): ApiPath<String>,
+    note: AuditNote,
     ApiJson(body): ApiJson<ConnectionBody>,
 ) -> ApiResult<Created<ConnectionView>> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Admin).await?;
@@ -162,6 +179,7 @@ pub async fn create(
     };
     apply_settings(&app, &mut record, &settings);
     app.store.insert_connection(&record).await?;
+    note_connection(&note, &record);
     app.connections.invalidate_project(ctx.project.id);
     let record = check_after_save(&app, record).await?;
     Ok(Created(ConnectionView::from(&record)))
@@ -173,6 +191,7 @@ pub async fn update(
     Extension(engine): Extension<Engine>,
     user: AuthUser,
     ApiPath((project_ref, id)): ApiPath<(String, ConnectionId)>,
+    note: AuditNote,
     ApiJson(body): ApiJson<ConnectionBody>,
 ) -> ApiResult<Data<ConnectionView>> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Admin).await?;
@@ -193,6 +212,7 @@ pub async fn update(
     apply_settings(&app, &mut record, &settings);
     record.updated_at = OffsetDateTime::now_utc();
     app.store.update_connection(&record).await?;
+    note_connection(&note, &record);
     app.pools.evict(record.id);
     app.connections.invalidate_project(ctx.project.id);
     let record = check_after_save(&app, record).await?;
@@ -205,9 +225,10 @@ pub async fn delete(
     Extension(engine): Extension<Engine>,
     user: AuthUser,
     ApiPath((project_ref, id)): ApiPath<(String, ConnectionId)>,
+    note: AuditNote,
 ) -> ApiResult<StatusCode> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Admin).await?;
-    find(&app, ctx.project.id, engine, id).await?;
+    note_connection(&note, &find(&app, ctx.project.id, engine, id).await?);
     app.store.delete_connection(ctx.project.id, id).await?;
     app.pools.evict(id);
     app.connections.invalidate_project(ctx.project.id);

@@ -49,6 +49,7 @@ pub async fn list(State(app): State<AppState>, user: AuthUser) -> ApiResult<Data
 pub async fn create(
     State(app): State<AppState>,
     user: AuthUser,
+    note: crate::middleware::audit::AuditNote,
     ApiJson(body): ApiJson<CreateOrganization>,
 ) -> ApiResult<Created<Organization>> {
     let name = check_name("organization", &body.name)?;
@@ -60,7 +61,12 @@ pub async fn create(
     if slug.is_empty() {
         return Err(crate::error::ApiError::validation("the name must contain at least one letter or digit"));
     }
-    Ok(Created(app.store.create_organization(&name, &slug, user.id).await?))
+    let organization = app.store.create_organization(&name, &slug, user.id).await?;
+    note.target(organization.slug.clone());
+    note.details(
+        serde_json::json!({"organization_id": organization.id, "slug": organization.slug, "name": organization.name}),
+    );
+    Ok(Created(organization))
 }
 
 #[cfg(test)]

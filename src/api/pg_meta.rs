@@ -32,8 +32,10 @@ use crate::engines::postgres::query::{self, QueryRequest, DEFAULT_ROW_CAP};
 use crate::engines::postgres::{PostgresClient, SqlCaller};
 use crate::engines::{EngineClient, EngineError};
 use crate::error::{ApiError, ApiResult};
-use crate::middleware::audit::DeferredAudit;
+use crate::middleware::audit::{AuditNote, DeferredAudit};
 use crate::store::ConnectionRecord;
+use serde_json::json;
+use sha2::{Digest, Sha256};
 
 /// Header saying whether the row cap dropped rows.
 pub const TRUNCATED_HEADER: HeaderName = HeaderName::from_static("x-switchboard-truncated");
@@ -114,6 +116,23 @@ fn engine_error(app: &App, record: &ConnectionRecord, err: EngineError) -> ApiEr
     }
 }
 
+/// The statement's first keyword (after comments and parentheses), upper-cased, to name a write in
+/// the audit trail (`INSERT`, `UPDATE`, `WITH`…). A label only: nothing is decided by it.
+fn leading_keyword(sql: &str) -> String {
+    let mut rest = sql;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '(');
+        if let Some(comment) = rest.strip_prefix("--") {
+            rest = comment.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(comment) = rest.strip_prefix("/*") {
+            rest = comment.split_once("*/").map_or("", |(_, after)| after);
+        } else {
+            break;
+        }
+    }
+    rest.chars().take_while(char::is_ascii_alphabetic).take(32).collect::<String>().to_ascii_uppercase()
+}
+
 /// Why a writer's SQL did not run: the database said no, or its audit record could not be written.
 enum WriteError {
     Engine(EngineError),
@@ -141,12 +160,15 @@ fn export_format(headers: &HeaderMap) -> Option<Format> {
 /// `POST /api/platform/pg-meta/{ref}/query`: the rows of the last statement, or with `explain`
 /// the plan. With `Accept: application/x-ndjson` or `text/csv` the whole result streams instead,
 /// without the row cap.
+// Each argument is one axum extractor; grouping them would only hide what the handler reads.
+#[allow(clippy::too_many_arguments)]
 pub async fn query(
     State(app): State<AppState>,
     user: AuthUser,
     ApiPath(project_ref): ApiPath<String>,
     ApiQuery(target): ApiQuery<Target>,
     audit: Option<Extension<DeferredAudit>>,
+    note: AuditNote,
     headers: HeaderMap,
     ApiJson(body): ApiJson<QueryBody>,
 ) -> ApiResult<Response> {
@@ -193,11 +215,22 @@ pub async fn query(
         query::read(&client, request).await.map_err(|e| engine_error(&app, &record, e))?
     } else {
         // Runs once; recorded (before its commit) only if PostgreSQL says it wrote.
+        // Named in the audit record, if it wrote: never the statement's text or values.
+        note.details(json!({
+            "command": leading_keyword(&body.query),
+            "statement_sha256": hex::encode(Sha256::digest(body.query.as_bytes())),
+        }));
         let record_write = || async { begin_write().await.map_err(WriteError::Unrecorded) };
-        query::write(&client, request, record_write).await.map_err(|e| match e {
+        let result = query::write(&client, request, record_write).await.map_err(|e| match e {
             WriteError::Engine(e) => engine_error(&app, &record, e),
             WriteError::Unrecorded(e) => e,
-        })?
+        })?;
+        note.details(json!({
+            "command": leading_keyword(&body.query),
+            "rows": result.rows_affected,
+            "statement_sha256": hex::encode(Sha256::digest(body.query.as_bytes())),
+        }));
+        result
     };
     let mut response = axum::Json(Envelope { data: result.objects() }).into_response();
     let headers = response.headers_mut();

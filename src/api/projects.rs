@@ -14,7 +14,9 @@ use crate::auth::{authorize, AuthUser};
 use crate::connections::ConnectionView;
 use crate::domain::{Permission, Role, UserId};
 use crate::error::{ApiError, ApiResult};
+use crate::middleware::audit::AuditNote;
 use crate::store::{Project, ProjectMember};
+use serde_json::json;
 
 /// A project with the caller's role on it.
 #[derive(Serialize)]
@@ -71,6 +73,7 @@ pub async fn list(State(app): State<AppState>, user: AuthUser) -> ApiResult<Data
 pub async fn create(
     State(app): State<AppState>,
     user: AuthUser,
+    note: AuditNote,
     ApiJson(body): ApiJson<CreateProject>,
 ) -> ApiResult<Created<ProjectView>> {
     let name = check_name("project", &body.name)?;
@@ -95,6 +98,9 @@ pub async fn create(
         })?,
     };
     let project = app.store.create_project(organization.id, &name, &generate_ref()).await?;
+    note.target(project.project_ref.clone());
+    note.details(json!({"project_id": project.id, "ref": project.project_ref, "name": project.name,
+                        "organization": organization.slug}));
     Ok(Created(ProjectView { project, role: Role::Owner }))
 }
 
@@ -113,11 +119,16 @@ pub async fn update(
     State(app): State<AppState>,
     user: AuthUser,
     ApiPath(project_ref): ApiPath<String>,
+    note: AuditNote,
     ApiJson(body): ApiJson<UpdateProject>,
 ) -> ApiResult<Data<ProjectView>> {
     let mut ctx = authorize(&app, &user, &project_ref, Permission::Admin).await?;
+    note.target(project_ref.clone());
     if let Some(name) = body.name {
         let name = check_name("project", &name)?;
+        note.details(
+            json!({"project_id": ctx.project.id, "ref": project_ref, "name": name, "old_name": ctx.project.name}),
+        );
         app.store.rename_project(ctx.project.id, &name).await?;
         app.auth_cache.invalidate_project(&project_ref);
         ctx.project.name = name;
@@ -130,8 +141,11 @@ pub async fn delete(
     State(app): State<AppState>,
     user: AuthUser,
     ApiPath(project_ref): ApiPath<String>,
+    note: AuditNote,
 ) -> ApiResult<StatusCode> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Owner).await?;
+    note.target(project_ref.clone());
+    note.details(json!({"project_id": ctx.project.id, "ref": project_ref, "name": ctx.project.name}));
     for record in app.store.list_connections(ctx.project.id, None).await? {
         app.pools.evict(record.id);
     }
@@ -165,6 +179,7 @@ pub async fn add_member(
     State(app): State<AppState>,
     user: AuthUser,
     ApiPath(project_ref): ApiPath<String>,
+    note: AuditNote,
     ApiJson(body): ApiJson<AddMember>,
 ) -> ApiResult<Created<ProjectMember>> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Admin).await?;
@@ -178,7 +193,9 @@ pub async fn add_member(
         .find_user_by_email(&email)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no user with e-mail `{email}`")))?;
+    note.target(email.clone());
     app.store.put_member(ctx.project.id, member.id, role).await?;
+    note.details(json!({"user_id": member.id, "email": email, "role": role}));
     app.auth_cache.invalidate_project(&project_ref);
     Ok(Created(member_view(&app, &ctx.project, member.id).await?))
 }
@@ -188,8 +205,13 @@ pub async fn remove_member(
     State(app): State<AppState>,
     user: AuthUser,
     ApiPath((project_ref, user_id)): ApiPath<(String, UserId)>,
+    note: AuditNote,
 ) -> ApiResult<StatusCode> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Admin).await?;
+    if let Ok(member) = member_view(&app, &ctx.project, user_id).await {
+        note.target(member.email.clone());
+        note.details(json!({"user_id": user_id, "email": member.email, "role": member.role}));
+    }
     if !app.store.remove_member(ctx.project.id, user_id).await? {
         return Err(ApiError::NotFound("member not found".into()));
     }

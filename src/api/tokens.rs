@@ -20,7 +20,9 @@ use crate::auth::extract::{hash_api_token, API_TOKEN_PREFIX};
 use crate::auth::{authorize, AuthUser};
 use crate::domain::{Permission, Role, TokenId};
 use crate::error::{ApiError, ApiResult};
+use crate::middleware::audit::AuditNote;
 use crate::store::ApiToken;
+use serde_json::json;
 
 /// Body of `POST …/tokens`.
 #[derive(Deserialize, JsonSchema)]
@@ -47,6 +49,7 @@ pub async fn create(
     State(app): State<AppState>,
     user: AuthUser,
     ApiPath(project_ref): ApiPath<String>,
+    note: AuditNote,
     ApiJson(body): ApiJson<CreateToken>,
 ) -> ApiResult<Created<NewToken>> {
     // A token that could mint tokens could outlive its own revocation or expiry through them.
@@ -85,6 +88,8 @@ pub async fn create(
         expires_at,
     };
     app.store.insert_token(&token, &hash_api_token(&secret)).await?;
+    note.target(token.name.clone());
+    note.details(json!({"token_id": token.id, "name": token.name, "role": token.role, "expires_at": token.expires_at}));
     Ok(Created(NewToken { token, secret }))
 }
 
@@ -106,6 +111,7 @@ pub async fn revoke(
     State(app): State<AppState>,
     user: AuthUser,
     ApiPath((project_ref, id)): ApiPath<(String, TokenId)>,
+    note: AuditNote,
 ) -> ApiResult<StatusCode> {
     user.refuse_token("revoking a token")?;
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
@@ -119,6 +125,8 @@ pub async fn revoke(
     if token.created_by != user.id && !ctx.role.allows(Permission::Admin) {
         return Err(ApiError::Forbidden("only its creator or an admin can revoke a token".into()));
     }
+    note.target(token.name.clone());
+    note.details(json!({"token_id": token.id, "name": token.name, "role": token.role}));
     app.store.delete_token(ctx.project.id, id).await?;
     app.auth_cache.invalidate_api_tokens();
     Ok(StatusCode::NO_CONTENT)

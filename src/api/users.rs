@@ -50,6 +50,7 @@ pub fn check_password(password: &SecretString) -> ApiResult<()> {
 pub async fn create(
     State(app): State<AppState>,
     user: AuthUser,
+    note: crate::middleware::audit::AuditNote,
     ApiJson(body): ApiJson<CreateUser>,
 ) -> ApiResult<Created<User>> {
     if !user.is_superuser || user.scope.is_some() {
@@ -58,5 +59,10 @@ pub async fn create(
     let email = check_email(&body.email)?;
     check_password(&body.password)?;
     let hash = password::hash(body.password).await.map_err(ApiError::Internal)?;
-    Ok(Created(app.store.create_user(&email, &hash, body.is_superuser).await?))
+    let created = app.store.create_user(&email, &hash, body.is_superuser).await?;
+    note.target(created.email.clone());
+    note.details(
+        serde_json::json!({"user_id": created.id, "email": created.email, "is_superuser": created.is_superuser}),
+    );
+    Ok(Created(created))
 }

@@ -19,9 +19,50 @@ use time::OffsetDateTime;
 use super::{route_labels, RequestId};
 use crate::app::AppState;
 use crate::auth::extract::{authenticate, bearer_token, VerifiedToken};
-use crate::domain::{ConnectionId, UserId};
+use crate::domain::{ConnectionId, TokenId, UserId};
 use crate::error::ApiError;
-use crate::store::AuditEntry;
+use crate::store::{AuditEntry, AuditNoted};
+
+/// Where a handler notes what its request changed (the object's id and name, a role, a SQL
+/// write's command and rows), for the audit record that is finished when the request ends.
+/// Handlers take it as an extractor; outside an audited request it is a detached note nobody reads.
+#[derive(Clone, Default)]
+pub struct AuditNote(Arc<Mutex<AuditNoted>>);
+
+impl AuditNote {
+    /// The object's name, as the record's target.
+    pub fn target(&self, name: impl Into<String>) {
+        self.with(|n| n.target = Some(name.into()));
+    }
+
+    /// The connection the request concerned (a created connection's new id).
+    pub fn connection(&self, id: ConnectionId) {
+        self.with(|n| n.connection_id = Some(id));
+    }
+
+    /// Details of what changed; never values or secrets.
+    pub fn details(&self, details: serde_json::Value) {
+        self.with(|n| n.details = Some(details));
+    }
+
+    fn with(&self, f: impl FnOnce(&mut AuditNoted)) {
+        if let Ok(mut noted) = self.0.lock() {
+            f(&mut noted);
+        }
+    }
+
+    fn taken(&self) -> AuditNoted {
+        self.0.lock().map(|n| n.clone()).unwrap_or_default()
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AuditNote {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<AuditNote>().cloned().unwrap_or_default())
+    }
+}
 
 /// Routes whose handler decides whether the request changes data (see the module doc).
 const HANDLER_DECIDES: &[&str] = &["/api/platform/pg-meta/{ref}/query"];
@@ -102,11 +143,22 @@ struct Requested {
     method: Method,
     uri: Uri,
     user_id: Option<UserId>,
+    token_id: Option<TokenId>,
     request_id: Option<String>,
     client: Option<SocketAddr>,
 }
 
 impl Requested {
+    /// A finished record with what the handler noted.
+    fn finished(&self, outcome: &str, status: u16, note: &AuditNote) -> AuditEntry {
+        let noted = note.taken();
+        let mut entry = self.entry(outcome, Some(status));
+        entry.target = noted.target.or(entry.target);
+        entry.connection_id = noted.connection_id.or(entry.connection_id);
+        entry.details = noted.details;
+        entry
+    }
+
     fn entry(&self, outcome: &str, status: Option<u16>) -> AuditEntry {
         let template = self.template.as_str();
         let path = self.uri.path();
@@ -123,6 +175,8 @@ impl Requested {
             status,
             request_id: self.request_id.clone(),
             client_addr: self.client.map(|c| c.ip().to_string()),
+            token_id: self.token_id,
+            details: None,
         }
     }
 }
@@ -140,38 +194,47 @@ where
     };
     let mutation = is_mutation(req.method());
     let mut user_id = req.extensions().get::<VerifiedToken>().map(|t| t.0);
+    let mut token_id = None;
     if user_id.is_none() && mutation {
-        // An API token: who it acts for (its creator) signs the record. A bad one is refused by the
-        // handler and recorded below as denied.
+        // An API token: who it acts for (its creator) signs the record, which names the token. A
+        // bad one is refused by the handler and recorded below as denied.
         if let Some(token) = bearer_token(req.headers()) {
-            user_id = authenticate(app, token, None).await.ok().map(|user| user.id);
+            if let Ok(user) = authenticate(app, token, None).await {
+                user_id = Some(user.id);
+                token_id = user.scope.map(|s| s.token_id);
+            }
         }
     }
+    let note = AuditNote::default();
+    let mut req = req;
+    req.extensions_mut().insert(note.clone());
     let requested = Requested {
         template,
         method: req.method().clone(),
         uri: req.uri().clone(),
         user_id,
+        token_id,
         request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
         client: req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
     };
 
     if mutation && user_id.is_some() && HANDLER_DECIDES.contains(&requested.template.as_str()) {
         let deferred = DeferredAudit(Arc::new(Deferred { app: app.clone(), requested, id: Mutex::new(None) }));
-        let mut req = req;
         req.extensions_mut().insert(deferred.clone());
         let response = next(req).await;
         let status = response.status();
         let requested = &deferred.0.requested;
         match deferred.begun() {
             Some(id) => {
-                if let Err(e) = app.store.finish_audit(id, outcome(status), status.as_u16()).await {
+                if let Err(e) = app.store.finish_audit(id, outcome(status), status.as_u16(), &note.taken()).await {
                     tracing::warn!(error = %e, audit_id = id, "could not record how an audited request ended");
                 }
             }
             // A read that succeeded changed nothing; anything else is worth a record.
             None if !status.is_success() => {
-                if let Err(e) = app.store.insert_audit(&requested.entry(outcome(status), Some(status.as_u16()))).await {
+                if let Err(e) =
+                    app.store.insert_audit(&requested.finished(outcome(status), status.as_u16(), &note)).await
+                {
                     tracing::warn!(error = %e, "could not record a failed request");
                 }
             }
@@ -194,7 +257,7 @@ where
         };
         let response = next(req).await;
         let status = response.status();
-        if let Err(e) = app.store.finish_audit(id, outcome(status), status.as_u16()).await {
+        if let Err(e) = app.store.finish_audit(id, outcome(status), status.as_u16(), &note.taken()).await {
             tracing::warn!(error = %e, audit_id = id, "could not record how an audited request ended");
         }
         return response;
@@ -204,7 +267,7 @@ where
     let response = next(req).await;
     let status = response.status();
     if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-        if let Err(e) = app.store.insert_audit(&requested.entry("denied", Some(status.as_u16()))).await {
+        if let Err(e) = app.store.insert_audit(&requested.finished("denied", status.as_u16(), &note)).await {
             tracing::warn!(error = %e, "could not record a refused request");
         }
     }

@@ -199,6 +199,24 @@ pub struct AuditEntry {
     pub request_id: Option<String>,
     /// Client address.
     pub client_addr: Option<String>,
+    /// The API token the action was taken with, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_id: Option<TokenId>,
+    /// What changed: the object's id and name, a member's role, a token's id and role, a SQL
+    /// write's command, rows and statement hash. Never a value or a secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Value>,
+}
+
+/// What a handler noted about the object its request changed, known only once it ran.
+#[derive(Clone, Debug, Default)]
+pub struct AuditNoted {
+    /// The object's name (replaces the target read from the path).
+    pub target: Option<String>,
+    /// The connection it concerned (a created connection's new id).
+    pub connection_id: Option<ConnectionId>,
+    /// Details (see [`AuditEntry::details`]).
+    pub details: Option<Value>,
 }
 
 /// A stored audit record.
@@ -214,10 +232,18 @@ pub struct AuditRecord {
 /// Which audit records to list, newest first.
 #[derive(Clone, Debug, Default)]
 pub struct AuditFilter {
+    /// Only this project's (by ref); `None` lists every record, platform-level ones included.
+    pub project_ref: Option<String>,
     /// Only this user's.
     pub user_id: Option<UserId>,
     /// Only actions containing this text.
     pub action: Option<String>,
+    /// Only this engine's.
+    pub engine: Option<String>,
+    /// Only this connection's.
+    pub connection_id: Option<ConnectionId>,
+    /// Only this outcome.
+    pub outcome: Option<String>,
     /// Not before.
     pub since: Option<OffsetDateTime>,
     /// Not after.
@@ -341,10 +367,10 @@ pub trait PlatformStore: Send + Sync + 'static {
 
     /// Appends an audit record and returns its id.
     async fn insert_audit(&self, entry: &AuditEntry) -> StoreResult<i64>;
-    /// Records how an audited request ended.
-    async fn finish_audit(&self, id: i64, outcome: &str, status: u16) -> StoreResult<()>;
-    /// A project's audit records, newest first.
-    async fn list_audit(&self, project_ref: &str, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>>;
+    /// Records how an audited request ended, and what its handler noted it changed.
+    async fn finish_audit(&self, id: i64, outcome: &str, status: u16, noted: &AuditNoted) -> StoreResult<()>;
+    /// Audit records, newest first.
+    async fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>>;
 
     /// Counts a hit at `now` (unix seconds) on counter `key`, whose window opens at its first hit
     /// and lasts `window_secs`; returns the window's hits and its start. Every process using the

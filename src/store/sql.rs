@@ -197,6 +197,8 @@ pub(super) struct AuditRow {
     status: Option<i32>,
     request_id: Option<String>,
     client_addr: Option<String>,
+    token_id: Option<String>,
+    details: Option<String>,
 }
 
 impl AuditRow {
@@ -215,6 +217,11 @@ impl AuditRow {
                 status: self.status.and_then(|s| u16::try_from(s).ok()),
                 request_id: self.request_id,
                 client_addr: self.client_addr,
+                token_id: self.token_id.as_deref().map(|t| parse("token id", t)).transpose()?,
+                details: self
+                    .details
+                    .map(|d| serde_json::from_str(&d).map_err(|_| StoreError::Corrupt("audit details".into())))
+                    .transpose()?,
             },
         })
     }
@@ -822,7 +829,8 @@ macro_rules! impl_platform_store {
             async fn insert_audit(&self, entry: &$crate::store::AuditEntry) -> $crate::store::StoreResult<i64> {
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO audit_log (at, user_id, project_ref, engine, connection_id, action, target, outcome, \
-                     status, request_id, client_addr) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                     status, request_id, client_addr, token_id, details) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
                 )
                 .bind(entry.at)
                 .bind(entry.user_id.map(|u| u.to_string()))
@@ -835,40 +843,58 @@ macro_rules! impl_platform_store {
                 .bind(entry.status.map(i32::from))
                 .bind(&entry.request_id)
                 .bind(&entry.client_addr)
+                .bind(entry.token_id.map(|t| t.to_string()))
+                .bind(entry.details.as_ref().map(|d| d.to_string()))
                 .fetch_one(&self.pool)
                 .await?;
                 Ok(id)
             }
 
-            async fn finish_audit(&self, id: i64, outcome: &str, status: u16) -> $crate::store::StoreResult<()> {
-                sqlx::query("UPDATE audit_log SET outcome = $1, status = $2 WHERE id = $3")
-                    .bind(outcome)
-                    .bind(i32::from(status))
-                    .bind(id)
-                    .execute(&self.pool)
-                    .await?;
+            async fn finish_audit(
+                &self,
+                id: i64,
+                outcome: &str,
+                status: u16,
+                noted: &$crate::store::AuditNoted,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "UPDATE audit_log SET outcome = $1, status = $2, target = COALESCE($4, target), \
+                     connection_id = COALESCE($5, connection_id), details = COALESCE($6, details) WHERE id = $3",
+                )
+                .bind(outcome)
+                .bind(i32::from(status))
+                .bind(id)
+                .bind(&noted.target)
+                .bind(noted.connection_id.map(|c| c.to_string()))
+                .bind(noted.details.as_ref().map(|d| d.to_string()))
+                .execute(&self.pool)
+                .await?;
                 Ok(())
             }
 
             async fn list_audit(
                 &self,
-                project_ref: &str,
                 filter: &$crate::store::AuditFilter,
             ) -> $crate::store::StoreResult<Vec<$crate::store::AuditRecord>> {
                 let rows: Vec<$crate::store::sql::AuditRow> = sqlx::query_as(
                     "SELECT id, at, user_id, project_ref, engine, connection_id, action, target, outcome, status, \
-                     request_id, client_addr FROM audit_log WHERE project_ref = $1 \
+                     request_id, client_addr, token_id, details FROM audit_log WHERE ($1 IS NULL OR project_ref = $1) \
                      AND ($2 IS NULL OR user_id = $2) AND ($3 IS NULL OR action LIKE $3) \
                      AND ($4 IS NULL OR at >= $4) AND ($5 IS NULL OR at <= $5) AND ($6 IS NULL OR id < $6) \
+                     AND ($8 IS NULL OR engine = $8) AND ($9 IS NULL OR connection_id = $9) \
+                     AND ($10 IS NULL OR outcome = $10) \
                      ORDER BY id DESC LIMIT $7",
                 )
-                .bind(project_ref)
+                .bind(&filter.project_ref)
                 .bind(filter.user_id.map(|u| u.to_string()))
                 .bind(filter.action.as_ref().map(|a| format!("%{a}%")))
                 .bind(filter.since)
                 .bind(filter.until)
                 .bind(filter.before_id)
                 .bind(filter.limit)
+                .bind(&filter.engine)
+                .bind(filter.connection_id.map(|c| c.to_string()))
+                .bind(&filter.outcome)
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter().map(|r| r.into_record()).collect()

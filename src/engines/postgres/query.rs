@@ -82,6 +82,9 @@ pub struct QueryResult {
     pub rows: Vec<Vec<Value>>,
     /// Whether rows past the cap were dropped.
     pub truncated: bool,
+    /// Rows the statement inserted, updated, deleted or returned, when the server said (not when
+    /// the result was cut at the cap).
+    pub rows_affected: Option<u64>,
 }
 
 impl QueryResult {
@@ -474,6 +477,9 @@ async fn collect(
         }
         result.rows.push(values);
     }
+    if !result.truncated {
+        result.rows_affected = stream.rows_affected();
+    }
     Ok((result, pending))
 }
 
@@ -536,11 +542,12 @@ async fn simple_rows(client: &Client, sql: &str, row_cap: usize) -> Result<Query
                 result.rows.push(values.collect());
             }
             SimpleQueryMessage::Row(_) => result.truncated = true,
-            SimpleQueryMessage::CommandComplete(_) => {
+            SimpleQueryMessage::CommandComplete(rows) => {
                 // A statement that returns no rows (an INSERT) is the last one so far: no rows.
                 if !described {
                     result = QueryResult::default();
                 }
+                result.rows_affected = Some(rows);
                 described = false;
             }
             _ => {}
