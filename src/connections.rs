@@ -428,7 +428,9 @@ fn version(record: &ConnectionRecord) -> i128 {
     record.updated_at.unix_timestamp_nanos()
 }
 
-/// The pooled client of a stored connection.
+/// The pooled client of a stored connection. Its stored status follows use: a failed connect marks
+/// it ERROR, and while it is ERROR a client that answers a ping marks it ACTIVE again. The store is
+/// written only when the status changes, so a healthy connection's requests never write.
 pub async fn client(app: &App, record: &ConnectionRecord) -> Result<EngineClient, ApiError> {
     if record.status == ConnectionStatus::Inactive {
         return Err(ApiError::Connection(format!(
@@ -436,12 +438,33 @@ pub async fn client(app: &App, record: &ConnectionRecord) -> Result<EngineClient
             record.identifier
         )));
     }
+    let set_status = |status: ConnectionStatus| async move {
+        match app.store.set_connection_status(record.id, status).await {
+            Ok(()) => app.connections.invalidate_project(record.project_id),
+            // The status is a hint for people; failing to record it must not fail the request.
+            Err(e) => tracing::warn!(connection_id = %record.id, error = %e, "could not record the connection status"),
+        }
+    };
     // The hot path: an open client needs no secret opened.
-    if let Some(client) = app.pools.get(record.id, version(record)).await {
-        return Ok(client);
+    let client = match app.pools.get(record.id, version(record)).await {
+        Some(client) => client,
+        None => {
+            let settings = app.network.approve(open_settings(app, record)?).await?;
+            match app.pools.get_or_open(record.id, version(record), engines::connect(&settings)).await {
+                Ok(client) => client,
+                Err(e) => {
+                    if record.status == ConnectionStatus::Active {
+                        set_status(ConnectionStatus::Error).await;
+                    }
+                    return Err(e.into());
+                }
+            }
+        }
+    };
+    if record.status == ConnectionStatus::Error && client.ping().await.is_ok() {
+        set_status(ConnectionStatus::Active).await;
     }
-    let settings = app.network.approve(open_settings(app, record)?).await?;
-    Ok(app.pools.get_or_open(record.id, version(record), engines::connect(&settings)).await?)
+    Ok(client)
 }
 
 /// The pooled client for an engine request: resolves the connection, then opens or reuses its client.

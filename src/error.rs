@@ -126,7 +126,12 @@ impl From<StoreError> for ApiError {
         match err {
             StoreError::NotFound(what) => Self::NotFound(format!("{what} not found")),
             StoreError::Conflict(message) => Self::Conflict(message),
-            StoreError::Unavailable(message) => Self::Unavailable(message),
+            StoreError::Unavailable(message) => {
+                // The cause (a driver message) is for the operator; the client learns only that
+                // it may retry.
+                tracing::error!(error = %message, "platform store unavailable");
+                Self::Unavailable("the platform store is unavailable; try again shortly".into())
+            }
             other => Self::Internal(other.into()),
         }
     }

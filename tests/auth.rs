@@ -200,6 +200,7 @@ async fn envelope_for_unknown_routes_methods_and_big_bodies() {
     let (s, body) = app.post("/api/platform/organizations", &admin, big).await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     assert_eq!(body["error"]["code"], "PAYLOAD_TOO_LARGE");
+    assert_eq!(body["error"]["message"], "request body is larger than the limit of 1024 bytes");
 
     let r = app
         .http

@@ -274,3 +274,46 @@ async fn connection_strings_primaries_and_status() {
     );
     assert_eq!(app.put(&format!("{base}/not-a-uuid"), &admin, json!({})).await.0, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn status_follows_real_use() {
+    let mut redis = Redis::start(None);
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    let base = "/api/platform/redis/default/connections";
+    let status = |identifier: &'static str| {
+        let app = &app;
+        let admin = &admin;
+        async move {
+            let (_, list) = app.get(base, admin).await;
+            let found = list["data"].as_array().unwrap().iter().find(|c| c["identifier"] == identifier).cloned();
+            found.map(|c| c["status"].as_str().unwrap().to_string()).unwrap_or_default()
+        }
+    };
+
+    // The backend is down when the connection is tested: ERROR.
+    redis.kill();
+    let (s, created) =
+        app.post(base, &admin, json!({"identifier": "cache", "host": "127.0.0.1", "port": redis.port})).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let id = created["data"]["id"].as_str().unwrap().to_string();
+    let (_, report) = app.post(&format!("{base}/{id}/test"), &admin, json!({})).await;
+    assert_eq!(report["data"]["success"], false, "{report}");
+    assert_eq!(status("cache").await, "ERROR");
+
+    // It comes back; one data request succeeds, and the connection is ACTIVE without a new test.
+    redis.restart();
+    let (s, body) = app.get("/api/platform/redis/default/keys?count=10", &admin).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(status("cache").await, "ACTIVE");
+
+    // A connection whose client cannot be opened turns ERROR on use, without a test.
+    let port = common::free_port();
+    let (_, other) = app.post(base, &admin, json!({"identifier": "nowhere", "host": "127.0.0.1", "port": port})).await;
+    assert_eq!(status("nowhere").await, "ACTIVE");
+    let other_id = other["data"]["id"].as_str().unwrap();
+    let (s, _) = app.get(&format!("/api/platform/redis/default/keys?count=10&connection_id={other_id}"), &admin).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(status("nowhere").await, "ERROR");
+    assert_eq!(status("cache").await, "ACTIVE", "only the failing connection changed");
+}

@@ -256,3 +256,42 @@ async fn server_runs_on_a_postgres_platform_store() {
     assert_eq!(s, reqwest::StatusCode::CREATED);
     assert_eq!(pg.psql("platform_app", "SELECT identifier FROM platform.database_connections"), "c");
 }
+
+#[tokio::test]
+async fn a_locked_sqlite_store_answers_503_then_recovers() {
+    use sqlx::Connection;
+    let app = common::TestApp::start().await;
+    // Another process holding the write lock: the server's next write waits out its busy timeout.
+    let db = app.data_dir().join("switchboard.db");
+    let mut holder = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut holder).await.unwrap();
+
+    // Signing in counts the attempt in the store, a write.
+    let credentials = json!({"email": common::ADMIN_EMAIL, "password": common::ADMIN_PASSWORD});
+    let (s, body) = app.call(reqwest::Method::POST, "/api/auth/token", None, Some(credentials.clone())).await;
+    assert_eq!(s, reqwest::StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "SERVICE_UNAVAILABLE");
+    assert!(!body["error"]["message"].as_str().unwrap().contains("locked"), "the cause stays in the log: {body}");
+
+    sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+    let (s, body) = app.call(reqwest::Method::POST, "/api/auth/token", None, Some(credentials)).await;
+    assert_eq!(s, reqwest::StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn a_stopped_postgres_store_answers_503() {
+    let pg = Postgres::start();
+    pg.psql("postgres", "CREATE DATABASE platform_down");
+    let app = common::TestApp::start_with(common::AppOptions {
+        platform_db: Some(pg.url("platform_down")),
+        ..Default::default()
+    })
+    .await;
+    let admin = app.admin_token().await;
+    assert_eq!(app.get("/api/platform/projects", &admin).await.0, reqwest::StatusCode::OK);
+
+    drop(pg);
+    let (s, body) = app.get("/api/platform/projects", &admin).await;
+    assert_eq!(s, reqwest::StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "SERVICE_UNAVAILABLE");
+}

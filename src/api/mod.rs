@@ -22,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::app::AppState;
 use crate::error::ApiError;
 
 /// A success body: `{"data": …}`.
@@ -48,21 +49,22 @@ impl<T: Serialize> IntoResponse for Created<T> {
     }
 }
 
-/// A JSON body whose rejections use our envelope (400 with serde's message, 413 when too large).
+/// A JSON body whose rejections use our envelope (400 with serde's message, 413 naming the limit).
 pub struct ApiJson<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+// For the app's state only: the limit a 413 names is the one the router set (`App::body_limit`).
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
+            Err(rejection) => Err(json_rejection(rejection, state.body_limit)),
         }
     }
 }
 
-fn json_rejection(rejection: JsonRejection) -> ApiError {
+fn json_rejection(rejection: JsonRejection, body_limit: usize) -> ApiError {
     match rejection {
         JsonRejection::JsonDataError(e) => ApiError::validation(format!("invalid request body: {}", e.body_text())),
         JsonRejection::JsonSyntaxError(e) => {
@@ -71,7 +73,7 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
         JsonRejection::MissingJsonContentType(_) => {
             ApiError::validation("expected a JSON body with the header Content-Type: application/json")
         }
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge { limit: 0 },
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge { limit: body_limit },
         other => ApiError::validation(other.body_text()),
     }
 }

@@ -171,11 +171,7 @@ pub async fn probe(client: &EngineClient, settings: &ConnectionSettings) -> Test
     let limit = settings.options.connect_timeout();
     let started = Instant::now();
     let result = within(limit, "testing the connection", async {
-        let latency = match client {
-            EngineClient::Redis(c) => c.ping().await?,
-            EngineClient::Mongodb(c) => c.ping().await?,
-            EngineClient::Postgres(c) => c.ping().await?,
-        };
+        let latency = client.ping().await?;
         let facts = match client {
             EngineClient::Redis(c) => c.facts(settings).await?,
             EngineClient::Mongodb(c) => c.facts().await?,
@@ -214,6 +210,15 @@ pub async fn test_unsaved(settings: &Guarded) -> Result<TestReport, EngineError>
 }
 
 impl EngineClient {
+    /// Measures one round trip to the server.
+    pub async fn ping(&self) -> Result<Duration, EngineError> {
+        match self {
+            EngineClient::Redis(c) => c.ping().await,
+            EngineClient::Mongodb(c) => c.ping().await,
+            EngineClient::Postgres(c) => c.ping().await,
+        }
+    }
+
     /// Closes the client's connections now rather than when the last clone is dropped.
     pub async fn close(&self) {
         match self {

@@ -31,7 +31,8 @@ pub enum StoreError {
     /// A unique constraint was violated; the message says which value clashed.
     #[error("{0}")]
     Conflict(String),
-    /// The store cannot be reached or is read-only.
+    /// The store cannot be reached or is read-only, locked, full or failing its I/O: nothing is wrong
+    /// with the request, and it may succeed later.
     #[error("platform store unavailable: {0}")]
     Unavailable(String),
     /// A stored value does not parse (a bug or manual tampering).
@@ -39,7 +40,7 @@ pub enum StoreError {
     Corrupt(String),
     /// Any other database error.
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// A migration failed.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -47,6 +48,69 @@ pub enum StoreError {
 
 /// Store result alias.
 pub type StoreResult<T> = Result<T, StoreError>;
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        if is_outage(&err) {
+            Self::Unavailable(err.to_string())
+        } else {
+            Self::Database(err)
+        }
+    }
+}
+
+/// Whether a database error says the store cannot serve right now (unreachable, pool exhausted,
+/// locked, read-only, disk full or failing) rather than that the statement is wrong.
+fn is_outage(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // An extended result code keeps the primary code in its low byte.
+                let primary = code.parse::<i32>().ok().map(|c| c & 0xff);
+                matches!(
+                    primary,
+                    Some(
+                        sqlite_code::BUSY
+                            | sqlite_code::LOCKED
+                            | sqlite_code::NOMEM
+                            | sqlite_code::READONLY
+                            | sqlite_code::IOERR
+                            | sqlite_code::FULL
+                            | sqlite_code::CANTOPEN
+                    )
+                )
+            } else if db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().is_some() {
+                // 08: connection exception; 53: insufficient resources (disk full, out of memory,
+                // too many connections); 57P01-57P03: shutting down or starting up; 58: system I/O
+                // error; 25006: read-only transaction (a standby, or a store made read-only).
+                code.starts_with("08")
+                    || code.starts_with("53")
+                    || code.starts_with("58")
+                    || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "25006")
+            } else {
+                false
+            }
+        }
+        _ => false,
+    }
+}
+
+/// SQLite's primary result codes that mean the database cannot be used right now.
+mod sqlite_code {
+    pub const BUSY: i32 = 5;
+    pub const LOCKED: i32 = 6;
+    pub const NOMEM: i32 = 7;
+    pub const READONLY: i32 = 8;
+    pub const IOERR: i32 = 10;
+    pub const FULL: i32 = 13;
+    pub const CANTOPEN: i32 = 14;
+}
 
 /// A user, without the password hash.
 #[derive(Clone, Debug, Serialize)]
