@@ -125,3 +125,51 @@ async fn redis_error_replies_are_query_errors() {
     assert_eq!(body["error"]["code"], "QUERY_ERROR");
     assert!(body["error"]["message"].as_str().unwrap().to_lowercase().contains("permission"), "{body}");
 }
+
+#[tokio::test]
+async fn a_cluster_node_at_a_denied_address_is_refused_when_dialed() {
+    let cluster = RedisCluster::start();
+    // The third master announces 127.0.0.2, which stands for a denied internal address (loopback,
+    // so nothing leaves the machine); the seed is allowed.
+    let third = cluster.ports[2];
+    let cli = |port: u16, args: &[&str]| {
+        let out = std::process::Command::new("redis-cli").arg("-p").arg(port.to_string()).args(args).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    cli(third, &["CONFIG", "SET", "cluster-announce-ip", "127.0.0.2"]);
+    let started = std::time::Instant::now();
+    while !cli(cluster.ports[0], &["CLUSTER", "SLOTS"]).contains("127.0.0.2") {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the announcement did not spread");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let app = TestApp::start_with(common::AppOptions {
+        env: vec![("SWITCHBOARD_NETWORK_DENY".into(), "127.0.0.2/32".into())],
+        ..Default::default()
+    })
+    .await;
+    let admin = app.admin_token().await;
+    // The driver retries a refused dial until the command times out: keep that short here.
+    let body = json!({"identifier": "cluster", "host": "127.0.0.1", "port": cluster.ports[0],
+                      "options": {"cluster": true, "command_timeout_ms": 500}});
+    let (s, created) = app.post("/api/platform/redis/default/connections", &admin, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    // Keys in the third master's slots are refused, not dialed; the others are served.
+    let (mut refused, mut served) = (0, 0);
+    for i in 0..60 {
+        if refused > 0 && served > 0 {
+            break;
+        }
+        let (s, resp) = app.get(&format!("/api/platform/redis/default/keys/k{i}"), &admin).await;
+        match s {
+            StatusCode::FORBIDDEN => {
+                assert!(resp["error"]["message"].as_str().unwrap().contains("127.0.0.2"), "{resp}");
+                refused += 1;
+            }
+            StatusCode::NOT_FOUND => served += 1,
+            other => panic!("k{i}: {other} {resp}"),
+        }
+    }
+    assert!(refused > 0 && served > 0, "refused {refused}, served {served}");
+    let clients = cli(third, &["CLIENT", "LIST"]);
+    assert_eq!(clients.lines().count(), 1, "only redis-cli reached the denied node: {clients}");
+}

@@ -5,6 +5,7 @@ pub mod info;
 pub mod keys;
 pub mod pubsub;
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::network::{DialRole, DialTarget, Guarded};
@@ -28,6 +29,9 @@ const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct RedisClient {
     conn: RedisConn,
+    /// The last dial the network guard refused (cluster nodes are dialed by the driver, which
+    /// retries a refused dial until the command times out): such a timeout is told as the refusal.
+    refused: Option<Arc<Mutex<Option<String>>>>,
 }
 
 #[derive(Clone)]
@@ -38,6 +42,9 @@ enum RedisConn {
 
 /// Maps a driver error to the engine layer.
 pub fn map_error(err: RedisError) -> EngineError {
+    if let Some(refusal) = network_refusal(&err) {
+        return EngineError::Refused(refusal.0.clone());
+    }
     let message = err.to_string();
     if err.kind() == ErrorKind::AuthenticationFailed || matches!(err.code(), Some("WRONGPASS" | "NOAUTH")) {
         EngineError::Auth(format!("authentication failed: {message}"))
@@ -49,6 +56,67 @@ pub fn map_error(err: RedisError) -> EngineError {
         EngineError::Config(message)
     } else {
         EngineError::Query { message, details: err.code().map(|c| json!({ "code": c })) }
+    }
+}
+
+/// A dial the network guard refused, carried through the driver as the cause of an I/O error.
+#[derive(Debug)]
+struct NetworkRefusal(String);
+
+impl std::fmt::Display for NetworkRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NetworkRefusal {}
+
+fn network_refusal(err: &RedisError) -> Option<&NetworkRefusal> {
+    use std::error::Error as _;
+    err.source()?.downcast_ref::<std::io::Error>()?.get_ref()?.downcast_ref::<NetworkRefusal>()
+}
+
+/// The cluster client's name resolution, through the network guard: every node the driver dials
+/// (the seed, each node `CLUSTER SLOTS` or a `MOVED` names, each reconnection) is resolved and
+/// checked when it is dialed, and only the checked address is dialed.
+#[derive(Clone)]
+struct GuardedResolver {
+    settings: Guarded,
+    refused: Arc<Mutex<Option<String>>>,
+}
+
+impl redis::io::AsyncDNSResolver for GuardedResolver {
+    fn resolve<'a, 'b: 'a>(
+        &'a self,
+        host: &'b str,
+        port: u16,
+    ) -> redis::RedisFuture<'a, Box<dyn Iterator<Item = std::net::SocketAddr> + Send + 'a>> {
+        Box::pin(async move {
+            match self.settings.check_discovered("the Redis node", host, port).await {
+                Ok(ip) => Ok(Box::new(std::iter::once(std::net::SocketAddr::new(ip, port)))
+                    as Box<dyn Iterator<Item = std::net::SocketAddr> + Send>),
+                Err(EngineError::Refused(why)) => {
+                    if let Ok(mut last) = self.refused.lock() {
+                        *last = Some(why.clone());
+                    }
+                    Err(RedisError::from(std::io::Error::new(
+                        std::io::ErrorKind::PermissionDenied,
+                        NetworkRefusal(why),
+                    )))
+                }
+                Err(other) => Err(RedisError::from(std::io::Error::other(other.to_string()))),
+            }
+        })
+    }
+}
+
+/// A driver error, or the network guard's refusal when the error is the driver giving up on a
+/// dial the guard refused.
+fn told_as_refusal(refused: &Mutex<Option<String>>, err: RedisError) -> EngineError {
+    let gave_up = err.is_timeout() || err.is_io_error() || err.is_connection_dropped() || err.is_connection_refusal();
+    match refused.lock().ok().and_then(|last| last.clone()) {
+        Some(why) if gave_up => EngineError::Refused(why),
+        _ => map_error(err),
     }
 }
 
@@ -157,7 +225,7 @@ async fn node_client(settings: &Guarded, opts: &RedisOptions) -> Result<redis::C
 
 /// Asks the sentinels, in order, where the master is (`SENTINEL get-master-addr-by-name`).
 async fn announced_master(
-    settings: &ConnectionSettings,
+    settings: &Guarded,
     master: &str,
     sentinels: &[crate::domain::connection::HostPort],
     tls: bool,
@@ -212,9 +280,13 @@ pub async fn connect(settings: &Guarded) -> Result<RedisClient, EngineError> {
     let redis = handshake(settings, opts);
 
     if opts.cluster == Some(true) {
+        let refused = Arc::new(Mutex::new(None));
         let seed = connection_info(address(&dial_host(settings, tls), settings.port, tls), redis.clone())?;
-        let mut builder =
-            ClusterClientBuilder::new(vec![seed]).connection_timeout(connect_timeout).response_timeout(command_timeout);
+        let mut builder = ClusterClientBuilder::new(vec![seed])
+            .connection_timeout(connect_timeout)
+            .response_timeout(command_timeout)
+            // Every node the cluster client discovers is dialed through the guard.
+            .async_dns_resolver(GuardedResolver { settings: settings.clone(), refused: refused.clone() });
         if let Some(user) = redis.username() {
             builder = builder.username(user);
         }
@@ -222,8 +294,9 @@ pub async fn connect(settings: &Guarded) -> Result<RedisClient, EngineError> {
             builder = builder.password(password);
         }
         let client = builder.build().map_err(map_error)?;
-        let conn = client.get_async_connection().await.map_err(map_error)?;
-        return Ok(RedisClient { conn: RedisConn::Cluster(conn) });
+        let refusal = |e| told_as_refusal(&refused, e);
+        let conn = client.get_async_connection().await.map_err(refusal)?;
+        return Ok(RedisClient { conn: RedisConn::Cluster(conn), refused: Some(refused) });
     }
 
     let target = node_client(settings, opts).await?;
@@ -232,17 +305,25 @@ pub async fn connect(settings: &Guarded) -> Result<RedisClient, EngineError> {
         .set_response_timeout(Some(command_timeout))
         .set_number_of_retries(2);
     let manager = target.get_connection_manager_with_config(config).await.map_err(map_error)?;
-    Ok(RedisClient { conn: RedisConn::Single(manager) })
+    Ok(RedisClient { conn: RedisConn::Single(manager), refused: None })
 }
 
 impl RedisClient {
+    /// Maps a driver error of this client (see [`told_as_refusal`]).
+    fn error(&self, err: RedisError) -> EngineError {
+        match &self.refused {
+            Some(refused) => told_as_refusal(refused, err),
+            None => map_error(err),
+        }
+    }
+
     /// Runs one command.
     pub async fn query<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, EngineError> {
         match &self.conn {
             RedisConn::Single(c) => cmd.query_async(&mut c.clone()).await,
             RedisConn::Cluster(c) => cmd.query_async(&mut c.clone()).await,
         }
-        .map_err(map_error)
+        .map_err(|e| self.error(e))
     }
 
     /// The cluster's masters as `(host, port)`, sorted; `None` for a single node (standalone or
@@ -278,7 +359,7 @@ impl RedisClient {
             (RedisConn::Cluster(c), Some((host, port))) => {
                 let route =
                     RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress { host: host.clone(), port: *port });
-                let value = c.clone().route_command(cmd.clone(), route).await.map_err(map_error)?;
+                let value = c.clone().route_command(cmd.clone(), route).await.map_err(|e| self.error(e))?;
                 redis::from_redis_value(value).map_err(|e| map_error(e.into()))
             }
             _ => self.query(cmd).await,
@@ -295,7 +376,7 @@ impl RedisClient {
         match (&self.conn, node) {
             (RedisConn::Cluster(c), Some((host, port))) => {
                 let route = SingleNodeRoutingInfo::ByAddress { host: host.clone(), port: *port };
-                c.clone().route_pipeline(pipe.clone(), 0, count, route).await.map_err(map_error)
+                c.clone().route_pipeline(pipe.clone(), 0, count, route).await.map_err(|e| self.error(e))
             }
             _ => self.pipeline(pipe).await,
         }
@@ -309,7 +390,7 @@ impl RedisClient {
                     MultipleNodeRoutingInfo::AllMasters,
                     Some(ResponsePolicy::Aggregate(AggregateOp::Sum)),
                 ));
-                let value = c.clone().route_command(redis::cmd("DBSIZE"), route).await.map_err(map_error)?;
+                let value = c.clone().route_command(redis::cmd("DBSIZE"), route).await.map_err(|e| self.error(e))?;
                 redis::from_redis_value(value).map_err(|e| map_error(e.into()))
             }
             RedisConn::Single(_) => self.query(&redis::cmd("DBSIZE")).await,
@@ -330,7 +411,7 @@ impl RedisClient {
             RedisConn::Single(c) => pipe.query_async(&mut c.clone()).await,
             RedisConn::Cluster(c) => pipe.query_async(&mut c.clone()).await,
         }
-        .map_err(map_error)
+        .map_err(|e| self.error(e))
     }
 
     /// Runs a Lua script (EVALSHA, loading it on NOSCRIPT).
@@ -342,7 +423,7 @@ impl RedisClient {
             RedisConn::Single(c) => script.invoke_async(&mut c.clone()).await,
             RedisConn::Cluster(c) => script.invoke_async(&mut c.clone()).await,
         }
-        .map_err(map_error)
+        .map_err(|e| self.error(e))
     }
 
     /// Measures one PING round trip.
