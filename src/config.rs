@@ -82,6 +82,9 @@ pub struct ServeArgs {
     /// Largest accepted request body in bytes [default: 1048576].
     #[arg(long, env = "SWITCHBOARD_BODY_LIMIT")]
     pub body_limit: Option<usize>,
+    /// SQL statements one user may run at once on one connection; more answer 429 [default: 4].
+    #[arg(long, env = "SWITCHBOARD_SQL_PER_USER")]
+    pub sql_per_user: Option<usize>,
     /// Sustained requests per second allowed per user (per IP when anonymous) [default: 50].
     #[arg(long, env = "SWITCHBOARD_RATE_LIMIT_PER_SECOND")]
     pub rate_limit_per_second: Option<u32>,
@@ -156,6 +159,7 @@ pub struct FileConfig {
     listen: Option<String>,
     log_format: Option<LogFormat>,
     body_limit: Option<usize>,
+    sql_per_user: Option<usize>,
     rate_limit_per_second: Option<u32>,
     rate_limit_burst: Option<u32>,
     signin_per_minute: Option<u32>,
@@ -249,6 +253,8 @@ pub struct ServeConfig {
     pub log_format: LogFormat,
     /// Body size limit.
     pub body_limit: usize,
+    /// SQL statements one user may run at once on one connection.
+    pub sql_per_user: usize,
     /// Rate limits.
     pub rate_limit: RateLimit,
     /// Redis shared by replicas for request rate limits, if configured.
@@ -284,6 +290,7 @@ impl ServeConfig {
             listen,
             log_format: args.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
             body_limit: args.body_limit.or(file.body_limit).unwrap_or(1024 * 1024),
+            sql_per_user: args.sql_per_user.or(file.sql_per_user).unwrap_or(4).max(1),
             rate_limit: RateLimit {
                 per_second,
                 burst,

@@ -41,6 +41,9 @@ pub enum ApiError {
     /// 429 RATE_LIMITED, with `Retry-After`.
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// 429 RATE_LIMITED: the caller already runs as much at once as they may.
+    #[error("{0}")]
+    Busy(String),
     /// 400 QUERY_ERROR: the managed database rejected the operation; its message is passed on.
     #[error("{message}")]
     Query { message: String, details: Option<Value> },
@@ -78,7 +81,7 @@ impl ApiError {
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "CONFLICT"),
             Self::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
-            Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED"),
+            Self::RateLimited { .. } | Self::Busy(_) => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED"),
             Self::Query { .. } => (StatusCode::BAD_REQUEST, "QUERY_ERROR"),
             Self::Connection(_) => (StatusCode::SERVICE_UNAVAILABLE, "CONNECTION_ERROR"),
             Self::OutcomeUnknown(_) => (StatusCode::GATEWAY_TIMEOUT, "OUTCOME_UNKNOWN"),

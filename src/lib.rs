@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod cluster;
+pub mod concurrency;
 pub mod config;
 pub mod connections;
 pub mod crypto;

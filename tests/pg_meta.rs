@@ -662,3 +662,50 @@ async fn a_writers_statement_runs_once_and_is_audited_only_when_it_writes() {
     assert_eq!(outcomes, vec!["ok", "error", "ok"], "{trail}");
     assert_eq!(pg.psql("postgres", "SELECT count(*) FROM t"), "1");
 }
+
+#[tokio::test]
+async fn slow_viewers_leave_room_for_writers_and_one_user_cannot_take_the_pool() {
+    let pg = Postgres::start();
+    pg.psql("postgres", "CREATE ROLE app LOGIN;");
+    let app = TestApp::start_with(common::AppOptions {
+        env: vec![("SWITCHBOARD_SQL_PER_USER".into(), "2".into())],
+        ..Default::default()
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let body = json!({"identifier": "main", "host": "127.0.0.1", "port": pg.port, "database_name": "postgres",
+                      "username": "app", "options": {"pool_size": 4}});
+    let (s, created) = app.post("/api/platform/postgres/default/connections", &admin, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let developer = app.user_with_role(&admin, "dev@example.com", "default", "developer").await;
+    let mut viewers = Vec::new();
+    for i in 0..4 {
+        viewers.push(app.user_with_role(&admin, &format!("viewer{i}@example.com"), "default", "viewer").await);
+    }
+
+    // One user runs at most two statements at once on a connection: a third answers 429 at once.
+    let sleeper = &viewers[0];
+    let (a, b, c) =
+        tokio::join!(sql(&app, sleeper, "SELECT pg_sleep(2)"), sql(&app, sleeper, "SELECT pg_sleep(2)"), async {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            sql(&app, sleeper, "SELECT 1").await
+        });
+    assert_eq!((a.0, b.0), (StatusCode::OK, StatusCode::OK), "{a:?} {b:?}");
+    assert_eq!(c.0, StatusCode::TOO_MANY_REQUESTS, "{c:?}");
+    assert_eq!(c.1["error"]["code"], "RATE_LIMITED");
+
+    // Four viewers asleep hold at most three of the four sessions: a developer still gets one.
+    let sleeps = futures_util::future::join_all(viewers.iter().map(|v| sql(&app, v, "SELECT pg_sleep(8)")));
+    let writer = async {
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        sql(&app, &developer, "SELECT 42 AS answer").await
+    };
+    let (slept, wrote) = tokio::join!(sleeps, writer);
+    assert_eq!(wrote.0, StatusCode::OK, "the writer found a session: {:?}", wrote.1);
+    assert_eq!(wrote.1["data"], json!([{"answer": 42}]));
+    let statuses: Vec<StatusCode> = slept.iter().map(|(s, _)| *s).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 3, "{slept:?}");
+    let waited = slept.iter().find(|(s, _)| *s != StatusCode::OK).unwrap();
+    assert_eq!(waited.0, StatusCode::SERVICE_UNAVAILABLE, "{waited:?}");
+    assert!(waited.1["error"]["message"].as_str().unwrap().contains("kept for writers"), "{waited:?}");
+}

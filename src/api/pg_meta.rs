@@ -185,6 +185,8 @@ pub async fn query(
         }
     };
     let (record, client) = postgres(&app, &ctx, target.connection_id).await?;
+    // Held while the statement runs (for a stream, until it ends).
+    let slot = app.sql_slots.take(user.id, record.id)?;
     let parameters = body.parameters.unwrap_or_default();
     if body.explain {
         let caller = if read_only { SqlCaller::Viewer } else { SqlCaller::Writer };
@@ -206,7 +208,10 @@ pub async fn query(
         };
         return Ok((
             [(header::CONTENT_TYPE, content_type), (header::CONTENT_DISPOSITION, disposition)],
-            Body::from_stream(stream),
+            Body::from_stream(futures_util::StreamExt::map(stream, move |chunk| {
+                let _held = &slot;
+                chunk
+            })),
         )
             .into_response());
     }

@@ -32,6 +32,11 @@ pub struct PostgresClient {
     pool: Pool,
     powers: Arc<PowersSeen>,
     viewer: Option<(Pool, Arc<PowersSeen>)>,
+    /// When viewers' SQL shares the connection's own pool: the sessions viewers may hold at once,
+    /// so some are always left for writers (and our catalog reads).
+    viewer_slots: Option<Arc<tokio::sync::Semaphore>>,
+    /// How long a caller waits for a session.
+    wait: Duration,
 }
 
 /// Powers of a login that reach past the database onto its host: running programs and reading or
@@ -228,7 +233,14 @@ pub fn connect(settings: &ConnectionSettings) -> Result<PostgresClient, EngineEr
     };
     let powers = Arc::new(PowersSeen::default());
     let pool = build_pool(config, opts, size, powers.clone())?;
-    Ok(PostgresClient { pool, powers, viewer })
+    let viewer_slots = viewer.is_none().then(|| Arc::new(tokio::sync::Semaphore::new(viewer_share(size))));
+    Ok(PostgresClient { pool, powers, viewer, viewer_slots, wait: connect_timeout })
+}
+
+/// Sessions of a shared pool that viewers may hold at once: a quarter (at least one) is kept for
+/// writers, so slow reads by many viewers cannot lock writers out.
+fn viewer_share(pool_size: usize) -> usize {
+    pool_size.saturating_sub((pool_size / 4).max(1)).max(1)
 }
 
 /// A pool of sessions for one login, each checked for host powers as it opens.
@@ -308,6 +320,8 @@ pub struct Session {
     object: Option<deadpool_postgres::Object>,
     changed: bool,
     discard: bool,
+    /// A viewer's share of a shared pool, given back with the session.
+    _slot: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl Session {
@@ -394,7 +408,7 @@ impl PostgresClient {
     /// Borrows a session of the connection's own login (our catalog queries, writers' SQL).
     pub async fn session(&self) -> Result<Session, EngineError> {
         let object = self.pool.get().await.map_err(map_pool_error)?;
-        Ok(Session { object: Some(object), changed: true, discard: false })
+        Ok(Session { object: Some(object), changed: true, discard: false, _slot: None })
     }
 
     /// Borrows a session to run `caller`'s SQL in. A viewer's runs as the viewer login when the
@@ -405,8 +419,24 @@ impl PostgresClient {
             (Some((pool, seen)), SqlCaller::Viewer) => (pool, seen, "viewer login"),
             _ => (&self.pool, &self.powers, "connection's login"),
         };
+        let slot = match (&self.viewer_slots, caller) {
+            (Some(slots), SqlCaller::Viewer) => {
+                let taken = tokio::time::timeout(self.wait, slots.clone().acquire_owned()).await;
+                match taken {
+                    Ok(Ok(permit)) => Some(permit),
+                    _ => {
+                        return Err(EngineError::Timeout(format!(
+                            "all {} sessions viewers may use on this connection are busy (the others are kept \
+                             for writers); try again when a query has finished",
+                            viewer_share(self.pool.status().max_size)
+                        )))
+                    }
+                }
+            }
+            _ => None,
+        };
         let object = pool.get().await.map_err(map_pool_error)?;
-        let session = Session { object: Some(object), changed: true, discard: false };
+        let session = Session { object: Some(object), changed: true, discard: false, _slot: slot };
         if caller == SqlCaller::Viewer {
             let powers = match seen.get() {
                 Some(powers) => powers,
