@@ -140,3 +140,95 @@ async fn a_sentinel_announcing_a_denied_master_is_refused_at_dial_time() {
     let (s, _) = app.post(&format!("/api/platform/redis/default/connections/{id}/test"), &admin, json!({})).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+/// A MongoDB-wire stand-in that answers every command as the primary of replica set `rs0` whose
+/// members are itself and `members` (enough for a driver's handshake, monitoring and `hello`).
+async fn fake_primary(members: Vec<String>) -> u16 {
+    use mongodb::bson::{doc, DateTime};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let me = format!("127.0.0.1:{port}");
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let (me, members) = (me.clone(), members.clone());
+            tokio::spawn(async move {
+                loop {
+                    let mut header = [0u8; 16];
+                    if socket.read_exact(&mut header).await.is_err() {
+                        return;
+                    }
+                    let int = |at: usize| i32::from_le_bytes(header[at..at + 4].try_into().unwrap());
+                    let (length, request_id, op_code) = (int(0) as usize, int(4), int(12));
+                    let mut body = vec![0u8; length - 16];
+                    if socket.read_exact(&mut body).await.is_err() {
+                        return;
+                    }
+                    let mut hosts = vec![me.clone()];
+                    hosts.extend(members.iter().cloned());
+                    let reply = doc! {
+                        "ismaster": true, "isWritablePrimary": true, "helloOk": true, "setName": "rs0",
+                        "hosts": hosts, "primary": &me, "me": &me, "minWireVersion": 0, "maxWireVersion": 17,
+                        "maxBsonObjectSize": 16_777_216, "maxMessageSizeBytes": 48_000_000,
+                        "maxWriteBatchSize": 100_000, "logicalSessionTimeoutMinutes": 30,
+                        "localTime": DateTime::now(), "databases": [], "totalSize": 0, "ok": 1.0,
+                    };
+                    let document = mongodb::bson::to_vec(&reply).unwrap();
+                    let (reply_op, mut payload) = match op_code {
+                        // OP_QUERY (the legacy handshake) is answered with OP_REPLY.
+                        2004 => (
+                            1,
+                            [
+                                0i32.to_le_bytes().as_slice(),
+                                &0i64.to_le_bytes(),
+                                &0i32.to_le_bytes(),
+                                &1i32.to_le_bytes(),
+                            ]
+                            .concat(),
+                        ),
+                        // OP_MSG: no flags, one body section.
+                        2013 => (2013, vec![0, 0, 0, 0, 0]),
+                        _ => return,
+                    };
+                    payload.extend(document);
+                    let mut message = Vec::with_capacity(16 + payload.len());
+                    message.extend(((16 + payload.len()) as i32).to_le_bytes());
+                    message.extend(1i32.to_le_bytes());
+                    message.extend(request_id.to_le_bytes());
+                    message.extend((reply_op as i32).to_le_bytes());
+                    message.extend(payload);
+                    if socket.write_all(&message).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_replica_set_announcing_a_denied_member_is_refused_before_the_driver_dials_it() {
+    // 127.0.0.2 stands for a denied internal address (loopback, so nothing leaves the machine); a
+    // listener there tells whether anything dialed it.
+    let watch = tokio::net::TcpListener::bind("127.0.0.2:0").await.unwrap();
+    let denied = format!("127.0.0.2:{}", watch.local_addr().unwrap().port());
+    let seed = fake_primary(vec![denied]).await;
+    let app = TestApp::start_with(AppOptions {
+        env: vec![("SWITCHBOARD_NETWORK_DENY".into(), "127.0.0.2/32".into())],
+        ..Default::default()
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let body = json!({"identifier": "rs", "host": "127.0.0.1", "port": seed, "options": {"replica_set": "rs0"}});
+    let (s, resp) = app.post("/api/platform/mongodb/default/connections/test", &admin, body.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{resp}");
+    let message = resp["error"]["message"].as_str().unwrap();
+    assert!(message.contains("replica-set member") && message.contains("127.0.0.2"), "{message}");
+    let (s, created) = app.post("/api/platform/mongodb/default/connections", &admin, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let (s, resp) = app.get("/api/platform/mongodb/default/databases", &admin).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{resp}");
+    let dialed = tokio::time::timeout(std::time::Duration::from_millis(500), watch.accept()).await;
+    assert!(dialed.is_err(), "the denied member was dialed");
+}

@@ -19,7 +19,7 @@ use serde_json::{json, Map};
 use super::{EngineError, ProbeFacts};
 use crate::domain::connection::{MongoOptions, ParsedConnectionString};
 use crate::domain::{ConnectionSettings, EngineOptions};
-use crate::network::{DialRole, DialTarget};
+use crate::network::{DialRole, DialTarget, Guarded};
 
 /// A pooled MongoDB client.
 #[derive(Clone)]
@@ -148,9 +148,44 @@ async fn client_options(settings: &ConnectionSettings) -> Result<ClientOptions, 
 }
 
 /// Creates the client (the driver connects lazily, on first use).
-pub async fn connect(settings: &ConnectionSettings) -> Result<MongoClient, EngineError> {
-    let client = Client::with_options(client_options(settings).await?).map_err(map_error)?;
+pub async fn connect(settings: &Guarded) -> Result<MongoClient, EngineError> {
+    let options = client_options(settings).await?;
+    if options.direct_connection != Some(true) {
+        check_members(settings, &options).await?;
+    }
+    let client = Client::with_options(options).map_err(map_error)?;
     Ok(MongoClient { client })
+}
+
+/// Before the driver discovers a replica set by itself (it dials every member a seed announces,
+/// and offers no hook to stop it), asks each seed directly which members it announces — `hosts`,
+/// `passives`, `arbiters` of `hello` — and checks every one with the network guard. A seed that
+/// does not answer is left to the driver, which will not learn members from it either.
+async fn check_members(settings: &Guarded, options: &ClientOptions) -> Result<(), EngineError> {
+    for seed in &options.hosts {
+        let mut direct = options.clone();
+        direct.hosts = vec![seed.clone()];
+        direct.direct_connection = Some(true);
+        direct.repl_set_name = None;
+        // `hello` needs no credentials: none are sent to a seed just to ask it who its members are.
+        direct.credential = None;
+        direct.max_pool_size = Some(1);
+        let client = Client::with_options(direct).map_err(map_error)?;
+        let answer = client.database("admin").run_command(doc! { "hello": 1 }).await;
+        client.shutdown().await;
+        let Ok(hello) = answer else { continue };
+        for field in ["hosts", "passives", "arbiters"] {
+            for member in hello.get_array(field).map(|a| a.as_slice()).unwrap_or_default() {
+                let Some(text) = member.as_str() else { continue };
+                let address = ServerAddress::parse(text)
+                    .map_err(|_| EngineError::Connect(format!("a replica-set member `{text}` is not an address")))?;
+                if let ServerAddress::Tcp { host, port } = address {
+                    settings.check_discovered("the replica-set member", &host, port.unwrap_or(27017)).await?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 impl MongoClient {
