@@ -174,7 +174,7 @@ async fn fake_primary(members: Vec<String>) -> u16 {
                         "localTime": DateTime::now(), "databases": [], "totalSize": 0, "ok": 1.0,
                     };
                     let document = mongodb::bson::to_vec(&reply).unwrap();
-                    let (reply_op, mut payload) = match op_code {
+                    let (reply_op, mut payload): (i32, Vec<u8>) = match op_code {
                         // OP_QUERY (the legacy handshake) is answered with OP_REPLY.
                         2004 => (
                             1,
@@ -195,7 +195,7 @@ async fn fake_primary(members: Vec<String>) -> u16 {
                     message.extend(((16 + payload.len()) as i32).to_le_bytes());
                     message.extend(1i32.to_le_bytes());
                     message.extend(request_id.to_le_bytes());
-                    message.extend((reply_op as i32).to_le_bytes());
+                    message.extend(reply_op.to_le_bytes());
                     message.extend(payload);
                     if socket.write_all(&message).await.is_err() {
                         return;
