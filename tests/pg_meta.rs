@@ -709,3 +709,23 @@ async fn slow_viewers_leave_room_for_writers_and_one_user_cannot_take_the_pool()
     assert_eq!(waited.0, StatusCode::SERVICE_UNAVAILABLE, "{waited:?}");
     assert!(waited.1["error"]["message"].as_str().unwrap().contains("kept for writers"), "{waited:?}");
 }
+
+#[tokio::test]
+async fn a_dblink_connection_never_reaches_the_next_borrower() {
+    let pg = Postgres::start();
+    pg.psql(
+        "postgres",
+        "CREATE EXTENSION dblink; CREATE ROLE app LOGIN; GRANT EXECUTE ON FUNCTION dblink_get_connections() TO app;",
+    );
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    // One session, shared by the developer (the superuser login) and, after it, anyone else.
+    connect(&app, &admin, &pg, "main", json!({"pool_size": 1})).await;
+    let developer = app.user_with_role(&admin, "dev@example.com", "default", "developer").await;
+    let (s, body) = sql(&app, &developer, "SELECT dblink_connect('kept', 'dbname=postgres user=postgres')").await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    for _ in 0..3 {
+        let data = rows(&app, &developer, "SELECT dblink_get_connections() AS open").await;
+        assert_eq!(data, vec![json!({"open": null})], "a dblink connection outlived its request");
+    }
+}

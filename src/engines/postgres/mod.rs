@@ -390,6 +390,13 @@ impl Drop for Session {
             if let Err(e) = object.batch_execute(RESET_SESSION).await {
                 tracing::warn!(error = %e, "could not reset a PostgreSQL session; closing it");
                 drop(deadpool_postgres::Object::take(object));
+                return;
+            }
+            // What a reset cannot undo (a dblink connection) closes the session instead.
+            let clean = object.query_one(query::SESSION_STATE_SQL, &[]).await.ok().and_then(|row| row.try_get(0).ok());
+            if clean != Some(true) {
+                tracing::debug!("a PostgreSQL session kept state a reset cannot undo; closing it");
+                drop(deadpool_postgres::Object::take(object));
             }
         });
     }

@@ -49,11 +49,11 @@ pub struct QueryRequest<'a> {
     pub row_cap: usize,
 }
 
-/// Asks the server, after a viewer's rolled-back transaction, whether anything outlived it:
+/// Asks the server, after a viewer's rolled-back transaction (or a reset), whether anything outlived it:
 /// session advisory locks, SQL-level prepared statements, held cursors, LISTEN channels, or an
 /// extension that keeps connections open to other servers (dblink, postgres_fdw). The answer comes
 /// from PostgreSQL, not from reading the statement, so no spelling of a call can hide it.
-const SESSION_STATE_SQL: &str = "SELECT \
+pub(super) const SESSION_STATE_SQL: &str = "SELECT \
      (SELECT count(*) FROM pg_catalog.pg_locks WHERE pid = pg_catalog.pg_backend_pid() AND locktype = 'advisory') \
      + (SELECT count(*) FROM pg_catalog.pg_prepared_statements WHERE from_sql) \
      + (SELECT count(*) FROM pg_catalog.pg_cursors) \
