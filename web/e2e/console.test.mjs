@@ -61,13 +61,16 @@ describe('web console', () => {
     for (const [key, body] of keys) {
       await admin('POST', `/api/platform/redis/default/keys/${encodeURIComponent(key)}`, body)
     }
-    // A PostgreSQL with a table and a view for the SQL editor.
+    // A PostgreSQL with a table and a view for the SQL editor. The connection's login is the
+    // superuser, so viewers' SQL runs as `reader`, a login that can only read.
+    psql(stack.pgPort, `CREATE ROLE reader LOGIN; GRANT pg_read_all_data TO reader;`)
     await admin('POST', '/api/platform/postgres/default/connections', {
       identifier: 'main-db',
       host: '127.0.0.1',
       port: stack.pgPort,
       username: 'postgres',
       database_name: 'postgres',
+      viewer_username: 'reader',
     })
     psql(
       stack.pgPort,
