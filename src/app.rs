@@ -38,6 +38,8 @@ pub struct App {
     pub network: std::sync::Arc<crate::network::NetworkPolicy>,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    /// What one Redis key-listing request may examine.
+    pub redis_scan: crate::engines::redis::keys::ScanBudget,
     /// Slots for each user's SQL on each connection.
     pub sql_slots: crate::concurrency::UserSlots,
     /// Renders `/metrics`.

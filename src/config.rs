@@ -85,6 +85,12 @@ pub struct ServeArgs {
     /// SQL statements one user may run at once on one connection; more answer 429 [default: 4].
     #[arg(long, env = "SWITCHBOARD_SQL_PER_USER")]
     pub sql_per_user: Option<usize>,
+    /// Keys one Redis key-listing request may examine while it fills its page [default: 200000].
+    #[arg(long, env = "SWITCHBOARD_REDIS_SCAN_KEYS")]
+    pub redis_scan_keys: Option<usize>,
+    /// Milliseconds one Redis key-listing request may spend filling its page [default: 1000].
+    #[arg(long, env = "SWITCHBOARD_REDIS_SCAN_MS")]
+    pub redis_scan_ms: Option<u64>,
     /// Sustained requests per second allowed per user (per IP when anonymous) [default: 50].
     #[arg(long, env = "SWITCHBOARD_RATE_LIMIT_PER_SECOND")]
     pub rate_limit_per_second: Option<u32>,
@@ -160,6 +166,8 @@ pub struct FileConfig {
     log_format: Option<LogFormat>,
     body_limit: Option<usize>,
     sql_per_user: Option<usize>,
+    redis_scan_keys: Option<usize>,
+    redis_scan_ms: Option<u64>,
     rate_limit_per_second: Option<u32>,
     rate_limit_burst: Option<u32>,
     signin_per_minute: Option<u32>,
@@ -255,6 +263,8 @@ pub struct ServeConfig {
     pub body_limit: usize,
     /// SQL statements one user may run at once on one connection.
     pub sql_per_user: usize,
+    /// What one Redis key-listing request may examine.
+    pub redis_scan: crate::engines::redis::keys::ScanBudget,
     /// Rate limits.
     pub rate_limit: RateLimit,
     /// Redis shared by replicas for request rate limits, if configured.
@@ -291,6 +301,12 @@ impl ServeConfig {
             log_format: args.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
             body_limit: args.body_limit.or(file.body_limit).unwrap_or(1024 * 1024),
             sql_per_user: args.sql_per_user.or(file.sql_per_user).unwrap_or(4).max(1),
+            redis_scan: crate::engines::redis::keys::ScanBudget {
+                keys: args.redis_scan_keys.or(file.redis_scan_keys).unwrap_or(200_000).max(1),
+                time: std::time::Duration::from_millis(
+                    args.redis_scan_ms.or(file.redis_scan_ms).unwrap_or(1000).max(1),
+                ),
+            },
             rate_limit: RateLimit {
                 per_second,
                 burst,

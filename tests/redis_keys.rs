@@ -509,3 +509,139 @@ async fn elements_of_collections_are_edited_in_place() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(body["data"]["deleted"], true);
 }
+
+/// Sets `<prefix>:0` … `<prefix>:<n-1>` (DEBUG POPULATE is disabled on a default server).
+async fn populate(redis: &Redis, prefix: &str, n: usize) {
+    let mut conn = direct(redis).await;
+    for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
+        let mut cmd = redis::cmd("MSET");
+        for i in chunk {
+            cmd.arg(format!("{prefix}:{i}")).arg("v");
+        }
+        let _: () = cmd.query_async(&mut conn).await.unwrap();
+    }
+}
+
+/// Every key a listing walk returns for `pattern`, following the cursor to the end, and the keys
+/// examined on the way.
+async fn walk(app: &TestApp, token: &str, pattern: &str, count: u32) -> (Vec<String>, u64, usize) {
+    let encoded = percent_encoding::utf8_percent_encode(pattern, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let (mut keys, mut examined, mut requests) = (Vec::new(), 0, 0);
+    let mut cursor = "0".to_string();
+    loop {
+        let (s, page) = app.get(&format!("{KEYS}?pattern={encoded}&count={count}&cursor={cursor}"), token).await;
+        assert_eq!(s, StatusCode::OK, "{pattern}: {page}");
+        requests += 1;
+        examined += page["data"]["total_scanned"].as_u64().unwrap();
+        keys.extend(page["data"]["keys"].as_array().unwrap().iter().map(|k| k["key"].as_str().unwrap().to_string()));
+        cursor = page["data"]["cursor"].as_str().unwrap().to_string();
+        if cursor == "0" {
+            return (keys, examined, requests);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_rare_pattern_fills_its_page_in_one_request() {
+    let redis = Redis::start(None);
+    populate(&redis, "hay", 100_000).await;
+    for i in 0..10 {
+        redis.cli(&["SET", &format!("needle:{i}"), "x"]);
+    }
+    let (app, admin) = setup(&redis).await;
+    // 10 matches among 100,010 keys: one request finds them all and says how many it examined.
+    let (s, page) = app.get(&format!("{KEYS}?pattern=needle:*&count=100"), &admin).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let mut found: Vec<&str> =
+        page["data"]["keys"].as_array().unwrap().iter().map(|k| k["key"].as_str().unwrap()).collect();
+    found.sort();
+    assert_eq!(
+        found,
+        (0..10).map(|i| format!("needle:{i}")).collect::<Vec<_>>().iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    assert_eq!(page["data"]["cursor"], "0", "the walk is complete");
+    assert_eq!(page["data"]["total_scanned"], 100_010, "every key was examined once");
+
+    // A small page of a common pattern stops near its count and resumes exactly.
+    let (keys, examined, requests) = walk(&app, &admin, "hay:1*", 500).await;
+    let expected = (0..100_000).filter(|i| i.to_string().starts_with('1')).count();
+    assert_eq!(keys.len(), expected);
+    assert_eq!(keys.iter().collect::<HashSet<_>>().len(), expected, "no key twice");
+    assert_eq!(examined, 100_010);
+    assert!(requests > 1, "pages of about 500");
+}
+
+#[tokio::test]
+async fn a_spent_budget_answers_with_a_cursor_that_resumes_exactly() {
+    let redis = Redis::start(None);
+    populate(&redis, "hay", 20_000).await;
+    for i in 0..10 {
+        redis.cli(&["SET", &format!("needle:{i}"), "x"]);
+    }
+    let app = TestApp::start_with(common::AppOptions {
+        env: vec![("SWITCHBOARD_REDIS_SCAN_KEYS".into(), "2000".into())],
+        ..Default::default()
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let body = json!({"identifier": "cache", "host": "127.0.0.1", "port": redis.port});
+    assert_eq!(app.post("/api/platform/redis/default/connections", &admin, body).await.0, StatusCode::CREATED);
+    let (s, page) = app.get(&format!("{KEYS}?pattern=needle:*&count=100"), &admin).await;
+    assert_eq!(s, StatusCode::OK);
+    let examined = page["data"]["total_scanned"].as_u64().unwrap();
+    assert!(examined <= 3000 && page["data"]["cursor"] != "0", "the budget stopped the walk: {examined}");
+    let (keys, examined, requests) = walk(&app, &admin, "needle:*", 100).await;
+    assert_eq!(keys.iter().collect::<HashSet<_>>().len(), 10, "{keys:?}");
+    assert_eq!(keys.len(), 10, "no key twice");
+    assert_eq!(examined, 20_010);
+    assert!(requests >= 7, "the budget of 2,000 keys a request held: {requests} requests");
+}
+
+#[tokio::test]
+async fn patterns_match_exactly_what_redis_matches() {
+    let redis = Redis::start(None);
+    let names = [
+        "user:1", "user:12", "users:1", "hello", "hallo", "hxllo", "hllo", "a*b", "a\\b", "a?b", "[x]", "x-y", "UPPER",
+        "a]b", "-", "^x", "abc", "ab", "a",
+    ];
+    for name in names {
+        redis.cli(&["SET", name, "v"]);
+    }
+    let (app, admin) = setup(&redis).await;
+    let patterns = [
+        "*",
+        "user:*",
+        "user:?",
+        "h?llo",
+        "h[ae]llo",
+        "h[^e]llo",
+        "h[a-x]llo",
+        "h[x-a]llo",
+        "a\\*b",
+        "a\\?b",
+        "a\\\\b",
+        "\\[x\\]",
+        "[[]x]",
+        "x[-]y",
+        "*[",
+        "[^a-z]*",
+        "a[",
+        "a]*",
+        "*b",
+        "?",
+        "??",
+        "*\\",
+        "[a-]b",
+        "UPP?R",
+        "upper",
+        "^*",
+    ];
+    for pattern in patterns {
+        let server = redis.cli(&["--scan", "--pattern", pattern]);
+        let mut expected: Vec<&str> = server.lines().filter(|l| !l.is_empty()).collect();
+        expected.sort();
+        let (mut ours, _, _) = walk(&app, &admin, pattern, 1000).await;
+        ours.sort();
+        assert_eq!(ours, expected, "pattern {pattern:?}");
+    }
+}

@@ -115,7 +115,7 @@ pub async fn list_keys(
     let cursor = q.cursor.filter(|c| !c.is_empty()).unwrap_or_else(|| "0".into());
     let client = redis_client(&app, &ctx, q.connection_id).await?;
     let pattern = q.pattern.filter(|p| !p.is_empty()).unwrap_or_else(|| "*".into());
-    Ok(Data(keys::scan(&client, &pattern, &cursor, count, q.key_type.as_deref()).await?))
+    Ok(Data(keys::scan(&client, &pattern, &cursor, count, q.key_type.as_deref(), app.redis_scan).await?))
 }
 
 /// Query of `GET /keys/{key}`.

@@ -69,7 +69,7 @@ pub struct KeyPage {
     pub keys: Vec<KeySummary>,
     /// Cursor to pass for the next page; `"0"` when the walk is complete.
     pub cursor: String,
-    /// Keys returned by SCAN for this page.
+    /// Keys SCAN examined for this page (matching or not).
     pub total_scanned: usize,
     /// Keys in the database (DBSIZE), to show progress.
     pub db_size: i64,
@@ -94,40 +94,106 @@ fn parse_cursor(cursor: &str, cluster: bool) -> Result<(usize, u64), EngineError
     }
 }
 
-/// One SCAN step with metadata for every key returned, fetched in a single pipeline. On a cluster
-/// the walk visits every master in turn, so it covers the whole keyspace.
+/// How much one listing request may examine before it answers with what it found.
+#[derive(Clone, Copy, Debug)]
+pub struct ScanBudget {
+    /// Keys examined at most.
+    pub keys: usize,
+    /// Time spent at most (checked between SCAN steps).
+    pub time: std::time::Duration,
+}
+
+/// Keys one SCAN step asks for: enough to find what is still missing at the density seen so far.
+fn step_size(needed: usize, examined: usize, matched: usize, budget_left: usize) -> usize {
+    let wanted = match (examined, matched) {
+        // Nothing seen yet: as many as the page needs (all of them match for `*`).
+        (0, _) => needed,
+        (_, 0) => 1000,
+        _ => needed * examined / matched + 1,
+    };
+    wanted.clamp(10, 1000).min(budget_left.max(1))
+}
+
+/// A page of keys matching `pattern` (and `type_filter`), with type, TTL and size each. SCAN runs
+/// step after step (every master of a cluster in turn) until `count` keys matched or `budget` is
+/// spent, so a rare pattern fills its page instead of answering empty pages. SCAN's batches are
+/// filtered here, not with `MATCH`, so `total_scanned` is exactly the number of keys examined; a
+/// page may hold a few more than `count`, since SCAN resumes only between whole batches.
 pub async fn scan(
     client: &RedisClient,
     pattern: &str,
     cursor: &str,
     count: u32,
     type_filter: Option<&str>,
+    budget: ScanBudget,
 ) -> Result<KeyPage, EngineError> {
     let masters = client.masters().await?;
-    let (node_index, node_cursor) = parse_cursor(cursor, masters.is_some())?;
-    let node = match &masters {
-        Some(m) => Some(
-            m.get(node_index)
-                .ok_or_else(|| EngineError::Config("the cursor names a node that is gone; start again".into()))?,
-        ),
-        None => None,
-    };
-    let mut cmd = redis::cmd("SCAN");
-    cmd.arg(node_cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(count);
-    if let Some(t) = type_filter {
-        cmd.arg("TYPE").arg(t);
-    }
-    let (next, keys): (u64, Vec<Vec<u8>>) = client.query_on(node, &cmd).await?;
-    let mut replies: Vec<RedisValue> = Vec::new();
-    if !keys.is_empty() {
-        let mut pipe = redis::pipe();
-        for key in &keys {
-            pipe.cmd("TYPE").arg(key).cmd("PTTL").arg(key).cmd("MEMORY").arg("USAGE").arg(key).arg("SAMPLES").arg(0);
+    let (mut node_index, mut node_cursor) = parse_cursor(cursor, masters.is_some())?;
+    let count = count as usize;
+    let started = std::time::Instant::now();
+    let (mut examined, mut matched) = (0usize, 0usize);
+    let mut summaries = Vec::new();
+    let done = loop {
+        let node = match &masters {
+            Some(m) => Some(
+                m.get(node_index)
+                    .ok_or_else(|| EngineError::Config("the cursor names a node that is gone; start again".into()))?,
+            ),
+            None => None,
+        };
+        let step =
+            step_size(count.saturating_sub(summaries.len()), examined, matched, budget.keys.saturating_sub(examined));
+        let mut cmd = redis::cmd("SCAN");
+        cmd.arg(node_cursor).arg("COUNT").arg(step);
+        let (next, keys): (u64, Vec<Vec<u8>>) = client.query_on(node, &cmd).await?;
+        examined += keys.len();
+        let found: Vec<Vec<u8>> = keys.into_iter().filter(|k| super::glob::matches(pattern.as_bytes(), k)).collect();
+        matched += found.len();
+        summaries.extend(describe(client, node, &found).await?.into_iter().filter(|s| match type_filter {
+            Some(t) => s.key_type == t,
+            None => true,
+        }));
+        // Where the walk goes next: this master's next batch, the next master, or the end.
+        let finished = match &masters {
+            _ if next != 0 => {
+                node_cursor = next;
+                false
+            }
+            Some(m) if node_index + 1 < m.len() => {
+                node_index += 1;
+                node_cursor = 0;
+                false
+            }
+            _ => true,
+        };
+        if finished || summaries.len() >= count || examined >= budget.keys || started.elapsed() >= budget.time {
+            break finished;
         }
-        replies = client.pipeline_on(node, &pipe, keys.len() * 3).await?;
-    }
+    };
+    let cursor = match (&masters, done) {
+        (_, true) => "0".to_string(),
+        (None, false) => node_cursor.to_string(),
+        (Some(_), false) => format!("{node_index}-{node_cursor}"),
+    };
     let db_size = client.db_size().await?;
-    let summaries = keys
+    Ok(KeyPage { keys: summaries, cursor, total_scanned: examined, db_size })
+}
+
+/// Type, TTL and size of each key, in one pipeline on its node.
+async fn describe(
+    client: &RedisClient,
+    node: Option<&(String, u16)>,
+    keys: &[Vec<u8>],
+) -> Result<Vec<KeySummary>, EngineError> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut pipe = redis::pipe();
+    for key in keys {
+        pipe.cmd("TYPE").arg(key).cmd("PTTL").arg(key).cmd("MEMORY").arg("USAGE").arg(key).arg("SAMPLES").arg(0);
+    }
+    let replies: Vec<RedisValue> = client.pipeline_on(node, &pipe, keys.len() * 3).await?;
+    Ok(keys
         .iter()
         .enumerate()
         .map(|(i, key)| {
@@ -141,14 +207,7 @@ pub async fn scan(
                 size: replies.get(at + 2).and_then(as_i64),
             }
         })
-        .collect();
-    let cursor = match &masters {
-        None => next.to_string(),
-        Some(_) if next != 0 => format!("{node_index}-{next}"),
-        Some(m) if node_index + 1 < m.len() => format!("{}-0", node_index + 1),
-        Some(_) => "0".to_string(),
-    };
-    Ok(KeyPage { keys: summaries, cursor, total_scanned: keys.len(), db_size })
+        .collect())
 }
 
 fn as_i64(v: &RedisValue) -> Option<i64> {

@@ -33,9 +33,11 @@ interface Listing {
   cursor: string
   done: boolean
   dbSize: number | null
+  /** Keys the server examined so far in this walk (matching or not). */
+  scanned: number
 }
 
-const FRESH: Listing = { keys: [], cursor: '0', done: false, dbSize: null }
+const FRESH: Listing = { keys: [], cursor: '0', done: false, dbSize: null, scanned: 0 }
 
 function summaryOf(v: KeyValue): KeySummary {
   return { key: v.key, key_encoding: v.key_encoding, type: v.type, ttl: v.ttl, size: v.size }
@@ -120,7 +122,7 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
             if (!(e instanceof ApiError && e.status === 404)) throw e
           }
           if (mine !== generation.current) return
-          setListing({ keys: found, cursor: '0', done: true, dbSize: null })
+          setListing({ keys: found, cursor: '0', done: true, dbSize: null, scanned: 0 })
           return
         }
         const page = await redis.keys(projectRef, {
@@ -136,6 +138,7 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
           cursor: page.cursor,
           done: page.cursor === '0',
           dbSize: page.db_size,
+          scanned: from.scanned + page.total_scanned,
         })
       } catch (e) {
         if (mine === generation.current) setError(e)
@@ -304,7 +307,10 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
               )}
               <span className="muted">
                 {formatCount(listing.keys.length)} {listing.keys.length === 1 ? 'key' : 'keys'} shown
-                {listing.dbSize !== null && ` · ${formatCount(listing.dbSize)} in the database`}
+                {listing.dbSize !== null &&
+                  (pattern && !listing.done
+                    ? ` · scanned ${formatCount(listing.scanned)} of ${formatCount(listing.dbSize)}`
+                    : ` · ${formatCount(listing.dbSize)} in the database`)}
                 {listing.done && (isLiteralPattern(pattern) ? ' · looked up by name' : ' · scan complete')}
               </span>
               {!listing.done && (
