@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 dbs="${CARGO_HOME:-$HOME/.cargo}/advisory-dbs"
-stored() { ls -d "$dbs"/advisory-db-* 2>/dev/null | head -n 1; }
+stored() { ls -d "$dbs"/advisory-db-* 2>/dev/null | head -n 1 || true; }
 
 # A copy made from a snapshot would "fetch" from that snapshot: drop it so the live database is
 # tried first every time.
