@@ -2,7 +2,7 @@
 //! JSON, paging, updates and upserts, aggregation, indexes, collections, databases, the injection
 //! guard, roles, and an outage.
 //!
-//! Where that server differs from mongod (see ../shared/mongo-test-server.md), a test states
+//! Where that server differs from mongod (see docs/testing-mongodb.md), a test states
 //! mongod's behaviour and skips only that assertion, saying why.
 
 mod common;
@@ -399,7 +399,7 @@ async fn extended_json_values_round_trip() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(got["data"], sent);
     // On mongod `{"ref": {"$oid": "65a1b2c3d4e5f60718293a4c"}}` finds it too; nx-27017 matches
-    // ObjectId values only on `_id` (../shared/mongo-test-server.md: filters on ObjectId values),
+    // ObjectId values only on `_id` (docs/testing-mongodb.md: filters on ObjectId values),
     // so the ObjectId filter here is on `_id`.
     let filters = [
         r#"{"createdAt":{"$gte":{"$date":"2026-01-01T00:00:00Z"}}}"#,
@@ -423,7 +423,7 @@ async fn extended_json_values_round_trip() {
     assert_eq!(page["data"]["documents"], json!([]));
 
     // Decimal128: on mongod `{"$numberDecimal": "12.50"}` is stored as Decimal128 and comes back
-    // the same. nx-27017 cannot store it ("not JSON serializable", ../shared/mongo-test-server.md),
+    // the same. nx-27017 cannot store it ("not JSON serializable", docs/testing-mongodb.md),
     // so the conversion is tested without a server in engines::mongodb::extjson, and here we only
     // check that the request is accepted as Extended JSON (it fails on the server, not as a 400
     // VALIDATION_ERROR of ours).
@@ -491,7 +491,7 @@ async fn indexes_and_duplicate_keys() {
     // paid["partial_filter"] == {"plan": {"$exists": true}}, every index has the requested name,
     // and `size` is a number from collStats indexSizes. nx-27017 lists {"plan": 1, "age": 1},
     // drops sparse and partialFilterExpression from listIndexes, renames indexes
-    // (idx_<coll>_<field>) and reports empty indexSizes (../shared/mongo-test-server.md), so
+    // (idx_<coll>_<field>) and reports empty indexSizes (docs/testing-mongodb.md), so
     // those assertions are skipped.
     assert!(paid["size"].is_null() || paid["size"].is_number());
 
@@ -504,7 +504,7 @@ async fn indexes_and_duplicate_keys() {
     assert!(message.starts_with("duplicate key"), "{message}");
     // On mongod the message reads `… index: email_1 dup key: …` and ours adds
     // `key pattern {"email":1}`; nx-27017 answers "UNIQUE constraint failed: index 'idx_…'" without
-    // naming it that way (../shared/mongo-test-server.md), so only check it on mongod's format.
+    // naming it that way (docs/testing-mongodb.md), so only check it on mongod's format.
     if message.contains(" index: ") {
         assert!(message.contains(r#"key pattern {"email":1}"#), "{message}");
     }
@@ -535,7 +535,7 @@ async fn indexes_and_duplicate_keys() {
     let (_, list) = app.get(&format!("{path}/indexes"), &admin).await;
     assert_eq!(list["data"].as_array().unwrap().len(), 1, "{list}");
     // On mongod dropping a missing index is IndexNotFound (27), which we answer with 404;
-    // nx-27017 accepts it silently (../shared/mongo-test-server.md), so the status is not checked.
+    // nx-27017 accepts it silently (docs/testing-mongodb.md), so the status is not checked.
 }
 
 #[tokio::test]
@@ -599,7 +599,7 @@ async fn collections_views_and_databases() {
     );
     // On mongod, inserting {"sku": 5} into `events` fails validation (121 → 400) and a 101st
     // document pushes out the first; nx-27017 accepts the options without enforcing them and does
-    // not return them from listCollections (../shared/mongo-test-server.md), so neither is checked.
+    // not return them from listCollections (docs/testing-mongodb.md), so neither is checked.
 
     let (s, body) = app
         .post(
@@ -612,7 +612,7 @@ async fn collections_views_and_databases() {
     assert_eq!(s, StatusCode::CREATED, "{body}");
     assert_eq!(body["data"]["type"], "view");
     // On mongod the view lists with type "view" and answers with the order of 7; nx-27017 lists it
-    // as a collection and returns nothing from it (../shared/mongo-test-server.md).
+    // as a collection and returns nothing from it (docs/testing-mongodb.md).
 
     for bad in [
         json!({"name": "c1", "options": {"capped": true}}),
@@ -639,7 +639,7 @@ async fn collections_views_and_databases() {
     assert!(orders["info"]["size"].is_number() && orders["info"]["storage_size"].is_number());
     assert!(orders["info"]["avg_obj_size"].is_number());
     // On mongod info.indexes is collStats' nindexes (1 here); nx-27017's collStats has no
-    // nindexes (../shared/mongo-test-server.md: its collStats is partial), so it is null there.
+    // nindexes (docs/testing-mongodb.md: its collStats is partial), so it is null there.
     assert!(orders["info"]["indexes"].is_number() || orders["info"]["indexes"].is_null());
 
     // Dropping needs admin.
