@@ -52,16 +52,22 @@ impl std::ops::Deref for Guarded {
 impl Guarded {
     /// Checks an address a driver found by itself; its first allowed address is returned to dial.
     pub async fn check_discovered(&self, what: &str, host: &str, port: u16) -> Result<IpAddr, EngineError> {
-        let addresses = resolve(host, port).await.map_err(|e| EngineError::Connect(e.to_string()))?;
-        for ip in &addresses {
-            if let Some(why) = self.policy.refusal(*ip) {
-                return Err(EngineError::Refused(format!(
-                    "{what} {host}:{port} is not allowed by the network policy: {why}"
-                )));
+        match self.policy.vet(what, host, port).await {
+            Ok(addresses) => {
+                addresses.first().copied().ok_or_else(|| EngineError::Connect(format!("{host} has no address")))
             }
+            Err(Vetted::Refused(why)) => Err(EngineError::Refused(why)),
+            Err(Vetted::Unresolved(e)) => Err(EngineError::Connect(e.to_string())),
         }
-        addresses.first().copied().ok_or_else(|| EngineError::Connect(format!("{host} has no address")))
     }
+}
+
+/// Why an address may not be dialed.
+enum Vetted {
+    /// The policy refuses it (the message says which address and why).
+    Refused(String),
+    /// The name does not resolve.
+    Unresolved(ApiError),
 }
 
 /// Allowed and denied address ranges.
@@ -107,6 +113,17 @@ impl NetworkPolicy {
         None
     }
 
+    /// Resolves `host` and checks every address it has: all of them, since a driver may dial any.
+    async fn vet(&self, what: &str, host: &str, port: u16) -> Result<Vec<IpAddr>, Vetted> {
+        let addresses = resolve(host, port).await.map_err(Vetted::Unresolved)?;
+        match addresses.iter().find_map(|ip| self.refusal(*ip)) {
+            Some(why) => {
+                Err(Vetted::Refused(format!("{what} {host}:{port} is not allowed by the network policy: {why}")))
+            }
+            None => Ok(addresses),
+        }
+    }
+
     /// Resolves every host the settings will dial (see [`crate::engines::dial_targets`]), checks
     /// every address, and pins the first address of the main host so the driver connects to
     /// exactly what was checked.
@@ -114,15 +131,11 @@ impl NetworkPolicy {
         let targets = crate::engines::dial_targets(&settings).await.map_err(ApiError::from)?;
         let mut pinned = None;
         for target in &targets {
-            let addresses = resolve(&target.host, target.port).await?;
-            for ip in &addresses {
-                if let Some(why) = self.refusal(*ip) {
-                    return Err(ApiError::Forbidden(format!(
-                        "connections to {} ({}) are not allowed by the network policy: {why}",
-                        target.host, target.role
-                    )));
-                }
-            }
+            let addresses =
+                self.vet(&target.role.to_string(), &target.host, target.port).await.map_err(|e| match e {
+                    Vetted::Refused(why) => ApiError::Forbidden(why),
+                    Vetted::Unresolved(e) => e,
+                })?;
             if target.role == DialRole::Host && target.host == settings.host && pinned.is_none() {
                 pinned = addresses.first().copied();
             }
@@ -146,9 +159,9 @@ pub enum DialRole {
 impl std::fmt::Display for DialRole {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            DialRole::Host => "a host",
-            DialRole::HostAddr => "a hostaddr",
-            DialRole::Sentinel => "a sentinel",
+            DialRole::Host => "the host",
+            DialRole::HostAddr => "the hostaddr",
+            DialRole::Sentinel => "the sentinel",
         })
     }
 }

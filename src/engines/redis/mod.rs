@@ -215,7 +215,7 @@ async fn node_client(settings: &Guarded, opts: &RedisOptions) -> Result<redis::C
         Some(sentinel) => {
             let (host, port) = announced_master(settings, &sentinel.master, &sentinel.sentinels, tls).await?;
             // The announced master is an address the guard has not seen: check it before dialing.
-            let ip = settings.check_discovered("the master announced by the sentinels,", &host, port).await?;
+            let ip = settings.check_discovered("the master announced by the sentinels", &host, port).await?;
             let dial = if tls { host } else { ip.to_string() };
             redis::Client::open(connection_info(address(&dial, port, tls), redis)?).map_err(map_error)
         }
