@@ -438,13 +438,6 @@ pub async fn client(app: &App, record: &ConnectionRecord) -> Result<EngineClient
             record.identifier
         )));
     }
-    let set_status = |status: ConnectionStatus| async move {
-        match app.store.set_connection_status(record.id, status).await {
-            Ok(()) => app.connections.invalidate_project(record.project_id),
-            // The status is a hint for people; failing to record it must not fail the request.
-            Err(e) => tracing::warn!(connection_id = %record.id, error = %e, "could not record the connection status"),
-        }
-    };
     // The hot path: an open client needs no secret opened.
     let client = match app.pools.get(record.id, version(record)).await {
         Some(client) => client,
@@ -453,18 +446,29 @@ pub async fn client(app: &App, record: &ConnectionRecord) -> Result<EngineClient
             match app.pools.get_or_open(record.id, version(record), engines::connect(&settings)).await {
                 Ok(client) => client,
                 Err(e) => {
-                    if record.status == ConnectionStatus::Active {
-                        set_status(ConnectionStatus::Error).await;
-                    }
+                    record_status(app, record, ConnectionStatus::Error).await;
                     return Err(e.into());
                 }
             }
         }
     };
     if record.status == ConnectionStatus::Error && client.ping().await.is_ok() {
-        set_status(ConnectionStatus::Active).await;
+        record_status(app, record, ConnectionStatus::Active).await;
     }
     Ok(client)
+}
+
+/// Stores what a connection's last use or test found, when it differs from what is stored (an
+/// INACTIVE connection keeps its status). The status is a hint for people: failing to store it
+/// is logged, never the request's failure.
+async fn record_status(app: &App, record: &ConnectionRecord, status: ConnectionStatus) {
+    if record.status == status || record.status == ConnectionStatus::Inactive {
+        return;
+    }
+    match app.store.set_connection_status(record.id, status).await {
+        Ok(()) => app.connections.invalidate_project(record.project_id),
+        Err(e) => tracing::warn!(connection_id = %record.id, error = %e, "could not record the connection status"),
+    }
 }
 
 /// The pooled client for an engine request: resolves the connection, then opens or reuses its client.
@@ -492,13 +496,7 @@ pub async fn test_saved(app: &App, record: &ConnectionRecord) -> Result<engines:
             Err(e) => engines::TestReport::failed(&e),
         },
     };
-    if record.status != ConnectionStatus::Inactive {
-        let status = if report.success { ConnectionStatus::Active } else { ConnectionStatus::Error };
-        if status != record.status {
-            app.store.set_connection_status(record.id, status).await?;
-            app.connections.invalidate_project(record.project_id);
-        }
-    }
+    record_status(app, record, if report.success { ConnectionStatus::Active } else { ConnectionStatus::Error }).await;
     if let Some(privileges) = report.details.get("privileges").filter(|p| record.privileges.as_ref() != Some(p)) {
         app.store.set_connection_privileges(record.id, privileges).await?;
         app.connections.invalidate_project(record.project_id);
