@@ -219,22 +219,20 @@ pub async fn query(
     let result = if read_only {
         query::read(&client, request).await.map_err(|e| engine_error(&app, &record, e))?
     } else {
-        // Runs once; recorded (before its commit) only if PostgreSQL says it wrote.
-        // Named in the audit record, if it wrote: never the statement's text or values.
-        note.details(json!({
+        // Runs once; recorded (before its commit) only if PostgreSQL says it wrote. The record
+        // names the statement, never its text or values; rows are added once they are known.
+        let mut details = json!({
             "command": leading_keyword(&body.query),
             "statement_sha256": hex::encode(Sha256::digest(body.query.as_bytes())),
-        }));
+        });
+        note.details(details.clone());
         let record_write = || async { begin_write().await.map_err(WriteError::Unrecorded) };
         let result = query::write(&client, request, record_write).await.map_err(|e| match e {
             WriteError::Engine(e) => engine_error(&app, &record, e),
             WriteError::Unrecorded(e) => e,
         })?;
-        note.details(json!({
-            "command": leading_keyword(&body.query),
-            "rows": result.rows_affected,
-            "statement_sha256": hex::encode(Sha256::digest(body.query.as_bytes())),
-        }));
+        details["rows"] = json!(result.rows_affected);
+        note.details(details);
         result
     };
     let mut response = axum::Json(Envelope { data: result.objects() }).into_response();

@@ -43,7 +43,7 @@ pub struct PostgresClient {
 /// writing the server's files. A read-only transaction does not take them away (`COPY … TO
 /// PROGRAM`, `pg_read_file`, `lo_import` all run in one), so viewers' SQL never runs as a login
 /// that has any of them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HostPowers(u8);
 
 impl HostPowers {
@@ -443,13 +443,15 @@ impl PostgresClient {
             _ => None,
         };
         let object = pool.get().await.map_err(map_pool_error)?;
-        let session = Session { object: Some(object), changed: true, discard: false, _slot: slot };
+        let mut session = Session { object: Some(object), changed: true, discard: false, _slot: slot };
         if caller == SqlCaller::Viewer {
             let powers = match seen.get() {
                 Some(powers) => powers,
                 None => check_host_powers(&session).await.map_err(map_error)?,
             };
             if !powers.is_empty() {
+                // Nothing of the caller's ran on it: it goes back without a reset.
+                session.unchanged();
                 return Err(EngineError::Refused(format!(
                     "viewers cannot run SQL on this connection: its {which} has host powers ({}), which a \
                      read-only transaction does not take away; an admin can give the connection viewer \
@@ -462,24 +464,6 @@ impl PostgresClient {
         Ok(session)
     }
 
-    /// What each login can reach on the host, checking a session of each now.
-    pub async fn host_powers(&self) -> Result<(HostPowers, Option<HostPowers>), EngineError> {
-        let own = {
-            let mut session = self.session().await?;
-            let powers = check_host_powers(&session).await.map_err(map_error)?;
-            session.unchanged();
-            powers
-        };
-        let viewer = match &self.viewer {
-            Some((pool, _)) => {
-                let object = pool.get().await.map_err(map_pool_error)?;
-                Some(check_host_powers(&object).await.map_err(map_error)?)
-            }
-            None => None,
-        };
-        Ok((own, viewer))
-    }
-
     /// Measures one round trip.
     pub async fn ping(&self) -> Result<Duration, EngineError> {
         let mut session = self.session().await?;
@@ -489,24 +473,33 @@ impl PostgresClient {
         Ok(started.elapsed())
     }
 
-    /// Version, database and user.
+    /// Version, database, user, and the host powers of each login (`privileges`).
     pub async fn facts(&self) -> Result<ProbeFacts, EngineError> {
+        // One session answers both: what the server is, and what its login can reach on the host
+        // (checked now, not as last seen, since a test is asked for the present).
         let mut session = self.session().await?;
         let row = session
             .query_one("SELECT current_setting('server_version'), current_database(), current_user::text", &[])
             .await
             .map_err(map_error)?;
+        let own = check_host_powers(&session).await.map_err(map_error)?;
         session.unchanged();
         drop(session);
-        let mut details = Map::new();
-        details.insert("database".into(), Value::String(row.get(1)));
-        details.insert("user".into(), Value::String(row.get(2)));
-        let (own, viewer) = self.host_powers().await?;
+        let viewer = match &self.viewer {
+            Some((pool, _)) => {
+                let object = pool.get().await.map_err(map_pool_error)?;
+                Some(check_host_powers(&object).await.map_err(map_error)?)
+            }
+            None => None,
+        };
         let viewer_sql = match viewer {
             Some(powers) if powers.is_empty() => "viewer_credentials",
             None if own.is_empty() => "connection_login",
             _ => "refused",
         };
+        let mut details = Map::new();
+        details.insert("database".into(), Value::String(row.get(1)));
+        details.insert("user".into(), Value::String(row.get(2)));
         details.insert(
             "privileges".into(),
             json!({
