@@ -104,12 +104,12 @@ pub struct ScanBudget {
 }
 
 /// Keys one SCAN step asks for: enough to find what is still missing at the density seen so far.
-fn step_size(needed: usize, examined: usize, matched: usize, budget_left: usize) -> usize {
-    let wanted = match (examined, matched) {
+fn step_size(needed: usize, examined: usize, kept: usize, budget_left: usize) -> usize {
+    let wanted = match (examined, kept) {
         // Nothing seen yet: as many as the page needs (all of them match for `*`).
         (0, _) => needed,
         (_, 0) => 1000,
-        _ => needed * examined / matched + 1,
+        _ => needed * examined / kept + 1,
     };
     wanted.clamp(10, 1000).min(budget_left.max(1))
 }
@@ -131,7 +131,7 @@ pub async fn scan(
     let (mut node_index, mut node_cursor) = parse_cursor(cursor, masters.is_some())?;
     let count = count as usize;
     let started = std::time::Instant::now();
-    let (mut examined, mut matched) = (0usize, 0usize);
+    let mut examined = 0usize;
     let mut summaries = Vec::new();
     let done = loop {
         let node = match &masters {
@@ -141,14 +141,17 @@ pub async fn scan(
             ),
             None => None,
         };
-        let step =
-            step_size(count.saturating_sub(summaries.len()), examined, matched, budget.keys.saturating_sub(examined));
+        let step = step_size(
+            count.saturating_sub(summaries.len()),
+            examined,
+            summaries.len(),
+            budget.keys.saturating_sub(examined),
+        );
         let mut cmd = redis::cmd("SCAN");
         cmd.arg(node_cursor).arg("COUNT").arg(step);
         let (next, keys): (u64, Vec<Vec<u8>>) = client.query_on(node, &cmd).await?;
         examined += keys.len();
         let found: Vec<Vec<u8>> = keys.into_iter().filter(|k| super::glob::matches(pattern.as_bytes(), k)).collect();
-        matched += found.len();
         summaries.extend(describe(client, node, &found).await?.into_iter().filter(|s| match type_filter {
             Some(t) => s.key_type == t,
             None => true,
