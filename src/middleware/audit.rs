@@ -150,8 +150,7 @@ struct Requested {
 
 impl Requested {
     /// A finished record with what the handler noted.
-    fn finished(&self, outcome: &str, status: u16, note: &AuditNote) -> AuditEntry {
-        let noted = note.taken();
+    fn finished(&self, outcome: &str, status: u16, noted: AuditNoted) -> AuditEntry {
         let mut entry = self.entry(outcome, Some(status));
         entry.target = noted.target.or(entry.target);
         entry.connection_id = noted.connection_id.or(entry.connection_id);
@@ -205,9 +204,14 @@ where
             }
         }
     }
-    let note = AuditNote::default();
+    // Handlers note what their change touched; reads change nothing, so they get no note and
+    // the read path pays nothing for it.
+    let note = mutation.then(AuditNote::default);
     let mut req = req;
-    req.extensions_mut().insert(note.clone());
+    if let Some(note) = &note {
+        req.extensions_mut().insert(note.clone());
+    }
+    let noted = || note.as_ref().map(AuditNote::taken).unwrap_or_default();
     let requested = Requested {
         template,
         method: req.method().clone(),
@@ -226,14 +230,14 @@ where
         let requested = &deferred.0.requested;
         match deferred.begun() {
             Some(id) => {
-                if let Err(e) = app.store.finish_audit(id, outcome(status), status.as_u16(), &note.taken()).await {
+                if let Err(e) = app.store.finish_audit(id, outcome(status), status.as_u16(), &noted()).await {
                     tracing::warn!(error = %e, audit_id = id, "could not record how an audited request ended");
                 }
             }
             // A read that succeeded changed nothing; anything else is worth a record.
             None if !status.is_success() => {
                 if let Err(e) =
-                    app.store.insert_audit(&requested.finished(outcome(status), status.as_u16(), &note)).await
+                    app.store.insert_audit(&requested.finished(outcome(status), status.as_u16(), noted())).await
                 {
                     tracing::warn!(error = %e, "could not record a failed request");
                 }
@@ -257,7 +261,7 @@ where
         };
         let response = next(req).await;
         let status = response.status();
-        if let Err(e) = app.store.finish_audit(id, outcome(status), status.as_u16(), &note.taken()).await {
+        if let Err(e) = app.store.finish_audit(id, outcome(status), status.as_u16(), &noted()).await {
             tracing::warn!(error = %e, audit_id = id, "could not record how an audited request ended");
         }
         return response;
@@ -267,7 +271,7 @@ where
     let response = next(req).await;
     let status = response.status();
     if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-        if let Err(e) = app.store.insert_audit(&requested.finished("denied", status.as_u16(), &note)).await {
+        if let Err(e) = app.store.insert_audit(&requested.finished("denied", status.as_u16(), noted())).await {
             tracing::warn!(error = %e, "could not record a refused request");
         }
     }
