@@ -385,6 +385,17 @@ async fn records_name_what_changed_and_superusers_read_the_whole_trail() {
     let (_, ok) = app.get("/api/platform/projects/default/audit?outcome=ok", &admin).await;
     assert!(ok["data"]["entries"].as_array().unwrap().iter().all(|e| e["outcome"] == "ok"));
     assert_eq!(app.get("/api/platform/projects/default/audit?engine=oracle", &admin).await.0, StatusCode::BAD_REQUEST);
+    // Filter values are bound, never pasted into SQL: a quote matches nothing and breaks nothing.
+    let (s, quoted) = app.get("/api/platform/projects/default/audit?outcome=ok%27%20OR%20%271%27%3D%271", &admin).await;
+    assert_eq!(s, StatusCode::OK, "{quoted}");
+    assert_eq!(quoted["data"]["entries"], json!([]));
+    // A connection of another project names no record of this one.
+    let (_, other) = app.post("/api/platform/projects", &admin, json!({"name": "Other"})).await;
+    let other_ref = other["data"]["ref"].as_str().unwrap();
+    let (s, foreign) =
+        app.get(&format!("/api/platform/projects/{other_ref}/audit?connection_id={conn_id}"), &admin).await;
+    assert_eq!(s, StatusCode::OK, "{foreign}");
+    assert_eq!(foreign["data"]["entries"], json!([]), "another project's trail shows nothing of this one");
 
     // Platform-level records (users, organizations, projects) are read by superusers only.
     let (s, all) = app.get("/api/platform/audit?action=/api/platform/users", &admin).await;

@@ -619,6 +619,13 @@ async fn viewers_never_run_sql_as_a_login_with_host_powers() {
     // Viewer credentials are for PostgreSQL only, and a password needs a user.
     let (s, _) = app.put(&path, &admin, json!({"viewer_username": "", "viewer_password": "x"})).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+    let redis = json!({"identifier": "cache", "host": "127.0.0.1", "viewer_username": "reader"});
+    let (s, body) = app.post("/api/platform/redis/default/connections", &admin, redis).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("PostgreSQL only"), "{body}");
+    // A viewer cannot set viewer credentials, nor see the password back.
+    let (s, _) = app.put(&path, &viewer, json!({"viewer_username": "postgres"})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
