@@ -193,6 +193,9 @@ pub struct PostgresOptions {
     /// Statement timeout, in milliseconds (default 30,000).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement_timeout: Option<i64>,
+    /// How long a schema change waits for a lock before it gives up, in milliseconds (default 5,000).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_timeout: Option<i64>,
     /// How long to wait for a connection, in milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub connect_timeout_ms: Option<i64>,
@@ -290,6 +293,7 @@ impl EngineOptions {
                         return Err("options.statement_timeout must be between 0 and 3600000 milliseconds".into());
                     }
                 }
+                check_timeout("lock_timeout", o.lock_timeout)?;
                 check_timeout("connect_timeout_ms", o.connect_timeout_ms)?;
                 check_pool_size(o.pool_size)
             }

@@ -1,6 +1,7 @@
 //! PostgreSQL through `tokio-postgres`, pooled by `deadpool-postgres`.
 
 pub mod catalog;
+pub mod ddl;
 pub mod export;
 pub mod query;
 pub mod types;
@@ -24,6 +25,8 @@ use crate::network::{DialRole, DialTarget};
 const DEFAULT_POOL_SIZE: usize = 10;
 /// Statement timeout applied to every session unless the connection sets another.
 pub const DEFAULT_STATEMENT_TIMEOUT_MS: i64 = 30_000;
+/// Lock timeout of schema changes unless the connection sets another.
+pub const DEFAULT_LOCK_TIMEOUT_MS: i64 = 5_000;
 
 /// A pool of PostgreSQL sessions for one connection: its own login's, and the viewer login's when
 /// the connection has one.
@@ -37,6 +40,8 @@ pub struct PostgresClient {
     viewer_slots: Option<Arc<tokio::sync::Semaphore>>,
     /// How long a caller waits for a session.
     wait: Duration,
+    /// How long a schema change waits for a lock (`options.lock_timeout`).
+    lock_timeout: Duration,
 }
 
 /// Powers of a login that reach past the database onto its host: running programs and reading or
@@ -234,7 +239,8 @@ pub fn connect(settings: &ConnectionSettings) -> Result<PostgresClient, EngineEr
     let powers = Arc::new(PowersSeen::default());
     let pool = build_pool(config, opts, size, powers.clone())?;
     let viewer_slots = viewer.is_none().then(|| Arc::new(tokio::sync::Semaphore::new(viewer_share(size))));
-    Ok(PostgresClient { pool, powers, viewer, viewer_slots, wait: connect_timeout })
+    let lock_timeout = Duration::from_millis(opts.lock_timeout.unwrap_or(DEFAULT_LOCK_TIMEOUT_MS).unsigned_abs());
+    Ok(PostgresClient { pool, powers, viewer, viewer_slots, wait: connect_timeout, lock_timeout })
 }
 
 /// Sessions of a shared pool that viewers may hold at once: a quarter (at least one) is kept for
@@ -462,6 +468,11 @@ impl PostgresClient {
             }
         }
         Ok(session)
+    }
+
+    /// How long a schema change waits for a lock.
+    pub fn lock_timeout(&self) -> Duration {
+        self.lock_timeout
     }
 
     /// Measures one round trip.

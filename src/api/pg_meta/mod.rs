@@ -20,6 +20,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub mod ddl;
+
 use super::{ApiJson, ApiPath, ApiQuery, Data};
 use crate::app::App;
 use crate::app::AppState;
@@ -97,7 +99,7 @@ struct Envelope<T> {
 }
 
 /// The project's PostgreSQL client (primary or `connection_id`).
-async fn postgres(
+pub(crate) async fn postgres(
     app: &App,
     ctx: &ProjectContext,
     connection_id: Option<ConnectionId>,
@@ -109,7 +111,7 @@ async fn postgres(
 }
 
 /// An engine error with the connection's secrets scrubbed from its message.
-fn engine_error(app: &App, record: &ConnectionRecord, err: EngineError) -> ApiError {
+pub(crate) fn engine_error(app: &App, record: &ConnectionRecord, err: EngineError) -> ApiError {
     match open_settings(app, record) {
         Ok(settings) => err.scrubbed(&settings).into(),
         Err(e) => e,

@@ -1,0 +1,129 @@
+//! What every schema-change route shares: admins only, `dry_run` (answer the SQL without running
+//! it), the plan applied under the connection's lock timeout, and an audit note naming the change.
+//! A route builds a [`DdlPlan`] from typed names and literals (`engines::postgres::ddl`) and hands
+//! it to [`SchemaChange::apply`].
+
+use std::sync::Arc;
+
+use axum::response::{IntoResponse, Response};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{engine_error, postgres};
+use crate::api::Data;
+use crate::app::AppState;
+use crate::auth::{authorize, AuthUser};
+use crate::domain::{ConnectionId, Permission};
+use crate::engines::postgres::ddl::{self, DdlPlan};
+use crate::engines::postgres::PostgresClient;
+use crate::engines::EngineError;
+use crate::error::{ApiError, ApiResult};
+use crate::middleware::audit::AuditNote;
+use crate::store::ConnectionRecord;
+
+/// `?connection_id=&dry_run=` of a schema change.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DdlTarget {
+    /// The PostgreSQL connection (default: the project's primary one).
+    pub connection_id: Option<ConnectionId>,
+    /// Answer the SQL that would run, without running it.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// `?connection_id=&dry_run=&cascade=` of a drop.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DropTarget {
+    /// The PostgreSQL connection (default: the project's primary one).
+    pub connection_id: Option<ConnectionId>,
+    /// Answer the SQL that would run, without running it.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Also drop what depends on the object (`CASCADE`).
+    #[serde(default)]
+    pub cascade: bool,
+}
+
+/// The answer to a dry run: the SQL that would have run.
+#[derive(Serialize, JsonSchema)]
+pub struct DryRun {
+    /// Always `true`.
+    pub dry_run: bool,
+    /// The statements, one per line, each ending with `;`.
+    pub sql: String,
+}
+
+/// A schema change in progress: the caller is an admin of the project and the connection is open.
+pub struct SchemaChange {
+    /// The connection's record (for scrubbing errors).
+    pub record: Arc<ConnectionRecord>,
+    /// Its pooled client.
+    pub client: PostgresClient,
+    app: AppState,
+    note: AuditNote,
+}
+
+/// What [`SchemaChange::apply`] did.
+pub enum Applied {
+    /// Nothing ran: the SQL is the answer.
+    DryRun(DryRun),
+    /// The change was committed.
+    Done,
+}
+
+impl Applied {
+    /// The response: the dry run's SQL, or `done()` (the changed object, read back).
+    pub async fn respond<T, F, Fut>(self, done: F) -> ApiResult<Response>
+    where
+        T: Serialize,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = ApiResult<T>>,
+    {
+        match self {
+            Applied::DryRun(dry) => Ok(Data(dry).into_response()),
+            Applied::Done => Ok(Data(done().await?).into_response()),
+        }
+    }
+}
+
+impl SchemaChange {
+    /// Authorizes an admin of `project_ref` and opens the connection.
+    pub async fn begin(
+        app: &AppState,
+        user: &AuthUser,
+        project_ref: &str,
+        connection_id: Option<ConnectionId>,
+        note: AuditNote,
+    ) -> ApiResult<Self> {
+        let ctx = authorize(app, user, project_ref, Permission::Admin).await?;
+        let (record, client) = postgres(app, &ctx, connection_id).await?;
+        Ok(Self { record, client, app: app.clone(), note })
+    }
+
+    /// Maps an engine error of this connection (secrets scrubbed).
+    pub fn error(&self, err: EngineError) -> ApiError {
+        engine_error(&self.app, &self.record, err)
+    }
+
+    /// Builds the plan (a bad name or value is a 400) and either answers its SQL (`dry_run`) or
+    /// runs it. The audit record names the kind of change and the object, never values.
+    pub async fn apply(
+        &self,
+        kind: &str,
+        object: &str,
+        dry_run: bool,
+        plan: Result<DdlPlan, EngineError>,
+    ) -> ApiResult<Applied> {
+        let plan = plan.map_err(|e| self.error(e))?;
+        self.note.target(object);
+        self.note.details(json!({ "change": kind, "dry_run": dry_run, "statements": plan.statements.len() }));
+        if dry_run {
+            return Ok(Applied::DryRun(DryRun { dry_run: true, sql: plan.sql() }));
+        }
+        ddl::apply(&self.client, &plan).await.map_err(|e| self.error(e))?;
+        Ok(Applied::Done)
+    }
+}
