@@ -15,6 +15,8 @@ const RedisBrowser = lazy(() => import('./redis/RedisPages').then((m) => ({ defa
 const PubSubPage = lazy(() => import('./redis/RedisPages').then((m) => ({ default: m.PubSubPage })))
 const ServerPage = lazy(() => import('./redis/RedisPages').then((m) => ({ default: m.ServerPage })))
 const PostgresPage = lazy(() => import('./postgres/PostgresPage').then((m) => ({ default: m.PostgresPage })))
+// The Table Editor and the database's pages are chunks of their own: the SQL editor does not wait for them.
+const TableEditorPage = lazy(() => import('./postgres/editor/TableEditorPage').then((m) => ({ default: m.TableEditorPage })))
 const MongoPage = lazy(() => import('./mongodb/MongoPage').then((m) => ({ default: m.MongoPage })))
 
 function signInPath(): string {
@@ -77,6 +79,14 @@ export function App() {
     // The Redis tabs beside the key browser: Pub/Sub and Server.
     const connectionId = query.get('connection_id') ?? undefined
     const Tab = parts[4] === 'pubsub' ? PubSubPage : ServerPage
+    page = <Tab key={`${parts[1]}/${connectionId ?? ''}`} projectRef={parts[1]} connectionId={connectionId} />
+  } else if (
+    parts[0] === 'project' && parts[1] && parts[2] === 'databases' && parts[3] === 'postgres' && parts.length === 5 &&
+    parts[4] === 'tables'
+  ) {
+    // The PostgreSQL tabs beside the SQL editor.
+    const connectionId = query.get('connection_id') ?? undefined
+    const Tab = TableEditorPage
     page = <Tab key={`${parts[1]}/${connectionId ?? ''}`} projectRef={parts[1]} connectionId={connectionId} />
   } else if (parts[0] === 'project' && parts[1] && parts[2] === 'databases' && parts[3] && parts.length === 4) {
     const connectionId = query.get('connection_id') ?? undefined

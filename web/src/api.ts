@@ -812,6 +812,239 @@ export const pg = {
     call<PgRelation[]>('GET', withQuery(`${pgBase(ref)}/views`, { connection_id: connectionId })),
 }
 
+// ---- PostgreSQL Table Editor: rows, schema changes and database objects ---------------------
+//
+// Rows keep PostgreSQL's values as the server maps them: int8 and numeric are strings (never
+// turned into a Number, which would round them), json/jsonb parsed JSON, NULL null. A value the
+// user typed as JSON goes out as its text (JsonText, anywhere in a body), so its numbers are not
+// rounded on the way either.
+
+/** A column of a table as the rows API describes it. */
+export interface RowColumn {
+  name: string
+  /** `format_type` text, e.g. `character varying(20)`, `integer[]`. */
+  type: string
+  /** The type's name: int4, _text, mood… */
+  format: string
+  nullable: boolean
+  /** The default's expression, or null. */
+  default: string | null
+  primary_key: boolean
+  foreign_key: { schema: string; table: string; table_id: number; column: string } | null
+  enum_values: string[] | null
+  updatable: boolean
+  identity?: string | boolean | null
+  generated?: string | boolean | null
+}
+
+export type PgRow = Record<string, unknown>
+
+export interface RowPage {
+  rows: PgRow[]
+  columns: RowColumn[]
+  primary_key: string[]
+  /** Null at the end. */
+  cursor: string | null
+  paging: 'keyset' | 'offset'
+  count: number | null
+  count_is_estimate: boolean
+  count_note: string | null
+}
+
+/** What `GET …/rows` takes; `order`, `filter` and `select` repeat. */
+export interface RowQuery {
+  limit?: number
+  /** `col.asc|desc[.nullsfirst|.nullslast]` */
+  order?: string[]
+  /** `col.op[.value]` */
+  filter?: string[]
+  select?: string[]
+  cursor?: string | null
+  count?: 'exact'
+}
+
+/** One change of `PATCH …/rows`: the row by its primary key, the new values, what it must still hold. */
+export interface RowChange {
+  pk: PgRow
+  set: PgRow
+  expect?: PgRow
+}
+
+/** JSON text of a body, with JsonText values written as they are (anywhere in it). */
+export function bodyText(value: unknown): JsonText {
+  const write = (v: unknown): string => {
+    if (v instanceof JsonText) return v.text
+    if (Array.isArray(v)) return `[${v.map(write).join(',')}]`
+    if (v !== null && typeof v === 'object') {
+      return `{${Object.entries(v)
+        .filter(([, x]) => x !== undefined)
+        .map(([k, x]) => `${JSON.stringify(k)}:${write(x)}`)
+        .join(',')}}`
+    }
+    return JSON.stringify(v) ?? 'null'
+  }
+  return new JsonText(write(value))
+}
+
+/** The query string of a rows request: repeated names, in order. */
+export function rowQueryString(connectionId: string | undefined, q: RowQuery): string {
+  const params = new URLSearchParams()
+  if (connectionId) params.set('connection_id', connectionId)
+  if (q.limit !== undefined) params.set('limit', String(q.limit))
+  for (const o of q.order ?? []) params.append('order', o)
+  for (const f of q.filter ?? []) params.append('filter', f)
+  for (const s of q.select ?? []) params.append('select', s)
+  if (q.cursor) params.set('cursor', q.cursor)
+  if (q.count) params.set('count', q.count)
+  const text = params.toString()
+  return text ? `?${text}` : ''
+}
+
+/** The details of a 409 on a row change: the row as it is now, or null when it is gone. */
+export function conflictCurrent(error: unknown): { current: PgRow | null } | null {
+  if (!(error instanceof ApiError) || error.status !== 409) return null
+  const d = error.details as { current?: unknown } | null | undefined
+  const current = d && typeof d === 'object' && d.current && typeof d.current === 'object' ? (d.current as PgRow) : null
+  return { current }
+}
+
+export interface PgSchema {
+  id: number
+  name: string
+  owner: string
+}
+
+export interface PgTable extends PgRelation {
+  primary_keys: { name: string; table_id: number }[]
+  relationships: {
+    source_schema: string
+    source_table_name: string
+    source_column_name: string
+    target_table_schema: string
+    target_table_name: string
+    target_column_name: string
+  }[]
+}
+
+/** A column of `POST …/tables` and `POST …/columns`. */
+export interface ColumnSpec {
+  name: string
+  type: string
+  default_value?: string
+  default_value_format?: 'literal' | 'expression'
+  is_identity?: boolean
+  identity_generation?: 'ALWAYS' | 'BY DEFAULT'
+  is_nullable?: boolean
+  is_primary_key?: boolean
+  is_unique?: boolean
+  check?: string
+  comment?: string
+  references?: { schema: string; table: string; column: string; on_delete?: string; on_update?: string }
+}
+
+export interface NewTable {
+  schema: string
+  name: string
+  comment?: string
+  columns: ColumnSpec[]
+}
+
+/** What a schema change answers with `dry_run`: the SQL it would run. */
+export interface DryRun {
+  dry_run: true
+  sql: string
+}
+
+export interface PgIndex {
+  id: number
+  name: string
+  table: string
+  definition: string
+  size_bytes: number
+  scans: number
+  unused: boolean
+}
+
+export interface NewIndex {
+  schema: string
+  table: string
+  name?: string
+  columns: string[]
+  unique?: boolean
+  method?: string
+}
+
+export interface PgExtension {
+  name: string
+  default_version: string | null
+  installed_version: string | null
+  comment: string | null
+}
+
+/** An item of the read-only listings (roles, policies, triggers, functions, types…), shown as it comes. */
+export type PgObject = Record<string, unknown>
+
+function pgPath(ref: string, tail: string, connectionId?: string, query?: Query): string {
+  return withQuery(`${pgBase(ref)}/${tail}`, { connection_id: connectionId, ...query })
+}
+
+export const pgRows = {
+  list: (ref: string, tableId: number, q: RowQuery, connectionId?: string) =>
+    call<RowPage>('GET', `${pgBase(ref)}/tables/${tableId}/rows${rowQueryString(connectionId, q)}`),
+  insert: (ref: string, tableId: number, rows: PgRow[], connectionId?: string) =>
+    call<PgRow[]>('POST', pgPath(ref, `tables/${tableId}/rows`, connectionId), bodyText(rows)),
+  update: (ref: string, tableId: number, changes: RowChange[], connectionId?: string) =>
+    call<PgRow[]>('PATCH', pgPath(ref, `tables/${tableId}/rows`, connectionId), bodyText(changes)),
+  remove: (ref: string, tableId: number, pks: PgRow[], connectionId?: string) =>
+    call<{ deleted: number }>(
+      'DELETE',
+      pgPath(ref, `tables/${tableId}/rows`, connectionId),
+      bodyText(pks.map((pk) => ({ pk }))),
+    ),
+}
+
+/** Schema changes (admins) and the database's objects. Every change takes `dryRun` and then answers its SQL. */
+export const pgDb = {
+  schemas: (ref: string, connectionId?: string) => call<PgSchema[]>('GET', pgPath(ref, 'schemas', connectionId)),
+  tables: (ref: string, connectionId?: string) => call<PgTable[]>('GET', pgPath(ref, 'tables', connectionId)),
+  createTable: (ref: string, table: NewTable, dryRun: boolean, connectionId?: string) =>
+    call<PgTable | DryRun>('POST', pgPath(ref, 'tables', connectionId), { ...table, dry_run: dryRun || undefined }),
+  alterTable: (ref: string, id: number, change: { name?: string; schema?: string; comment?: string }, dryRun: boolean, connectionId?: string) =>
+    call<PgTable | DryRun>('PATCH', pgPath(ref, `tables/${id}`, connectionId), { ...change, dry_run: dryRun || undefined }),
+  dropTable: (ref: string, id: number, dryRun: boolean, connectionId?: string) =>
+    call<unknown>('DELETE', pgPath(ref, `tables/${id}`, connectionId, { dry_run: dryRun || undefined })),
+  addColumn: (ref: string, tableId: number, column: ColumnSpec, dryRun: boolean, connectionId?: string) =>
+    call<unknown>('POST', pgPath(ref, 'columns', connectionId), { table_id: tableId, ...column, dry_run: dryRun || undefined }),
+  alterColumn: (ref: string, id: string, change: Partial<ColumnSpec>, dryRun: boolean, connectionId?: string) =>
+    call<unknown>('PATCH', pgPath(ref, `columns/${encodePathSegment(id)}`, connectionId), { ...change, dry_run: dryRun || undefined }),
+  dropColumn: (ref: string, id: string, dryRun: boolean, connectionId?: string) =>
+    call<unknown>('DELETE', pgPath(ref, `columns/${encodePathSegment(id)}`, connectionId, { dry_run: dryRun || undefined })),
+  indexes: (ref: string, connectionId?: string) => call<PgIndex[]>('GET', pgPath(ref, 'indexes', connectionId)),
+  createIndex: (ref: string, index: NewIndex, dryRun: boolean, connectionId?: string) =>
+    call<unknown>('POST', pgPath(ref, 'indexes', connectionId), { ...index, dry_run: dryRun || undefined }),
+  dropIndex: (ref: string, id: number, dryRun: boolean, connectionId?: string) =>
+    call<unknown>('DELETE', pgPath(ref, `indexes/${id}`, connectionId, { dry_run: dryRun || undefined })),
+  extensions: (ref: string, connectionId?: string) => call<PgExtension[]>('GET', pgPath(ref, 'extensions', connectionId)),
+  enableExtension: (ref: string, name: string, dryRun: boolean, connectionId?: string) =>
+    call<unknown>('POST', pgPath(ref, 'extensions', connectionId), { name, dry_run: dryRun || undefined }),
+  disableExtension: (ref: string, name: string, dryRun: boolean, connectionId?: string) =>
+    call<unknown>('DELETE', pgPath(ref, `extensions/${encodePathSegment(name)}`, connectionId, { dry_run: dryRun || undefined })),
+  /** roles, policies, triggers, functions, types, materialized-views */
+  list: (ref: string, what: string, connectionId?: string) => call<PgObject[]>('GET', pgPath(ref, what, connectionId)),
+  typescript: (ref: string, schemas: string, connectionId?: string) =>
+    call<{ types: string }>('GET', pgPath(ref, 'generators/typescript', connectionId, { included_schemas: schemas })),
+}
+
+/** Whether an answer of a schema change is its dry run. */
+export function isDryRun(value: unknown): value is DryRun {
+  return typeof value === 'object' && value !== null && (value as { dry_run?: unknown }).dry_run === true
+}
+
+/** Whether a role may change the schema (admin and owner). */
+export function canChangeSchema(role: Role | undefined): boolean {
+  return role === 'admin' || role === 'owner'
+}
+
 // ---- MongoDB (spec 4.2-4.5): databases, collections, documents, aggregation, indexes ----------
 //
 // Documents are read with ./mongodb/ejson rather than JSON.parse, so 64-bit integers keep their

@@ -1,11 +1,11 @@
 // `/project/{ref}/databases/postgres`: a SQL editor with results, EXPLAIN and CSV export, next to
 // the tables and views of the database.
 import { useState } from 'react'
-import { ApiError, canWrite, pg, projects, sqlErrorDetails, type PgRelation, type QueryResult } from '../api'
+import { ApiError, pg, sqlErrorDetails, type PgRelation, type QueryResult } from '../api'
 import { ErrorMessage, errorText } from '../components/ErrorMessage'
 import { formatCount } from '../format'
-import { Link, navigate } from '../router'
 import { useLoad } from '../useLoad'
+import { PgHeader, usePgContext } from './PgNav'
 import { PlanView } from './PlanView'
 import { ResultGrid } from './ResultGrid'
 import { SqlEditor } from './SqlEditor'
@@ -81,14 +81,11 @@ function SqlError({ error, sql }: { error: unknown; sql: string }) {
 }
 
 export function PostgresPage({ projectRef, connectionId }: Props) {
-  const project = useLoad(() => projects.get(projectRef), [projectRef])
-  const databases = useLoad(() => projects.databases(projectRef), [projectRef])
-  const pgConnections = (databases.data ?? []).filter((c) => c.database_type === 'postgres')
-  const active = pgConnections.find((c) => (connectionId ? c.id === connectionId : c.is_primary))
-  const noConnection = databases.data !== undefined && pgConnections.length === 0
+  const ctx = usePgContext(projectRef, connectionId)
+  const { noConnection } = ctx
   const tables = useLoad(() => (noConnection ? Promise.resolve([]) : pg.tables(projectRef, connectionId)), [projectRef, connectionId, noConnection])
   const views = useLoad(() => (noConnection ? Promise.resolve([]) : pg.views(projectRef, connectionId)), [projectRef, connectionId, noConnection])
-  const readOnly = project.data !== undefined && !canWrite(project.data.role)
+  const readOnly = ctx.project.data !== undefined && !ctx.writable
 
   const [sql, setSql] = useState('SELECT 1;')
   const [busy, setBusy] = useState<'run' | 'explain' | 'csv' | null>(null)
@@ -150,34 +147,9 @@ export function PostgresPage({ projectRef, connectionId }: Props) {
 
   const pick = (r: PgRelation) => setSql(`SELECT * FROM ${quoteIdent(r.schema)}.${quoteIdent(r.name)} LIMIT 100;`)
 
-  const base = `/project/${encodeURIComponent(projectRef)}`
   return (
     <section className="postgres">
-      <p className="crumbs">
-        <Link href="/">Projects</Link> / <Link href={base}>{project.data?.name ?? projectRef}</Link> / PostgreSQL
-      </p>
-      <div className="toolbar">
-        <h1>PostgreSQL</h1>
-        {pgConnections.length > 1 && (
-          <select
-            aria-label="Connection"
-            value={active?.id ?? ''}
-            onChange={(e) => {
-              const c = pgConnections.find((x) => x.id === e.target.value)
-              if (c) navigate(c.is_primary ? `${base}/databases/postgres` : `${base}/databases/postgres?connection_id=${c.id}`)
-            }}
-          >
-            {pgConnections.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.identifier}
-                {c.is_primary ? ' (primary)' : ''}
-              </option>
-            ))}
-          </select>
-        )}
-        {pgConnections.length === 1 && active && <span className="muted mono">{active.identifier}</span>}
-      </div>
-      <ErrorMessage error={project.error ?? databases.error} />
+      <PgHeader projectRef={projectRef} connectionId={connectionId} tab="sql" ctx={ctx} />
       {noConnection ? (
         <div className="empty">
           <p>This project has no PostgreSQL connection yet.</p>
