@@ -433,6 +433,12 @@ async fn main() {
         "postgres",
         "CREATE TABLE bench_rows AS SELECT g AS id, md5(g::text) AS name, now() AS at FROM generate_series(1, 100) g",
     );
+    // The Table Editor's page: 1,000,000 rows, paged by the primary key.
+    pg.psql(
+        "postgres",
+        "CREATE TABLE editor_rows (id bigint PRIMARY KEY, name text, at timestamptz); \
+         INSERT INTO editor_rows SELECT g, md5(g::text), now() FROM generate_series(1, 1000000) g; ANALYZE editor_rows;",
+    );
     let docs: Vec<Value> = (0..1000).map(|i| json!({"i": i, "group": i % 50, "name": format!("item {i}")})).collect();
     for batch in 0..10 {
         let docs: Vec<Value> = docs
@@ -493,6 +499,7 @@ async fn main() {
     let select_one = post_script(dir.path(), "select1", &json!({"query": "SELECT 1 AS one"}));
     let select_rows = post_script(dir.path(), "rows", &json!({"query": "SELECT * FROM bench_rows"}));
     let base = &app.base;
+    let editor_page = editor_page_urls(&app, &token, &pg).await;
     let mut results = Vec::new();
     for clients in [1u32, 32] {
         results.push(wrk(
@@ -523,6 +530,13 @@ async fn main() {
             let url = format!("{}/query", peer.base);
             results.push(wrk_as("peer", "postgres 100-row select", &url, "none", clients, Some(&select_rows)));
         }
+        let (first, deep) = &editor_page;
+        results.push(wrk("postgres table page 1 (100 of 1M rows)", first, &token, clients, None));
+        let direct_first = "SELECT * FROM editor_rows ORDER BY id LIMIT 100";
+        results.push(pgbench("postgres table page 1 (100 of 1M rows)", &pg, direct_first, clients, dir.path()));
+        results.push(wrk("postgres table page 5,000 (100 of 1M rows)", deep, &token, clients, None));
+        let direct_deep = "SELECT * FROM editor_rows WHERE id > 499900 ORDER BY id LIMIT 100";
+        results.push(pgbench("postgres table page 5,000 (100 of 1M rows)", &pg, direct_deep, clients, dir.path()));
         results.push(wrk(
             "postgres tables",
             &format!("{base}/api/platform/pg-meta/default/tables"),
@@ -567,6 +581,27 @@ async fn main() {
     });
     std::fs::write(&out, serde_json::to_string_pretty(&report).unwrap()).unwrap();
     println!("\nwritten to {}", out.display());
+}
+
+/// The Table Editor URLs of page 1 and page 5,000 (100 rows each) of `editor_rows`. The cursor of
+/// page 5,000 is reached by walking 1,000 rows at a time (a cursor does not depend on the limit).
+async fn editor_page_urls(app: &TestApp, token: &str, pg: &Postgres) -> (String, String) {
+    let id = pg.psql("postgres", "SELECT 'editor_rows'::regclass::oid");
+    let rows = format!("{}/api/platform/pg-meta/default/tables/{id}/rows", app.base);
+    let mut cursor: Option<String> = None;
+    let mut walked = 0;
+    while walked < 499_900 {
+        let limit = (499_900 - walked).min(1000);
+        let mut url = format!("{rows}?limit={limit}&select=id");
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let page: Value = app.http.get(&url).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+        walked += page["data"]["rows"].as_array().map_or(0, Vec::len);
+        cursor = Some(page["data"]["cursor"].as_str().expect("a next page").to_string());
+    }
+    let cursor = cursor.unwrap_or_default();
+    (format!("{rows}?limit=100"), format!("{rows}?limit=100&cursor={cursor}"))
 }
 
 /// RSS with 1,000 registered connections across 100 projects, then with 200 of them holding an

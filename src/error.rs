@@ -35,6 +35,9 @@ pub enum ApiError {
     /// 409 CONFLICT: a unique constraint or a precondition (`nx`/`xx`) failed.
     #[error("{0}")]
     Conflict(String),
+    /// 409 CONFLICT with details: the object changed since the caller read it (`details.current`).
+    #[error("{message}")]
+    Stale { message: String, details: Value },
     /// 413 PAYLOAD_TOO_LARGE: the body exceeds the configured limit.
     #[error("request body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
@@ -79,7 +82,7 @@ impl ApiError {
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "FORBIDDEN"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
-            Self::Conflict(_) => (StatusCode::CONFLICT, "CONFLICT"),
+            Self::Conflict(_) | Self::Stale { .. } => (StatusCode::CONFLICT, "CONFLICT"),
             Self::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
             Self::RateLimited { .. } | Self::Busy(_) => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED"),
             Self::Query { .. } => (StatusCode::BAD_REQUEST, "QUERY_ERROR"),
@@ -109,6 +112,7 @@ impl IntoResponse for ApiError {
         }
         let details = match &self {
             Self::Validation { details, .. } | Self::Query { details, .. } => details.as_ref(),
+            Self::Stale { details, .. } => Some(details),
             _ => None,
         };
         let mut body = envelope(&self.to_string(), code, details);

@@ -124,6 +124,7 @@ fn mongodb_routes() -> Vec<Route> {
 fn pg_meta_routes() -> Vec<Route> {
     use pg_meta::ListParams;
     let base = "/api/platform/pg-meta/{ref}";
+    let rows = format!("{base}/tables/{{id}}/rows");
     vec![
         route(Method::POST, format!("{base}/query"), post(pg_meta::query))
             .query::<pg_meta::Target>()
@@ -132,6 +133,16 @@ fn pg_meta_routes() -> Vec<Route> {
         route(Method::GET, format!("{base}/views"), get(pg_meta::views)).query::<ListParams>(),
         route(Method::GET, format!("{base}/schemas"), get(pg_meta::schemas)).query::<ListParams>(),
         route(Method::GET, format!("{base}/columns"), get(pg_meta::columns)).query::<ListParams>(),
+        route(Method::GET, &rows, get(pg_meta::rows::list)).query::<pg_meta::rows::RowsQuery>(),
+        route(Method::POST, &rows, post(pg_meta::rows::insert))
+            .query::<pg_meta::rows::RowsTarget>()
+            .body::<pg_meta::rows::InsertBody>(),
+        route(Method::PATCH, &rows, patch(pg_meta::rows::update))
+            .query::<pg_meta::rows::RowsTarget>()
+            .body::<Vec<crate::engines::postgres::rows::RowUpdate>>(),
+        route(Method::DELETE, &rows, delete(pg_meta::rows::delete))
+            .query::<pg_meta::rows::RowsTarget>()
+            .body::<Vec<crate::engines::postgres::rows::RowKey>>(),
     ]
 }
 

@@ -267,7 +267,9 @@ pub fn read_lossy(path: &Path) -> String {
 
 /// A concrete path for a route template of the route table (the default project, fixed names).
 pub fn concrete_path(template: &str) -> String {
-    let id = "8f1c7a52-4d7e-4a5c-9a2b-1c2d3e4f5a6b";
+    // PostgreSQL objects are named by oid; everything else by UUID.
+    let id =
+        if template.starts_with("/api/platform/pg-meta/") { "16384" } else { "8f1c7a52-4d7e-4a5c-9a2b-1c2d3e4f5a6b" };
     template
         .replace("{ref}", "default")
         .replace("{key}", "k")

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub mod ddl;
+pub mod rows;
 
 use super::{ApiJson, ApiPath, ApiQuery, Data};
 use crate::app::App;

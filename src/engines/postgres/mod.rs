@@ -4,6 +4,7 @@ pub mod catalog;
 pub mod ddl;
 pub mod export;
 pub mod query;
+pub mod rows;
 pub mod types;
 
 use std::str::FromStr;
@@ -350,6 +351,19 @@ impl Session {
             client.statement_cache.clear();
         }
         client.prepare_cached(sql).await
+    }
+
+    /// A prepared statement for `sql` with declared parameter types, from the same bounded cache.
+    pub async fn prepare_typed_cached(
+        &self,
+        sql: &str,
+        types: &[tokio_postgres::types::Type],
+    ) -> Result<tokio_postgres::Statement, tokio_postgres::Error> {
+        let client = self.client();
+        if client.statement_cache.size() >= STATEMENT_CACHE_LIMIT {
+            client.statement_cache.clear();
+        }
+        client.prepare_typed_cached(sql, types).await
     }
 
     /// Forgets this session's prepared statements (a table they read changed).

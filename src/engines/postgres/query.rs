@@ -368,8 +368,8 @@ pub(super) fn bind_params(statement: &Statement, values: &[Value]) -> Result<Vec
 }
 
 /// A value whose type is not decoded locally, to be printed by the server.
-struct Pending {
-    row: usize,
+pub(super) struct Pending {
+    pub(super) row: usize,
     column: usize,
     ty: tokio_postgres::types::Type,
     bytes: Vec<u8>,
@@ -445,7 +445,7 @@ async fn run_read_only(
     Ok((result, pending, clean))
 }
 
-async fn collect(
+pub(super) async fn collect(
     stream: RowStream,
     columns: &[Column],
     row_cap: usize,
@@ -486,7 +486,7 @@ async fn collect(
 /// Asks the server to print values of types decoded nowhere here (`SELECT $1::text` with the
 /// value resent as it came), pipelined in batches. Runs after the user's transaction ended, so a
 /// type that cannot be read back (an anonymous record) cannot spoil it: such values become `\x` hex.
-async fn print_as_text(client: &Client, rows: &mut [Vec<Value>], pending: Vec<Pending>) {
+pub(super) async fn print_as_text(client: &Client, rows: &mut [Vec<Value>], pending: Vec<Pending>) {
     let mut by_type: HashMap<u32, Vec<Pending>> = HashMap::new();
     for p in pending {
         by_type.entry(p.ty.oid()).or_default().push(p);
