@@ -833,8 +833,8 @@ export interface RowColumn {
   foreign_key: { schema: string; table: string; table_id: number; column: string } | null
   enum_values: string[] | null
   updatable: boolean
-  identity?: string | boolean | null
-  generated?: string | boolean | null
+  identity?: boolean
+  generated?: boolean
 }
 
 export type PgRow = Record<string, unknown>

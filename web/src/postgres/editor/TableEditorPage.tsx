@@ -4,7 +4,7 @@
 import { useCallback, useMemo, useRef, useState } from 'react'
 import { conflictCurrent, pgDb, pgRows, type PgRow, type PgTable, type RowChange, type RowColumn } from '../../api'
 import { ErrorMessage } from '../../components/ErrorMessage'
-import { READ_ONLY_REASON, WriteButton } from '../../components/WriteButton'
+import { ADMIN_ONLY_REASON, READ_ONLY_REASON, WriteButton } from '../../components/WriteButton'
 import { formatCount } from '../../format'
 import { Link, navigate, useLocation } from '../../router'
 import { useLoad } from '../../useLoad'
@@ -13,6 +13,7 @@ import { FilterBuilder } from './FilterBuilder'
 import { pkOf } from './paging'
 import { filterParam, foreignKeyFilter, nextSort, orderParam, parseFilter, parseOrder, type Filter, type Sort } from './query'
 import { RowGrid } from './RowGrid'
+import { AlterTableDialog, CreateTableDialog } from './TableDialog'
 import { ConflictDialog, DeleteRowsDialog, EditCellDialog, InsertRowDialog } from './RowDialogs'
 import { useRows } from './useRows'
 
@@ -31,6 +32,7 @@ export function TableEditorPage({ projectRef, connectionId }: Props) {
   const [search, setSearch] = useState('')
   const schemas = useMemo(() => [...new Set((tables.data ?? []).map((t) => t.schema))].sort(), [tables.data])
   const shownSchema = schema ?? table?.schema ?? (schemas.includes('public') ? 'public' : (schemas[0] ?? 'public'))
+  const [creating, setCreating] = useState(false)
   const listed = (tables.data ?? []).filter((t) => t.schema === shownSchema && t.name.toLowerCase().includes(search.trim().toLowerCase()))
 
   return (
@@ -67,10 +69,29 @@ export function TableEditorPage({ projectRef, connectionId }: Props) {
                 </li>
               ))}
             </ul>
-            <button type="button" className="link small" onClick={tables.reload}>
-              Refresh
-            </button>
+            <div className="toolbar">
+              <WriteButton allowed={ctx.admin} reason={ctx.writable ? ADMIN_ONLY_REASON : READ_ONLY_REASON} className="small" onClick={() => setCreating(true)}>
+                New table
+              </WriteButton>
+              <button type="button" className="link small" onClick={tables.reload}>
+                Refresh
+              </button>
+            </div>
           </aside>
+          {creating && (
+            <CreateTableDialog
+              projectRef={projectRef}
+              connectionId={connectionId}
+              schema={shownSchema}
+              tables={tables.data ?? []}
+              onClose={() => setCreating(false)}
+              onCreated={(created) => {
+                setCreating(false)
+                tables.reload()
+                if (created) navigate(pgHref(projectRef, 'tables', connectionId, [['table', String(created.id)]]))
+              }}
+            />
+          )}
           <div className="pg-main">
             {table ? (
               <TableView
@@ -81,7 +102,13 @@ export function TableEditorPage({ projectRef, connectionId }: Props) {
                 filterParams={query.getAll('filter')}
                 orderParams={query.getAll('order')}
                 writable={ctx.writable}
+                admin={ctx.admin}
                 knowRole={ctx.project.data !== undefined}
+                tables={tables.data ?? []}
+                onSchemaChanged={(dropped) => {
+                  tables.reload()
+                  if (dropped) navigate(pgHref(projectRef, 'tables', connectionId))
+                }}
               />
             ) : (
               <p className="empty">{query.get('table') && tables.data ? 'That table is not there (any more).' : 'Pick a table on the left.'}</p>
@@ -100,13 +127,16 @@ interface ViewProps {
   filterParams: string[]
   orderParams: string[]
   writable: boolean
+  admin: boolean
   knowRole: boolean
+  tables: PgTable[]
+  onSchemaChanged: (dropped: boolean) => void
 }
 
 type Editing = { index: number; column: RowColumn }
 type Conflict = { change: RowChange; current: PgRow | null }
 
-function TableView({ projectRef, connectionId, table, filterParams, orderParams, writable, knowRole }: ViewProps) {
+function TableView({ projectRef, connectionId, table, filterParams, orderParams, writable, admin, knowRole, tables, onSchemaChanged }: ViewProps) {
   const filters = filterParams.map(parseFilter).filter((f): f is Filter => f !== null)
   const sorts = orderParams.map(parseOrder).filter((s): s is Sort => s !== null)
   const [hidden, setHidden] = useState<Set<string>>(new Set())
@@ -129,6 +159,7 @@ function TableView({ projectRef, connectionId, table, filterParams, orderParams,
   const [inserting, setInserting] = useState(false)
   const [deleting, setDeleting] = useState(false)
   const [conflict, setConflict] = useState<Conflict | null>(null)
+  const [altering, setAltering] = useState(false)
   const [countBusy, setCountBusy] = useState(false)
   const [actionError, setActionError] = useState<unknown>(null)
 
@@ -222,10 +253,27 @@ function TableView({ projectRef, connectionId, table, filterParams, orderParams,
         <WriteButton allowed={readOnlyReason === null} className="danger-outline" disabled={selected.size === 0} onClick={() => setDeleting(true)}>
           Delete {selected.size ? `${selected.size} ` : ''}selected
         </WriteButton>
+        <WriteButton allowed={admin} reason={writable ? ADMIN_ONLY_REASON : READ_ONLY_REASON} onClick={() => setAltering(true)}>
+          Change table
+        </WriteButton>
         <button type="button" onClick={reload}>
           Refresh
         </button>
       </div>
+      {altering && (
+        <AlterTableDialog
+          projectRef={projectRef}
+          connectionId={connectionId}
+          table={table}
+          tables={tables}
+          onClose={() => setAltering(false)}
+          onChanged={(dropped) => {
+            setAltering(false)
+            onSchemaChanged(dropped)
+            if (!dropped) reload()
+          }}
+        />
+      )}
       {noPk && writable && <p className="notice small">This table has no primary key: rows can be read, not changed, here.</p>}
       {!writable && knowRole && <p className="read-only-note small">{READ_ONLY_REASON}</p>}
       {panel === 'filters' && (

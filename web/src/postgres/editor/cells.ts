@@ -164,8 +164,7 @@ export function cellDisplay(value: unknown): { text: string; kind: 'null' | 'emp
   return { text: String(value), kind: 'value' }
 }
 
-/** Whether a column takes its value from the database only (identity ALWAYS, generated). */
+/** Whether a column takes its value from the database only (generated, or identity the editor may not set). */
 export function isGeneratedOnly(col: Pick<RowColumn, 'identity' | 'generated' | 'updatable'>): boolean {
-  const always = (x: unknown) => x === true || (typeof x === 'string' && x !== '' && x.toUpperCase() !== 'BY DEFAULT' && x.toUpperCase() !== 'NEVER')
-  return always(col.generated) || (typeof col.identity === 'string' && col.identity.toUpperCase() === 'ALWAYS')
+  return col.generated === true || (col.identity === true && !col.updatable)
 }

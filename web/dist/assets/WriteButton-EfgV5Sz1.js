@@ -1,1 +1,0 @@
-import{_ as e}from"./index-DdrzKTwQ.js";var t=e(),n=`Your role on this project is viewer: you can read data but not change it.`;function r({allowed:e,title:r,...i}){let a=(0,t.jsx)(`button`,{type:`button`,...i,disabled:!e||i.disabled,title:e?r:n});return e?a:(0,t.jsx)(`span`,{className:`tooltip-host`,title:n,children:a})}export{r as n,n as t};
