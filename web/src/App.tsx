@@ -17,6 +17,8 @@ const ServerPage = lazy(() => import('./redis/RedisPages').then((m) => ({ defaul
 const PostgresPage = lazy(() => import('./postgres/PostgresPage').then((m) => ({ default: m.PostgresPage })))
 // The Table Editor and the database's pages are chunks of their own: the SQL editor does not wait for them.
 const TableEditorPage = lazy(() => import('./postgres/editor/TableEditorPage').then((m) => ({ default: m.TableEditorPage })))
+const DatabasePage = lazy(() => import('./postgres/database/DatabasePage').then((m) => ({ default: m.DatabasePage })))
+const TypesPage = lazy(() => import('./postgres/database/TypesPage').then((m) => ({ default: m.TypesPage })))
 const MongoPage = lazy(() => import('./mongodb/MongoPage').then((m) => ({ default: m.MongoPage })))
 
 function signInPath(): string {
@@ -82,11 +84,11 @@ export function App() {
     page = <Tab key={`${parts[1]}/${connectionId ?? ''}`} projectRef={parts[1]} connectionId={connectionId} />
   } else if (
     parts[0] === 'project' && parts[1] && parts[2] === 'databases' && parts[3] === 'postgres' && parts.length === 5 &&
-    parts[4] === 'tables'
+    (parts[4] === 'tables' || parts[4] === 'database' || parts[4] === 'types')
   ) {
     // The PostgreSQL tabs beside the SQL editor.
     const connectionId = query.get('connection_id') ?? undefined
-    const Tab = TableEditorPage
+    const Tab = parts[4] === 'tables' ? TableEditorPage : parts[4] === 'database' ? DatabasePage : TypesPage
     page = <Tab key={`${parts[1]}/${connectionId ?? ''}`} projectRef={parts[1]} connectionId={connectionId} />
   } else if (parts[0] === 'project' && parts[1] && parts[2] === 'databases' && parts[3] && parts.length === 4) {
     const connectionId = query.get('connection_id') ?? undefined
