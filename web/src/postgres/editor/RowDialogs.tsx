@@ -14,7 +14,9 @@ export function Modal({ title, onClose, children, wide }: { title: string; onClo
     return () => window.removeEventListener('keydown', esc)
   }, [onClose])
   return (
-    <div className="backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+    // A click outside does not close it: the second click of a double-click lands there, and a
+    // stray click should not throw away what was typed. Escape and the dialog's buttons close it.
+    <div className="backdrop">
       <div className={`card dialog${wide ? ' wide' : ''}`} role="dialog" aria-modal="true" aria-label={title}>
         <h2>{title}</h2>
         {children}

@@ -247,10 +247,10 @@ function TableView({ projectRef, connectionId, table, filterParams, orderParams,
         <button type="button" aria-expanded={panel === 'columns'} onClick={() => setPanel(panel === 'columns' ? null : 'columns')}>
           Columns{hidden.size ? ` (${allColumns.length - hidden.size}/${allColumns.length})` : ''}
         </button>
-        <WriteButton allowed={readOnlyReason === null} title={readOnlyReason ?? undefined} onClick={() => setInserting(true)} disabled={!meta}>
+        <WriteButton allowed={readOnlyReason === null} reason={readOnlyReason ?? undefined} onClick={() => setInserting(true)} disabled={!meta}>
           Insert row
         </WriteButton>
-        <WriteButton allowed={readOnlyReason === null} className="danger-outline" disabled={selected.size === 0} onClick={() => setDeleting(true)}>
+        <WriteButton allowed={readOnlyReason === null} reason={readOnlyReason ?? undefined} className="danger-outline" disabled={selected.size === 0} onClick={() => setDeleting(true)}>
           Delete {selected.size ? `${selected.size} ` : ''}selected
         </WriteButton>
         <WriteButton allowed={admin} reason={writable ? ADMIN_ONLY_REASON : READ_ONLY_REASON} onClick={() => setAltering(true)}>
