@@ -143,7 +143,7 @@ describe('Table Editor', () => {
     assert.deepEqual(await columnTexts('name'), ['Rex', 'Tom', 'Zed'])
   })
 
-  test('edits a cell, and NULL stays apart from the empty string', async () => {
+  test('edits a cell: text, and JSON whose big number is kept exact', async () => {
     await page.locator('.rg2-cell[data-column="name"]', { hasText: 'Rex' }).dblclick()
     const dialog = page.locator('[role="dialog"]')
     await dialog.locator('[aria-label="name"]').fill('Rex II')
@@ -250,6 +250,9 @@ describe('Table Editor', () => {
       await viewer.goto(`${editor}?table=${await petsTableId()}`)
       await expectVisible(viewer.locator('.rg2-cell[data-column="name"]', { hasText: 'Tommy' }))
       await expectVisible(viewer.locator('.read-only-note'))
+      // Reading is theirs: the exact count replaces the planner's estimate.
+      await viewer.click('button:has-text("Count exactly")')
+      await viewer.waitForFunction(() => document.querySelector('[data-count]')?.textContent === '2 rows')
       for (const label of ['Insert row', 'Delete selected', 'New table', 'Change table']) {
         const button = viewer.locator(`button:has-text("${label}")`)
         assert.equal(await button.isDisabled(), true, `${label} is enabled for a viewer`)

@@ -54,7 +54,11 @@ export function RowGrid({ columns, rows, sort, onSort, readOnlyReason, onEdit, o
           return (
             <span role="columnheader" key={c.name} aria-sort={s ? (s.dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
               <button type="button" className="link header-button" title={`${c.name} · ${c.type} — click to sort`} onClick={() => onSort(c.name)} data-column={c.name}>
-                {c.primary_key && <span title="Primary key">🔑 </span>}
+                {c.primary_key && (
+                  <span className="badge pk" title="Primary key">
+                    PK
+                  </span>
+                )}
                 <span className="mono">{c.name}</span>
                 {s && <span aria-hidden="true">{s.dir === 'asc' ? ' ▲' : ' ▼'}</span>}
               </button>
