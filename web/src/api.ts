@@ -958,7 +958,9 @@ export interface DryRun {
 export interface PgIndex {
   id: number
   name: string
+  schema?: string
   table: string
+  table_id?: number
   definition: string
   size_bytes: number
   scans: number
@@ -966,12 +968,11 @@ export interface PgIndex {
 }
 
 export interface NewIndex {
-  schema: string
-  table: string
+  table_id: number
   name?: string
-  columns: string[]
+  columns: { name: string; desc?: boolean }[]
   unique?: boolean
-  method?: string
+  method?: 'btree' | 'hash' | 'gist' | 'gin' | 'spgist' | 'brin'
 }
 
 export interface PgExtension {

@@ -17,7 +17,7 @@ beforeEach(async () => {
     if (url.pathname === '/api/auth/token') return json(200, { access_token: 't', token_type: 'Bearer', expires_in: 3600 })
     if (url.pathname.endsWith('/databases')) return json(200, { data: [{ id: 'c1', database_type: 'postgres', identifier: 'db', is_primary: true }] })
     if (url.pathname === '/api/platform/projects/p') return json(200, { data: { ref: 'p', name: 'P', role } })
-    if (url.pathname.endsWith('/indexes')) {
+    if (url.pathname.endsWith('/indexes') && method === 'GET') {
       return json(200, {
         data: [
           { id: 1, name: 'pets_pkey', table: 'public.pets', definition: 'CREATE UNIQUE INDEX pets_pkey ON public.pets USING btree (id)', size_bytes: 16384, scans: 12, unused: false },
@@ -25,7 +25,13 @@ beforeEach(async () => {
         ],
       })
     }
-    if (url.pathname.endsWith('/tables')) return json(200, { data: [] })
+    if (url.pathname.endsWith('/tables')) {
+      return json(200, { data: [{ id: 5, schema: 'public', name: 'pets', columns: [{ name: 'id' }, { name: 'name' }], primary_keys: [], relationships: [] }] })
+    }
+    if (url.pathname.endsWith('/indexes') && method === 'POST') {
+      const body = JSON.parse(String(init!.body))
+      return json(200, { data: body.dry_run ? { dry_run: true, sql: 'CREATE INDEX ON public.pets (name);' } : { id: 3 } })
+    }
     if (url.pathname.endsWith('/extensions') && method === 'GET') {
       return json(200, { data: [{ name: 'pgcrypto', default_version: '1.3', installed_version: null, comment: 'cryptographic functions' }] })
     }
@@ -73,6 +79,21 @@ describe('database pages', () => {
     await waitFor(() => expect(container.ownerDocument.querySelector('[role="dialog"]')).toBeNull())
     const posts = fetchMock.mock.calls.filter(([, i]) => i?.method === 'POST' && !String(i.body).includes('password'))
     expect(posts.map(([, i]) => JSON.parse(String(i!.body)))).toEqual([{ name: 'pgcrypto', dry_run: true }, { name: 'pgcrypto' }])
+  })
+
+  it('creates an index by table id and ordered columns, after its SQL', async () => {
+    window.history.replaceState(null, '', '/project/p/databases/postgres/database?section=indexes')
+    const { findByText, getByText, getByLabelText } = render(<DatabasePage projectRef="p" />)
+    await findByText('pets_name_idx')
+    await waitFor(() => expect((getByText('Create index') as HTMLButtonElement).disabled).toBe(false))
+    fireEvent.click(getByText('Create index'))
+    await waitFor(() => expect(getByLabelText('Index table').querySelectorAll('option')).toHaveLength(2))
+    fireEvent.change(getByLabelText('Index table'), { target: { value: 'public.pets' } })
+    fireEvent.click(getByLabelText('Index column name'))
+    fireEvent.click(getByText('Preview SQL'))
+    await findByText('CREATE INDEX ON public.pets (name);')
+    const post = fetchMock.mock.calls.find(([u, i]) => String(u).includes('/indexes') && i?.method === 'POST')!
+    expect(JSON.parse(String(post[1]!.body))).toEqual({ table_id: 5, columns: [{ name: 'name' }], method: 'btree', dry_run: true })
   })
 
   it('lists only enum types under Enums', async () => {

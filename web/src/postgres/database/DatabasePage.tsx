@@ -2,7 +2,7 @@
 // ones marked) and extensions have actions (admins), each previewed as its dry-run SQL; roles,
 // policies, triggers, functions and enums are read-only listings.
 import { useState } from 'react'
-import { pgDb, type PgExtension, type PgIndex, type PgObject } from '../../api'
+import { pgDb, type NewIndex, type PgExtension, type PgIndex, type PgObject } from '../../api'
 import { ErrorMessage } from '../../components/ErrorMessage'
 import { ADMIN_ONLY_REASON, WriteButton } from '../../components/WriteButton'
 import { formatCount } from '../../format'
@@ -136,7 +136,7 @@ function Indexes({ projectRef, connectionId, admin }: Props & { admin: boolean }
                 <td className="mono" title={i.unused ? 'Never scanned since the statistics were reset: a candidate to drop' : undefined}>
                   {i.name}
                 </td>
-                <td className="mono">{i.table}</td>
+                <td className="mono">{i.schema && i.schema !== 'public' ? `${i.schema}.${i.table}` : i.table}</td>
                 <td className="mono small">{i.definition}</td>
                 <td className="num">{formatBytes(i.size_bytes)}</td>
                 <td className="num">{formatCount(i.scans)}</td>
@@ -197,9 +197,9 @@ function CreateIndexDialog({
   const [columns, setColumns] = useState<string[]>([])
   const [unique, setUnique] = useState(false)
   const [name, setName] = useState('')
-  const [method, setMethod] = useState('btree')
+  const [method, setMethod] = useState<NonNullable<NewIndex['method']>>('btree')
   const table = tables.find((t) => `${t.schema}.${t.name}` === tableKey)
-  const body = { schema: table?.schema ?? '', table: table?.name ?? '', columns, unique: unique || undefined, name: name.trim() || undefined, method }
+  const body: NewIndex = { table_id: table?.id ?? 0, columns: columns.map((c) => ({ name: c })), unique: unique || undefined, name: name.trim() || undefined, method }
   return (
     <Modal title="Create index" onClose={onClose} wide>
       <label>
@@ -236,8 +236,8 @@ function CreateIndexDialog({
         </label>
         <label>
           Method
-          <select aria-label="Index method" value={method} onChange={(e) => setMethod(e.target.value)}>
-            {['btree', 'hash', 'gin', 'gist', 'brin'].map((m) => (
+          <select aria-label="Index method" value={method} onChange={(e) => setMethod(e.target.value as NonNullable<NewIndex['method']>)}>
+            {(['btree', 'hash', 'gin', 'gist', 'spgist', 'brin'] as const).map((m) => (
               <option key={m}>{m}</option>
             ))}
           </select>
