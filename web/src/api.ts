@@ -1016,7 +1016,7 @@ export const pgDb = {
     call<unknown>('DELETE', pgPath(ref, `tables/${id}`, connectionId, { dry_run: dryRun || undefined })),
   addColumn: (ref: string, tableId: number, column: ColumnSpec, dryRun: boolean, connectionId?: string) =>
     call<unknown>('POST', pgPath(ref, 'columns', connectionId), { table_id: tableId, ...column, dry_run: dryRun || undefined }),
-  alterColumn: (ref: string, id: string, change: Partial<ColumnSpec>, dryRun: boolean, connectionId?: string) =>
+  alterColumn: (ref: string, id: string, change: Partial<ColumnSpec> & { drop_default?: boolean }, dryRun: boolean, connectionId?: string) =>
     call<unknown>('PATCH', pgPath(ref, `columns/${encodePathSegment(id)}`, connectionId), { ...change, dry_run: dryRun || undefined }),
   dropColumn: (ref: string, id: string, dryRun: boolean, connectionId?: string) =>
     call<unknown>('DELETE', pgPath(ref, `columns/${encodePathSegment(id)}`, connectionId, { dry_run: dryRun || undefined })),

@@ -1,7 +1,7 @@
 import { fireEvent, render, waitFor } from '@testing-library/react'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { signIn, signOut, type PgTable } from '../../api'
-import { columnSpec, columnsProblem, CreateTableDialog, emptyColumn } from './TableDialog'
+import { columnChange, columnSpec, columnsProblem, CreateTableDialog, emptyColumn } from './TableDialog'
 
 const fetchMock = vi.fn<typeof fetch>()
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status })
@@ -50,6 +50,19 @@ describe('table dialog', () => {
     })
     expect(columnsProblem([emptyColumn({ name: 'a' }), emptyColumn({ name: 'a' })])).toMatch(/Two columns/)
     expect(columnsProblem([emptyColumn({ name: 'a', refTable: 'public.owners' })])).toMatch(/referenced column/)
+  })
+
+  it('changes a column by what differs only; an emptied default is dropped', () => {
+    const before = { id: '5.2', name: 'title', data_type: 'text', format: 'text', is_nullable: true, ordinal_position: 2, default_value: "'x'::text" }
+    const same = { name: 'title', type: 'text', defaultValue: "'x'::text", defaultIsExpression: true, nullable: true }
+    expect(columnChange(before, same)).toEqual({})
+    expect(columnChange(before, { ...same, name: 'heading', nullable: false })).toEqual({ name: 'heading', is_nullable: false })
+    expect(columnChange(before, { ...same, defaultValue: '' })).toEqual({ drop_default: true })
+    expect(columnChange(before, { ...same, type: 'varchar(80)', defaultValue: 'now()' })).toEqual({
+      type: 'varchar(80)',
+      default_value: 'now()',
+      default_value_format: 'expression',
+    })
   })
 
   it('shows the dry run SQL before Apply, and a change of the form takes the preview away', async () => {

@@ -252,7 +252,98 @@ export function CreateTableDialog({
   )
 }
 
-type AlterAction = 'rename' | 'add' | 'drop-column' | 'drop-table'
+type AlterAction = 'rename' | 'add' | 'edit-column' | 'drop-column' | 'drop-table'
+
+/** A column's changes as `PATCH …/columns/{id}` takes them: only what differs from the listing. */
+export interface ColumnEdit {
+  name: string
+  type: string
+  /** Empty: no default. */
+  defaultValue: string
+  defaultIsExpression: boolean
+  nullable: boolean
+}
+
+export function columnChange(before: PgTable['columns'][number], after: ColumnEdit): Partial<ColumnSpec> & { drop_default?: boolean } {
+  const change: Partial<ColumnSpec> & { drop_default?: boolean } = {}
+  if (after.name.trim() !== before.name) change.name = after.name.trim()
+  if (after.type.trim() !== before.data_type && after.type.trim() !== before.format) change.type = after.type.trim()
+  if (after.nullable !== before.is_nullable) change.is_nullable = after.nullable
+  const oldDefault = before.default_value ?? ''
+  if (after.defaultValue !== oldDefault) {
+    if (after.defaultValue === '') change.drop_default = true
+    else {
+      change.default_value = after.defaultValue
+      change.default_value_format = after.defaultIsExpression ? 'expression' : 'literal'
+    }
+  }
+  return change
+}
+
+function EditColumn({ projectRef, connectionId, table, onDone }: { projectRef: string; connectionId?: string; table: PgTable; onDone: () => void }) {
+  const [id, setId] = useState(table.columns[0]?.id ?? '')
+  const before = table.columns.find((c) => c.id === id)
+  // The listing's default is an expression (e.g. 'x'::text or now()): edited as one.
+  const start = (c: typeof before): ColumnEdit => ({
+    name: c?.name ?? '',
+    type: c?.data_type ?? '',
+    defaultValue: c?.default_value ?? '',
+    defaultIsExpression: true,
+    nullable: c?.is_nullable ?? true,
+  })
+  const [edit, setEdit] = useState<ColumnEdit>(() => start(before))
+  const change = before ? columnChange(before, edit) : {}
+  return (
+    <>
+      <label>
+        Column
+        <select
+          aria-label="Column to change"
+          value={id}
+          onChange={(e) => {
+            setId(e.target.value)
+            setEdit(start(table.columns.find((c) => c.id === e.target.value)))
+          }}
+        >
+          {table.columns.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name} ({c.format})
+            </option>
+          ))}
+        </select>
+      </label>
+      <div className="toolbar">
+        <label>
+          Name
+          <input aria-label="Changed column name" value={edit.name} onChange={(e) => setEdit({ ...edit, name: e.target.value })} />
+        </label>
+        <label>
+          Type
+          <input aria-label="Changed column type" list="pg-type-suggestions" value={edit.type} onChange={(e) => setEdit({ ...edit, type: e.target.value })} />
+        </label>
+        <label>
+          Default
+          <input aria-label="Changed column default" value={edit.defaultValue} placeholder="none" onChange={(e) => setEdit({ ...edit, defaultValue: e.target.value })} />
+        </label>
+        <label className="inline small">
+          <input type="checkbox" checked={edit.defaultIsExpression} onChange={(e) => setEdit({ ...edit, defaultIsExpression: e.target.checked })} />
+          expr
+        </label>
+        <label className="inline small">
+          <input type="checkbox" aria-label="Changed column nullable" checked={edit.nullable} onChange={(e) => setEdit({ ...edit, nullable: e.target.checked })} />
+          nullable
+        </label>
+      </div>
+      <DryRunApply
+        fingerprint={JSON.stringify([id, change])}
+        invalid={Object.keys(change).length === 0 ? 'Change something first.' : !edit.name.trim() ? 'The column needs a name.' : null}
+        run={(dry) => pgDb.alterColumn(projectRef, id, change, dry, connectionId)}
+        applyLabel="Change column"
+        onApplied={onDone}
+      />
+    </>
+  )
+}
 
 export function AlterTableDialog({
   projectRef,
@@ -283,6 +374,7 @@ export function AlterTableDialog({
         {(
           [
             ['add', 'Add column'],
+            ['edit-column', 'Change column'],
             ['drop-column', 'Drop column'],
             ['rename', 'Rename / comment'],
             ['drop-table', 'Drop table'],
@@ -305,6 +397,7 @@ export function AlterTableDialog({
           />
         </>
       )}
+      {action === 'edit-column' && <EditColumn projectRef={projectRef} connectionId={connectionId} table={table} onDone={done(false)} />}
       {action === 'drop-column' && (
         <>
           <label>
