@@ -30,7 +30,13 @@ export function TableEditorPage({ projectRef, connectionId }: Props) {
   const table = tables.data?.find((t) => t.id === tableId)
   const [schema, setSchema] = useState<string | null>(null)
   const [search, setSearch] = useState('')
-  const schemas = useMemo(() => [...new Set((tables.data ?? []).map((t) => t.schema))].sort(), [tables.data])
+  // Schemas without tables are listed too (a new table may go there); the listing's failure only
+  // leaves the schemas that have tables.
+  const schemaList = useLoad(() => (ctx.noConnection ? Promise.resolve([]) : pgDb.schemas(projectRef, connectionId).catch(() => [])), [projectRef, connectionId, ctx.noConnection])
+  const schemas = useMemo(
+    () => [...new Set([...(schemaList.data ?? []).map((s) => s.name), ...(tables.data ?? []).map((t) => t.schema)])].sort(),
+    [tables.data, schemaList.data],
+  )
   const shownSchema = schema ?? table?.schema ?? (schemas.includes('public') ? 'public' : (schemas[0] ?? 'public'))
   const [creating, setCreating] = useState(false)
   const listed = (tables.data ?? []).filter((t) => t.schema === shownSchema && t.name.toLowerCase().includes(search.trim().toLowerCase()))
