@@ -406,6 +406,8 @@ async fn main() {
             ("SWITCHBOARD_RATE_LIMIT_PER_SECOND".into(), "1000000000".into()),
             ("SWITCHBOARD_RATE_LIMIT_BURST".into(), "1000000000".into()),
             ("RUST_LOG".into(), "warn".into()),
+            // One user drives every client: lift the per-user limit of concurrent SQL.
+            ("SWITCHBOARD_SQL_PER_USER".into(), "1000".into()),
         ],
         ..Default::default()
     })

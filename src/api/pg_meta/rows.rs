@@ -145,6 +145,8 @@ pub async fn list(
 ) -> ApiResult<Response> {
     let (record, client, relation) =
         open(&app, &user, &project_ref, params.connection_id, Permission::Read, id).await?;
+    // A page (an exact count above all) holds a session like SQL does: the same per-user limit.
+    let _slot = app.sql_slots.take(user.id, record.id)?;
     let request = page_request(&relation, params).map_err(|e| engine_error(&app, &record, e))?;
     let page = rows::page(&client, &relation, &request).await.map_err(|e| engine_error(&app, &record, e))?;
     let picked: Vec<usize> = match &request.select {
@@ -209,6 +211,7 @@ pub async fn insert(
 ) -> ApiResult<Response> {
     let (record, client, relation) =
         open(&app, &user, &project_ref, target.connection_id, Permission::Write, id).await?;
+    let _slot = app.sql_slots.take(user.id, record.id)?;
     let rows = match body {
         InsertBody::One(row) => vec![row],
         InsertBody::Many(rows) => rows,
@@ -232,6 +235,7 @@ pub async fn update(
 ) -> ApiResult<Response> {
     let (record, client, relation) =
         open(&app, &user, &project_ref, target.connection_id, Permission::Write, id).await?;
+    let _slot = app.sql_slots.take(user.id, record.id)?;
     check_count(items.len())?;
     note_rows(&note, &relation, items.len());
     match rows::update(&client, &relation, &items).await {
@@ -259,6 +263,7 @@ pub async fn delete(
 ) -> ApiResult<Response> {
     let (record, client, relation) =
         open(&app, &user, &project_ref, target.connection_id, Permission::Write, id).await?;
+    let _slot = app.sql_slots.take(user.id, record.id)?;
     check_count(items.len())?;
     note_rows(&note, &relation, items.len());
     let deleted = rows::delete(&client, &relation, &items).await.map_err(|e| engine_error(&app, &record, e))?;

@@ -98,6 +98,33 @@ pub struct Relation {
 }
 
 impl Relation {
+    /// A table `public.t` of nullable text columns with these names, keyed by the first (for
+    /// exercising the parsers without a server: unit tests and fuzzing).
+    pub fn with_text_columns(names: &[&str]) -> Result<Self, EngineError> {
+        let name = QualifiedName { schema: Ident::new("public", "schema")?, name: Ident::new("t", "table")? };
+        let columns = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| RowColumn {
+                name: (*n).to_string(),
+                type_name: "text".into(),
+                format: "text".into(),
+                nullable: i > 0,
+                default: None,
+                primary_key: i == 0,
+                foreign_key: None,
+                enum_values: None,
+                updatable: true,
+                identity: false,
+                generated: false,
+                identity_always: false,
+                max_chars: None,
+            })
+            .collect();
+        let primary_key = if names.is_empty() { Vec::new() } else { vec![0] };
+        Ok(Self { id: 1, name, is_table: true, columns, primary_key })
+    }
+
     fn column(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
     }
@@ -1128,6 +1155,42 @@ mod tests {
         assert_eq!(parse_list("()").unwrap(), Vec::<String>::new());
         assert!(parse_list("1,2").is_none());
         assert!(parse_list("(\"a\"b)").is_none());
+    }
+
+    #[test]
+    fn orders_and_filters_find_columns_with_dots_in_their_names() {
+        let relation = Relation::with_text_columns(&["id", "a", "a.b"]).unwrap();
+        assert_eq!(OrderBy::parse(&relation, "a.b.desc").unwrap().column, 2);
+        assert_eq!(OrderBy::parse(&relation, "a.asc").unwrap().column, 1);
+        let desc = OrderBy::parse(&relation, "a.desc").unwrap();
+        assert!(desc.nulls_first, "PostgreSQL's default for DESC");
+        assert!(!OrderBy::parse(&relation, "a.asc.nullslast").unwrap().nulls_first);
+        assert!(OrderBy::parse(&relation, "a.up").is_err());
+        assert_eq!(Filter::parse(&relation, "a.b.eq.x.y").unwrap().op, FilterOp::Compare("=", "x.y".into()));
+        assert_eq!(Filter::parse(&relation, "a.eq.b").unwrap().column, 1);
+        assert_eq!(Filter::parse(&relation, "a.b.null").unwrap().op, FilterOp::Is("NULL"));
+        assert!(Filter::parse(&relation, "a.between.1").is_err());
+        assert!(Filter::parse(&relation, "zz.eq.1").is_err());
+    }
+
+    #[test]
+    fn keyset_conditions_follow_direction_and_nulls() {
+        let mut relation = Relation::with_text_columns(&["id", "score"]).unwrap();
+        relation.columns[0].nullable = false;
+        let keys = [
+            OrderBy { column: 1, descending: false, nulls_first: false },
+            OrderBy { column: 0, descending: false, nulls_first: false },
+        ];
+        let mut params = Params::default();
+        let sql = keyset_sql(&relation, &keys, &[Some("5".into()), Some("9".into())], &mut params);
+        assert_eq!(sql, r#"((("score" > $1 OR "score" IS NULL)) OR ("score" = $1 AND ("id" > $2 OR "id" IS NULL)))"#);
+        let mut params = Params::default();
+        let sql = keyset_sql(&relation, &keys, &[None, Some("9".into())], &mut params);
+        assert_eq!(sql, r#"(("score" IS NULL AND ("id" > $1 OR "id" IS NULL)))"#);
+        // All keys NOT NULL and one direction: a row comparison an index can answer.
+        let mut params = Params::default();
+        let sql = keyset_sql(&relation, &keys[1..], &[Some("9".into())], &mut params);
+        assert_eq!(sql, r#"("id") > ($1)"#);
     }
 
     #[test]
