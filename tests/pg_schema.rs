@@ -263,9 +263,9 @@ async fn schemas_indexes_and_extensions() {
 
     // Schemas.
     let (s, schema) =
-        app.post(&format!("{BASE}/schemas"), &admin, json!({"name": "Sales \"EU\"", "owner": "postgres"})).await;
+        app.post(&format!("{BASE}/schemas"), &admin, json!({"name": "Ventes \"EU\" é", "owner": "postgres"})).await;
     assert_eq!(s, StatusCode::CREATED, "{schema}");
-    assert_eq!((&schema["data"]["name"], &schema["data"]["owner"]), (&json!("Sales \"EU\""), &json!("postgres")));
+    assert_eq!((&schema["data"]["name"], &schema["data"]["owner"]), (&json!("Ventes \"EU\" é"), &json!("postgres")));
     let path = format!("{BASE}/schemas/{}", schema["data"]["id"]);
     let (s, renamed) = patch(&app, &path, &admin, json!({"name": "select"})).await;
     assert_eq!(s, StatusCode::OK, "{renamed}");
@@ -534,6 +534,8 @@ async fn hostile_names_and_values_create_only_what_was_asked() {
         column(json!({"check": "true) OR (true"})),
         column(json!({"check": "c > '\\'); DROP TABLE victim; --'"})),
         column(json!({"references": {"table": "target", "column": "id", "on_delete": "CASCADE; DROP TABLE victim"}})),
+        column(json!({"references": {"schema": hostile, "table": hostile, "column": hostile}})),
+        column(json!({"name": hostile, "references": {"table": "target", "column": "id); DROP TABLE victim; --"}})),
     ];
     for attempt in attempts {
         let (s, err) =
@@ -560,6 +562,7 @@ async fn hostile_names_and_values_create_only_what_was_asked() {
             json!({"table_id": target["id"], "columns": [{"name": "id"}], "method": "btree; DROP TABLE victim"}),
         ),
         (format!("{BASE}/extensions"), json!({"name": "citext; DROP TABLE victim"})),
+        (format!("{BASE}/schemas"), json!({"name": "s9", "owner": hostile})),
         (format!("{BASE}/columns"), json!({"table_id": "1; DROP TABLE victim", "name": "c", "type": "int"})),
     ] {
         let (s, err) = app.post(&path, &admin, body.clone()).await;
@@ -583,6 +586,12 @@ async fn hostile_names_and_values_create_only_what_was_asked() {
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{err}");
     assert_eq!(err["error"]["code"], "QUERY_ERROR", "{err}");
+    assert!(victim_exists(&pg));
+    // An extension goes into the schema of that hostile name, and only there.
+    let (s, installed) =
+        app.post(&format!("{BASE}/extensions"), &admin, json!({"name": "citext", "schema": hostile})).await;
+    assert_eq!(s, StatusCode::CREATED, "{installed}");
+    assert_eq!(installed["data"]["schema"], hostile);
     assert!(victim_exists(&pg));
 }
 

@@ -457,7 +457,8 @@ pub struct Index {
     pub columns: Vec<String>,
     /// Size on disk, in bytes.
     pub size_bytes: i64,
-    /// Index scans since the statistics were reset (`pg_stat_user_indexes.idx_scan`).
+    /// Index scans since the statistics were reset (`idx_scan` of `pg_stat_all_indexes`, which is
+    /// `pg_stat_user_indexes` for user tables).
     pub scans: i64,
     /// Neither primary nor unique, and never scanned: a candidate for dropping.
     pub unused: bool,
