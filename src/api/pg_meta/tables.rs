@@ -19,7 +19,6 @@ use crate::engines::postgres::ddl::{
     cascade, literal_or_null, quote_literal, DdlPlan, FkAction, Ident, IdentityGeneration, QualifiedName, SqlExpr,
     SqlType,
 };
-use crate::engines::postgres::PostgresClient;
 use crate::engines::EngineError;
 use crate::error::{ApiError, ApiResult};
 use crate::middleware::audit::AuditNote;
@@ -330,10 +329,6 @@ async fn table_of(change: &SchemaChange, oid: u32) -> ApiResult<QualifiedName> {
     QualifiedName::new(&schema, &name, "table").map_err(|e| change.error(e))
 }
 
-fn client_of(change: &SchemaChange) -> &PostgresClient {
-    &change.client
-}
-
 /// `POST /api/platform/pg-meta/{ref}/tables`: creates a table with its columns.
 pub async fn create_table(
     State(app): State<AppState>,
@@ -345,11 +340,12 @@ pub async fn create_table(
 ) -> ApiResult<Response> {
     let change = SchemaChange::begin(&app, &user, &project_ref, target.connection_id, note).await?;
     let plan = async {
-        let table = QualifiedName::new(&body.schema, &body.name, "name")?;
+        let table =
+            QualifiedName { schema: Ident::new(&body.schema, "schema")?, name: Ident::new(&body.name, "name")? };
         if let Some(i) = body.columns.iter().position(|c| c.table_id.is_some() || c.dry_run) {
             return Err(EngineError::Config(format!("columns[{i}]: table_id and dry_run belong to POST …/columns")));
         }
-        let checker = Checker::new(client_of(&change)).await?;
+        let checker = Checker::new(&change.client).await?;
         let columns = check_columns(&checker, &body.columns, None, true).await?;
         checker.finish();
         let keys: Vec<&Ident> =
@@ -462,7 +458,7 @@ pub async fn create_column(
     let oid = u32::try_from(table_id).map_err(|_| ApiError::validation("table_id must be a table's oid"))?;
     let table = table_of(&change, oid).await?;
     let plan = async {
-        let checker = Checker::new(client_of(&change)).await?;
+        let checker = Checker::new(&change.client).await?;
         let columns = check_columns(&checker, std::slice::from_ref(&body), Some(&table), false).await?;
         checker.finish();
         let column = columns.first().ok_or_else(|| EngineError::Config("no column".into()))?;
@@ -504,7 +500,7 @@ pub async fn update_column(
         return Err(ApiError::validation("give default_value or drop_default, not both"));
     }
     let plan = async {
-        let checker = Checker::new(client_of(&change)).await?;
+        let checker = Checker::new(&change.client).await?;
         let what = label(None, &current.name);
         let new_type = match &body.type_name {
             Some(text) => Some(checker.resolve_type(text, &format!("{what} type")).await?),
