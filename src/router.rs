@@ -122,7 +122,8 @@ fn mongodb_routes() -> Vec<Route> {
 
 /// PostgreSQL routes (spec 8.3).
 fn pg_meta_routes() -> Vec<Route> {
-    use pg_meta::ListParams;
+    use pg_meta::ddl::{DdlTarget, DropTarget};
+    use pg_meta::{indexes, schemas, tables, ListParams};
     let base = "/api/platform/pg-meta/{ref}";
     let rows = format!("{base}/tables/{{id}}/rows");
     vec![
@@ -143,6 +144,39 @@ fn pg_meta_routes() -> Vec<Route> {
         route(Method::DELETE, &rows, delete(pg_meta::rows::delete))
             .query::<pg_meta::rows::RowsTarget>()
             .body::<Vec<crate::engines::postgres::rows::RowKey>>(),
+        route(Method::GET, format!("{base}/indexes"), get(indexes::indexes)).query::<ListParams>(),
+        route(Method::GET, format!("{base}/extensions"), get(indexes::extensions)).query::<pg_meta::Target>(),
+        route(Method::POST, format!("{base}/tables"), post(tables::create_table))
+            .query::<DdlTarget>()
+            .body::<tables::CreateTable>(),
+        route(Method::PATCH, format!("{base}/tables/{{id}}"), patch(tables::update_table))
+            .query::<DdlTarget>()
+            .body::<tables::UpdateTable>(),
+        route(Method::DELETE, format!("{base}/tables/{{id}}"), delete(tables::delete_table)).query::<DropTarget>(),
+        route(Method::POST, format!("{base}/columns"), post(tables::create_column))
+            .query::<DdlTarget>()
+            .body::<tables::ColumnBody>(),
+        route(Method::PATCH, format!("{base}/columns/{{id}}"), patch(tables::update_column))
+            .query::<DdlTarget>()
+            .body::<tables::UpdateColumn>(),
+        route(Method::DELETE, format!("{base}/columns/{{id}}"), delete(tables::delete_column)).query::<DropTarget>(),
+        route(Method::POST, format!("{base}/schemas"), post(schemas::create_schema))
+            .query::<DdlTarget>()
+            .body::<schemas::CreateSchema>(),
+        route(Method::PATCH, format!("{base}/schemas/{{id}}"), patch(schemas::update_schema))
+            .query::<DdlTarget>()
+            .body::<schemas::UpdateSchema>(),
+        route(Method::DELETE, format!("{base}/schemas/{{id}}"), delete(schemas::delete_schema)).query::<DropTarget>(),
+        route(Method::POST, format!("{base}/indexes"), post(indexes::create_index))
+            .query::<DdlTarget>()
+            .body::<indexes::CreateIndex>(),
+        route(Method::DELETE, format!("{base}/indexes/{{id}}"), delete(indexes::delete_index))
+            .query::<indexes::DropIndexTarget>(),
+        route(Method::POST, format!("{base}/extensions"), post(indexes::create_extension))
+            .query::<DdlTarget>()
+            .body::<indexes::CreateExtension>(),
+        route(Method::DELETE, format!("{base}/extensions/{{name}}"), delete(indexes::delete_extension))
+            .query::<DropTarget>(),
     ]
 }
 

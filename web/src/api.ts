@@ -348,6 +348,8 @@ export interface PostgresConnectionOptions {
   ssl_root_cert?: string
   pool_size?: number
   statement_timeout?: number
+  /** How long a schema change waits for a lock before it answers 409, in ms (default 5000). */
+  lock_timeout?: number
   connect_timeout_ms?: number
 }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{engine_error, postgres};
-use crate::api::Data;
+use crate::api::{Created, Data};
 use crate::app::AppState;
 use crate::auth::{authorize, AuthUser};
 use crate::domain::{ConnectionId, Permission};
@@ -87,6 +87,45 @@ impl Applied {
             Applied::Done => Ok(Data(done().await?).into_response()),
         }
     }
+
+    /// Like [`Applied::respond`], but a committed change answers `201 Created`.
+    pub async fn created<T, F, Fut>(self, done: F) -> ApiResult<Response>
+    where
+        T: Serialize,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = ApiResult<T>>,
+    {
+        match self {
+            Applied::DryRun(dry) => Ok(Data(dry).into_response()),
+            Applied::Done => Ok(Created(done().await?).into_response()),
+        }
+    }
+}
+
+/// Reads an object's oid from the path: `what` names it in the error.
+pub fn oid(text: &str, what: &str) -> ApiResult<u32> {
+    text.parse::<u32>().ok().filter(|&oid| oid != 0).ok_or_else(|| {
+        ApiError::validation(format!("{what} must be an object id (a positive integer) as the listing gives it"))
+    })
+}
+
+/// Reads a column id `"{table_id}.{ordinal_position}"` (as `GET …/columns` gives it).
+pub fn column_id(text: &str) -> ApiResult<(u32, i16)> {
+    let parsed = text.split_once('.').and_then(|(table, position)| {
+        let table = table.parse::<u32>().ok().filter(|&t| t != 0)?;
+        let position = position.parse::<i16>().ok().filter(|&p| p > 0)?;
+        Some((table, position))
+    });
+    parsed.ok_or_else(|| ApiError::validation("the column id must be \"{table_id}.{ordinal_position}\" as listed"))
+}
+
+/// For `Option<Option<T>>` fields: absent is `None` (leave as is), `null` is `Some(None)` (remove).
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 impl SchemaChange {

@@ -1,6 +1,8 @@
 //! PostgreSQL management (spec 8.3), on the project's primary PostgreSQL connection or
 //! `?connection_id=`: `POST /api/platform/pg-meta/{ref}/query` runs SQL, and `GET …/tables`,
-//! `…/views`, `…/schemas`, `…/columns` browse the schema. Everything needs viewer; a caller
+//! `…/views`, `…/schemas`, `…/columns`, `…/indexes`, `…/extensions` browse the schema. Schema
+//! changes (`tables`, `columns`, `schemas`, `indexes`, `extensions`) are admins' and go through
+//! [`ddl::SchemaChange`]. Everything needs viewer; a caller
 //! without write permission runs SQL in a read-only transaction as a login without host powers
 //! (the connection's viewer credentials, or its own login if that has none), else is refused.
 //! A writer's statement runs once; it is audited before its commit when PostgreSQL says it wrote.
@@ -21,7 +23,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub mod ddl;
+pub mod indexes;
 pub mod rows;
+pub mod schemas;
+pub mod tables;
 
 use super::{ApiJson, ApiPath, ApiQuery, Data};
 use crate::app::App;
@@ -79,7 +84,7 @@ pub struct ListParams {
     /// Also list `pg_catalog`, `information_schema` and the `pg_toast`/`pg_temp` schemas.
     #[serde(default)]
     include_system_schemas: bool,
-    /// `columns` only: the columns of this relation (its oid).
+    /// `columns` and `indexes` only: those of this relation (its oid).
     table_id: Option<i64>,
 }
 

@@ -431,3 +431,222 @@ pub async fn views(client: &PostgresClient, filter: &SchemaFilter) -> Result<Vec
         })
         .collect())
 }
+
+/// An index.
+#[derive(Debug, Serialize)]
+pub struct Index {
+    /// Its oid.
+    pub id: i64,
+    /// Schema of its table.
+    pub schema: String,
+    /// Its table.
+    pub table: String,
+    /// Oid of its table.
+    pub table_id: i64,
+    /// Its name.
+    pub name: String,
+    /// `pg_get_indexdef`: the `CREATE INDEX` statement.
+    pub definition: String,
+    /// Whether it enforces uniqueness.
+    pub is_unique: bool,
+    /// Whether it is the table's primary key.
+    pub is_primary: bool,
+    /// Access method: `btree`, `gin`, …
+    pub method: String,
+    /// Key columns (or expressions), in order.
+    pub columns: Vec<String>,
+    /// Size on disk, in bytes.
+    pub size_bytes: i64,
+    /// Index scans since the statistics were reset (`idx_scan` of `pg_stat_all_indexes`, which is
+    /// `pg_stat_user_indexes` for user tables).
+    pub scans: i64,
+    /// Neither primary nor unique, and never scanned: a candidate for dropping.
+    pub unused: bool,
+    /// Whether queries can use it (a failed `CREATE INDEX CONCURRENTLY` leaves an invalid one).
+    pub valid: bool,
+}
+
+/// An extension the server can install.
+#[derive(Debug, Serialize)]
+pub struct Extension {
+    /// Its name.
+    pub name: String,
+    /// The version `CREATE EXTENSION` installs by default.
+    pub default_version: Option<String>,
+    /// The installed version, if installed.
+    pub installed_version: Option<String>,
+    /// The schema it is installed in, if installed.
+    pub schema: Option<String>,
+    /// What it does.
+    pub comment: Option<String>,
+}
+
+/// Lists the indexes of the tables (and materialized views) in the filtered schemas, or of one table.
+pub async fn indexes(
+    client: &PostgresClient,
+    filter: &SchemaFilter,
+    table_id: Option<i64>,
+) -> Result<Vec<Index>, EngineError> {
+    let sql = format!(
+        "SELECT i.indexrelid::int8, nc.nspname::text, t.relname::text, t.oid::int8, c.relname::text,
+                pg_get_indexdef(i.indexrelid), i.indisunique, i.indisprimary, am.amname::text,
+                ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k ORDER BY k),
+                pg_relation_size(i.indexrelid), COALESCE(s.idx_scan, 0)::int8, i.indisvalid
+         FROM pg_index i
+         JOIN pg_class c ON c.oid = i.indexrelid
+         JOIN pg_class t ON t.oid = i.indrelid
+         JOIN pg_namespace nc ON nc.oid = t.relnamespace
+         JOIN pg_am am ON am.oid = c.relam
+         LEFT JOIN pg_stat_all_indexes s ON s.indexrelid = i.indexrelid
+         WHERE NOT pg_is_other_temp_schema(nc.oid)
+           AND (pg_has_role(t.relowner, 'USAGE')
+                OR has_table_privilege(t.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
+                OR has_any_column_privilege(t.oid, 'SELECT, INSERT, UPDATE, REFERENCES'))
+           AND {SCHEMA_FILTER}
+         ORDER BY nc.nspname, t.relname, c.relname"
+    );
+    let rows = read_catalog(client, async |session| select(session, &sql, filter).await).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let (is_unique, is_primary, scans): (bool, bool, i64) = (r.get(6), r.get(7), r.get(11));
+            Index {
+                id: r.get(0),
+                schema: r.get(1),
+                table: r.get(2),
+                table_id: r.get(3),
+                name: r.get(4),
+                definition: r.get(5),
+                is_unique,
+                is_primary,
+                method: r.get(8),
+                columns: r.get(9),
+                size_bytes: r.get(10),
+                scans,
+                unused: !is_unique && !is_primary && scans == 0,
+                valid: r.get(12),
+            }
+        })
+        .filter(|i| table_id.is_none_or(|id| i.table_id == id))
+        .collect())
+}
+
+const EXTENSIONS_SQL: &str = "SELECT a.name::text, a.default_version, e.extversion, n.nspname::text, a.comment
+     FROM pg_available_extensions a
+     LEFT JOIN pg_extension e ON e.extname = a.name
+     LEFT JOIN pg_namespace n ON n.oid = e.extnamespace";
+
+fn extension_row(r: &Row) -> Extension {
+    Extension {
+        name: r.get(0),
+        default_version: r.get(1),
+        installed_version: r.get(2),
+        schema: r.get(3),
+        comment: r.get(4),
+    }
+}
+
+/// Lists every extension the server can install, with what is installed.
+pub async fn extensions(client: &PostgresClient) -> Result<Vec<Extension>, EngineError> {
+    let sql = format!("{EXTENSIONS_SQL} ORDER BY a.name");
+    let rows = read_catalog(client, async |session| query(session, &sql, &[]).await).await?;
+    Ok(rows.iter().map(extension_row).collect())
+}
+
+/// One available extension by name (bound), or `None` when the server does not offer it.
+pub async fn extension(client: &PostgresClient, name: &str) -> Result<Option<Extension>, EngineError> {
+    let sql = format!("{EXTENSIONS_SQL} WHERE a.name = $1");
+    let rows = read_catalog(client, async |session| query(session, &sql, &[&name]).await).await?;
+    Ok(rows.first().map(extension_row))
+}
+
+/// Runs a lookup by bound parameters and returns the first row, if any.
+async fn lookup(
+    client: &PostgresClient,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Option<Row>, EngineError> {
+    let rows = read_catalog(client, async |session| query(session, sql, params).await).await?;
+    Ok(rows.into_iter().next())
+}
+
+/// The schema and name of a table (ordinary or partitioned) by oid.
+pub async fn table_name(client: &PostgresClient, oid: u32) -> Result<Option<(String, String)>, EngineError> {
+    let row = lookup(
+        client,
+        "SELECT n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.oid = $1 AND c.relkind IN ('r', 'p')",
+        &[&oid],
+    )
+    .await?;
+    Ok(row.map(|r| (r.get(0), r.get(1))))
+}
+
+/// The oid of a relation by schema and name.
+pub async fn relation_id(client: &PostgresClient, schema: &str, name: &str) -> Result<Option<i64>, EngineError> {
+    let row = lookup(
+        client,
+        "SELECT c.oid::int8 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relname = $2",
+        &[&schema, &name],
+    )
+    .await?;
+    Ok(row.map(|r| r.get(0)))
+}
+
+/// A table's column, found by the table's oid and the column's position.
+#[derive(Debug)]
+pub struct ColumnName {
+    /// Schema of the table.
+    pub schema: String,
+    /// The table.
+    pub table: String,
+    /// The column.
+    pub name: String,
+    /// Its type as the server writes it (`format_type`).
+    pub type_sql: String,
+    /// Names of the unique constraints on this column alone.
+    pub unique_constraints: Vec<String>,
+}
+
+/// The column at `attnum` of table `oid`, if both exist.
+pub async fn column_name(client: &PostgresClient, oid: u32, attnum: i16) -> Result<Option<ColumnName>, EngineError> {
+    let row = lookup(
+        client,
+        "SELECT n.nspname::text, c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod),
+                ARRAY(SELECT con.conname::text FROM pg_constraint con
+                      WHERE con.conrelid = c.oid AND con.contype = 'u' AND con.conkey = ARRAY[a.attnum]
+                      ORDER BY con.conname)
+         FROM pg_attribute a
+         JOIN pg_class c ON c.oid = a.attrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.oid = $1 AND c.relkind IN ('r', 'p') AND a.attnum = $2 AND NOT a.attisdropped",
+        &[&oid, &attnum],
+    )
+    .await?;
+    Ok(row.map(|r| ColumnName {
+        schema: r.get(0),
+        table: r.get(1),
+        name: r.get(2),
+        type_sql: r.get(3),
+        unique_constraints: r.get(4),
+    }))
+}
+
+/// A schema's name by oid.
+pub async fn schema_name(client: &PostgresClient, oid: u32) -> Result<Option<String>, EngineError> {
+    let row = lookup(client, "SELECT nspname::text FROM pg_namespace WHERE oid = $1", &[&oid]).await?;
+    Ok(row.map(|r| r.get(0)))
+}
+
+/// The schema and name of an index by oid.
+pub async fn index_name(client: &PostgresClient, oid: u32) -> Result<Option<(String, String)>, EngineError> {
+    let row = lookup(
+        client,
+        "SELECT n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.oid = $1 AND c.relkind IN ('i', 'I')",
+        &[&oid],
+    )
+    .await?;
+    Ok(row.map(|r| (r.get(0), r.get(1))))
+}

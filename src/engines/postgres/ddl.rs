@@ -80,6 +80,150 @@ pub fn quote_literal(text: &str) -> Result<String, EngineError> {
     Ok(if quoted.contains('\\') { format!("E'{}'", quoted.replace('\\', "\\\\")) } else { format!("'{quoted}'") })
 }
 
+impl QualifiedName {
+    /// Checks both parts; `what` names the field in errors (`schema` / `name`).
+    pub fn new(schema: &str, name: &str, what: &str) -> Result<Self, EngineError> {
+        Ok(Self { schema: Ident::new(schema, &format!("{what} schema"))?, name: Ident::new(name, what)? })
+    }
+}
+
+/// A column type as the server writes it (`format_type` of a resolved oid and typmod), never the
+/// caller's text. Made only by [`super::checks::resolve_type`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SqlType(pub(super) String);
+
+impl SqlType {
+    /// A type as the catalog spells it (`format_type` of an existing column).
+    pub fn from_catalog(text: String) -> Self {
+        Self(text)
+    }
+
+    /// The server's spelling.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SqlType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An admin's SQL expression that the server parsed as one expression (see
+/// [`super::checks::check_expression`]), written in parentheses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SqlExpr(pub(super) String);
+
+impl fmt::Display for SqlExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "({})", self.0)
+    }
+}
+
+/// What a foreign key does when the referenced row is deleted or updated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+pub enum FkAction {
+    /// Refuse at the end of the statement (the default).
+    #[default]
+    #[serde(rename = "NO ACTION")]
+    NoAction,
+    /// Refuse at once.
+    #[serde(rename = "RESTRICT")]
+    Restrict,
+    /// Delete or update the referencing rows too.
+    #[serde(rename = "CASCADE")]
+    Cascade,
+    /// Set the referencing column to NULL.
+    #[serde(rename = "SET NULL")]
+    SetNull,
+    /// Set the referencing column to its default.
+    #[serde(rename = "SET DEFAULT")]
+    SetDefault,
+}
+
+impl FkAction {
+    /// The SQL keywords.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Self::NoAction => "NO ACTION",
+            Self::Restrict => "RESTRICT",
+            Self::Cascade => "CASCADE",
+            Self::SetNull => "SET NULL",
+            Self::SetDefault => "SET DEFAULT",
+        }
+    }
+}
+
+/// How an identity column takes its values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+pub enum IdentityGeneration {
+    /// A value given on insert wins.
+    #[default]
+    #[serde(rename = "BY DEFAULT")]
+    ByDefault,
+    /// Always generated (an insert must say `OVERRIDING SYSTEM VALUE` to give one).
+    #[serde(rename = "ALWAYS")]
+    Always,
+}
+
+impl IdentityGeneration {
+    /// The SQL keywords.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Self::ByDefault => "BY DEFAULT",
+            Self::Always => "ALWAYS",
+        }
+    }
+}
+
+/// An index access method.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum IndexMethod {
+    /// B-tree (the default).
+    #[default]
+    Btree,
+    /// Hash.
+    Hash,
+    /// GiST.
+    Gist,
+    /// GIN.
+    Gin,
+    /// SP-GiST.
+    Spgist,
+    /// BRIN.
+    Brin,
+}
+
+impl IndexMethod {
+    /// The method's name in SQL.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Self::Btree => "btree",
+            Self::Hash => "hash",
+            Self::Gist => "gist",
+            Self::Gin => "gin",
+            Self::Spgist => "spgist",
+            Self::Brin => "brin",
+        }
+    }
+}
+
+/// `CASCADE` when asked for, else nothing (PostgreSQL's default is `RESTRICT`).
+pub fn cascade(yes: bool) -> &'static str {
+    if yes {
+        " CASCADE"
+    } else {
+        ""
+    }
+}
+
+/// `'text'`, or `NULL` for none (a `COMMENT ON … IS NULL` removes the comment).
+pub fn literal_or_null(text: Option<&str>) -> Result<String, EngineError> {
+    text.map_or(Ok("NULL".to_string()), quote_literal)
+}
+
 /// The statements of one schema change.
 #[derive(Clone, Debug, Default)]
 pub struct DdlPlan {
@@ -93,6 +237,11 @@ impl DdlPlan {
     /// A plan run in one transaction.
     pub fn new(statements: Vec<String>) -> Self {
         Self { statements, transactional: true }
+    }
+
+    /// A plan whose statements cannot run inside a transaction (`… CONCURRENTLY`).
+    pub fn outside_transaction(statements: Vec<String>) -> Self {
+        Self { statements, transactional: false }
     }
 
     /// The SQL as it would run, one statement per line.

@@ -1,6 +1,7 @@
 //! PostgreSQL through `tokio-postgres`, pooled by `deadpool-postgres`.
 
 pub mod catalog;
+pub mod checks;
 pub mod ddl;
 pub mod export;
 pub mod query;

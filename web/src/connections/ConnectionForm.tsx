@@ -367,6 +367,18 @@ export function ConnectionForm({ original, save, test, onSaved, onCancel }: Prop
                 />
               </label>
             )}
+            {engine === 'postgres' && (
+              <label>
+                Lock timeout of schema changes (ms)
+                <input
+                  name="lock_timeout"
+                  inputMode="numeric"
+                  value={form.lockTimeout}
+                  onChange={(e) => set({ lockTimeout: e.target.value })}
+                  placeholder="5000"
+                />
+              </label>
+            )}
             {engine !== 'redis' && (
               <label>
                 Pool size

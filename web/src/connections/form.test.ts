@@ -27,7 +27,7 @@ const saved: Connection = {
   username: 'app_user',
   has_password: true,
   has_connection_string: false,
-  options: { ssl: true, pool_size: 5 },
+  options: { ssl: true, pool_size: 5, lock_timeout: 300 },
   is_primary: true,
   status: 'ACTIVE',
   created_at: '2025-01-01T00:00:00Z',
@@ -62,6 +62,7 @@ describe('createBody', () => {
       tls: true,
       sslRootCert: '-----BEGIN CERTIFICATE-----',
       statementTimeout: '1000',
+      lockTimeout: '300',
       isPrimary: true,
     })
     expect(pg).toEqual({
@@ -73,7 +74,7 @@ describe('createBody', () => {
         database_name: 'postgres',
         username: 'postgres',
         password: 's3cret',
-        options: { ssl: true, ssl_root_cert: '-----BEGIN CERTIFICATE-----', statement_timeout: 1000 },
+        options: { ssl: true, ssl_root_cert: '-----BEGIN CERTIFICATE-----', statement_timeout: 1000, lock_timeout: 300 },
         is_primary: true,
       },
     })
@@ -147,7 +148,7 @@ describe('updateBody', () => {
 
   it('prefills everything but the password', () => {
     const f = formFromConnection(saved)
-    expect(f).toMatchObject({ identifier: 'main-db', host: 'db.internal', port: '5432', databaseName: 'app', tls: true, poolSize: '5' })
+    expect(f).toMatchObject({ identifier: 'main-db', host: 'db.internal', port: '5432', databaseName: 'app', tls: true, poolSize: '5', lockTimeout: '300' })
     expect(f.password).toBe('')
   })
 
@@ -158,7 +159,7 @@ describe('updateBody', () => {
     })
     expect(updateBody({ ...formFromConnection(saved), port: '6543', tls: false }, saved)).toEqual({
       ok: true,
-      value: { port: 6543, options: { pool_size: 5 } },
+      value: { port: 6543, options: { pool_size: 5, lock_timeout: 300 } },
     })
   })
 

@@ -59,6 +59,7 @@ export interface ConnectionForm {
   serverSelectionTimeout: string
   poolSize: string
   statementTimeout: string
+  lockTimeout: string
 }
 
 export function emptyForm(engine: Engine): ConnectionForm {
@@ -88,6 +89,7 @@ export function emptyForm(engine: Engine): ConnectionForm {
     serverSelectionTimeout: '',
     poolSize: '',
     statementTimeout: '',
+    lockTimeout: '',
   }
 }
 
@@ -128,6 +130,7 @@ export function formFromConnection(c: Connection): ConnectionForm {
     serverSelectionTimeout: text(o.server_selection_timeout),
     poolSize: text(o.pool_size),
     statementTimeout: text(o.statement_timeout),
+    lockTimeout: text(o.lock_timeout),
   }
 }
 
@@ -217,6 +220,8 @@ function buildOptions(f: ConnectionForm): ConnectionOptions {
       if (pool !== undefined) o.pool_size = pool
       const statement = wholeNumber(f.statementTimeout, 'The statement timeout')
       if (statement !== undefined) o.statement_timeout = statement
+      const lock = wholeNumber(f.lockTimeout, 'The lock timeout')
+      if (lock !== undefined) o.lock_timeout = lock
       if (timeout !== undefined) o.connect_timeout_ms = timeout
       return o
     }
