@@ -2,6 +2,7 @@
 // admin: every change is previewed as the server's `dry_run` SQL before Apply.
 import { useState } from 'react'
 import { pgDb, type ColumnSpec, type PgTable } from '../../api'
+import { useLoad } from '../../useLoad'
 import { DryRunApply } from '../DryRun'
 import { Modal } from './RowDialogs'
 
@@ -173,10 +174,16 @@ function ColumnRow({ c, tables, onChange, onRemove }: { c: ColumnDraft; tables: 
   )
 }
 
-function TypeSuggestions() {
+/** The common types, then the database's own enums (schema-qualified outside public). */
+function TypeSuggestions({ projectRef, connectionId }: { projectRef: string; connectionId?: string }) {
+  // Suggestions only: without the types listing, the common types are still offered.
+  const types = useLoad(() => pgDb.list(projectRef, 'types', connectionId).catch(() => []), [projectRef, connectionId])
+  const enums = (types.data ?? [])
+    .filter((t) => Array.isArray(t.enums) && t.enums.length > 0 && typeof t.name === 'string')
+    .map((t) => (t.schema === 'public' || typeof t.schema !== 'string' ? String(t.name) : `${t.schema}.${String(t.name)}`))
   return (
     <datalist id="pg-type-suggestions">
-      {TYPE_SUGGESTIONS.map((t) => (
+      {[...TYPE_SUGGESTIONS, ...enums].map((t) => (
         <option key={t} value={t} />
       ))}
     </datalist>
@@ -206,7 +213,7 @@ export function CreateTableDialog({
   const invalid = !name.trim() ? 'Name the table.' : columnsProblem(columns)
   return (
     <Modal title="New table" onClose={onClose} wide>
-      <TypeSuggestions />
+      <TypeSuggestions projectRef={projectRef} connectionId={connectionId} />
       <div className="toolbar">
         <label>
           Schema
@@ -369,7 +376,7 @@ export function AlterTableDialog({
   const done = (dropped: boolean) => () => onChanged(dropped)
   return (
     <Modal title={`Change ${table.schema}.${table.name}`} onClose={onClose} wide>
-      <TypeSuggestions />
+      <TypeSuggestions projectRef={projectRef} connectionId={connectionId} />
       <div className="tabs" role="tablist">
         {(
           [
