@@ -21,6 +21,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub mod ddl;
+pub mod objects;
+pub mod policies;
+pub mod roles;
+pub mod triggers;
 
 use super::{ApiJson, ApiPath, ApiQuery, Data};
 use crate::app::App;

@@ -3,7 +3,11 @@
 pub mod catalog;
 pub mod ddl;
 pub mod export;
+pub mod objects;
+pub mod policies;
 pub mod query;
+pub mod roles;
+pub mod triggers;
 pub mod types;
 
 use std::str::FromStr;
