@@ -136,10 +136,10 @@ fn pg_meta_routes() -> Vec<Route> {
 }
 
 /// PostgreSQL objects beyond tables (roles, policies, triggers, functions, types, materialized
-/// views, foreign keys, settings, version).
+/// views, foreign keys, settings, version) and the TypeScript generator.
 fn pg_objects_routes() -> Vec<Route> {
     use pg_meta::ddl::{DdlTarget, DropTarget};
-    use pg_meta::{objects, policies, roles, triggers, ListParams, Target};
+    use pg_meta::{objects, policies, roles, triggers, typescript, ListParams, Target};
     let base = "/api/platform/pg-meta/{ref}";
     let (role, policy, trigger) =
         (format!("{base}/roles/{{id}}"), format!("{base}/policies/{{id}}"), format!("{base}/triggers/{{id}}"));
@@ -172,6 +172,8 @@ fn pg_objects_routes() -> Vec<Route> {
         route(Method::GET, format!("{base}/foreign-keys"), get(objects::foreign_keys)).query::<ListParams>(),
         route(Method::GET, format!("{base}/config"), get(objects::config)).query::<Target>(),
         route(Method::GET, format!("{base}/version"), get(objects::version)).query::<Target>(),
+        route(Method::GET, format!("{base}/generators/typescript"), get(typescript::generate))
+            .query::<typescript::TypescriptParams>(),
     ]
 }
 

@@ -25,6 +25,7 @@ pub mod objects;
 pub mod policies;
 pub mod roles;
 pub mod triggers;
+pub mod typescript;
 
 use super::{ApiJson, ApiPath, ApiQuery, Data};
 use crate::app::App;

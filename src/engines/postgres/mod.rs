@@ -9,6 +9,7 @@ pub mod query;
 pub mod roles;
 pub mod triggers;
 pub mod types;
+pub mod typescript;
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU8, Ordering};
