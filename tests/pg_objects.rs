@@ -191,6 +191,7 @@ async fn roles_are_managed_by_admins_and_passwords_never_show() {
     assert_eq!(changed["data"]["member_of"], json!([]));
     assert_eq!(login(&pg, renamed, &new_password).await.unwrap(), renamed);
     assert!(login(&pg, renamed, &password).await.is_err());
+    let changed_snapshot = snapshot(&pg);
 
     // Bad input: a clear 400 naming the field.
     for (body, field) in [
@@ -205,8 +206,16 @@ async fn roles_are_managed_by_admins_and_passwords_never_show() {
         assert_eq!(s, StatusCode::BAD_REQUEST, "{body}: {r}");
         assert!(r["error"]["message"].as_str().unwrap().contains(field), "{body}: {r}");
     }
-    let (s, r) = app.post(&roles, &admin, json!({"name": "ok", "valid_until": "'); DROP TABLE victim; --"})).await;
-    assert_eq!(s, StatusCode::BAD_REQUEST, "{r}");
+    for hostile in [
+        json!({"name": "ok", "valid_until": "'); DROP TABLE victim; --"}),
+        json!({"name": "ok", "member_of": ["x\"; DROP TABLE victim; --"]}),
+        json!({"name": "ok", "connection_limit": "1; DROP TABLE victim"}),
+        json!({"name": "ok", "can_login": "true; DROP TABLE victim"}),
+    ] {
+        let (s, r) = app.post(&roles, &admin, hostile.clone()).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{hostile}: {r}");
+    }
+    assert_eq!(snapshot(&pg), changed_snapshot, "a refused role changed something");
     let (s, r) = patch(&app, &format!("{roles}/abc"), &admin, json!({})).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{r}");
     let (s, r) = patch(&app, &format!("{roles}/4000000000"), &admin, json!({"can_login": true})).await;
