@@ -8,7 +8,7 @@ use axum::response::Response;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::ddl::SchemaChange;
+use super::ddl::{oid, SchemaChange};
 use super::{engine_error, postgres, ListParams, Target};
 use crate::api::{ApiJson, ApiPath, ApiQuery, Data};
 use crate::app::AppState;
@@ -18,7 +18,7 @@ use crate::engines::postgres::catalog::SchemaFilter;
 use crate::engines::postgres::objects::{
     self, relation_name, ForeignKey, Function, MaterializedView, PgType, Setting, Version,
 };
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::middleware::audit::AuditNote;
 
 /// Query string of `GET …/materialized-views`.
@@ -48,13 +48,6 @@ pub struct RefreshBody {
     /// `REFRESH … CONCURRENTLY` (readers are not blocked; needs a unique index; not in a transaction).
     #[serde(default)]
     pub concurrently: bool,
-}
-
-/// An object's oid from the path: a 400 naming `id` unless it is one. Read after authorization,
-/// so a caller who may not change anything learns nothing from it.
-pub(super) fn object_id(text: &str) -> ApiResult<u32> {
-    text.parse()
-        .map_err(|_| ApiError::validation(format!("id must be an object id (an oid, 1 to 4294967295), not {text:?}")))
 }
 
 /// `GET /api/platform/pg-meta/{ref}/functions`.
@@ -116,7 +109,7 @@ pub async fn refresh_materialized_view(
 ) -> ApiResult<Response> {
     let change =
         SchemaChange::begin_as(&app, &user, &project_ref, target.connection_id, note, Permission::Write).await?;
-    let id = object_id(&id)?;
+    let id = oid(&id, "the materialized view id")?;
     let view = relation_name(&change.client, id, "m", "materialized view").await.map_err(|e| change.error(e))?;
     let plan = Ok(objects::refresh_plan(&view, body.concurrently));
     let object = format!("{}.{}", view.schema.as_str(), view.name.as_str());

@@ -9,8 +9,7 @@ use axum::response::Response;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::ddl::{DdlTarget, DropTarget, SchemaChange};
-use super::objects::object_id;
+use super::ddl::{oid, DdlTarget, DropTarget, SchemaChange};
 use super::{engine_error, postgres, ListParams};
 use crate::api::{ApiJson, ApiPath, ApiQuery, Data};
 use crate::app::AppState;
@@ -153,7 +152,7 @@ pub async fn update(
     ApiJson(body): ApiJson<UpdatePolicy>,
 ) -> ApiResult<Response> {
     let change = SchemaChange::begin(&app, &user, &project_ref, target.connection_id, note).await?;
-    let id = object_id(&id)?;
+    let id = oid(&id, "the policy id")?;
     let client = &change.client;
     let current = policies::get(client, id).await.map_err(|e| change.error(e))?;
     let plan = async {
@@ -178,7 +177,7 @@ pub async fn delete(
     note: AuditNote,
 ) -> ApiResult<Response> {
     let change = SchemaChange::begin(&app, &user, &project_ref, target.connection_id, note).await?;
-    let id = object_id(&id)?;
+    let id = oid(&id, "the policy id")?;
     let current = policies::get(&change.client, id).await.map_err(|e| change.error(e))?;
     let plan = table_of(&current).and_then(|table| policies::drop_plan(&current, &table));
     let applied = change.apply("drop_policy", &current.name, target.dry_run, plan).await?;

@@ -8,8 +8,7 @@ use axum::response::Response;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::ddl::{DdlTarget, DropTarget, SchemaChange};
-use super::objects::object_id;
+use super::ddl::{oid, DdlTarget, DropTarget, SchemaChange};
 use super::{engine_error, postgres, Target};
 use crate::api::{ApiJson, ApiPath, ApiQuery, Data};
 use crate::app::AppState;
@@ -137,7 +136,7 @@ pub async fn update(
     ApiJson(body): ApiJson<RoleBody>,
 ) -> ApiResult<Response> {
     let change = SchemaChange::begin(&app, &user, &project_ref, target.connection_id, note).await?;
-    let id = object_id(&id)?;
+    let id = oid(&id, "the role id")?;
     let current = role_by_id(&change.client, id).await.map_err(|e| change.error(e))?;
     let dry_run = body.dry_run || target.dry_run;
     let plan = body.spec().and_then(|spec| roles::alter_plan(&current, &spec, password_text(dry_run)));
@@ -154,7 +153,7 @@ pub async fn delete(
     note: AuditNote,
 ) -> ApiResult<Response> {
     let change = SchemaChange::begin(&app, &user, &project_ref, target.connection_id, note).await?;
-    let id = object_id(&id)?;
+    let id = oid(&id, "the role id")?;
     let current = role_by_id(&change.client, id).await.map_err(|e| change.error(e))?;
     if target.cascade {
         return Err(change.error(EngineError::Config(

@@ -8,8 +8,7 @@ use axum::response::Response;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::ddl::{DdlTarget, DropTarget, SchemaChange};
-use super::objects::object_id;
+use super::ddl::{oid, DdlTarget, DropTarget, SchemaChange};
 use super::{engine_error, postgres, ListParams};
 use crate::api::{ApiJson, ApiPath, ApiQuery, Data};
 use crate::app::AppState;
@@ -124,7 +123,7 @@ pub async fn delete(
     note: AuditNote,
 ) -> ApiResult<Response> {
     let change = SchemaChange::begin(&app, &user, &project_ref, target.connection_id, note).await?;
-    let id = object_id(&id)?;
+    let id = oid(&id, "the trigger id")?;
     let current = triggers::get(&change.client, id).await.map_err(|e| change.error(e))?;
     let plan = triggers::drop_plan(&current, target.cascade);
     let applied = change.apply("drop_trigger", &current.name, target.dry_run, plan).await?;
