@@ -180,6 +180,48 @@ fn pg_meta_routes() -> Vec<Route> {
     ]
 }
 
+/// PostgreSQL objects beyond tables (roles, policies, triggers, functions, types, materialized
+/// views, foreign keys, settings, version) and the TypeScript generator.
+fn pg_objects_routes() -> Vec<Route> {
+    use pg_meta::ddl::{DdlTarget, DropTarget};
+    use pg_meta::{objects, policies, roles, triggers, typescript, ListParams, Target};
+    let base = "/api/platform/pg-meta/{ref}";
+    let (role, policy, trigger) =
+        (format!("{base}/roles/{{id}}"), format!("{base}/policies/{{id}}"), format!("{base}/triggers/{{id}}"));
+    let refresh = format!("{base}/materialized-views/{{id}}/refresh");
+    vec![
+        route(Method::GET, format!("{base}/roles"), get(roles::list)).query::<Target>(),
+        route(Method::POST, format!("{base}/roles"), post(roles::create))
+            .query::<DdlTarget>()
+            .body::<roles::RoleBody>(),
+        route(Method::PATCH, &role, patch(roles::update)).query::<DdlTarget>().body::<roles::RoleBody>(),
+        route(Method::DELETE, &role, delete(roles::delete)).query::<DropTarget>(),
+        route(Method::GET, format!("{base}/policies"), get(policies::list)).query::<ListParams>(),
+        route(Method::POST, format!("{base}/policies"), post(policies::create))
+            .query::<DdlTarget>()
+            .body::<policies::CreatePolicy>(),
+        route(Method::PATCH, &policy, patch(policies::update)).query::<DdlTarget>().body::<policies::UpdatePolicy>(),
+        route(Method::DELETE, &policy, delete(policies::delete)).query::<DropTarget>(),
+        route(Method::GET, format!("{base}/triggers"), get(triggers::list)).query::<ListParams>(),
+        route(Method::POST, format!("{base}/triggers"), post(triggers::create))
+            .query::<DdlTarget>()
+            .body::<triggers::CreateTrigger>(),
+        route(Method::DELETE, &trigger, delete(triggers::delete)).query::<DropTarget>(),
+        route(Method::GET, format!("{base}/functions"), get(objects::functions)).query::<ListParams>(),
+        route(Method::GET, format!("{base}/types"), get(objects::types)).query::<ListParams>(),
+        route(Method::GET, format!("{base}/materialized-views"), get(objects::materialized_views))
+            .query::<objects::MaterializedViewParams>(),
+        route(Method::POST, refresh, post(objects::refresh_materialized_view))
+            .query::<DdlTarget>()
+            .body::<objects::RefreshBody>(),
+        route(Method::GET, format!("{base}/foreign-keys"), get(objects::foreign_keys)).query::<ListParams>(),
+        route(Method::GET, format!("{base}/config"), get(objects::config)).query::<Target>(),
+        route(Method::GET, format!("{base}/version"), get(objects::version)).query::<Target>(),
+        route(Method::GET, format!("{base}/generators/typescript"), get(typescript::generate))
+            .query::<typescript::TypescriptParams>(),
+    ]
+}
+
 /// Organizations, projects, members, users, tokens, audit.
 fn platform_routes() -> Vec<Route> {
     let p = "/api/platform/projects/{ref}";
@@ -221,6 +263,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(redis_routes());
     all.extend(mongodb_routes());
     all.extend(pg_meta_routes());
+    all.extend(pg_objects_routes());
     all
 }
 

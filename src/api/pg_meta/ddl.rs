@@ -137,7 +137,20 @@ impl SchemaChange {
         connection_id: Option<ConnectionId>,
         note: AuditNote,
     ) -> ApiResult<Self> {
-        let ctx = authorize(app, user, project_ref, Permission::Admin).await?;
+        Self::begin_as(app, user, project_ref, connection_id, note, Permission::Admin).await
+    }
+
+    /// Like [`SchemaChange::begin`] for a change that needs less than admin (refreshing a
+    /// materialized view changes data, not schema, so developers may).
+    pub async fn begin_as(
+        app: &AppState,
+        user: &AuthUser,
+        project_ref: &str,
+        connection_id: Option<ConnectionId>,
+        note: AuditNote,
+        permission: Permission,
+    ) -> ApiResult<Self> {
+        let ctx = authorize(app, user, project_ref, permission).await?;
         let (record, client) = postgres(app, &ctx, connection_id).await?;
         Ok(Self { record, client, app: app.clone(), note })
     }

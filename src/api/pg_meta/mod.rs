@@ -24,9 +24,14 @@ use serde_json::Value;
 
 pub mod ddl;
 pub mod indexes;
+pub mod objects;
+pub mod policies;
+pub mod roles;
 pub mod rows;
 pub mod schemas;
 pub mod tables;
+pub mod triggers;
+pub mod typescript;
 
 use super::{ApiJson, ApiPath, ApiQuery, Data};
 use crate::app::App;

@@ -23,7 +23,7 @@ pub struct SchemaFilter {
 }
 
 /// The filter as SQL on `nc.nspname`, reading `$1` (included), `$2` (excluded), `$3` (system).
-const SCHEMA_FILTER: &str = r"
+pub(super) const SCHEMA_FILTER: &str = r"
     ($1::text[] IS NULL OR nc.nspname::text = ANY($1::text[]))
     AND NOT (nc.nspname::text = ANY($2::text[]))
     AND ($1::text[] IS NOT NULL OR $3::bool OR (
@@ -156,7 +156,7 @@ type Params<'a> = [&'a (dyn tokio_postgres::types::ToSql + Sync); 3];
 
 /// Runs one catalog query on `session`. Statements are prepared once per session and reused:
 /// parsing and planning these joins over the catalog cost PostgreSQL more than running them.
-async fn query(
+pub(super) async fn query(
     session: &Session,
     sql: &str,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
@@ -165,13 +165,13 @@ async fn query(
     session.query(&statement, params).await.map_err(map_error)
 }
 
-async fn select(session: &Session, sql: &str, filter: &SchemaFilter) -> Result<Vec<Row>, EngineError> {
+pub(super) async fn select(session: &Session, sql: &str, filter: &SchemaFilter) -> Result<Vec<Row>, EngineError> {
     let params: Params<'_> = [&filter.included, &filter.excluded, &filter.include_system];
     query(session, sql, &params).await
 }
 
 /// Lends a session for catalog reads, which change nothing in it.
-async fn read_catalog<T, F>(client: &PostgresClient, read: F) -> Result<T, EngineError>
+pub(super) async fn read_catalog<T, F>(client: &PostgresClient, read: F) -> Result<T, EngineError>
 where
     F: AsyncFnOnce(&Session) -> Result<T, EngineError>,
 {

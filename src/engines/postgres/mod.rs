@@ -4,9 +4,14 @@ pub mod catalog;
 pub mod checks;
 pub mod ddl;
 pub mod export;
+pub mod objects;
+pub mod policies;
 pub mod query;
+pub mod roles;
 pub mod rows;
+pub mod triggers;
 pub mod types;
+pub mod typescript;
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU8, Ordering};
