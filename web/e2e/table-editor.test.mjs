@@ -257,6 +257,20 @@ describe('Table Editor', () => {
     await expectHidden(row)
   })
 
+  test('lists enums, roles, functions, triggers and policies on the Database page', async () => {
+    const section = (name) => page.click(`nav[aria-label="Database objects"] a:has-text("${name}")`)
+    await section('Enums')
+    await expectVisible(page.locator('tr[data-object="mood"]'))
+    assert.match(await page.locator('tr[data-object="mood"]').innerText(), /sad, ok, happy/)
+    await section('Roles')
+    await expectVisible(page.locator('tr[data-object="reader"]'))
+    for (const name of ['Functions', 'Triggers', 'Policies', 'Extensions']) {
+      await section(name)
+      await page.waitForFunction(() => !document.querySelector('.database-page .loading, .database-page p.muted:not(.small)'))
+      assert.equal(await page.locator('.database-page [role="alert"]').count(), 0, `${name} answered an error`)
+    }
+  })
+
   test('generates TypeScript types', async () => {
     await page.click('nav[aria-label="PostgreSQL pages"] a:has-text("Types")')
     await page.click('button:has-text("Generate types")')
