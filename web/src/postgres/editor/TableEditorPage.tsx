@@ -224,7 +224,7 @@ function TableView({ projectRef, connectionId, table, filterParams, orderParams,
   ) : state.loading ? (
     <span className="muted small">Loading rows…</span>
   ) : state.started && state.cursor === null ? (
-    <span className="muted small">{state.rows.length === 0 ? 'No rows match.' : `All ${formatCount(state.rows.length)} rows loaded.`}</span>
+    <span className="muted small">{state.rows.length === 0 ? (filters.length > 0 ? 'No rows match the filters.' : 'The table has no rows.') : `All ${formatCount(state.rows.length)} rows loaded.`}</span>
   ) : state.started ? (
     <span className="muted small">Scroll for more…</span>
   ) : null
