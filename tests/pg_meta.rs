@@ -733,3 +733,35 @@ async fn a_dblink_connection_never_reaches_the_next_borrower() {
         assert_eq!(data, vec![json!({"open": null})], "a dblink connection outlived its request");
     }
 }
+
+/// Sessions opened so far on `pg`'s database `postgres` (`pg_stat_database.sessions`).
+fn sessions_opened(pg: &Postgres) -> i64 {
+    pg.psql("postgres", "SELECT sessions FROM pg_stat_database WHERE datname = 'postgres'").parse().unwrap()
+}
+
+/// A pooled session goes back to the pool after a viewer's read and after a writer's statement
+/// (reset if needed) instead of being closed: the pool does not open a session per request.
+#[tokio::test]
+async fn pooled_sessions_are_reused_after_reads_and_writes() {
+    let pg = Postgres::start();
+    pg.psql("postgres", "CREATE TABLE counted (id int PRIMARY KEY); INSERT INTO counted VALUES (1), (2);");
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    connect_with_reader(&app, &admin, &pg, "main", json!({})).await;
+    let viewer = app.user_with_role(&admin, "viewer@example.com", "default", "viewer").await;
+    let table: i64 = pg.psql("postgres", "SELECT 'counted'::regclass::oid").parse().unwrap();
+    // Warm both pools first.
+    rows(&app, &admin, "SELECT 1").await;
+    rows(&app, &viewer, "SELECT 1").await;
+    let before = sessions_opened(&pg);
+    for i in 0..20 {
+        rows(&app, &admin, "SELECT 1").await;
+        rows(&app, &admin, &format!("UPDATE counted SET id = id WHERE id = {}", 1 + i % 2)).await;
+        rows(&app, &viewer, "SELECT count(*) FROM counted").await;
+        let (s, body) = app.get(&format!("/api/platform/pg-meta/default/tables/{table}/rows"), &viewer).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+    }
+    // 80 requests; a handful of sessions may open while resets run, not one per request.
+    let opened = sessions_opened(&pg) - before;
+    assert!(opened <= 10, "{opened} sessions opened for 80 requests");
+}

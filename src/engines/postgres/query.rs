@@ -52,11 +52,13 @@ pub struct QueryRequest<'a> {
 /// Asks the server, after a viewer's rolled-back transaction (or a reset), whether anything outlived it:
 /// session advisory locks, SQL-level prepared statements, held cursors, LISTEN channels, or an
 /// extension that keeps connections open to other servers (dblink, postgres_fdw). The answer comes
-/// from PostgreSQL, not from reading the statement, so no spelling of a call can hide it.
+/// from PostgreSQL, not from reading the statement, so no spelling of a call can hide it. Only
+/// holdable cursors can outlive a transaction; the others (this query's own portal among them,
+/// which `pg_cursors` lists under the extended protocol) end with it and must not count.
 pub(super) const SESSION_STATE_SQL: &str = "SELECT \
      (SELECT count(*) FROM pg_catalog.pg_locks WHERE pid = pg_catalog.pg_backend_pid() AND locktype = 'advisory') \
      + (SELECT count(*) FROM pg_catalog.pg_prepared_statements WHERE from_sql) \
-     + (SELECT count(*) FROM pg_catalog.pg_cursors) \
+     + (SELECT count(*) FROM pg_catalog.pg_cursors WHERE is_holdable) \
      + (SELECT count(*) FROM pg_catalog.pg_listening_channels()) \
      + (SELECT count(*) FROM pg_catalog.pg_extension WHERE extname IN ('dblink', 'postgres_fdw')) = 0";
 
