@@ -449,7 +449,7 @@ async fn schema_browsing_lists_tables_views_schemas_and_columns() {
 #[tokio::test]
 async fn pooled_sessions_carry_nothing_from_one_request_to_the_next() {
     let pg = Postgres::start();
-    pg.psql("postgres", "CREATE TABLE shapes (id int); INSERT INTO shapes VALUES (1);");
+    pg.psql("postgres", "CREATE TABLE shapes (id int); INSERT INTO shapes VALUES (1); CREATE SEQUENCE counter;");
     let app = TestApp::start().await;
     let admin = app.admin_token().await;
     connect_with_reader(&app, &admin, &pg, "main", json!({"pool_size": 2})).await;
@@ -468,6 +468,30 @@ async fn pooled_sessions_carry_nothing_from_one_request_to_the_next() {
         // Whether a session is clean is asked of the server, not read from the text.
         let (s, body) = sql(&app, &viewer, r#"SELECT U&"pg_\0061dvisory_lock"(4242) AS locked"#).await;
         assert_eq!(s, StatusCode::OK, "{body}");
+    }
+    // The writer's own pool (two sessions) carries none of it either: a session a writer changed
+    // is reset, one it left clean is kept as it is.
+    for _ in 0..4 {
+        for statement in [
+            "SET ROLE reader",
+            "SELECT set_config('search_path', 'nowhere', false)",
+            "CREATE TEMP TABLE scratch (id int)",
+            "SELECT nextval('counter')",
+            "SELECT 1",
+        ] {
+            let (s, body) = sql(&app, &developer, statement).await;
+            assert_eq!(s, StatusCode::OK, "{statement}: {body}");
+        }
+        let data = rows(
+            &app,
+            &developer,
+            "SELECT current_user AS u, current_setting('search_path') AS p, \
+             (SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema()) AS temp",
+        )
+        .await;
+        assert_eq!(data, vec![json!({"u": "postgres", "p": "\"$user\", public", "temp": "0"})]);
+        let (s, body) = sql(&app, &developer, "SELECT lastval()").await;
+        assert_sqlstate(s, &body, "55000");
     }
     for _ in 0..6 {
         let data = rows(

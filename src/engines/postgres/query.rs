@@ -52,7 +52,9 @@ pub struct QueryRequest<'a> {
 /// Asks the server, after a viewer's rolled-back transaction (or a reset), whether anything outlived it:
 /// session advisory locks, SQL-level prepared statements, held cursors, LISTEN channels, or an
 /// extension that keeps connections open to other servers (dblink, postgres_fdw). The answer comes
-/// from PostgreSQL, not from reading the statement, so no spelling of a call can hide it. Only
+/// from PostgreSQL, not from reading the statement, so no spelling of a call can hide it. After a
+/// writer's commit it also catches what a committed transaction keeps: a `SET` (or `set_config`,
+/// `SET ROLE`) and temporary tables. Only
 /// holdable cursors can outlive a transaction; the others (this query's own portal among them,
 /// which `pg_cursors` lists under the extended protocol) end with it and must not count.
 pub(super) const SESSION_STATE_SQL: &str = "SELECT \
@@ -60,7 +62,9 @@ pub(super) const SESSION_STATE_SQL: &str = "SELECT \
      + (SELECT count(*) FROM pg_catalog.pg_prepared_statements WHERE from_sql) \
      + (SELECT count(*) FROM pg_catalog.pg_cursors WHERE is_holdable) \
      + (SELECT count(*) FROM pg_catalog.pg_listening_channels()) \
-     + (SELECT count(*) FROM pg_catalog.pg_extension WHERE extname IN ('dblink', 'postgres_fdw')) = 0";
+     + (SELECT count(*) FROM pg_catalog.pg_extension WHERE extname IN ('dblink', 'postgres_fdw')) \
+     + (SELECT count(*) FROM pg_catalog.pg_settings WHERE source = 'session') \
+     + (SELECT count(*) FROM pg_catalog.pg_class WHERE relnamespace = pg_catalog.pg_my_temp_schema()) = 0";
 
 /// Whether a transaction id was assigned: the statement changed table data (it will be audited).
 const WROTE_SQL: &str = "SELECT pg_catalog.txid_current_if_assigned() IS NOT NULL";
@@ -288,7 +292,20 @@ where
         Err(Failure::Record(e)) => return Err(e),
     };
     print_as_text(&session, &mut result.rows, pending).await;
+    // A committed statement that left nothing behind returns its session without a reset (which
+    // would also drop the session's cached statements).
+    if session_clean_after_commit(&session).await {
+        session.unchanged();
+    }
     Ok(result)
+}
+
+/// After a commit: forgets sequence values (`lastval` must not reach the next borrower), then asks
+/// whether anything else outlived the transaction (see [`SESSION_STATE_SQL`]). Both go out together.
+pub(super) async fn session_clean_after_commit(client: &Client) -> bool {
+    let (discarded, state) =
+        futures_util::join!(client.batch_execute("DISCARD SEQUENCES"), client.query_one(SESSION_STATE_SQL, &[]));
+    discarded.is_ok() && state.ok().and_then(|row| row.try_get::<_, bool>(0).ok()) == Some(true)
 }
 
 /// Why a writer's statement did not finish: the database said no, or the change could not be

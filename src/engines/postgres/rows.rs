@@ -25,7 +25,7 @@ use tokio_postgres::types::Type;
 use tokio_postgres::Statement;
 
 use super::ddl::{quote_ident, Ident, QualifiedName};
-use super::query::{collect, print_as_text, CancelOnDrop, SESSION_STATE_SQL};
+use super::query::{collect, print_as_text, session_clean_after_commit, CancelOnDrop, SESSION_STATE_SQL};
 use super::types::{text_param, RawValue, TextParam};
 use super::{map_error, PostgresClient, Session, SqlCaller};
 use crate::engines::EngineError;
@@ -987,7 +987,10 @@ async fn finish<T>(session: &mut Session, result: Result<T, UpdateError>) -> Res
         }
     };
     session.batch_execute("COMMIT").await.map_err(|e| UpdateError::Engine(map_error(e)))?;
-    session.unchanged();
+    // A trigger may have left state behind (`set_config(…, false)`); only a clean session skips the reset.
+    if session_clean_after_commit(session).await {
+        session.unchanged();
+    }
     Ok(value)
 }
 
