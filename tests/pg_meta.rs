@@ -469,8 +469,8 @@ async fn pooled_sessions_carry_nothing_from_one_request_to_the_next() {
         let (s, body) = sql(&app, &viewer, r#"SELECT U&"pg_\0061dvisory_lock"(4242) AS locked"#).await;
         assert_eq!(s, StatusCode::OK, "{body}");
     }
-    // The writer's own pool (two sessions) carries none of it either: a session a writer changed
-    // is reset, one it left clean is kept as it is.
+    // The writer's own pool (two sessions) carries none of it either: a writer's session is reset
+    // before it is lent again.
     for _ in 0..4 {
         for statement in [
             "SET ROLE reader",

@@ -234,6 +234,7 @@ where
         Err(e) => return Err(map_error(e).into()),
     };
     let params = bind_params(&statement, request.parameters)?;
+    let wrote_statement = session.prepare_cached(WROTE_SQL).await.map_err(map_error)?;
     let guard = CancelOnDrop::new(&session);
     let mut statement = statement;
     let mut retried = false;
@@ -243,7 +244,7 @@ where
             Ok(t) => t,
             Err(e) => break Err(Failure::Engine(map_error(e))),
         };
-        match run_in_transaction(&transaction, &statement, &params, request.row_cap).await {
+        match run_in_transaction(&transaction, &statement, &params, request.row_cap, &wrote_statement).await {
             Ok((result, pending, wrote)) => {
                 if wrote {
                     if let Err(e) = record().await {
@@ -292,20 +293,7 @@ where
         Err(Failure::Record(e)) => return Err(e),
     };
     print_as_text(&session, &mut result.rows, pending).await;
-    // A committed statement that left nothing behind returns its session without a reset (which
-    // would also drop the session's cached statements).
-    if session_clean_after_commit(&session).await {
-        session.unchanged();
-    }
     Ok(result)
-}
-
-/// After a commit: forgets sequence values (`lastval` must not reach the next borrower), then asks
-/// whether anything else outlived the transaction (see [`SESSION_STATE_SQL`]). Both go out together.
-pub(super) async fn session_clean_after_commit(client: &Client) -> bool {
-    let (discarded, state) =
-        futures_util::join!(client.batch_execute("DISCARD SEQUENCES"), client.query_one(SESSION_STATE_SQL, &[]));
-    discarded.is_ok() && state.ok().and_then(|row| row.try_get::<_, bool>(0).ok()) == Some(true)
 }
 
 /// Why a writer's statement did not finish: the database said no, or the change could not be
@@ -401,12 +389,13 @@ async fn run_in_transaction(
     statement: &Statement,
     params: &[TextParam],
     row_cap: usize,
+    wrote_statement: &Statement,
 ) -> Result<(QueryResult, Vec<Pending>, bool), tokio_postgres::Error> {
     let portal = transaction.bind_raw(statement, params.iter()).await?;
     let max_rows = i32::try_from(row_cap.saturating_add(1)).unwrap_or(i32::MAX);
     let (result, pending) =
         collect(transaction.query_portal_raw(&portal, max_rows).await?, statement.columns(), row_cap).await?;
-    let wrote: bool = transaction.query_one(WROTE_SQL, &[]).await?.try_get(0)?;
+    let wrote: bool = transaction.query_one(wrote_statement, &[]).await?.try_get(0)?;
     Ok((result, pending, wrote))
 }
 
@@ -415,7 +404,7 @@ async fn run_in_transaction(
 /// order). Rows past the cap are not read: the result then says `truncated` and the caller closes
 /// the session rather than wait for the server to send what nobody will read.
 async fn run_read_only(
-    client: &Client,
+    client: &Session,
     statement: &Statement,
     params: &[TextParam],
     row_cap: usize,
@@ -430,7 +419,8 @@ async fn run_read_only(
         collect(stream, statement.columns(), row_cap).await
     }));
     let mut rollback = pin!(maybe_done(client.batch_execute("ROLLBACK")));
-    let mut state = pin!(maybe_done(client.query_one(SESSION_STATE_SQL, &[])));
+    let state_statement = client.prepare_cached(SESSION_STATE_SQL).await?;
+    let mut state = pin!(maybe_done(client.query_one(&state_statement, &[])));
     // One poll of each, in order, puts the four requests on the wire together.
     std::future::poll_fn(|cx| {
         let _ = begin.as_mut().poll(cx);

@@ -25,7 +25,7 @@ use tokio_postgres::types::Type;
 use tokio_postgres::Statement;
 
 use super::ddl::{quote_ident, Ident, QualifiedName};
-use super::query::{collect, print_as_text, session_clean_after_commit, CancelOnDrop, SESSION_STATE_SQL};
+use super::query::{collect, print_as_text, CancelOnDrop, SESSION_STATE_SQL};
 use super::types::{text_param, RawValue, TextParam};
 use super::{map_error, PostgresClient, Session, SqlCaller};
 use crate::engines::EngineError;
@@ -703,6 +703,7 @@ pub async fn page(client: &PostgresClient, relation: &Relation, request: &PageRe
     let bound = bind(relation, &page_statement, &params)?;
     let estimate_statement = session.prepare_cached(&estimate_sql).await.map_err(map_error)?;
     let count_params = &bound[..filter_count];
+    let state_statement = session.prepare_cached(SESSION_STATE_SQL).await.map_err(map_error)?;
     let count_statement = match request.exact_count {
         true => Some(session.prepare_cached(&count_sql).await.map_err(map_error)?),
         false => None,
@@ -735,7 +736,7 @@ pub async fn page(client: &PostgresClient, relation: &Relation, request: &PageRe
         }
     };
     let rollback = session.batch_execute("ROLLBACK");
-    let state = session.query_one(SESSION_STATE_SQL, &[]);
+    let state = session.query_one(&state_statement, &[]);
     let (began, fetched, estimated, counted, ended, state) =
         futures_util::join!(begin, rows, estimate, exact, rollback, state);
     guard.disarm();
@@ -986,11 +987,10 @@ async fn finish<T>(session: &mut Session, result: Result<T, UpdateError>) -> Res
             return Err(e);
         }
     };
+    // The session stays marked as changed, so it is reset before it is lent again: a trigger may
+    // have left state behind that no check can see (`EXECUTE 'DEALLOCATE ALL'` under our cached
+    // statements).
     session.batch_execute("COMMIT").await.map_err(|e| UpdateError::Engine(map_error(e)))?;
-    // A trigger may have left state behind (`set_config(…, false)`); only a clean session skips the reset.
-    if session_clean_after_commit(session).await {
-        session.unchanged();
-    }
     Ok(value)
 }
 
