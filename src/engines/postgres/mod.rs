@@ -149,6 +149,10 @@ pub fn parse_connection_string(text: &str) -> Result<ParsedConnectionString, Str
     let config = tokio_postgres::Config::from_str(text)
         .map_err(|_| "invalid PostgreSQL connection string: check the scheme, host and parameters".to_string())?;
     let host = match config.get_hosts().first() {
+        // `postgres://://` parses with an empty host name (found by the connection_strings fuzz target).
+        Some(Host::Tcp(h)) if h.trim().is_empty() => {
+            return Err("the PostgreSQL connection string names no host".into())
+        }
         Some(Host::Tcp(h)) => h.clone(),
         Some(_) => return Err("only TCP PostgreSQL hosts are supported".into()),
         None => return Err("the PostgreSQL connection string names no host".into()),
@@ -548,5 +552,20 @@ impl PostgresClient {
         if let Some((pool, _)) = &self.viewer {
             pool.close();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_connection_string;
+
+    #[test]
+    fn a_connection_string_must_name_a_host() {
+        assert!(parse_connection_string("postgres://://").is_err());
+        assert!(parse_connection_string("postgres://user@/db").is_err());
+        assert_eq!(
+            parse_connection_string("postgres://db.example:5433/app").unwrap().host.as_deref(),
+            Some("db.example")
+        );
     }
 }
