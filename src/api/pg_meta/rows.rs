@@ -113,7 +113,16 @@ struct RowsPage<'a> {
     count_note: Option<String>,
 }
 
-/// The connection and the relation `id` on it, for a caller holding `permission`.
+/// The connection and the relation a rows request works on, with the caller's SQL slot held
+/// while the request runs (a page, an exact count above all, holds a session like SQL does).
+struct Opened {
+    record: std::sync::Arc<ConnectionRecord>,
+    client: PostgresClient,
+    relation: Relation,
+    _slot: tokio::sync::OwnedSemaphorePermit,
+}
+
+/// Authorizes `permission`, takes the caller's SQL slot and reads the relation `id`.
 async fn open(
     app: &AppState,
     user: &AuthUser,
@@ -121,9 +130,10 @@ async fn open(
     connection_id: Option<ConnectionId>,
     permission: Permission,
     id: i64,
-) -> ApiResult<(std::sync::Arc<ConnectionRecord>, PostgresClient, Relation)> {
+) -> ApiResult<Opened> {
     let ctx = authorize(app, user, project_ref, permission).await?;
     let (record, client) = postgres(app, &ctx, connection_id).await?;
+    let slot = app.sql_slots.take(user.id, record.id)?;
     let relation = async {
         let mut session = client.session().await?;
         let relation = rows::describe(&session, id).await?;
@@ -132,7 +142,29 @@ async fn open(
     }
     .await
     .map_err(|e| engine_error(app, &record, e))?;
-    Ok((record, client, relation))
+    Ok(Opened { record, client, relation, _slot: slot })
+}
+
+/// A write naming `rows` rows: opened for a developer, the count checked and noted for the audit.
+async fn open_write(
+    app: &AppState,
+    user: &AuthUser,
+    project_ref: &str,
+    target: RowsTarget,
+    id: i64,
+    note: &AuditNote,
+    rows: usize,
+) -> ApiResult<Opened> {
+    if rows == 0 {
+        return Err(ApiError::validation("name at least one row"));
+    }
+    if rows > MAX_LIMIT {
+        return Err(ApiError::validation(format!("at most {MAX_LIMIT} rows per call")));
+    }
+    let opened = open(app, user, project_ref, target.connection_id, Permission::Write, id).await?;
+    note.target(opened.relation.name.to_string());
+    note.details(json!({ "rows": rows }));
+    Ok(opened)
 }
 
 /// `GET /api/platform/pg-meta/{ref}/tables/{id}/rows`: one page of rows with their columns, a
@@ -143,19 +175,13 @@ pub async fn list(
     ApiPath((project_ref, id)): ApiPath<(String, i64)>,
     params: RowsQuery,
 ) -> ApiResult<Response> {
-    let (record, client, relation) =
+    let Opened { record, client, relation, .. } =
         open(&app, &user, &project_ref, params.connection_id, Permission::Read, id).await?;
-    // A page (an exact count above all) holds a session like SQL does: the same per-user limit.
-    let _slot = app.sql_slots.take(user.id, record.id)?;
     let request = page_request(&relation, params).map_err(|e| engine_error(&app, &record, e))?;
     let page = rows::page(&client, &relation, &request).await.map_err(|e| engine_error(&app, &record, e))?;
-    let picked: Vec<usize> = match &request.select {
-        Some(picked) if !picked.is_empty() => picked.clone(),
-        _ => (0..relation.columns.len()).collect(),
-    };
     let body = RowsPage {
         rows: page.rows.objects(),
-        columns: picked.iter().map(|&i| &relation.columns[i]).collect(),
+        columns: request.picked(&relation).into_iter().map(|i| &relation.columns[i]).collect(),
         primary_key: relation.primary_key_names(),
         cursor: page.cursor,
         paging: page.paging,
@@ -184,21 +210,6 @@ fn page_request(relation: &Relation, params: RowsQuery) -> Result<PageRequest, c
     Ok(PageRequest { limit, order, filters, select, cursor: params.cursor, exact_count })
 }
 
-fn check_count(n: usize) -> ApiResult<()> {
-    if n == 0 {
-        return Err(ApiError::validation("name at least one row"));
-    }
-    if n > MAX_LIMIT {
-        return Err(ApiError::validation(format!("at most {MAX_LIMIT} rows per call")));
-    }
-    Ok(())
-}
-
-fn note_rows(note: &AuditNote, relation: &Relation, rows: usize) {
-    note.target(relation.name.to_string());
-    note.details(json!({ "rows": rows }));
-}
-
 /// `POST /api/platform/pg-meta/{ref}/tables/{id}/rows`: inserts one row or an array in one
 /// transaction and answers them as stored (defaults applied).
 pub async fn insert(
@@ -209,15 +220,12 @@ pub async fn insert(
     note: AuditNote,
     ApiJson(body): ApiJson<InsertBody>,
 ) -> ApiResult<Response> {
-    let (record, client, relation) =
-        open(&app, &user, &project_ref, target.connection_id, Permission::Write, id).await?;
-    let _slot = app.sql_slots.take(user.id, record.id)?;
     let rows = match body {
         InsertBody::One(row) => vec![row],
         InsertBody::Many(rows) => rows,
     };
-    check_count(rows.len())?;
-    note_rows(&note, &relation, rows.len());
+    let Opened { record, client, relation, .. } =
+        open_write(&app, &user, &project_ref, target, id, &note, rows.len()).await?;
     let written = rows::insert(&client, &relation, &rows).await.map_err(|e| engine_error(&app, &record, e))?;
     Ok((StatusCode::CREATED, Data(written.objects())).into_response())
 }
@@ -233,11 +241,8 @@ pub async fn update(
     note: AuditNote,
     ApiJson(items): ApiJson<Vec<RowUpdate>>,
 ) -> ApiResult<Response> {
-    let (record, client, relation) =
-        open(&app, &user, &project_ref, target.connection_id, Permission::Write, id).await?;
-    let _slot = app.sql_slots.take(user.id, record.id)?;
-    check_count(items.len())?;
-    note_rows(&note, &relation, items.len());
+    let Opened { record, client, relation, .. } =
+        open_write(&app, &user, &project_ref, target, id, &note, items.len()).await?;
     match rows::update(&client, &relation, &items).await {
         Ok(written) => Ok(Data(written.objects()).into_response()),
         Err(UpdateError::Stale { pk, current }) => Err(ApiError::Stale {
@@ -261,11 +266,8 @@ pub async fn delete(
     note: AuditNote,
     ApiJson(items): ApiJson<Vec<RowKey>>,
 ) -> ApiResult<Response> {
-    let (record, client, relation) =
-        open(&app, &user, &project_ref, target.connection_id, Permission::Write, id).await?;
-    let _slot = app.sql_slots.take(user.id, record.id)?;
-    check_count(items.len())?;
-    note_rows(&note, &relation, items.len());
+    let Opened { record, client, relation, .. } =
+        open_write(&app, &user, &project_ref, target, id, &note, items.len()).await?;
     let deleted = rows::delete(&client, &relation, &items).await.map_err(|e| engine_error(&app, &record, e))?;
     Ok(Data(json!({ "deleted": deleted })).into_response())
 }

@@ -420,6 +420,14 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
+    /// Indexes of the columns a page returns: those selected, else all.
+    pub fn picked(&self, relation: &Relation) -> Vec<usize> {
+        match &self.select {
+            Some(picked) if !picked.is_empty() => picked.clone(),
+            _ => (0..relation.columns.len()).collect(),
+        }
+    }
+
     /// Reads `select` values: each a column name, or several separated by commas.
     pub fn parse_select(relation: &Relation, values: &[String]) -> Result<Vec<usize>, EngineError> {
         let mut picked = Vec::new();
@@ -650,10 +658,7 @@ pub async fn page(client: &PostgresClient, relation: &Relation, request: &PageRe
     let paging = if relation.primary_key.is_empty() { Paging::Offset } else { Paging::Keyset };
     let spec = fingerprint(relation, request);
     let cursor = request.cursor.as_deref().map(|c| decode_cursor(c, &spec)).transpose()?;
-    let picked: Vec<usize> = match &request.select {
-        Some(picked) if !picked.is_empty() => picked.clone(),
-        _ => (0..relation.columns.len()).collect(),
-    };
+    let picked = request.picked(relation);
     // The page's keys: the orders asked for, then the primary key columns not among them.
     let mut keys = request.order.clone();
     for &column in &relation.primary_key {
@@ -979,7 +984,7 @@ async fn begin(client: &PostgresClient) -> Result<Session, EngineError> {
 }
 
 /// Commits on success; otherwise the session's reset rolls the transaction back.
-async fn finish<T>(session: &mut Session, result: Result<T, UpdateError>) -> Result<T, UpdateError> {
+async fn finish<T, E: From<EngineError>>(session: &Session, result: Result<T, E>) -> Result<T, E> {
     let value = match result {
         Ok(value) => value,
         Err(e) => {
@@ -990,7 +995,7 @@ async fn finish<T>(session: &mut Session, result: Result<T, UpdateError>) -> Res
     // The session stays marked as changed, so it is reset before it is lent again: a trigger may
     // have left state behind that no check can see (`EXECUTE 'DEALLOCATE ALL'` under our cached
     // statements).
-    session.batch_execute("COMMIT").await.map_err(|e| UpdateError::Engine(map_error(e)))?;
+    session.batch_execute("COMMIT").await.map_err(|e| E::from(map_error(e)))?;
     Ok(value)
 }
 
@@ -1005,7 +1010,7 @@ pub async fn insert(
     for row in rows {
         check_assignments(relation, row, true)?;
     }
-    let mut session = begin(client).await?;
+    let session = begin(client).await?;
     let guard = CancelOnDrop::new(&session);
     let result = async {
         let mut written = Written::default();
@@ -1033,14 +1038,11 @@ pub async fn insert(
             run_returning(&session, &statement, &bound, &mut written, &mut pending).await.map_err(map_error)?;
         }
         print_as_text(&session, &mut written.rows, pending).await;
-        Ok::<_, UpdateError>(written)
+        Ok::<_, EngineError>(written)
     }
     .await;
     guard.disarm();
-    finish(&mut session, result).await.map_err(|e| match e {
-        UpdateError::Engine(e) => e,
-        UpdateError::Stale { .. } => EngineError::Conflict("the row changed".into()),
-    })
+    finish(&session, result).await
 }
 
 /// Whether a value the editor saw equals the stored one (a number sent for an `int8` shown as a
@@ -1072,7 +1074,7 @@ pub async fn update(client: &PostgresClient, relation: &Relation, items: &[RowUp
             }
         }
     }
-    let mut session = begin(client).await.map_err(UpdateError::Engine)?;
+    let session = begin(client).await.map_err(UpdateError::Engine)?;
     let guard = CancelOnDrop::new(&session);
     let result = async {
         let mut written = Written::default();
@@ -1119,13 +1121,13 @@ pub async fn update(client: &PostgresClient, relation: &Relation, items: &[RowUp
     }
     .await;
     guard.disarm();
-    finish(&mut session, result).await
+    finish(&session, result).await
 }
 
 /// Deletes rows named by primary key; returns how many were deleted.
 pub async fn delete(client: &PostgresClient, relation: &Relation, items: &[RowKey]) -> Result<u64, EngineError> {
     refuse_without_key(relation)?;
-    let mut session = begin(client).await?;
+    let session = begin(client).await?;
     let guard = CancelOnDrop::new(&session);
     let result = async {
         let mut deleted = 0;
@@ -1136,14 +1138,11 @@ pub async fn delete(client: &PostgresClient, relation: &Relation, items: &[RowKe
             let (statement, bound) = prepare_checked(&session, relation, &sql, &params).await?;
             deleted += session.execute_raw(&statement, bound.iter()).await.map_err(map_error)?;
         }
-        Ok::<_, UpdateError>(deleted)
+        Ok::<_, EngineError>(deleted)
     }
     .await;
     guard.disarm();
-    finish(&mut session, result).await.map_err(|e| match e {
-        UpdateError::Engine(e) => e,
-        UpdateError::Stale { .. } => EngineError::Conflict("the row changed".into()),
-    })
+    finish(&session, result).await
 }
 
 #[cfg(test)]
