@@ -481,3 +481,60 @@ async fn viewers_read_developers_write_and_names_and_values_never_become_sql() {
     assert_eq!(pg.psql("postgres", r#"SELECT "a.b" FROM "Mixed Schema"."Order Table" WHERE "select" = 10"#), evil);
     assert_eq!(pg.psql("postgres", r#"SELECT count(*) FROM "Mixed Schema"."Order Table""#), "5");
 }
+
+#[tokio::test]
+async fn rows_stay_inside_their_project_and_an_api_token_keeps_its_role() {
+    let pg = Postgres::start();
+    pg.psql("postgres", "CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes VALUES (1, 'mine');");
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    connect(&app, &admin, &pg, json!({})).await;
+    let id = oid(&pg, "public", "notes");
+
+    // Another project with its own PostgreSQL connection, to the same server.
+    let (s, other) = app.post("/api/platform/projects", &admin, json!({"name": "Other"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{other}");
+    let other_ref = other["data"]["ref"].as_str().unwrap().to_string();
+    let body = json!({"identifier": "theirs", "host": "127.0.0.1", "port": pg.port, "database_name": "postgres",
+                      "username": "postgres"});
+    let (s, theirs) = app.post(&format!("/api/platform/postgres/{other_ref}/connections"), &admin, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{theirs}");
+    let their_connection = theirs["data"]["id"].as_str().unwrap().to_string();
+
+    // A developer of `default` names the other project's connection: not found, nothing written.
+    let developer = app.user_with_role(&admin, "dev@example.com", "default", "developer").await;
+    let path = format!("{TABLES}/{id}/rows?connection_id={their_connection}");
+    let (s, body) = app.get(&path, &developer).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
+    let (s, _) = app.call(Method::POST, &path, Some(&developer), Some(json!({"id": 2}))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Nor can they reach the other project's rows through its ref (a project they are not in is
+    // not found, so its existence is not told).
+    let (s, _) = app.get(&format!("/api/platform/pg-meta/{other_ref}/tables/{id}/rows"), &developer).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // A Redis connection's id is not a PostgreSQL connection.
+    let redis_conn = json!({"identifier": "cache", "host": "127.0.0.1", "port": 1});
+    let (s, created) = app.post("/api/platform/redis/default/connections", &admin, redis_conn).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let redis_id = created["data"]["id"].as_str().unwrap();
+    let (s, _) = app.get(&format!("{TABLES}/{id}/rows?connection_id={redis_id}"), &developer).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // A viewer API token reads rows and cannot write them; it opens its own project only.
+    let (s, token) =
+        app.post("/api/platform/projects/default/tokens", &admin, json!({"name": "ro", "role": "viewer"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{token}");
+    let token = token["data"]["secret"].as_str().unwrap().to_string();
+    assert_eq!(page(&app, &token, id, &[]).await["rows"], json!([{"id": 1, "body": "mine"}]));
+    for (method, body) in [
+        (Method::POST, json!({"id": 3})),
+        (Method::PATCH, json!([{"pk": {"id": 1}, "set": {"body": "theirs"}}])),
+        (Method::DELETE, json!([{"pk": {"id": 1}}])),
+    ] {
+        let (s, answer) = send(&app, method.clone(), &token, id, body).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{method}: {answer}");
+    }
+    let (s, _) = app.get(&format!("/api/platform/pg-meta/{other_ref}/tables/{id}/rows"), &token).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(pg.psql("postgres", "SELECT string_agg(id || ':' || body, ',') FROM notes"), "1:mine");
+}
