@@ -8,6 +8,13 @@ afterEach(cleanup)
 const meta = { key: 'user:1', key_encoding: 'utf8', ttl: -1, size: 80, encoding: 'listpack', value_encoding: 'utf8' } as const
 const hash: Extract<KeyValue, { type: 'hash' }> = { ...meta, type: 'hash', length: 2, fields: { name: 'Ada', plan: 'pro' }, cursor: '0' }
 
+/** Clicks a quick Confirm once it is armed (it ignores clicks for a moment after it appears). */
+async function confirmIn(el: HTMLElement): Promise<void> {
+  const button = within(el).getByRole('button', { name: 'Confirm' })
+  await vi.waitFor(() => expect(button.dataset.armed).toBe('true'), { timeout: 2000 })
+  fireEvent.click(button)
+}
+
 function row(attr: string, value: string): HTMLElement {
   const el = document.querySelector<HTMLElement>(`tr[${attr}="${value}"]`)
   if (!el) throw new Error(`no row ${value}`)
@@ -26,7 +33,7 @@ describe('HashEditor', () => {
 
     fireEvent.click(within(row('data-field', 'plan')).getByRole('button', { name: 'Delete' }))
     expect(apply).toHaveBeenCalledTimes(1)
-    fireEvent.click(within(row('data-field', 'plan')).getByRole('button', { name: 'Confirm' }))
+    await confirmIn(row('data-field', 'plan'))
     await vi.waitFor(() => expect(apply).toHaveBeenLastCalledWith({ remove: ['plan'] }))
   })
 
@@ -68,7 +75,7 @@ describe('ListEditor', () => {
     const list: KeyValue = { ...meta, type: 'list', length: 3, values: ['a', 'b', 'a'], start: 0, stop: 199 }
     render(<ListEditor v={list} writable apply={apply} invalid={() => {}} />)
     fireEvent.click(within(row('data-index', '2')).getByRole('button', { name: 'Delete' }))
-    fireEvent.click(within(row('data-index', '2')).getByRole('button', { name: 'Confirm' }))
+    await confirmIn(row('data-index', '2'))
     await vi.waitFor(() => expect(apply).toHaveBeenCalled())
     const body = apply.mock.calls[0]?.[0] as { set_index: { index: number; value: string }; remove: string[] }
     expect(body.set_index.index).toBe(2)
