@@ -62,3 +62,7 @@ uuid_id!(
     /// Identifies an API token.
     TokenId
 );
+uuid_id!(
+    /// Identifies a background job.
+    JobId
+);

@@ -42,7 +42,12 @@ export interface Connection {
   privileges?: ConnectionPrivileges | null
   options: Record<string, unknown>
   is_primary: boolean
+  /** CONNECTING until first checked; then what the last health check, test or use found. */
   status: ConnectionStatus
+  /** Why the last check or use failed; null while the connection works. */
+  status_error?: string | null
+  /** When the status was last found. */
+  status_checked_at?: string | null
   created_at: string
   updated_at: string
 }
