@@ -1277,6 +1277,13 @@ export const mongodb = {
       withQuery(`${mongoCollection(at, db, collection)}/documents/${encodePathSegment(id)}`, { connection_id: at.connectionId }),
       objectText({ update: new JsonText(document), replace: true }),
     ),
+  /** Applies update operators (canonical Extended JSON text, e.g. one field's `$set`) to one document. */
+  update: (at: MongoConn, db: string, collection: string, id: string, update: string) =>
+    call<{ matched_count: number; modified_count: number; upserted_id: unknown }>(
+      'PUT',
+      withQuery(`${mongoCollection(at, db, collection)}/documents/${encodePathSegment(id)}`, { connection_id: at.connectionId }),
+      objectText({ update: new JsonText(update) }),
+    ),
   remove: (at: MongoConn, db: string, collection: string, id: string) =>
     call<void>(
       'DELETE',

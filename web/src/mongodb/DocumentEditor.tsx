@@ -5,7 +5,8 @@
 import { useCallback, useState } from 'react'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { formatCount } from '../format'
-import { checkDocument, checkReplacement, prettyJson, type Json } from './ejson'
+import { prettyJson, type Json } from './ejson'
+import { checkDocument, checkReplacement } from './shell'
 import { JsonTextArea, useChecked } from './JsonTextArea'
 
 interface Props {
@@ -32,11 +33,11 @@ export function DocumentEditor({ mode, initialText, originalId, save, onCancel }
   const valid = checked.ok && current
 
   const submit = async () => {
-    if (!valid || busy) return
+    if (!valid || busy || !checked.ok) return
     setBusy(true)
     setError(null)
     try {
-      await save(text)
+      await save(checked.value.ejson)
     } catch (e) {
       setError(e)
       setBusy(false)
