@@ -350,7 +350,7 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
           />
         </label>
         <div className="query-buttons">
-          <button type="submit" className="primary" disabled={!queryValid || loading}>
+          <button type="submit" className="primary" disabled={loading} title={queryValid ? undefined : 'Fix the query first; Find clears the results'}>
             Find
           </button>
           <button type="button" onClick={reset} disabled={loading}>
@@ -457,12 +457,19 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
           )}
         </div>
       )}
-      {docs.length > 0 &&
-        (view === 'table' ? (
-          <DocumentTable documents={docs} offset={skip} actions={actions} onInspect={(doc, field) => setInspecting({ doc, focus: field })} />
-        ) : (
-          <JsonDocuments documents={docs} actions={actions} />
-        ))}
+      {docs.length > 0 && !queryValid && (
+        <p className="muted small" role="status">
+          These results answer the previous query, not the one in the fields.
+        </p>
+      )}
+      <div className={docs.length > 0 && !queryValid ? 'stale' : undefined}>
+        {docs.length > 0 &&
+          (view === 'table' ? (
+            <DocumentTable documents={docs} offset={skip} actions={actions} onInspect={(doc, field) => setInspecting({ doc, focus: field })} />
+          ) : (
+            <JsonDocuments documents={docs} actions={actions} />
+          ))}
+      </div>
       {inspecting && (
         <DocumentInspector
           key={`${inspecting.doc.id ?? ''}:${inspecting.focus ?? ''}`}
