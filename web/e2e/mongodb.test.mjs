@@ -364,7 +364,7 @@ describe('MongoDB pages', () => {
     const city = tree.locator('[data-path="address.city"]')
     await expectVisible(city)
     await city.locator('button:has-text("Edit")').first().click()
-    await tree.locator('input[aria-label="New value"]').fill("'Cambridge'")
+    await tree.locator('input[aria-label="New value"]').fill('Cambridge')
     await tree.locator('button:has-text("Set")').click()
     await expectVisible(page.locator('text=Field address.city set'))
     const { data: stored } = await admin('GET', `${CUSTOMERS}/documents/${alan}`)

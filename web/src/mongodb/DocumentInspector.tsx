@@ -1,11 +1,11 @@
 // One document as an expandable tree: nested documents and arrays open one level at a time (only
 // opened levels are rendered, long arrays 100 elements at a time), and one field's value can be
-// edited on its own: the new value (Extended JSON or shell syntax, started from the stored value so
-// its type is kept) is sent as `{"$set": {"<path>": <value>}}` through the document's update route.
+// edited on its own, with its BSON type (./fieldValue): it is sent as
+// `{"$set": {"<path>": <value>}}` through the document's update route (which takes operators).
 import { useState } from 'react'
 import type { MongoDocument } from '../api'
 import { compactText, typeName, type Json, type JsonObject } from './ejson'
-import { readValue } from './shell'
+import { FIELD_TYPES, fieldStart, fieldValue, type FieldType } from './fieldValue'
 
 const STEP = 100
 
@@ -40,11 +40,13 @@ interface Props {
   focus?: string
 }
 
-function FieldEditor({ initial, onSave, onCancel }: { initial: string; onSave: (ejson: string) => Promise<void>; onCancel: () => void }) {
-  const [text, setText] = useState(initial)
+function FieldEditor({ initial, onSave, onCancel }: { initial: Json; onSave: (ejson: string) => Promise<void>; onCancel: () => void }) {
+  const [start] = useState(() => fieldStart(initial))
+  const [type, setType] = useState<FieldType>(start.type)
+  const [text, setText] = useState(start.text)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
-  const read = readValue(text)
+  const read = fieldValue(type, text)
   const save = async () => {
     if (!read.ok || busy) return
     setBusy(true)
@@ -58,7 +60,13 @@ function FieldEditor({ initial, onSave, onCancel }: { initial: string; onSave: (
   }
   return (
     <span className="field-editor">
+      <select aria-label="Type" value={type} onChange={(e) => setType(e.target.value as FieldType)}>
+        {FIELD_TYPES.map((t) => (
+          <option key={t}>{t}</option>
+        ))}
+      </select>
       <input
+        disabled={type === 'Null'}
         aria-label="New value"
         className={`mono${read.ok ? '' : ' invalid'}`}
         value={text}
@@ -105,7 +113,7 @@ function Node({ name, value, path, depth, props }: { name: string; value: Json; 
         <span className="muted small field-type">{type}</span>
         {editing ? (
           <FieldEditor
-            initial={JSON.stringify(value)}
+            initial={value}
             onCancel={() => setEditing(false)}
             onSave={async (ejson) => {
               await props.setField(path.join('.'), ejson)
