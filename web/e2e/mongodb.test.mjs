@@ -409,6 +409,8 @@ describe('MongoDB pages', () => {
     const tenCount = await countOf('ten')
     // collStats' count: 10 on mongod; the line says so with "about" (metadata, not a scan).
     if (tenCount !== null) await expectVisible(dialog.locator(`li:has-text("about ${tenCount.toLocaleString('en-US')} documents will be lost")`))
+    // Indexes: collStats' nindexes, or the index listing where the server leaves it out.
+    await expectVisible(dialog.locator('li:has-text("2 indexes will be lost")'))
     await dialog.locator('input').fill('te')
     assert.equal(await submit.isDisabled(), true)
     await shot(page, 'mongodb-typed-drop-collection')

@@ -1052,8 +1052,9 @@ export function canChangeSchema(role: Role | undefined): boolean {
 //
 // Documents are read with ./mongodb/ejson rather than JSON.parse, so 64-bit integers keep their
 // digits and each document keeps the exact text the server sent (which the JSON view shows and the
-// editor starts from). Documents, filters, pipelines, validators and index keys go out as the text
-// the user typed (JsonText), already checked by the same module, so nothing is reordered or rounded.
+// editor starts from). Documents, filters, pipelines, validators and index keys go out as canonical
+// Extended JSON text (JsonText) made by ./mongodb/shell from what the user typed (strict or shell
+// syntax), so nothing is reordered, rounded or left for the server to guess.
 
 export type MongoDocument = RawDocument
 

@@ -58,6 +58,19 @@ function CollectionView({
   const summary = lists.get(db).data?.find((c) => c.name === collection)
   const info = summary?.info
   const [confirming, setConfirming] = useState(false)
+  // collStats may not report the number of indexes; the listing says it.
+  const [indexCount, setIndexCount] = useState<number | null>(null)
+  useEffect(() => {
+    if (!confirming || info?.indexes != null) return
+    let live = true
+    mongodb.indexes(at, db, collection).then(
+      (list) => live && setIndexCount(list.length),
+      () => undefined,
+    )
+    return () => {
+      live = false
+    }
+  }, [confirming, info?.indexes, at, db, collection])
   return (
     <section className="mongo-main" aria-label={`Collection ${db}.${collection}`}>
       <div className="toolbar">
@@ -89,7 +102,7 @@ function CollectionView({
           losses={[
             // collStats' count is metadata, like estimatedDocumentCount: no document is read.
             { label: 'documents', count: info?.count ?? null, estimate: true },
-            { label: 'indexes', count: info?.indexes ?? null },
+            { label: 'indexes', count: info?.indexes ?? indexCount },
           ]}
           onConfirm={async () => {
             await onDrop()
