@@ -50,13 +50,13 @@ export function DocumentEditor({ mode, initialText, originalId, save, onCancel }
       <div className="dialog card wide" role="dialog" aria-modal="true" aria-labelledby="document-editor-title">
         <h2 id="document-editor-title">{title}</h2>
         <p className="muted small">
-          Extended JSON: <code>{'{"$oid": "…"}'}</code>, <code>{'{"$date": "2026-01-01T00:00:00Z"}'}</code>,{' '}
-          <code>{'{"$numberLong": "42"}'}</code>.{' '}
+          Extended JSON (<code>{'{"$oid": "…"}'}</code>, <code>{'{"$date": "2026-01-01T00:00:00Z"}'}</code>) or shell syntax (
+          <code>{"{_id: ObjectId('…'), at: ISODate('2026-01-01'), n: NumberLong('42')}"}</code>).{' '}
           {mode === 'edit' ? 'Saving replaces the whole document; its _id stays.' : 'Without an _id, the server adds an ObjectId.'}
         </p>
         <JsonTextArea
           name="document"
-          label="Document (Extended JSON)"
+          label="Document (Extended JSON or shell syntax)"
           value={text}
           onChange={setText}
           checked={current ? checked : null}
