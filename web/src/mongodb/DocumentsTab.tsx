@@ -321,7 +321,7 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
           <input
             name="filter"
             className={`mono${filterCheck.checked.ok ? '' : ' invalid'}`}
-            placeholder='{"status": "active", "age": {"$gte": 18}}'
+            placeholder="{status: 'active', age: {$gte: 18}}  ·  Extended JSON or shell syntax"
             value={filter}
             onChange={(e) => setFilter(e.target.value)}
             spellCheck={false}
@@ -332,7 +332,7 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
           <input
             name="projection"
             className={`mono${projectionCheck.checked.ok ? '' : ' invalid'}`}
-            placeholder='{"name": 1}'
+            placeholder="{name: 1}"
             value={projection}
             onChange={(e) => setProjection(e.target.value)}
             spellCheck={false}
@@ -343,7 +343,7 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
           <input
             name="sort"
             className={`mono${sortCheck.checked.ok ? '' : ' invalid'}`}
-            placeholder='{"_id": -1}'
+            placeholder="{_id: -1}"
             value={sort}
             onChange={(e) => setSort(e.target.value)}
             spellCheck={false}
