@@ -83,6 +83,11 @@ fn redis_routes() -> Vec<Route> {
         route(Method::POST, expire, post(redis::expire_key)).query::<Target>().body::<redis::ExpireBody>(),
         route(Method::GET, format!("{base}/info"), get(redis::server_info)).query::<Target>(),
         route(Method::GET, format!("{base}/stats"), get(redis::stats)).query::<redis::StatsQuery>(),
+        route(Method::GET, format!("{base}/slowlog"), get(redis_ops::slowlog)).query::<redis_ops::SlowlogQuery>(),
+        route(Method::DELETE, format!("{base}/slowlog"), delete(redis_ops::reset_slowlog)).query::<Target>(),
+        route(Method::GET, format!("{base}/clients"), get(redis_ops::clients)).query::<Target>(),
+        route(Method::DELETE, format!("{base}/clients/{{id}}"), delete(redis_ops::kill_client)).query::<Target>(),
+        route(Method::GET, format!("{base}/memory"), get(redis_ops::memory)).query::<Target>(),
         route(Method::POST, format!("{base}/analysis"), post(redis_ops::analysis))
             .query::<Target>()
             .body::<redis_ops::AnalysisBody>(),

@@ -1,20 +1,25 @@
-//! Redis operations that run as background jobs: `POST /api/platform/redis/{ref}/analysis`, the
-//! keyspace analysis (see `engines::redis::analysis`). Any member may start one: it reads only
-//! what the key browser already shows, at a rate the caller bounds.
+//! Redis operations: what the server is doing (`GET …/slowlog`, `…/clients`, `…/memory`; any
+//! member), stopping what hurts (`DELETE …/slowlog`, `DELETE …/clients/{id}`; admins), and the
+//! keyspace analysis as a background job (`POST …/analysis`; any member: it reads only what the key
+//! browser already shows, at a rate the caller bounds).
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::redis::Target;
-use super::{ApiJson, ApiPath, ApiQuery};
+use super::{ApiJson, ApiPath, ApiQuery, Data};
 use crate::app::AppState;
+use crate::auth::ProjectContext;
 use crate::auth::{authorize, AuthUser};
 use crate::connections::client_for;
 use crate::domain::{ConnectionId, Engine, Permission};
 use crate::engines::redis::analysis::{analyse, AnalysisOptions};
+use crate::engines::redis::ops::{self, ClientEntry, SlowEntry};
+use crate::engines::redis::RedisClient;
 use crate::engines::EngineClient;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::NewJob;
@@ -65,7 +70,6 @@ pub async fn start_analysis(
     note: &AuditNote,
     body: AnalysisBody,
 ) -> ApiResult<Response> {
-    let ctx = authorize(app, user, project_ref, Permission::Read).await?;
     let separator = body.separator.unwrap_or_else(|| ":".into());
     if separator.is_empty() || separator.chars().count() > 8 {
         return Err(ApiError::validation("separator must be 1 to 8 characters"));
@@ -81,10 +85,7 @@ pub async fn start_analysis(
     if body.memory_sample_rate.is_some_and(|r| !(r > 0.0 && r <= 1.0)) {
         return Err(ApiError::validation("memory_sample_rate must be more than 0 and at most 1"));
     }
-    let (record, client) = match client_for(app, &ctx.project, Engine::Redis, connection_id).await? {
-        (record, EngineClient::Redis(client)) => (record, client),
-        _ => return Err(ApiError::Internal(anyhow::anyhow!("a redis connection opened a non-redis client"))),
-    };
+    let (ctx, connection, client) = open(app, user, project_ref, connection_id, Permission::Read).await?;
     let memory_sample_rate = match body.memory_sample_rate {
         Some(rate) => rate,
         None if client.db_size().await? <= MEASURE_ALL_UP_TO => 1.0,
@@ -93,7 +94,7 @@ pub async fn start_analysis(
     let options = AnalysisOptions { separator, depth, keys_per_second, memory_sample_rate };
     let new = NewJob {
         project_id: ctx.project.id,
-        connection_id: Some(record.id),
+        connection_id: Some(connection),
         kind: "redis.analysis",
         created_by: user.id,
         params: json!({
@@ -107,4 +108,98 @@ pub async fn start_analysis(
     let work: crate::jobs::JobWork =
         Box::new(move |job_ctx| Box::pin(async move { analyse(&client, &options, &job_ctx).await }));
     super::jobs::start(app, &ctx, note, new, work).await
+}
+
+/// The project's Redis client for `connection_id`, for a caller allowed `need`.
+async fn open(
+    app: &AppState,
+    user: &AuthUser,
+    project_ref: &str,
+    connection_id: Option<ConnectionId>,
+    need: Permission,
+) -> ApiResult<(ProjectContext, ConnectionId, RedisClient)> {
+    let ctx = authorize(app, user, project_ref, need).await?;
+    match client_for(app, &ctx.project, Engine::Redis, connection_id).await? {
+        (record, EngineClient::Redis(client)) => Ok((ctx, record.id, client)),
+        _ => Err(ApiError::Internal(anyhow::anyhow!("a redis connection opened a non-redis client"))),
+    }
+}
+
+/// Query of `GET …/slowlog`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SlowlogQuery {
+    connection_id: Option<ConnectionId>,
+    /// Entries per node (1-1024, default 128).
+    count: Option<u32>,
+}
+
+/// `GET …/redis/{ref}/slowlog`: the slowest recent commands of every node, newest first.
+pub async fn slowlog(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiPath(project_ref): ApiPath<String>,
+    ApiQuery(q): ApiQuery<SlowlogQuery>,
+) -> ApiResult<Data<Vec<SlowEntry>>> {
+    let count = q.count.unwrap_or(128);
+    if !(1..=1024).contains(&count) {
+        return Err(ApiError::validation("count must be between 1 and 1024"));
+    }
+    let (_, _, client) = open(&app, &user, &project_ref, q.connection_id, Permission::Read).await?;
+    Ok(Data(ops::slowlog(&client, count).await?))
+}
+
+/// `DELETE …/redis/{ref}/slowlog` (admins): empties the slowlog of every node.
+pub async fn reset_slowlog(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiPath(project_ref): ApiPath<String>,
+    ApiQuery(target): ApiQuery<Target>,
+    note: AuditNote,
+) -> ApiResult<StatusCode> {
+    let (_, connection, client) = open(&app, &user, &project_ref, target.connection_id, Permission::Admin).await?;
+    note.connection(connection);
+    note.target("slowlog");
+    ops::reset_slowlog(&client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET …/redis/{ref}/clients`: CLIENT LIST of every node, parsed, the longest connected first.
+pub async fn clients(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiPath(project_ref): ApiPath<String>,
+    ApiQuery(target): ApiQuery<Target>,
+) -> ApiResult<Data<Vec<ClientEntry>>> {
+    let (_, _, client) = open(&app, &user, &project_ref, target.connection_id, Permission::Read).await?;
+    Ok(Data(ops::clients(&client).await?))
+}
+
+/// `DELETE …/redis/{ref}/clients/{id}` (admins): CLIENT KILL ID; 404 when no node has that client.
+pub async fn kill_client(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiPath((project_ref, id)): ApiPath<(String, i64)>,
+    ApiQuery(target): ApiQuery<Target>,
+    note: AuditNote,
+) -> ApiResult<StatusCode> {
+    let (_, connection, client) = open(&app, &user, &project_ref, target.connection_id, Permission::Admin).await?;
+    note.connection(connection);
+    note.target(format!("client {id}"));
+    if ops::kill_client(&client, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!("no client with id {id} is connected")))
+    }
+}
+
+/// `GET …/redis/{ref}/memory`: MEMORY STATS and MEMORY DOCTOR of every node.
+pub async fn memory(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiPath(project_ref): ApiPath<String>,
+    ApiQuery(target): ApiQuery<Target>,
+) -> ApiResult<Data<Vec<serde_json::Value>>> {
+    let (_, _, client) = open(&app, &user, &project_ref, target.connection_id, Permission::Read).await?;
+    Ok(Data(ops::memory(&client).await?))
 }

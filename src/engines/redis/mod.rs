@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod glob;
 pub mod info;
 pub mod keys;
+pub mod ops;
 pub mod pubsub;
 
 use std::sync::{Arc, Mutex};
