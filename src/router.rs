@@ -139,6 +139,11 @@ fn pg_meta_routes() -> Vec<Route> {
         route(Method::POST, format!("{base}/query"), post(pg_meta::query))
             .query::<pg_meta::Target>()
             .body::<pg_meta::QueryBody>(),
+        route(Method::GET, format!("{base}/activity"), get(pg_meta::activity::list)).query::<pg_meta::Target>(),
+        route(Method::POST, format!("{base}/activity/{{pid}}/cancel"), post(pg_meta::activity::cancel))
+            .query::<pg_meta::Target>(),
+        route(Method::POST, format!("{base}/activity/{{pid}}/terminate"), post(pg_meta::activity::terminate))
+            .query::<pg_meta::Target>(),
         route(Method::GET, format!("{base}/tables"), get(pg_meta::tables)).query::<ListParams>(),
         route(Method::GET, format!("{base}/views"), get(pg_meta::views)).query::<ListParams>(),
         route(Method::GET, format!("{base}/schemas"), get(pg_meta::schemas)).query::<ListParams>(),

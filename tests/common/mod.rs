@@ -275,6 +275,7 @@ pub fn concrete_path(template: &str) -> String {
         .replace("{key}", "k")
         .replace("{id}", id)
         .replace("{user_id}", id)
+        .replace("{pid}", "12345")
         .replace("{database}", "db")
         .replace("{collection}", "c")
         .replace("{name}", "n")

@@ -22,6 +22,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub mod activity;
 pub mod ddl;
 pub mod indexes;
 pub mod objects;

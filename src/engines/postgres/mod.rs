@@ -1,5 +1,6 @@
 //! PostgreSQL through `tokio-postgres`, pooled by `deadpool-postgres`.
 
+pub mod activity;
 pub mod catalog;
 pub mod checks;
 pub mod ddl;
