@@ -140,6 +140,8 @@ fn pg_meta_routes() -> Vec<Route> {
             .query::<pg_meta::Target>()
             .body::<pg_meta::QueryBody>(),
         route(Method::GET, format!("{base}/activity"), get(pg_meta::activity::list)).query::<pg_meta::Target>(),
+        route(Method::GET, format!("{base}/query-stats"), get(pg_meta::activity::query_stats))
+            .query::<pg_meta::activity::QueryStatsQuery>(),
         route(Method::POST, format!("{base}/activity/{{pid}}/cancel"), post(pg_meta::activity::cancel))
             .query::<pg_meta::Target>(),
         route(Method::POST, format!("{base}/activity/{{pid}}/terminate"), post(pg_meta::activity::terminate))

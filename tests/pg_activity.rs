@@ -93,3 +93,55 @@ async fn sessions_are_listed_with_blockers_and_stopped_by_admins_only() {
         assert!(entries.iter().any(|r| r["target"] == target.as_str() && r["outcome"] == "ok"), "{target}: {audit}");
     }
 }
+
+#[tokio::test]
+async fn query_stats_list_the_heaviest_statement_or_say_how_to_enable_them() {
+    let pg = Postgres::start();
+    pg.psql("postgres", "CREATE DATABASE without_stats");
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    for (identifier, database) in [("main", "postgres"), ("bare", "without_stats")] {
+        let body = json!({"identifier": identifier, "host": "127.0.0.1", "port": pg.port, "database_name": database,
+                          "username": "postgres"});
+        let (s, created) = app.post("/api/platform/postgres/default/connections", &admin, body).await;
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+    }
+    let viewer = app.user_with_role(&admin, "viewer@example.com", "default", "viewer").await;
+    pg.psql("postgres", "CREATE EXTENSION pg_stat_statements");
+    for _ in 0..20 {
+        pg.psql("postgres", "SELECT count(*) FROM generate_series(1, 300000)");
+    }
+
+    let (s, stats) = app.get("/api/platform/pg-meta/default/query-stats?limit=5", &viewer).await;
+    assert_eq!(s, StatusCode::OK, "{stats}");
+    assert_eq!(stats["data"]["available"], true);
+    let top = &stats["data"]["statements"][0];
+    assert!(
+        top["query"].as_str().unwrap().contains("generate_series"),
+        "the heaviest statement tops the list: {stats}"
+    );
+    assert!(top["calls"].as_i64().unwrap() >= 20, "{top}");
+    let (s, by_calls) = app.get("/api/platform/pg-meta/default/query-stats?order=calls", &viewer).await;
+    assert_eq!(s, StatusCode::OK, "{by_calls}");
+    let calls: Vec<i64> =
+        by_calls["data"]["statements"].as_array().unwrap().iter().map(|s| s["calls"].as_i64().unwrap()).collect();
+    assert!(calls.windows(2).all(|w| w[0] >= w[1]), "{calls:?}");
+    assert_eq!(
+        app.get("/api/platform/pg-meta/default/query-stats?order=drop", &viewer).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(app.get("/api/platform/pg-meta/default/query-stats?limit=0", &viewer).await.0, StatusCode::BAD_REQUEST);
+
+    // A database without the extension: a clear answer, not an error.
+    let (_, list) = app.get("/api/platform/postgres/default/connections", &admin).await;
+    let bare = list["data"].as_array().unwrap().iter().find(|c| c["identifier"] == "bare").unwrap()["id"].clone();
+    let (s, stats) = app
+        .get(&format!("/api/platform/pg-meta/default/query-stats?connection_id={}", bare.as_str().unwrap()), &viewer)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{stats}");
+    assert_eq!(stats["data"]["available"], false);
+    assert!(
+        stats["data"]["how_to_enable"].as_str().unwrap().contains("CREATE EXTENSION pg_stat_statements"),
+        "{stats}"
+    );
+}

@@ -319,6 +319,8 @@ impl Postgres {
             .args(["-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
             // The benchmark opens a pool per connection for 70 connections besides its own pool of 32.
             .args(["-c", "max_connections=300"])
+            // Loaded as on most managed services, so query statistics can be tested.
+            .args(["-c", "shared_preload_libraries=pg_stat_statements"])
             .args(if self.tls {
                 vec![
                     "-c".to_string(),

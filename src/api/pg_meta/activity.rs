@@ -66,3 +66,32 @@ pub async fn terminate(
 ) -> ApiResult<StatusCode> {
     stop(app, user, project_ref, pid, target, note, Stop::Terminate).await
 }
+
+/// Query of `GET …/query-stats`.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueryStatsQuery {
+    connection_id: Option<crate::domain::ConnectionId>,
+    /// `total_time` (default), `mean_time`, `calls` or `rows`.
+    order: Option<activity::StatsOrder>,
+    /// Statements listed (1-500, default 20).
+    limit: Option<i64>,
+}
+
+/// `GET …/query-stats`: the top statements from `pg_stat_statements`; when the extension is not
+/// installed, `available: false` and how to enable it.
+pub async fn query_stats(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiPath(project_ref): ApiPath<String>,
+    ApiQuery(q): ApiQuery<QueryStatsQuery>,
+) -> ApiResult<Data<activity::QueryStats>> {
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::validation("limit must be between 1 and 500"));
+    }
+    let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
+    let (record, client) = postgres(&app, &ctx, q.connection_id).await?;
+    let order = q.order.unwrap_or(activity::StatsOrder::TotalTime);
+    Ok(Data(activity::query_stats(&client, order, limit).await.map_err(|e| engine_error(&app, &record, e))?))
+}

@@ -92,3 +92,93 @@ pub async fn stop(client: &PostgresClient, pid: i32, how: Stop) -> Result<bool, 
     let rows = read_catalog(client, async |s| query(s, sql, &[&pid]).await).await?;
     Ok(rows.first().is_some_and(|r| r.get::<_, bool>(0)))
 }
+
+/// What the query statistics are ordered by.
+#[derive(Clone, Copy, Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatsOrder {
+    /// Time spent in all calls.
+    TotalTime,
+    /// Time per call.
+    MeanTime,
+    /// Number of calls.
+    Calls,
+    /// Rows returned or affected.
+    Rows,
+}
+
+/// One normalized statement from `pg_stat_statements`.
+#[derive(Debug, Serialize)]
+pub struct StatementStats {
+    /// The server's id of the normalized statement.
+    pub query_id: Option<String>,
+    /// The statement with its constants replaced by `$n`.
+    pub query: String,
+    /// Calls.
+    pub calls: i64,
+    /// Milliseconds in all calls.
+    pub total_time_ms: f64,
+    /// Milliseconds per call.
+    pub mean_time_ms: f64,
+    /// Rows returned or affected.
+    pub rows: i64,
+    /// Share of blocks found in the buffer cache (0-1), when any were read.
+    pub cache_hit_ratio: Option<f64>,
+}
+
+/// Whether `pg_stat_statements` can be read, and if not, what to do about it.
+#[derive(Debug, Serialize)]
+pub struct QueryStats {
+    /// True when the extension is installed in this database.
+    pub available: bool,
+    /// How to enable it, when it is not.
+    pub how_to_enable: Option<String>,
+    /// The top statements.
+    pub statements: Vec<StatementStats>,
+}
+
+/// The top `limit` statements by `order`, or how to enable the extension.
+pub async fn query_stats(client: &PostgresClient, order: StatsOrder, limit: i64) -> Result<QueryStats, EngineError> {
+    let probe = "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'), \
+                 'pg_stat_statements' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ','))";
+    let rows = read_catalog(client, async |s| query(s, probe, &[]).await).await?;
+    let (installed, preloaded) = rows.first().map_or((false, false), |r| (r.get(0), r.get(1)));
+    if !installed {
+        let how = if preloaded {
+            "pg_stat_statements is loaded by the server but not installed in this database: run \
+             CREATE EXTENSION pg_stat_statements (an admin can do it from the Database page, Extensions)"
+        } else {
+            "pg_stat_statements is not loaded: add it to shared_preload_libraries in postgresql.conf, restart \
+             the server, then run CREATE EXTENSION pg_stat_statements in this database"
+        };
+        return Ok(QueryStats { available: false, how_to_enable: Some(how.into()), statements: Vec::new() });
+    }
+    // The order is one of four fixed texts, never the caller's.
+    let by = match order {
+        StatsOrder::TotalTime => "total_exec_time",
+        StatsOrder::MeanTime => "mean_exec_time",
+        StatsOrder::Calls => "calls",
+        StatsOrder::Rows => "rows",
+    };
+    let sql = format!(
+        "SELECT queryid::text, query, calls, total_exec_time, mean_exec_time, rows, \
+                CASE WHEN shared_blks_hit + shared_blks_read > 0 \
+                     THEN shared_blks_hit::float8 / (shared_blks_hit + shared_blks_read) END \
+         FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+         ORDER BY {by} DESC LIMIT $1"
+    );
+    let rows = read_catalog(client, async |s| query(s, &sql, &[&limit]).await).await?;
+    let statements = rows
+        .iter()
+        .map(|r| StatementStats {
+            query_id: r.get(0),
+            query: r.get(1),
+            calls: r.get(2),
+            total_time_ms: r.get(3),
+            mean_time_ms: r.get(4),
+            rows: r.get(5),
+            cache_hit_ratio: r.get(6),
+        })
+        .collect();
+    Ok(QueryStats { available: true, how_to_enable: None, statements })
+}
