@@ -51,8 +51,8 @@ fn parameters(path: &str) -> Vec<Value> {
         .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
         .map(|name| {
             let schema = match name {
-                "user_id" => return json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }),
-                "id" if path.contains("/connections/") || path.contains("/tokens/") => {
+                "user_id" | "query_id" => return json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }),
+                "id" if path.contains("/connections/") || path.contains("/tokens/") || path.contains("/snippets/") => {
                     return json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } });
                 }
                 _ => json!({ "type": "string", "minLength": 1 }),

@@ -13,7 +13,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 use crate::api::organizations::CreateOrganization;
 use crate::api::{
-    audit, auth, connections, health, mongodb, organizations, pg_meta, projects, redis, tokens, users, ws,
+    audit, auth, connections, health, mongodb, organizations, pg_meta, projects, redis, snippets, tokens, users, ws,
 };
 use crate::app::AppState;
 use crate::domain::Engine;
@@ -130,6 +130,7 @@ fn pg_meta_routes() -> Vec<Route> {
         route(Method::POST, format!("{base}/query"), post(pg_meta::query))
             .query::<pg_meta::Target>()
             .body::<pg_meta::QueryBody>(),
+        route(Method::POST, format!("{base}/query/{{query_id}}/cancel"), post(pg_meta::cancel_query)),
         route(Method::GET, format!("{base}/tables"), get(pg_meta::tables)).query::<ListParams>(),
         route(Method::GET, format!("{base}/views"), get(pg_meta::views)).query::<ListParams>(),
         route(Method::GET, format!("{base}/schemas"), get(pg_meta::schemas)).query::<ListParams>(),
@@ -241,6 +242,11 @@ fn platform_routes() -> Vec<Route> {
         route(Method::GET, format!("{p}/tokens"), get(tokens::list)),
         route(Method::POST, format!("{p}/tokens"), post(tokens::create)).body::<tokens::CreateToken>(),
         route(Method::DELETE, format!("{p}/tokens/{{id}}"), delete(tokens::revoke)),
+        route(Method::GET, format!("{p}/snippets"), get(snippets::list)).query::<snippets::SnippetQuery>(),
+        route(Method::POST, format!("{p}/snippets"), post(snippets::create)).body::<snippets::CreateSnippet>(),
+        route(Method::GET, format!("{p}/snippets/{{id}}"), get(snippets::get)),
+        route(Method::PATCH, format!("{p}/snippets/{{id}}"), patch(snippets::update)).body::<snippets::UpdateSnippet>(),
+        route(Method::DELETE, format!("{p}/snippets/{{id}}"), delete(snippets::delete)),
         route(Method::POST, "/api/platform/users", post(users::create)).body::<users::CreateUser>(),
         route(Method::GET, "/api/platform/audit", get(audit::list_all)).query::<audit::AuditQuery>(),
     ]

@@ -62,3 +62,7 @@ uuid_id!(
     /// Identifies an API token.
     TokenId
 );
+uuid_id!(
+    /// Identifies a saved snippet (SQL or a command) of a project.
+    SnippetId
+);
