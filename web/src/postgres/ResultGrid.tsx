@@ -1,6 +1,7 @@
 // The rows of a query result in a scrolling box of its own: only the rows in view (and a few around
-// them) are in the DOM, so 10,000 rows scroll like 20.
-import { useLayoutEffect, useRef, useState } from 'react'
+// them) are in the DOM, so 10,000 rows scroll like 20. Columns start as wide as their content (up to
+// a limit; a cut value has its whole text as a tooltip) and can be dragged wider or narrower.
+import { useLayoutEffect, useMemo, useRef, useState, type PointerEvent } from 'react'
 import type { SqlRow } from '../api'
 import { cellText } from './sql'
 
@@ -12,6 +13,23 @@ const VIEW_HEIGHT = 420
 /** The column names of a result, in the order of its first row (the server keeps column order). */
 export function columnsOf(rows: SqlRow[]): string[] {
   return rows.length > 0 ? Object.keys(rows[0]!) : []
+}
+
+/** Pixels per character of the grid's monospace font, and the cell's padding. */
+const CHAR_PX = 7.6
+const PADDING_PX = 18
+const MIN_COLUMN = 56
+const MAX_COLUMN = 420
+/** Rows looked at to size the columns. */
+const SAMPLE = 200
+
+/** Each column's starting width: its longest text (name or value) among the first rows. */
+export function contentWidths(columns: string[], rows: SqlRow[]): number[] {
+  return columns.map((c) => {
+    let longest = c.length + 1
+    for (const row of rows.slice(0, SAMPLE)) longest = Math.max(longest, Math.min(cellText(row[c]).text.length, 80))
+    return Math.round(Math.min(MAX_COLUMN, Math.max(MIN_COLUMN, longest * CHAR_PX + PADDING_PX)))
+  })
 }
 
 export function ResultGrid({ rows }: { rows: SqlRow[] }) {
@@ -30,8 +48,24 @@ export function ResultGrid({ rows }: { rows: SqlRow[] }) {
 
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN)
   const last = Math.min(rows.length, Math.ceil((scrollTop + height) / ROW_HEIGHT) + OVERSCAN)
-  const template = `56px ${columns.map(() => 'minmax(120px, 1fr)').join(' ')}`
-  const minWidth = 56 + columns.length * 160
+  const sized = useMemo(() => contentWidths(columnsOf(rows), rows), [rows])
+  const [dragged, setDragged] = useState<Record<string, number>>({})
+  const widths = columns.map((c, i) => dragged[c] ?? sized[i] ?? MIN_COLUMN)
+  const template = `56px ${widths.map((w) => `${w}px`).join(' ')}`
+  const minWidth = 56 + widths.reduce((a, b) => a + b, 0)
+  const startResize = (column: string, from: number) => (event: PointerEvent<HTMLElement>) => {
+    event.preventDefault()
+    event.stopPropagation()
+    const startX = event.clientX
+    const move = (e: globalThis.PointerEvent) =>
+      setDragged((d) => ({ ...d, [column]: Math.max(MIN_COLUMN, Math.round(from + e.clientX - startX)) }))
+    const up = () => {
+      window.removeEventListener('pointermove', move)
+      window.removeEventListener('pointerup', up)
+    }
+    window.addEventListener('pointermove', move)
+    window.addEventListener('pointerup', up)
+  }
 
   return (
     <div
@@ -47,9 +81,10 @@ export function ResultGrid({ rows }: { rows: SqlRow[] }) {
         <span role="columnheader" className="rg-num">
           #
         </span>
-        {columns.map((c) => (
+        {columns.map((c, i) => (
           <span role="columnheader" key={c} title={c}>
             {c}
+            <span className="rg-resize" role="separator" aria-label={`Resize column ${c}`} onPointerDown={startResize(c, widths[i]!)} />
           </span>
         ))}
       </div>
