@@ -145,6 +145,7 @@ function SqlPage({ projectRef, connectionId }: Props) {
 
   const run = async (mode: 'run' | 'analyze' = 'run') => {
     if (busy || !sql.trim()) return
+    editor.current?.closeCompletion()
     const text = sql
     const tab = tabs.active.id
     const queryId = newId()

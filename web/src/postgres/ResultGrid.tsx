@@ -1,8 +1,9 @@
 // The rows of a query result in a scrolling box of its own: only the rows in view (and a few around
 // them) are in the DOM, so 10,000 rows scroll like 20. Columns start as wide as their content (up to
 // a limit; a cut value has its whole text as a tooltip) and can be dragged wider or narrower.
-import { useLayoutEffect, useMemo, useRef, useState, type PointerEvent } from 'react'
+import { useLayoutEffect, useMemo, useRef, useState } from 'react'
 import type { SqlRow } from '../api'
+import { MIN_COLUMN, SAMPLE_ROWS, useColumnResize, widthFor } from './columnWidths'
 import { cellText } from './sql'
 
 /** Fixed row height in pixels (cells are one line, cut with an ellipsis; the title has it all). */
@@ -15,21 +16,10 @@ export function columnsOf(rows: SqlRow[]): string[] {
   return rows.length > 0 ? Object.keys(rows[0]!) : []
 }
 
-/** Pixels per character of the grid's monospace font, and the cell's padding. */
-const CHAR_PX = 7.6
-const PADDING_PX = 18
-const MIN_COLUMN = 56
-const MAX_COLUMN = 420
-/** Rows looked at to size the columns. */
-const SAMPLE = 200
-
 /** Each column's starting width: its longest text (name or value) among the first rows. */
 export function contentWidths(columns: string[], rows: SqlRow[]): number[] {
-  return columns.map((c) => {
-    let longest = c.length + 1
-    for (const row of rows.slice(0, SAMPLE)) longest = Math.max(longest, Math.min(cellText(row[c]).text.length, 80))
-    return Math.round(Math.min(MAX_COLUMN, Math.max(MIN_COLUMN, longest * CHAR_PX + PADDING_PX)))
-  })
+  const sample = rows.slice(0, SAMPLE_ROWS)
+  return columns.map((c) => widthFor([c + ' ', ...sample.map((row) => cellText(row[c]).text)]))
 }
 
 export function ResultGrid({ rows }: { rows: SqlRow[] }) {
@@ -49,24 +39,10 @@ export function ResultGrid({ rows }: { rows: SqlRow[] }) {
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN)
   const last = Math.min(rows.length, Math.ceil((scrollTop + height) / ROW_HEIGHT) + OVERSCAN)
   const sized = useMemo(() => contentWidths(columnsOf(rows), rows), [rows])
-  const [dragged, setDragged] = useState<Record<string, number>>({})
+  const { dragged, start: startResize } = useColumnResize()
   const widths = columns.map((c, i) => dragged[c] ?? sized[i] ?? MIN_COLUMN)
   const template = `56px ${widths.map((w) => `${w}px`).join(' ')}`
   const minWidth = 56 + widths.reduce((a, b) => a + b, 0)
-  const startResize = (column: string, from: number) => (event: PointerEvent<HTMLElement>) => {
-    event.preventDefault()
-    event.stopPropagation()
-    const startX = event.clientX
-    const move = (e: globalThis.PointerEvent) =>
-      setDragged((d) => ({ ...d, [column]: Math.max(MIN_COLUMN, Math.round(from + e.clientX - startX)) }))
-    const up = () => {
-      window.removeEventListener('pointermove', move)
-      window.removeEventListener('pointerup', up)
-    }
-    window.addEventListener('pointermove', move)
-    window.addEventListener('pointerup', up)
-  }
-
   return (
     <div
       className="result-grid"

@@ -1,7 +1,7 @@
 // The SQL editor: CodeMirror 6 with PostgreSQL highlighting and completion of keywords, schemas,
 // tables and columns (from the catalog). Each query tab keeps its own editor state, so undo
 // history and the selection survive switching tabs; the text is reported up for saving.
-import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from '@codemirror/autocomplete'
+import { autocompletion, closeBrackets, closeBracketsKeymap, closeCompletion, completionKeymap } from '@codemirror/autocomplete'
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands'
 import { PostgreSQL, sql, type SQLNamespace } from '@codemirror/lang-sql'
 import { bracketMatching, indentOnInput, syntaxHighlighting } from '@codemirror/language'
@@ -33,6 +33,8 @@ export interface SqlEditorHandle {
   focus: () => void
   /** Forgets a closed tab's state. */
   forget: (tabId: string) => void
+  /** Closes the completion list (a statement is about to run). */
+  closeCompletion: () => void
 }
 
 const setError = StateEffect.define<{ start: number; end: number } | null>()
@@ -96,7 +98,8 @@ export const SqlEditor = forwardRef<SqlEditorHandle, Props>(function SqlEditor({
           keymap.of([
             {
               key: 'Mod-Enter',
-              run: () => {
+              run: (view) => {
+                closeCompletion(view)
                 latest.current.onRun()
                 return true
               },
@@ -156,6 +159,9 @@ export const SqlEditor = forwardRef<SqlEditorHandle, Props>(function SqlEditor({
     focus: () => view.current?.focus(),
     forget: (id: string) => {
       states.current.delete(id)
+    },
+    closeCompletion: () => {
+      if (view.current) closeCompletion(view.current)
     },
   }))
 
