@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::TestApp;
+use common::{AppOptions, Postgres, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -151,4 +151,25 @@ async fn snippets_refuse_bad_input_with_clear_messages() {
     app.restart().await;
     let admin = app.admin_token().await;
     assert_eq!(app.get(&path, &admin).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn snippets_work_on_a_postgres_platform_store() {
+    let pg = Postgres::start();
+    pg.psql("postgres", "CREATE DATABASE platform_app");
+    let app = TestApp::start_with(AppOptions { platform_db: Some(pg.url("platform_app")), ..Default::default() }).await;
+    let admin = app.admin_token().await;
+    let developer = app.user_with_role(&admin, "dev@example.com", "default", "developer").await;
+    let body = json!({"name": "shared", "engine": "postgres", "content": "SELECT 1", "visibility": "project"});
+    let (s, created) = app.post(SNIPPETS, &developer, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let (s, _) = app.post(SNIPPETS, &developer, json!({"name": "mine", "engine": "redis", "content": "PING"})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(names(&app.get(SNIPPETS, &admin).await.1), ["shared"]);
+    assert_eq!(names(&app.get(SNIPPETS, &developer).await.1), ["mine", "shared"]);
+    let path = format!("{SNIPPETS}/{}", created["data"]["id"].as_str().unwrap());
+    let (s, changed) = app.call(Method::PATCH, &path, Some(&developer), Some(json!({"visibility": "private"}))).await;
+    assert_eq!((s, changed["data"]["visibility"].clone()), (StatusCode::OK, json!("private")));
+    assert_eq!(app.get(&path, &admin).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(pg.psql("platform_app", "SELECT count(*) FROM platform.snippets"), "2");
 }

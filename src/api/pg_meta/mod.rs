@@ -7,9 +7,11 @@
 //! (the connection's viewer credentials, or its own login if that has none), else is refused.
 //! A writer's statement runs once; it is audited before its commit when PostgreSQL says it wrote.
 //!
-//! `query` answers `{"data": [row, …]}` like postgres-meta; because `data` stays an array, the row
+//! `query` answers `{"data": [row, …], "command": "UPDATE", "rows_affected": 1}`: `data` stays
+//! postgres-meta's array of rows, next to what the last statement did (its command tag). The row
 //! cap is reported in headers: `x-switchboard-row-cap: N` always, `x-switchboard-truncated: true`
-//! when rows were dropped.
+//! when rows were dropped. A query sent with a `query_id` can be cancelled by
+//! `POST …/query/{query_id}/cancel` (see [`crate::engines::postgres::cancel`]).
 
 use std::sync::Arc;
 
