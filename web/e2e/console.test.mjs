@@ -324,6 +324,8 @@ describe('web console', () => {
     await p.goto('/project/default/databases/postgres')
     await signIn(p, 'viewer@example.com', 'e2e-viewer-password')
     await expectVisible(p.locator('text=Your SQL runs read-only'))
+    // EXPLAIN ANALYZE executes the statement: not offered to a viewer.
+    assert.equal(await p.locator('button:has-text("Explain analyze")').count(), 0)
     await p.fill('[data-sql-editor]', "DELETE FROM customers WHERE id = 1")
     await p.click('button:has-text("Run")')
     await expectVisible(p.locator('.sql-error-box'))
