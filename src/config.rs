@@ -35,7 +35,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server (applies migrations first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending platform-store migrations and exit.
     Migrate(StoreArgs),
     /// Manage users.
@@ -117,6 +117,21 @@ pub struct ServeArgs {
     /// Seconds an unused database client stays open [default: 300].
     #[arg(long, env = "SWITCHBOARD_POOL_IDLE_SECS")]
     pub pool_idle_secs: Option<u64>,
+    /// Seconds between health checks of every connection; 0 turns them off [default: 30].
+    #[arg(long, env = "SWITCHBOARD_HEALTH_CHECK_SECS")]
+    pub health_check_secs: Option<u64>,
+    /// Connections the health check pings at once [default: 4].
+    #[arg(long, env = "SWITCHBOARD_HEALTH_CHECK_CONCURRENCY")]
+    pub health_check_concurrency: Option<usize>,
+    /// Background jobs running at once on this server [default: 8].
+    #[arg(long, env = "SWITCHBOARD_JOBS_PER_SERVER")]
+    pub jobs_per_server: Option<usize>,
+    /// Background jobs of one project running at once on this server [default: 2].
+    #[arg(long, env = "SWITCHBOARD_JOBS_PER_PROJECT")]
+    pub jobs_per_project: Option<usize>,
+    /// Seconds an ended job and its result stay readable [default: 86400].
+    #[arg(long, env = "SWITCHBOARD_JOB_RETENTION_SECS")]
+    pub job_retention_secs: Option<u64>,
 }
 
 /// `user` subcommands.
@@ -176,6 +191,11 @@ pub struct FileConfig {
     network_allow: Option<String>,
     token_ttl_secs: Option<u64>,
     pool_idle_secs: Option<u64>,
+    health_check_secs: Option<u64>,
+    health_check_concurrency: Option<usize>,
+    jobs_per_server: Option<usize>,
+    jobs_per_project: Option<usize>,
+    job_retention_secs: Option<u64>,
 }
 
 impl FileConfig {
@@ -273,6 +293,10 @@ pub struct ServeConfig {
     pub token_ttl: Duration,
     /// Pool idle time.
     pub pool_idle: Duration,
+    /// The periodic connection health check.
+    pub health_check: crate::connection_health::HealthCheckConfig,
+    /// Background job limits and retention.
+    pub jobs: crate::jobs::JobLimits,
     /// Extra denied address ranges.
     pub network_deny: String,
     /// Allowed address ranges (empty: all not denied).
@@ -314,6 +338,15 @@ impl ServeConfig {
             },
             token_ttl: Duration::from_secs(token_ttl_secs),
             pool_idle: Duration::from_secs(args.pool_idle_secs.or(file.pool_idle_secs).unwrap_or(300).max(1)),
+            health_check: crate::connection_health::HealthCheckConfig {
+                interval: Duration::from_secs(args.health_check_secs.or(file.health_check_secs).unwrap_or(30)),
+                concurrency: args.health_check_concurrency.or(file.health_check_concurrency).unwrap_or(4).max(1),
+            },
+            jobs: crate::jobs::JobLimits {
+                per_server: args.jobs_per_server.or(file.jobs_per_server).unwrap_or(8).max(1),
+                per_project: args.jobs_per_project.or(file.jobs_per_project).unwrap_or(2).max(1),
+                retention: Duration::from_secs(args.job_retention_secs.or(file.job_retention_secs).unwrap_or(86_400)),
+            },
             network_deny: args.network_deny.clone().or_else(|| file.network_deny.clone()).unwrap_or_default(),
             network_allow: args.network_allow.clone().or_else(|| file.network_allow.clone()).unwrap_or_default(),
             rate_limit_redis: args

@@ -16,7 +16,7 @@ use crate::domain::connection::{check_port, ParsedConnectionString};
 use crate::domain::{ConnectionId, ConnectionSettings, ConnectionStatus, Engine, EngineOptions, ProjectId};
 use crate::engines::{self, EngineClient};
 use crate::error::ApiError;
-use crate::store::{ConnectionRecord, Project};
+use crate::store::{ConnectionHealth, ConnectionRecord, Project};
 
 /// A change to an optional secret: keep it, clear it, or set it.
 #[derive(Debug, Default)]
@@ -90,8 +90,14 @@ pub struct ConnectionView {
     pub options: Value,
     /// The project's default for this engine.
     pub is_primary: bool,
-    /// Last known health.
+    /// Last known health: CONNECTING until first checked, then what the last health check, test
+    /// or use found.
     pub status: ConnectionStatus,
+    /// Why the last check or use failed (no secrets); null while the connection works.
+    pub status_error: Option<String>,
+    /// When the status was last found.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub status_checked_at: Option<OffsetDateTime>,
     /// Creation time.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -119,6 +125,8 @@ impl From<&ConnectionRecord> for ConnectionView {
             options: r.options.clone(),
             is_primary: r.is_primary,
             status: r.status,
+            status_error: r.status_error.clone(),
+            status_checked_at: r.status_checked_at,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -424,7 +432,8 @@ pub async fn resolve(
     Ok(record)
 }
 
-fn version(record: &ConnectionRecord) -> i128 {
+/// The pool version of a record: a changed connection gets a new client.
+pub(crate) fn version(record: &ConnectionRecord) -> i128 {
     record.updated_at.unix_timestamp_nanos()
 }
 
@@ -446,26 +455,33 @@ pub async fn client(app: &App, record: &ConnectionRecord) -> Result<EngineClient
             match app.pools.get_or_open(record.id, version(record), engines::connect(&settings)).await {
                 Ok(client) => client,
                 Err(e) => {
-                    record_status(app, record, ConnectionStatus::Error).await;
+                    record_health(app, record, Err(&e.to_string()), false).await;
                     return Err(e.into());
                 }
             }
         }
     };
-    if record.status == ConnectionStatus::Error && client.ping().await.is_ok() {
-        record_status(app, record, ConnectionStatus::Active).await;
+    if record.status != ConnectionStatus::Active && client.ping().await.is_ok() {
+        record_health(app, record, Ok(()), false).await;
     }
     Ok(client)
 }
 
-/// Stores what a connection's last use or test found, when it differs from what is stored (an
-/// INACTIVE connection keeps its status). The status is a hint for people: failing to store it
-/// is logged, never the request's failure.
-async fn record_status(app: &App, record: &ConnectionRecord, status: ConnectionStatus) {
-    if record.status == status || record.status == ConnectionStatus::Inactive {
+/// Stores what a connection's last use, test or health check found, when it differs from what is
+/// stored or `refresh` asks for a new check time (an INACTIVE connection keeps its status). `Err`
+/// carries the scrubbed reason. The status is a hint for people: failing to store it is logged,
+/// never the request's failure.
+pub(crate) async fn record_health(app: &App, record: &ConnectionRecord, outcome: Result<(), &str>, refresh: bool) {
+    let (status, error) = match outcome {
+        Ok(()) => (ConnectionStatus::Active, None),
+        Err(reason) => (ConnectionStatus::Error, Some(reason.to_string())),
+    };
+    let unchanged = record.status == status && record.status_error == error;
+    if record.status == ConnectionStatus::Inactive || (unchanged && !refresh) {
         return;
     }
-    match app.store.set_connection_status(record.id, status).await {
+    let health = ConnectionHealth { status, error, checked_at: OffsetDateTime::now_utc() };
+    match app.store.set_connection_health(record.id, &health).await {
         Ok(()) => app.connections.invalidate_project(record.project_id),
         Err(e) => tracing::warn!(connection_id = %record.id, error = %e, "could not record the connection status"),
     }
@@ -496,7 +512,8 @@ pub async fn test_saved(app: &App, record: &ConnectionRecord) -> Result<engines:
             Err(e) => engines::TestReport::failed(&e),
         },
     };
-    record_status(app, record, if report.success { ConnectionStatus::Active } else { ConnectionStatus::Error }).await;
+    let failure = report.error.clone().unwrap_or_else(|| "the connection test failed".into());
+    record_health(app, record, if report.success { Ok(()) } else { Err(&failure) }, true).await;
     if let Some(privileges) = report.details.get("privileges").filter(|p| record.privileges.as_ref() != Some(p)) {
         app.store.set_connection_privileges(record.id, privileges).await?;
         app.connections.invalidate_project(record.project_id);
@@ -504,12 +521,12 @@ pub async fn test_saved(app: &App, record: &ConnectionRecord) -> Result<engines:
     Ok(report)
 }
 
-/// After a connection is saved, tests it at once where the engine reports facts that matter for
-/// safety (PostgreSQL: whether its logins have host powers), so the saved view says so. A server
-/// that cannot be reached, or is refused by the network policy, is saved all the same; the
-/// answer is the record as stored after the test.
+/// After a connection is saved, tests it at once, so its status says whether it works (rather than
+/// a hopeful ACTIVE) and, for PostgreSQL, whether its logins have host powers. A server that cannot
+/// be reached, or is refused by the network policy, is saved all the same; the answer is the
+/// record as stored after the test.
 pub async fn check_after_save(app: &App, record: ConnectionRecord) -> Result<ConnectionRecord, ApiError> {
-    if record.engine != Engine::Postgres || record.status == ConnectionStatus::Inactive {
+    if record.status == ConnectionStatus::Inactive {
         return Ok(record);
     }
     if let Err(e) = test_saved(app, &record).await {

@@ -13,7 +13,8 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 use crate::api::organizations::CreateOrganization;
 use crate::api::{
-    audit, auth, connections, health, mongodb, organizations, pg_meta, projects, redis, snippets, tokens, users, ws,
+    audit, auth, connections, health, jobs, mongodb, organizations, pg_meta, projects, redis, redis_ops, snippets,
+    tokens, users, ws,
 };
 use crate::app::AppState;
 use crate::domain::Engine;
@@ -82,6 +83,9 @@ fn redis_routes() -> Vec<Route> {
         route(Method::POST, expire, post(redis::expire_key)).query::<Target>().body::<redis::ExpireBody>(),
         route(Method::GET, format!("{base}/info"), get(redis::server_info)).query::<Target>(),
         route(Method::GET, format!("{base}/stats"), get(redis::stats)).query::<redis::StatsQuery>(),
+        route(Method::POST, format!("{base}/analysis"), post(redis_ops::analysis))
+            .query::<Target>()
+            .body::<redis_ops::AnalysisBody>(),
         route(Method::GET, format!("{pubsub}/channels"), get(redis::pubsub_channels)).query::<redis::ChannelsQuery>(),
         route(Method::POST, format!("{pubsub}/publish"), post(redis::publish))
             .query::<Target>()
@@ -247,6 +251,11 @@ fn platform_routes() -> Vec<Route> {
         route(Method::GET, format!("{p}/snippets/{{id}}"), get(snippets::get)),
         route(Method::PATCH, format!("{p}/snippets/{{id}}"), patch(snippets::update)).body::<snippets::UpdateSnippet>(),
         route(Method::DELETE, format!("{p}/snippets/{{id}}"), delete(snippets::delete)),
+        route(Method::GET, format!("{p}/jobs"), get(jobs::list)),
+        route(Method::POST, format!("{p}/jobs"), post(jobs::create)).body::<jobs::StartJob>(),
+        route(Method::GET, format!("{p}/jobs/{{id}}"), get(jobs::get)),
+        route(Method::DELETE, format!("{p}/jobs/{{id}}"), delete(jobs::cancel)),
+        route(Method::GET, format!("{p}/jobs/{{id}}/events"), get(jobs::events)),
         route(Method::POST, "/api/platform/users", post(users::create)).body::<users::CreateUser>(),
         route(Method::GET, "/api/platform/audit", get(audit::list_all)).query::<audit::AuditQuery>(),
     ]

@@ -92,6 +92,7 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         body_limit: cfg.body_limit,
         sql_slots: crate::concurrency::UserSlots::new(cfg.sql_per_user),
         running_queries: Default::default(),
+        jobs: Arc::new(crate::jobs::Jobs::new(cfg.jobs)),
         redis_scan: cfg.redis_scan,
         metrics,
     }))
@@ -140,6 +141,15 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     });
 
     let metrics_upkeep = tokio::spawn(telemetry::upkeep(state.metrics.clone()));
+    let health_check = tokio::spawn(crate::connection_health::run(state.clone(), cfg.health_check));
+    // Jobs cut off by a stopped server are marked interrupted; ended ones are forgotten in time.
+    let jobs_state = state.clone();
+    let job_sweeper = tokio::spawn(async move {
+        loop {
+            crate::jobs::sweep(jobs_state.store.as_ref(), jobs_state.jobs.retention()).await;
+            tokio::time::sleep(Duration::from_secs(10)).await;
+        }
+    });
 
     let app = crate::router::router(state.clone());
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
@@ -148,6 +158,9 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         .context("server error")?;
     sweeper.abort();
     metrics_upkeep.abort();
+    health_check.abort();
+    job_sweeper.abort();
+    state.jobs.interrupt_all(state.store.as_ref()).await;
     if let Some(follower) = follower {
         follower.abort();
     }

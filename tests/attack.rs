@@ -25,6 +25,10 @@ fn viewer_may_call(path: &str) -> bool {
         || path.ends_with("/aggregate")
         || path.ends_with("/projects/{ref}/tokens")
         || path.ends_with("/projects/{ref}/tokens/{id}")
+        // Any member may start a read-only job (a keyspace analysis) and cancel their own.
+        || path.ends_with("/projects/{ref}/jobs")
+        || path.ends_with("/projects/{ref}/jobs/{id}")
+        || path.ends_with("/redis/{ref}/analysis")
 }
 
 #[tokio::test]

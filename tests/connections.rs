@@ -307,13 +307,60 @@ async fn status_follows_real_use() {
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(status("cache").await, "ACTIVE");
 
-    // A connection whose client cannot be opened turns ERROR on use, without a test.
+    // A connection to a closed port is never shown ACTIVE: saving it checks it, and says why.
     let port = common::free_port();
     let (_, other) = app.post(base, &admin, json!({"identifier": "nowhere", "host": "127.0.0.1", "port": port})).await;
-    assert_eq!(status("nowhere").await, "ACTIVE");
+    assert_eq!(other["data"]["status"], "ERROR", "{other}");
+    assert!(other["data"]["status_error"].as_str().is_some_and(|e| !e.is_empty()), "{other}");
+    assert!(other["data"]["status_checked_at"].is_string(), "{other}");
+    assert_eq!(status("nowhere").await, "ERROR");
     let other_id = other["data"]["id"].as_str().unwrap();
     let (s, _) = app.get(&format!("/api/platform/redis/default/keys?count=10&connection_id={other_id}"), &admin).await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(status("nowhere").await, "ERROR");
     assert_eq!(status("cache").await, "ACTIVE", "only the failing connection changed");
+}
+
+/// Polls the connection list until `identifier` has `want` as its status; panics after a minute.
+async fn wait_for_status(app: &TestApp, token: &str, identifier: &str, want: &str) -> Value {
+    let base = "/api/platform/redis/default/connections";
+    for _ in 0..600 {
+        let (_, list) = app.get(base, token).await;
+        let found = list["data"].as_array().unwrap().iter().find(|c| c["identifier"] == identifier).cloned();
+        if let Some(c) = found.filter(|c| c["status"] == want) {
+            return c;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{identifier} never became {want}");
+}
+
+#[tokio::test]
+async fn the_health_check_finds_a_dead_server_without_anyone_asking() {
+    let mut redis = Redis::start(None);
+    let app = TestApp::start_with(common::AppOptions {
+        env: vec![("SWITCHBOARD_HEALTH_CHECK_SECS".into(), "1".into())],
+        ..Default::default()
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let base = "/api/platform/redis/default/connections";
+    let (s, created) =
+        app.post(base, &admin, json!({"identifier": "cache", "host": "127.0.0.1", "port": redis.port})).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    assert_eq!(created["data"]["status"], "ACTIVE", "checked when saved: {created}");
+    // One real request, so the connection has a pooled client the check must go through.
+    let (s, _) = app.get("/api/platform/redis/default/keys?count=10", &admin).await;
+    assert_eq!(s, StatusCode::OK);
+
+    // The server dies; nobody presses Test or sends a request, and the status turns ERROR with why.
+    redis.kill();
+    let dead = wait_for_status(&app, &admin, "cache", "ERROR").await;
+    assert!(dead["status_error"].as_str().is_some_and(|e| !e.is_empty()), "{dead}");
+    assert!(!dead["status_error"].as_str().unwrap_or_default().contains("password"), "{dead}");
+
+    // It comes back; the check (backing off, but at most a few seconds here) finds it again.
+    redis.restart();
+    let alive = wait_for_status(&app, &admin, "cache", "ACTIVE").await;
+    assert!(alive["status_error"].is_null(), "{alive}");
 }

@@ -298,6 +298,16 @@ async fn documents_by_id_update_upsert_replace_delete() {
     assert_eq!(body["error"]["code"], "QUERY_ERROR");
     assert!(body["error"]["details"]["code"].is_number(), "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("$bogusop"), "{body}");
+    // A refused filter reads as the server's errmsg, never the driver's dump (`Kind: …, labels`),
+    // also from a server whose error reply has no `code` (nx-27017's), which the driver cannot read.
+    let (s, body) =
+        app.get(&format!("{path}/documents?{}", query(&[("filter", r#"{"name":{"$bogus":1}}"#)])), &admin).await;
+    assert_eq!((s, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("QUERY_ERROR")), "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("$bogus"), "{body}");
+    for dump in ["Kind:", "labels", "server response", "Error {"] {
+        assert!(!message.contains(dump), "{body}");
+    }
 
     // Delete, then it is gone.
     assert_eq!(app.delete(&format!("{path}/documents/{oid}"), &admin).await.0, StatusCode::NO_CONTENT);

@@ -231,3 +231,31 @@ async fn request_rate_limits_are_shared_through_redis() {
     assert_eq!(s, StatusCode::OK, "{body}");
     assert!(b.log().contains("shared rate limit unavailable"));
 }
+
+#[tokio::test]
+async fn a_job_started_on_one_replica_is_followed_and_cancelled_on_the_other() {
+    let pg = Postgres::start();
+    let redis = Redis::start(None);
+    for i in 0..3_000 {
+        redis.cli(&["SET", &format!("k:{i}"), "v"]);
+    }
+    let (a, b) = replicas(&pg, &[]).await;
+    let admin = a.admin_token().await;
+    let body = json!({"identifier": "cache", "host": "127.0.0.1", "port": redis.port});
+    let (s, created) = a.post("/api/platform/redis/default/connections", &admin, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+
+    // Started on A at 100 keys a second; B reads its progress from the shared store.
+    let (s, started) = a.post("/api/platform/redis/default/analysis", &admin, json!({"keys_per_second": 100})).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{started}");
+    let path = format!("/api/platform/projects/default/jobs/{}", started["data"]["job_id"].as_str().unwrap());
+    eventually("job progress", || async {
+        b.get(&path, &admin).await.1["data"]["progress"]["done"].as_u64() > Some(0)
+    })
+    .await;
+
+    // Cancelled through B: A sees the request at its next heartbeat and stops.
+    let (s, body) = b.delete(&path, &admin).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    eventually("job cancel", || async { a.get(&path, &admin).await.1["data"]["state"] == "cancelled" }).await;
+}

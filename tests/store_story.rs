@@ -8,7 +8,9 @@ use common::Postgres;
 use serde_json::json;
 use switchboard::crypto::{KeyId, Sealed};
 use switchboard::domain::{ConnectionId, ConnectionStatus, Engine, Role, UserId};
-use switchboard::store::{self, AuditEntry, AuditFilter, AuditNoted, ConnectionRecord, PlatformStore, StoreError};
+use switchboard::store::{
+    self, AuditEntry, AuditFilter, AuditNoted, ConnectionHealth, ConnectionRecord, PlatformStore, StoreError,
+};
 use time::OffsetDateTime;
 
 fn connection(
@@ -35,6 +37,8 @@ fn connection(
         options: json!({"pool_size": 5}),
         is_primary: primary,
         status: ConnectionStatus::Active,
+        status_error: None,
+        status_checked_at: None,
         created_at: now,
         updated_at: now,
     }
@@ -99,8 +103,20 @@ async fn story(store: Arc<dyn PlatformStore>) {
         store.find_primary_connection(project.id, Engine::Redis).await.unwrap().unwrap().identifier,
         "cache-main"
     );
-    store.set_connection_status(a.id, ConnectionStatus::Error).await.unwrap();
-    assert_eq!(store.find_connection(project.id, a.id).await.unwrap().unwrap().status, ConnectionStatus::Error);
+    let failed = ConnectionHealth {
+        status: ConnectionStatus::Error,
+        error: Some("connection refused".into()),
+        checked_at: OffsetDateTime::now_utc(),
+    };
+    store.set_connection_health(a.id, &failed).await.unwrap();
+    let found = store.find_connection(project.id, a.id).await.unwrap().unwrap();
+    assert_eq!(found.status, ConnectionStatus::Error);
+    assert_eq!(found.status_error.as_deref(), Some("connection refused"));
+    assert!(found.status_checked_at.is_some());
+    let to_check = store.connections_to_check(None, 100).await.unwrap();
+    assert!(to_check.iter().any(|c| c.id == a.id), "the health check's work list holds every connection");
+    let after_a = store.connections_to_check(Some(a.id), 100).await.unwrap();
+    assert!(after_a.iter().all(|c| c.id.to_string() > a.id.to_string()), "paged by id");
     assert!(store.delete_connection(project.id, b.id).await.unwrap());
     assert!(!store.delete_connection(project.id, b.id).await.unwrap());
 

@@ -149,7 +149,8 @@ pub async fn create(
     body.check_engine(engine)?;
     let identifier = body.identifier.clone().ok_or_else(|| ApiError::validation("identifier is required"))?;
     check_identifier(&identifier)?;
-    let status = body.status()?.unwrap_or(ConnectionStatus::Active);
+    // Not ACTIVE until a check says so: the test right after saving decides.
+    let status = body.status()?.unwrap_or(ConnectionStatus::Connecting);
     let wants_primary = body.is_primary;
     let settings = settings_from_input(engine, body.into_input(), None)?;
     let is_primary = match wants_primary {
@@ -174,6 +175,8 @@ pub async fn create(
         options: Value::Null,
         is_primary,
         status,
+        status_error: None,
+        status_checked_at: None,
         created_at: now,
         updated_at: now,
     };

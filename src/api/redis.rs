@@ -31,7 +31,7 @@ const KEY_TYPES: [&str; 6] = ["string", "hash", "list", "set", "zset", "stream"]
 /// Picks the connection: `?connection_id=` or the primary.
 #[derive(Deserialize, Default, JsonSchema)]
 pub struct Target {
-    connection_id: Option<ConnectionId>,
+    pub(crate) connection_id: Option<ConnectionId>,
 }
 
 async fn redis_client(app: &App, ctx: &ProjectContext, connection_id: Option<ConnectionId>) -> ApiResult<RedisClient> {

@@ -66,3 +66,7 @@ uuid_id!(
     /// Identifies a saved snippet (SQL or a command) of a project.
     SnippetId
 );
+uuid_id!(
+    /// Identifies a background job.
+    JobId
+);

@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 
 use crate::crypto::Sealed;
 use crate::domain::{
-    ConnectionId, ConnectionStatus, Engine, OrganizationId, ProjectId, Role, SnippetId, TokenId, UserId,
+    ConnectionId, ConnectionStatus, Engine, JobId, OrganizationId, ProjectId, Role, SnippetId, TokenId, UserId,
 };
 
 pub use postgres::PostgresStore;
@@ -196,6 +196,115 @@ pub struct ProjectMember {
     pub created_at: OffsetDateTime,
 }
 
+/// Where a background job is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JobState {
+    /// Waiting for a free slot of its project or of the server.
+    Queued,
+    /// Working.
+    Running,
+    /// Done; its result is stored.
+    Succeeded,
+    /// Stopped by an error; its error is stored.
+    Failed,
+    /// Stopped because someone asked.
+    Cancelled,
+    /// Cut off: the server running it stopped or stopped answering.
+    Interrupted,
+}
+
+impl JobState {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Interrupted => "interrupted",
+        }
+    }
+
+    /// True once the job will not change any more.
+    pub fn is_final(self) -> bool {
+        !matches!(self, Self::Queued | Self::Running)
+    }
+}
+
+impl std::str::FromStr for JobState {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "queued" => Self::Queued,
+            "running" => Self::Running,
+            "succeeded" => Self::Succeeded,
+            "failed" => Self::Failed,
+            "cancelled" => Self::Cancelled,
+            "interrupted" => Self::Interrupted,
+            other => return Err(format!("unknown job state `{other}`")),
+        })
+    }
+}
+
+/// How far a job has come: `done` of `total` (when known) `unit`s.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct JobProgress {
+    /// Units done so far.
+    pub done: u64,
+    /// Units in all, when known (an estimate for a live keyspace).
+    pub total: Option<u64>,
+    /// What is counted: `keys`, `rows`, `documents`.
+    pub unit: String,
+}
+
+/// A background job as stored.
+#[derive(Clone, Debug)]
+pub struct JobRecord {
+    /// Id.
+    pub id: JobId,
+    /// Its project.
+    pub project_id: ProjectId,
+    /// The connection it works on, if one.
+    pub connection_id: Option<ConnectionId>,
+    /// What it does, e.g. `redis.analysis`.
+    pub kind: String,
+    /// Who started it.
+    pub created_by: Option<UserId>,
+    /// Where it is.
+    pub state: JobState,
+    /// What it was asked to do (never secrets or values).
+    pub params: Value,
+    /// How far it has come.
+    pub progress: JobProgress,
+    /// Its result once succeeded.
+    pub result: Option<Value>,
+    /// Why it failed or was interrupted.
+    pub error: Option<String>,
+    /// Someone asked to cancel it.
+    pub cancel_requested: bool,
+    /// When it was started.
+    pub created_at: OffsetDateTime,
+    /// When it began running.
+    pub started_at: Option<OffsetDateTime>,
+    /// When it ended.
+    pub finished_at: Option<OffsetDateTime>,
+    /// Last sign of life from the replica running it.
+    pub heartbeat_at: OffsetDateTime,
+}
+
+/// What a health check or a real use found about a connection.
+#[derive(Clone, Debug)]
+pub struct ConnectionHealth {
+    /// ACTIVE or ERROR.
+    pub status: ConnectionStatus,
+    /// Why it failed, scrubbed of secrets.
+    pub error: Option<String>,
+    /// When it was found.
+    pub checked_at: OffsetDateTime,
+}
+
 /// A stored database connection; secrets stay sealed.
 #[derive(Clone, Debug)]
 pub struct ConnectionRecord {
@@ -231,6 +340,10 @@ pub struct ConnectionRecord {
     pub is_primary: bool,
     /// Last known health.
     pub status: ConnectionStatus,
+    /// Why the last check or use failed, scrubbed of secrets; none while healthy.
+    pub status_error: Option<String>,
+    /// When a health check or a real use last found the status.
+    pub status_checked_at: Option<OffsetDateTime>,
     /// Creation time.
     pub created_at: OffsetDateTime,
     /// Last change.
@@ -465,8 +578,12 @@ pub trait PlatformStore: Send + Sync + 'static {
     async fn update_connection(&self, record: &ConnectionRecord) -> StoreResult<()>;
     /// Deletes a connection; false when it did not exist.
     async fn delete_connection(&self, project: ProjectId, id: ConnectionId) -> StoreResult<bool>;
-    /// Records a connection's health.
-    async fn set_connection_status(&self, id: ConnectionId, status: ConnectionStatus) -> StoreResult<()>;
+    /// Records a connection's health (an INACTIVE connection keeps its status).
+    async fn set_connection_health(&self, id: ConnectionId, health: &ConnectionHealth) -> StoreResult<()>;
+    /// Up to `limit` connections (of any project) that are not INACTIVE, by id after `after`: the
+    /// work list of the periodic health check.
+    async fn connections_to_check(&self, after: Option<ConnectionId>, limit: i64)
+        -> StoreResult<Vec<ConnectionRecord>>;
     /// Records what a check found about a connection's logins' powers.
     async fn set_connection_privileges(&self, id: ConnectionId, privileges: &Value) -> StoreResult<()>;
 
@@ -496,6 +613,30 @@ pub trait PlatformStore: Send + Sync + 'static {
     async fn update_snippet(&self, snippet: &Snippet) -> StoreResult<()>;
     /// Deletes a snippet; false when it did not exist.
     async fn delete_snippet(&self, project: ProjectId, id: SnippetId) -> StoreResult<bool>;
+    /// Stores a new job.
+    async fn insert_job(&self, job: &JobRecord) -> StoreResult<()>;
+    /// One job of a project.
+    async fn find_job(&self, project: ProjectId, id: JobId) -> StoreResult<Option<JobRecord>>;
+    /// A project's jobs, newest first.
+    async fn list_jobs(&self, project: ProjectId, limit: i64) -> StoreResult<Vec<JobRecord>>;
+    /// Records a job's state and progress with a heartbeat (unless it has already ended); answers
+    /// whether someone asked to cancel it.
+    async fn touch_job(
+        &self,
+        id: JobId,
+        state: JobState,
+        progress: &JobProgress,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+    /// Ends a job that has not ended yet: its final state, result or error, and progress.
+    async fn finish_job(&self, job: &JobRecord) -> StoreResult<()>;
+    /// Asks for a job to be cancelled; false when it has already ended.
+    async fn request_job_cancel(&self, project: ProjectId, id: JobId) -> StoreResult<bool>;
+    /// Marks `interrupted` every queued or running job whose heartbeat is older than `before`
+    /// (`None`: every one); answers how many.
+    async fn interrupt_stale_jobs(&self, before: Option<OffsetDateTime>, now: OffsetDateTime) -> StoreResult<u64>;
+    /// Forgets jobs that ended before `before`; answers how many.
+    async fn delete_jobs_ended_before(&self, before: OffsetDateTime) -> StoreResult<u64>;
 
     /// Appends an audit record and returns its id.
     async fn insert_audit(&self, entry: &AuditEntry) -> StoreResult<i64>;

@@ -142,6 +142,64 @@ pub(super) struct ConnectionRow {
     viewer_username: Option<String>,
     viewer_password_enc: Option<String>,
     privileges: Option<String>,
+    status_error: Option<String>,
+    status_checked_at: Option<OffsetDateTime>,
+}
+
+/// A `jobs` row as read.
+#[derive(sqlx::FromRow)]
+pub(super) struct JobRow {
+    id: String,
+    project_id: String,
+    connection_id: Option<String>,
+    kind: String,
+    created_by: Option<String>,
+    state: String,
+    params: String,
+    progress: String,
+    result: Option<String>,
+    error: Option<String>,
+    cancel_requested: bool,
+    created_at: OffsetDateTime,
+    started_at: Option<OffsetDateTime>,
+    finished_at: Option<OffsetDateTime>,
+    heartbeat_at: OffsetDateTime,
+}
+
+/// The columns of [`JobRow`], in order.
+pub(super) const JOB_COLUMNS: &str =
+    "id, project_id, connection_id, kind, created_by, state, params, progress, result, \
+     error, cancel_requested, created_at, started_at, finished_at, heartbeat_at";
+
+fn json_column(what: &str, text: &str) -> Result<serde_json::Value, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+impl JobRow {
+    pub(super) fn into_record(self) -> Result<super::JobRecord, StoreError> {
+        Ok(super::JobRecord {
+            id: parse("job id", &self.id)?,
+            project_id: parse("project id", &self.project_id)?,
+            connection_id: self.connection_id.as_deref().map(|c| parse("connection id", c)).transpose()?,
+            kind: self.kind,
+            created_by: self.created_by.as_deref().map(|u| parse("user id", u)).transpose()?,
+            state: self.state.parse().map_err(StoreError::Corrupt)?,
+            params: json_column("job params", &self.params)?,
+            progress: serde_json::from_value(json_column("job progress", &self.progress)?)
+                .map_err(|e| StoreError::Corrupt(format!("job progress: {e}")))?,
+            result: self.result.as_deref().map(|r| json_column("job result", r)).transpose()?,
+            error: self.error,
+            cancel_requested: self.cancel_requested,
+            created_at: self.created_at,
+            started_at: self.started_at,
+            finished_at: self.finished_at,
+            heartbeat_at: self.heartbeat_at,
+        })
+    }
+}
+
+pub(super) fn progress_text(progress: &super::JobProgress) -> String {
+    serde_json::to_string(progress).unwrap_or_else(|_| "{}".into())
 }
 
 impl ConnectionRow {
@@ -177,6 +235,8 @@ impl ConnectionRow {
                 .map_err(|_| StoreError::Corrupt("connection options".into()))?,
             is_primary: self.is_primary,
             status: parse("status", &self.status)?,
+            status_error: self.status_error,
+            status_checked_at: self.status_checked_at,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -317,7 +377,7 @@ pub(super) const PROJECT_SELECT: &str = "SELECT p.id, p.ref AS project_ref, p.na
 
 pub(super) const CONNECTION_COLUMNS: &str = "id, project_id, database_type, identifier, host, port, database_name, \
      username, password_enc, connection_string_enc, secret_key_id, options, is_primary, status, created_at, updated_at, \
-     viewer_username, viewer_password_enc, privileges";
+     viewer_username, viewer_password_enc, privileges, status_error, status_checked_at";
 
 /// Implements [`super::PlatformStore`] for a backend struct with a `pool` field and inherent
 /// `run_migrations` method.
@@ -763,17 +823,38 @@ macro_rules! impl_platform_store {
                 Ok(done.rows_affected() > 0)
             }
 
-            async fn set_connection_status(
+            async fn set_connection_health(
                 &self,
                 id: $crate::domain::ConnectionId,
-                status: $crate::domain::ConnectionStatus,
+                health: &$crate::store::ConnectionHealth,
             ) -> $crate::store::StoreResult<()> {
-                sqlx::query("UPDATE database_connections SET status = $1 WHERE id = $2")
-                    .bind(status.as_str())
-                    .bind(id.to_string())
-                    .execute(&self.pool)
-                    .await?;
+                // An INACTIVE connection keeps its status: an admin switched it off.
+                sqlx::query(
+                    "UPDATE database_connections SET status = $1, status_error = $2, status_checked_at = $3 \
+                     WHERE id = $4 AND status <> 'INACTIVE'",
+                )
+                .bind(health.status.as_str())
+                .bind(health.error.as_deref())
+                .bind(health.checked_at)
+                .bind(id.to_string())
+                .execute(&self.pool)
+                .await?;
                 Ok(())
+            }
+
+            async fn connections_to_check(
+                &self,
+                after: Option<$crate::domain::ConnectionId>,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::ConnectionRecord>> {
+                let sql = format!(
+                    "SELECT {} FROM database_connections WHERE status <> 'INACTIVE' AND id > $1 ORDER BY id LIMIT $2",
+                    $crate::store::sql::CONNECTION_COLUMNS
+                );
+                let after = after.map(|id| id.to_string()).unwrap_or_default();
+                let rows: Vec<$crate::store::sql::ConnectionRow> =
+                    sqlx::query_as(&sql).bind(after).bind(limit).fetch_all(&self.pool).await?;
+                rows.into_iter().map(|r| r.into_record()).collect()
             }
 
             async fn set_connection_privileges(
@@ -862,6 +943,142 @@ macro_rules! impl_platform_store {
                     .execute(&self.pool)
                     .await?;
                 Ok(done.rows_affected() > 0)
+            }
+
+            async fn insert_job(&self, job: &$crate::store::JobRecord) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO jobs (id, project_id, connection_id, kind, created_by, state, params, progress, result, \
+                     error, cancel_requested, created_at, started_at, finished_at, heartbeat_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                )
+                .bind(job.id.to_string())
+                .bind(job.project_id.to_string())
+                .bind(job.connection_id.map(|c| c.to_string()))
+                .bind(&job.kind)
+                .bind(job.created_by.map(|u| u.to_string()))
+                .bind(job.state.as_str())
+                .bind(job.params.to_string())
+                .bind($crate::store::sql::progress_text(&job.progress))
+                .bind(job.result.as_ref().map(|r| r.to_string()))
+                .bind(&job.error)
+                .bind(job.cancel_requested)
+                .bind(job.created_at)
+                .bind(job.started_at)
+                .bind(job.finished_at)
+                .bind(job.heartbeat_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn find_job(
+                &self,
+                project: $crate::domain::ProjectId,
+                id: $crate::domain::JobId,
+            ) -> $crate::store::StoreResult<Option<$crate::store::JobRecord>> {
+                let sql = format!("SELECT {} FROM jobs WHERE project_id = $1 AND id = $2", $crate::store::sql::JOB_COLUMNS);
+                let row: Option<$crate::store::sql::JobRow> = sqlx::query_as(&sql)
+                    .bind(project.to_string())
+                    .bind(id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| r.into_record()).transpose()
+            }
+
+            async fn list_jobs(
+                &self,
+                project: $crate::domain::ProjectId,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::JobRecord>> {
+                let sql = format!(
+                    "SELECT {} FROM jobs WHERE project_id = $1 ORDER BY created_at DESC, id LIMIT $2",
+                    $crate::store::sql::JOB_COLUMNS
+                );
+                let rows: Vec<$crate::store::sql::JobRow> =
+                    sqlx::query_as(&sql).bind(project.to_string()).bind(limit).fetch_all(&self.pool).await?;
+                rows.into_iter().map(|r| r.into_record()).collect()
+            }
+
+            async fn touch_job(
+                &self,
+                id: $crate::domain::JobId,
+                state: $crate::store::JobState,
+                progress: &$crate::store::JobProgress,
+                now: time::OffsetDateTime,
+            ) -> $crate::store::StoreResult<bool> {
+                let started = if state == $crate::store::JobState::Running { Some(now) } else { None };
+                let cancel: Option<(bool,)> = sqlx::query_as(
+                    "UPDATE jobs SET state = $1, progress = $2, heartbeat_at = $3, \
+                     started_at = COALESCE(started_at, $4) \
+                     WHERE id = $5 AND state IN ('queued', 'running') RETURNING cancel_requested",
+                )
+                .bind(state.as_str())
+                .bind($crate::store::sql::progress_text(progress))
+                .bind(now)
+                .bind(started)
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(cancel.is_some_and(|(c,)| c))
+            }
+
+            async fn finish_job(&self, job: &$crate::store::JobRecord) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "UPDATE jobs SET state = $1, progress = $2, result = $3, error = $4, finished_at = $5, \
+                     heartbeat_at = $5, started_at = COALESCE(started_at, $6) \
+                     WHERE id = $7 AND state IN ('queued', 'running')",
+                )
+                .bind(job.state.as_str())
+                .bind($crate::store::sql::progress_text(&job.progress))
+                .bind(job.result.as_ref().map(|r| r.to_string()))
+                .bind(&job.error)
+                .bind(job.finished_at)
+                .bind(job.started_at)
+                .bind(job.id.to_string())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn request_job_cancel(
+                &self,
+                project: $crate::domain::ProjectId,
+                id: $crate::domain::JobId,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE jobs SET cancel_requested = TRUE \
+                     WHERE project_id = $1 AND id = $2 AND state IN ('queued', 'running')",
+                )
+                .bind(project.to_string())
+                .bind(id.to_string())
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn interrupt_stale_jobs(
+                &self,
+                before: Option<time::OffsetDateTime>,
+                now: time::OffsetDateTime,
+            ) -> $crate::store::StoreResult<u64> {
+                let done = sqlx::query(
+                    "UPDATE jobs SET state = 'interrupted', finished_at = $1, \
+                     error = 'the server running this job stopped before it ended' \
+                     WHERE state IN ('queued', 'running') AND ($2 IS NULL OR heartbeat_at < $2)",
+                )
+                .bind(now)
+                .bind(before)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn delete_jobs_ended_before(&self, before: time::OffsetDateTime) -> $crate::store::StoreResult<u64> {
+                let done = sqlx::query("DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at < $1")
+                    .bind(before)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
             }
 
             async fn insert_snippet(&self, snippet: &$crate::store::Snippet) -> $crate::store::StoreResult<()> {

@@ -99,12 +99,14 @@ describe('MongoDB pages', () => {
 
     // Insert Document
     await page.click('button:has-text("Insert Document")')
-    await page.fill('textarea[name="document"]', '{\n  "name": "Test Document",\n  "plan": "trial",\n  "at": {"$date": "2026-01-01T00:00:00Z"}\n}')
+    await page.fill('[data-name="document"]', '{\n  "name": "Test Document",\n  "plan": "trial",\n  "at": {"$date": "2026-01-01T00:00:00Z"}\n}')
     await page.click('[role="dialog"] button:has-text("Save")')
     await expectHidden(page.locator('[role="dialog"]'))
     await expectVisible(page.locator('text=Document inserted'))
+    // The inserted document is shown: the filter now selects it by its _id.
     await expectVisible(docRows().filter({ hasText: 'Test Document' }))
-    assert.equal(await docRows().count(), 6)
+    assert.equal(await docRows().count(), 1)
+    assert.match(await page.locator('input[name="filter"]').inputValue(), /^\{"_id":\{"\$oid":"[0-9a-f]{24}"\}\}$/)
     if (process.env.SWITCHBOARD_UPDATE_SCREENSHOTS === '1') {
       await page.screenshot({ path: path.join(docsShots, 'mongodb-documents.png') })
     }
@@ -141,21 +143,23 @@ describe('MongoDB pages', () => {
     const save = page.locator('[role="dialog"] button:has-text("Save")')
     const problem = page.locator('[role="dialog"] .json-problem')
 
-    await page.fill('textarea[name="document"]', '{"_id": {"$oid": "not-hex"}, "name": "x"}')
+    await page.fill('[data-name="document"]', '{"_id": {"$oid": "not-hex"}, "name": "x"}')
     await expectVisible(problem)
-    assert.match(await problem.innerText(), /Line 1, column 18: \$oid must be a string of 24 hexadecimal digits/)
+    assert.match(await problem.innerText(), /24 character hex string/)
     assert.equal(await save.isDisabled(), true)
 
-    await page.fill('textarea[name="document"]', '{\n  "name": "x",\n}')
+    await page.fill('[data-name="document"]', '{\n  "name": "x",\n  "n": \n}')
     await expectVisible(problem)
-    assert.match(await problem.innerText(), /Line 2, column 14: JSON allows no comma before '}'/)
+    assert.match(await problem.innerText(), /Line 4, column 1: Unexpected token/)
     assert.equal(await save.isDisabled(), true)
-
-    await page.fill('textarea[name="document"]', '{"at": ISODate("2026-01-01")}')
-    assert.match(await problem.innerText(), /\$date/)
     await shot(page, 'mongodb-invalid-json')
 
-    await page.fill('textarea[name="document"]', '{"name": "x", "n": {"$numberLong": "42"}}')
+    // Shell syntax is accepted: trailing commas, ISODate(…).
+    await page.fill('[data-name="document"]', "{at: ISODate('2026-01-01'), name: 'x',}")
+    await expectHidden(problem)
+    assert.equal(await save.isDisabled(), false)
+
+    await page.fill('[data-name="document"]', '{"name": "x", "n": {"$numberLong": "42"}}')
     await expectHidden(problem)
     assert.equal(await save.isDisabled(), false)
     await page.click('[role="dialog"] button:has-text("Cancel")')
@@ -168,10 +172,10 @@ describe('MongoDB pages', () => {
     const card = page.locator('.doc-card[data-id=\'"custom-id"\']')
     await expectVisible(card)
     await card.locator('button:has-text("Edit")').click()
-    const editor = page.locator('textarea[name="document"]')
+    const editor = page.locator('[data-name="document"]')
     await expectVisible(editor)
-    assert.match(await editor.inputValue(), /"_id": "custom-id"/)
-    await page.fill('textarea[name="document"]', '{\n  "_id": "custom-id",\n  "name": "Barbara Liskov",\n  "plan": "pro",\n  "turing_award": 2008\n}')
+    assert.match(await editor.innerText(), /"_id": "custom-id"/)
+    await page.fill('[data-name="document"]', '{\n  "_id": "custom-id",\n  "name": "Barbara Liskov",\n  "plan": "pro",\n  "turing_award": 2008\n}')
     await page.click('[role="dialog"] button:has-text("Save")')
     await expectVisible(page.locator('text=Document saved'))
     await expectVisible(card.locator('pre:has-text("turing_award")'))
@@ -202,16 +206,16 @@ describe('MongoDB pages', () => {
   test('runs an aggregation and manages an index', async () => {
     await openCollection(page, 'shop', 'customers')
     await page.click('[role="tab"]:has-text("Aggregation")')
-    await page.fill('textarea[name="pipeline"]', '[\n  {"$group": {"_id": "$plan", "n": {"$sum": 1}}},\n  {"$sort": {"_id": 1}}\n]')
+    await page.fill('[data-name="pipeline"]', '[\n  {"$group": {"_id": "$plan", "n": {"$sum": 1}}},\n  {"$sort": {"_id": 1}}\n]')
     await page.click('button:has-text("Run")')
     await expectVisible(page.locator('.doc-card pre:has-text("\\"free\\"")'))
     await expectVisible(page.locator('text=3 results'))
     // A mistake in the pipeline is caught before it is sent.
-    await page.fill('textarea[name="pipeline"]', '[{"$match": {}}, 5]')
+    await page.fill('[data-name="pipeline"]', '[{"$match": {}}, 5]')
     await expectVisible(page.locator('.json-problem:has-text("Stage 2 must be an object")'))
     assert.equal(await page.locator('button:has-text("Run")').isDisabled(), true)
     // The server's error is readable.
-    await page.fill('textarea[name="pipeline"]', '[{"$nope": {}}]')
+    await page.fill('[data-name="pipeline"]', '[{"$nope": {}}]')
     await page.click('button:has-text("Run")')
     const alert = page.locator('.aggregation-tab [role="alert"]')
     await expectVisible(alert)
@@ -221,7 +225,7 @@ describe('MongoDB pages', () => {
     await page.click('[role="tab"]:has-text("Indexes")')
     await expectVisible(page.locator('[data-index="_id_"]'))
     await page.click('button:has-text("Create Index")')
-    await page.fill('textarea[name="index-keys"]', '{"email": 1}')
+    await page.fill('[data-name="index-keys"]', '{"email": 1}')
     await page.fill('input[name="index-name"]', 'email_unique')
     await page.check('input[name="unique"]')
     await page.click('form[aria-label="Create index"] button:has-text("Create")')
@@ -233,7 +237,8 @@ describe('MongoDB pages', () => {
     const name = await created.getAttribute('data-index')
     await shot(page, 'mongodb-indexes')
     await created.locator('button:has-text("Drop")').click()
-    await created.locator('button:has-text("Confirm")').click()
+    await page.fill('[role="dialog"] input', name)
+    await page.click('[role="dialog"] button:has-text("Drop Index")')
     await expectHidden(page.locator(`tr[data-index="${name}"]`))
     assert.equal(await page.locator('[data-index="_id_"] button:has-text("Drop")').isDisabled(), true)
   })
@@ -257,18 +262,20 @@ describe('MongoDB pages', () => {
     await page.fill('[role="dialog"] input[name="collection-name"]', 'capped_log')
     await page.check('input[name="capped"]')
     await page.fill('input[name="capped-size"]', '65536')
-    await page.fill('textarea[name="validator"]', '{"$jsonSchema": {"bsonType": "object", "required": ["msg"]}}')
+    await page.fill('[data-name="validator"]', '{"$jsonSchema": {"bsonType": "object", "required": ["msg"]}}')
     await page.click('[role="dialog"] button:has-text("Create")')
     await page.waitForURL('**/databases/mongodb?db=scratch&collection=capped_log')
     await expectVisible(page.locator('[data-collection="scratch.capped_log"]'))
     await shot(page, 'mongodb-created')
 
     await page.click('button:has-text("Drop Collection")')
-    await page.click('button:has-text("Confirm")')
+    await page.fill('[role="dialog"] input', 'capped_log')
+    await page.click('[role="dialog"] button:has-text("Drop Collection")')
     await page.waitForURL('**/databases/mongodb?db=scratch')
     await expectHidden(page.locator('[data-collection="scratch.capped_log"]'))
     await page.click('button:has-text("Drop Database")')
-    await page.click('button:has-text("Confirm")')
+    await page.fill('[role="dialog"] input', 'scratch')
+    await page.click('[role="dialog"] button:has-text("Drop Database")')
     await expectHidden(page.locator('[data-database="scratch"]'))
     const { data } = await admin('GET', `${M}/databases`)
     assert.ok(!data.some((d) => d.name === 'scratch'))
@@ -291,5 +298,152 @@ describe('MongoDB pages', () => {
     await expectVisible(p.locator('.doc-table [role="row"][data-id]:has-text("Alan Turing")'))
     await shot(p, 'mongodb-viewer')
     await viewer.close()
+  })
+  test('reads a pasted shell-syntax filter with ObjectId(…) and ISODate(…), sending canonical Extended JSON', async () => {
+    const { data } = await admin('GET', `${CUSTOMERS}/documents?filter=${encodeURIComponent('{"name":"Ada Lovelace"}')}`)
+    const ada = data.documents[0]._id.$oid
+    const finds = []
+    const listen = (r) => {
+      if (r.url().includes('/collections/customers/documents?')) finds.push(new URL(r.url()).searchParams)
+    }
+    page.on('request', listen)
+    await openCollection(page, 'shop', 'customers')
+    await page.fill('input[name="filter"]', `{_id: ObjectId('${ada}'),}`)
+    await page.click('button:has-text("Find")')
+    await expectVisible(page.locator('text=Showing 1–1'))
+    assert.equal(await docRows().count(), 1)
+    await expectVisible(docRows().filter({ hasText: 'Ada Lovelace' }))
+    assert.equal(finds.at(-1).get('filter'), `{"_id":{"$oid":"${ada}"}}`)
+
+    await page.fill('input[name="filter"]', "{since: {$gte: ISODate('2022-01-01')}, 'plan': 'team'}")
+    await page.click('button:has-text("Find")')
+    await expectVisible(docRows().filter({ hasText: 'Grace Hopper' }))
+    await expectHidden(docRows().filter({ hasText: 'Ada Lovelace' }))
+    assert.equal(await docRows().count(), 1)
+    assert.equal(finds.at(-1).get('filter'), '{"since":{"$gte":{"$date":{"$numberLong":"1640995200000"}}},"plan":"team"}')
+    page.off('request', listen)
+  })
+
+  test('a refused filter clears the stale results, and the server says why without a driver dump', async () => {
+    await openCollection(page, 'shop', 'customers')
+    assert.ok((await docRows().count()) > 0)
+    const finds = []
+    const listen = (r) => {
+      if (r.url().includes('/collections/customers/documents?')) finds.push(r.url())
+    }
+    page.on('request', listen)
+    // Refused in the browser: no request, the old page is gone, the message is under the field.
+    await page.fill('input[name="filter"]', '{name: }')
+    await expectVisible(page.locator('.json-problem-line:has-text("Filter")'))
+    await page.click('button:has-text("Find")')
+    await expectHidden(page.locator('.doc-table'))
+    assert.equal(finds.length, 0)
+    // Refused by the server: its message, no hex bytes or `Kind:`; the old page is gone too.
+    await page.fill('input[name="filter"]', '')
+    await page.click('button:has-text("Find")')
+    await expectVisible(docRows().first())
+    await page.fill('input[name="filter"]', '{name: {$bogus: 1}}')
+    await page.click('button:has-text("Find")')
+    const alert = page.locator('.documents-tab [role="alert"]')
+    await expectVisible(alert)
+    const text = await alert.innerText()
+    assert.match(text, /bogus/i)
+    assert.doesNotMatch(text, /Kind:|Error \{|labels|\\x[0-9a-f]{2}/)
+    await expectHidden(page.locator('.doc-table'))
+    page.off('request', listen)
+    await shot(page, 'mongodb-refused-filter')
+  })
+
+  test('edits one nested field through the field tree ($set) and shows the last page', async () => {
+    const { data } = await admin('GET', `${CUSTOMERS}/documents?filter=${encodeURIComponent('{"name":"Alan Turing"}')}`)
+    const alan = data.documents[0]._id.$oid
+    await openCollection(page, 'shop', 'customers')
+    // A nested document in the table opens the tree at that field.
+    await docRows().filter({ hasText: 'Alan Turing' }).locator('button[aria-label="Expand address"]').click()
+    const tree = page.locator('.doc-inspector')
+    const city = tree.locator('[data-path="address.city"]')
+    await expectVisible(city)
+    await city.locator('button:has-text("Edit")').first().click()
+    await tree.locator('input[aria-label="New value"]').fill('Cambridge')
+    await tree.locator('button:has-text("Set")').click()
+    await expectVisible(page.locator('text=Field address.city set'))
+    const { data: stored } = await admin('GET', `${CUSTOMERS}/documents/${alan}`)
+    assert.deepEqual(stored.address, { city: 'Cambridge', zip: 'M13' })
+    assert.equal(stored.name, 'Alan Turing')
+    await expectVisible(tree.locator('[data-path="address.city"]:has-text("Cambridge")'))
+    await shot(page, 'mongodb-field-tree')
+
+    await openCollection(page, 'shop', 'events')
+    await expectVisible(page.locator('[aria-label="Page"]:has-text("Page 1 of ~50")'))
+    await page.click('button[aria-label="Last page"]')
+    await expectVisible(page.locator('text=Showing 981–1,000'))
+    assert.equal(await page.locator('button[aria-label="Last page"]').isDisabled(), true)
+  })
+
+  test('a double-click on any destructive control changes nothing; typed confirmation states the counts', async () => {
+    const DOOMED = `${M}/databases/doomed/collections`
+    await admin('POST', `${DOOMED}/ten/documents`, { documents: Array.from({ length: 10 }, (_, n) => ({ n })) })
+    await admin('POST', `${DOOMED}/other/documents`, { documents: [{ a: 1 }, { a: 2 }, { a: 3 }] })
+    await admin('POST', `${DOOMED}/ten/indexes`, { key: { n: 1 }, options: { name: 'n_1' } })
+    const collections = async () => (await admin('GET', `${M}/databases/doomed/collections`)).data
+    const countOf = async (name) => (await collections()).find((c) => c.name === name)?.info?.count ?? null
+    const dialog = page.locator('[role="dialog"]')
+    const submit = dialog.locator('button[type="submit"]')
+
+    // Delete document: the quick confirm; the second click lands on Cancel.
+    await page.goto('/project/default/databases/mongodb?db=doomed&collection=ten')
+    await expectVisible(docRows().first())
+    const first = docRows().first()
+    const id = await first.getAttribute('data-id')
+    await first.locator('button:has-text("Delete")').dblclick()
+    // Still stored (a missing document would be a 404, which `admin` throws on).
+    assert.ok((await admin('GET', `${DOOMED}/ten/documents/${id}`)).data)
+    assert.equal((await admin('GET', `${DOOMED}/ten/documents?count=true`)).data.total, 10)
+    await expectVisible(page.locator(`.doc-table [data-id="${id}"]`))
+
+    // Drop collection: the dialog opens in the middle; nothing is dropped by the second click.
+    await page.locator('.mongo-main > .toolbar button:has-text("Drop Collection")').dblclick()
+    await expectVisible(dialog)
+    assert.equal(await submit.isDisabled(), true)
+    assert.ok((await collections()).some((c) => c.name === 'ten'))
+    const tenCount = await countOf('ten')
+    // collStats' count: 10 on mongod; the line says so with "about" (metadata, not a scan).
+    if (tenCount !== null) await expectVisible(dialog.locator(`li:has-text("about ${tenCount.toLocaleString('en-US')} documents will be lost")`))
+    // Indexes: collStats' nindexes, or the index listing where the server leaves it out.
+    await expectVisible(dialog.locator('li:has-text("2 indexes will be lost")'))
+    await dialog.locator('input').fill('te')
+    assert.equal(await submit.isDisabled(), true)
+    await shot(page, 'mongodb-typed-drop-collection')
+    await dialog.locator('button:has-text("Cancel")').click()
+    await expectHidden(dialog)
+
+    // Drop index.
+    await page.click('[role="tab"]:has-text("Indexes")')
+    const index = page.locator('tr[data-index]', { hasText: '{"n":1}' })
+    await expectVisible(index)
+    const indexName = await index.getAttribute('data-index')
+    await index.locator('button:has-text("Drop")').dblclick()
+    await expectVisible(dialog)
+    assert.equal(await submit.isDisabled(), true)
+    assert.ok((await admin('GET', `${DOOMED}/ten/indexes`)).data.some((i) => i.name === indexName))
+    await dialog.locator('button:has-text("Cancel")').click()
+
+    // Drop database: collections from dbStats, documents from dbStats' objects.
+    await page.goto('/project/default/databases/mongodb?db=doomed')
+    await expectVisible(page.locator('.stats dt:has-text("Documents")'))
+    await page.locator('.mongo-main > .toolbar button:has-text("Drop Database")').dblclick()
+    await expectVisible(dialog)
+    assert.equal(await submit.isDisabled(), true)
+    assert.ok((await admin('GET', `${M}/databases`)).data.some((d) => d.name === 'doomed'))
+    const stats = (await admin('GET', `${M}/databases/doomed/stats`)).data
+    if (stats.collections !== null) await expectVisible(dialog.locator(`li:has-text("${stats.collections} collections will be lost")`))
+    if (stats.objects !== null) await expectVisible(dialog.locator(`li:has-text("about ${stats.objects} documents will be lost")`))
+    await shot(page, 'mongodb-typed-drop-database')
+
+    // Typing the name drops it.
+    await dialog.locator('input').fill('doomed')
+    await submit.click()
+    await expectHidden(page.locator('[data-database="doomed"]'))
+    assert.ok(!(await admin('GET', `${M}/databases`)).data.some((d) => d.name === 'doomed'))
   })
 })

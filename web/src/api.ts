@@ -42,7 +42,12 @@ export interface Connection {
   privileges?: ConnectionPrivileges | null
   options: Record<string, unknown>
   is_primary: boolean
+  /** CONNECTING until first checked; then what the last health check, test or use found. */
   status: ConnectionStatus
+  /** Why the last check or use failed; null while the connection works. */
+  status_error?: string | null
+  /** When the status was last found. */
+  status_checked_at?: string | null
   created_at: string
   updated_at: string
 }
@@ -1070,8 +1075,9 @@ export function canChangeSchema(role: Role | undefined): boolean {
 //
 // Documents are read with ./mongodb/ejson rather than JSON.parse, so 64-bit integers keep their
 // digits and each document keeps the exact text the server sent (which the JSON view shows and the
-// editor starts from). Documents, filters, pipelines, validators and index keys go out as the text
-// the user typed (JsonText), already checked by the same module, so nothing is reordered or rounded.
+// editor starts from). Documents, filters, pipelines, validators and index keys go out as canonical
+// Extended JSON text (JsonText) made by ./mongodb/shell from what the user typed (strict or shell
+// syntax), so nothing is reordered, rounded or left for the server to guess.
 
 export type MongoDocument = RawDocument
 
@@ -1294,6 +1300,13 @@ export const mongodb = {
       'PUT',
       withQuery(`${mongoCollection(at, db, collection)}/documents/${encodePathSegment(id)}`, { connection_id: at.connectionId }),
       objectText({ update: new JsonText(document), replace: true }),
+    ),
+  /** Applies update operators (canonical Extended JSON text, e.g. one field's `$set`) to one document. */
+  update: (at: MongoConn, db: string, collection: string, id: string, update: string) =>
+    call<{ matched_count: number; modified_count: number; upserted_id: unknown }>(
+      'PUT',
+      withQuery(`${mongoCollection(at, db, collection)}/documents/${encodePathSegment(id)}`, { connection_id: at.connectionId }),
+      objectText({ update: new JsonText(update) }),
     ),
   remove: (at: MongoConn, db: string, collection: string, id: string) =>
     call<void>(

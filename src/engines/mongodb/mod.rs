@@ -27,9 +27,20 @@ pub struct MongoClient {
     client: Client,
 }
 
-/// Maps a driver error to the engine layer.
+/// Maps a driver error to the engine layer. Messages are the server's `errmsg` or the driver's
+/// one-line description of the kind, never the driver's `Debug` dump (`Kind: …, labels: {…}`).
 pub fn map_error(err: MongoError) -> EngineError {
-    let message = err.to_string();
+    if let Some((code, message, _)) = documents::server_error(&err) {
+        let code_name = match err.kind.as_ref() {
+            ErrorKind::Command(c) => Some(c.code_name.clone()),
+            _ => None,
+        };
+        return EngineError::Query { message, details: Some(json!({ "code": code, "code_name": code_name })) };
+    }
+    if let Some(reply) = err.server_response().and_then(refusal) {
+        return reply;
+    }
+    let message = err.kind.to_string();
     match err.kind.as_ref() {
         ErrorKind::Authentication { .. } => EngineError::Auth(format!("authentication failed: {message}")),
         ErrorKind::ServerSelection { .. } => EngineError::Connect(format!("cannot reach MongoDB: {message}")),
@@ -37,12 +48,22 @@ pub fn map_error(err: MongoError) -> EngineError {
             EngineError::Connect(format!("cannot reach MongoDB: {message}"))
         }
         ErrorKind::InvalidArgument { .. } => EngineError::Config(message),
-        ErrorKind::Command(c) => EngineError::Query {
-            message: c.message.clone(),
-            details: Some(json!({ "code": c.code, "code_name": c.code_name })),
-        },
         _ => EngineError::Query { message, details: None },
     }
+}
+
+/// A server reply `{ok: 0, errmsg, code?, codeName?}` the driver could not read as a command error
+/// (a server that leaves out `code`): its `errmsg` and whatever code it gave.
+fn refusal(reply: &mongodb::bson::RawDocumentBuf) -> Option<EngineError> {
+    let message = reply.get_str("errmsg").ok()?.to_string();
+    let code = reply.get("code").ok().flatten().and_then(|c| match c {
+        mongodb::bson::RawBsonRef::Int32(n) => Some(i64::from(n)),
+        mongodb::bson::RawBsonRef::Int64(n) => Some(n),
+        mongodb::bson::RawBsonRef::Double(n) => Some(n as i64),
+        _ => None,
+    });
+    let code_name = reply.get_str("codeName").ok().map(str::to_string);
+    Some(EngineError::Query { message, details: Some(json!({ "code": code, "code_name": code_name })) })
 }
 
 /// Reads a `mongodb://` or `mongodb+srv://` string with the driver's parser.
@@ -229,5 +250,33 @@ impl MongoClient {
     /// Closes the client's connections without waiting for other users of it.
     pub async fn close(&self) {
         self.client.clone().shutdown().immediate(true).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn driver_errors_read_as_one_line_without_the_debug_dump() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let EngineError::Connect(message) = map_error(MongoError::from(io)) else { panic!("not a connect error") };
+        assert_eq!(message, "cannot reach MongoDB: I/O error: refused");
+        let EngineError::Query { message, .. } = map_error(MongoError::custom(7_u8)) else {
+            panic!("not a query error")
+        };
+        assert!(!message.contains("Kind:") && !message.contains("labels"), "{message}");
+    }
+
+    #[test]
+    fn an_error_reply_without_a_code_still_gives_the_servers_message() {
+        let reply = mongodb::bson::rawdoc! { "ok": 0.0, "errmsg": "unknown operator: $bogus" };
+        let Some(EngineError::Query { message, details }) = refusal(&reply) else { panic!("not read") };
+        assert_eq!(message, "unknown operator: $bogus");
+        assert_eq!(details, Some(json!({ "code": null, "code_name": null })));
+        let reply = mongodb::bson::rawdoc! { "ok": 0.0, "errmsg": "bad", "code": 2, "codeName": "BadValue" };
+        let Some(EngineError::Query { details, .. }) = refusal(&reply) else { panic!("not read") };
+        assert_eq!(details, Some(json!({ "code": 2, "code_name": "BadValue" })));
+        assert!(refusal(&mongodb::bson::rawdoc! { "ok": 1.0 }).is_none());
     }
 }

@@ -1,6 +1,7 @@
 //! Redis: standalone (auto-reconnecting multiplexed connection), cluster (slot-routing client) and
 //! sentinel (master resolved through the sentinels).
 
+pub mod analysis;
 pub mod glob;
 pub mod info;
 pub mod keys;

@@ -4,7 +4,7 @@
 import { useState } from 'react'
 import { mongodb, type MongoAggregation, type MongoConn } from '../api'
 import { formatCount } from '../format'
-import { checkPipeline } from './ejson'
+import { checkPipeline } from './shell'
 import { MongoError } from './errors'
 import { JsonDocuments } from './JsonDocuments'
 import { JsonTextArea, useChecked } from './JsonTextArea'
@@ -25,12 +25,12 @@ export function AggregationTab({ at, db, collection }: { at: MongoConn; db: stri
   const valid = checked.ok && current && maxTimeValid
 
   const run = async () => {
-    if (!valid || busy) return
+    if (!valid || busy || !checked.ok) return
     setBusy(true)
     setError(null)
     const started = performance.now()
     try {
-      const answer = await mongodb.aggregate(at, db, collection, text, { maxTimeMS })
+      const answer = await mongodb.aggregate(at, db, collection, checked.value.ejson, { maxTimeMS })
       setResult({ answer, ms: Math.round(performance.now() - started) })
       setShown(SHOW_STEP)
     } catch (e) {
@@ -46,7 +46,7 @@ export function AggregationTab({ at, db, collection }: { at: MongoConn; db: stri
     <div className="aggregation-tab">
       <JsonTextArea
         name="pipeline"
-        label="Pipeline (a JSON array of stages)"
+        label="Pipeline (an array of stages, in Extended JSON or shell syntax)"
         value={text}
         onChange={setText}
         checked={current ? checked : null}

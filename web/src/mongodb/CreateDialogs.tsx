@@ -3,7 +3,8 @@
 // of documents) and have a JSON Schema or query validator, checked as Extended JSON before sending.
 import { useState, type FormEvent, type ReactNode } from 'react'
 import { mongodb, type MongoConn, type NewCollectionOptions } from '../api'
-import { checkObject, type Checked, type JsonObject } from './ejson'
+import type { Checked, JsonObject } from './ejson'
+import { checkObject, type Read } from './shell'
 import { MongoError } from './errors'
 import { JsonTextArea, useChecked } from './JsonTextArea'
 
@@ -91,9 +92,9 @@ export function CreateDatabaseDialog({ at, onCreated, onCancel }: { at: MongoCon
   )
 }
 
-const NO_VALIDATOR: Checked<JsonObject> = { ok: true, value: {} }
+const NO_VALIDATOR: Checked<Read<JsonObject>> = { ok: true, value: { ejson: '{}', value: {} } }
 
-function checkValidator(text: string): Checked<JsonObject> {
+function checkValidator(text: string): Checked<Read<JsonObject>> {
   return text.trim() === '' ? NO_VALIDATOR : checkObject(text, 'a validator')
 }
 
@@ -133,7 +134,7 @@ export function CreateCollectionDialog({ at, db, onCreated, onCancel }: { at: Mo
     if (hasValidator && level) options.validationLevel = level
     if (hasValidator && action) options.validationAction = action
     try {
-      await mongodb.createCollection(at, db, name, options, hasValidator ? validator : undefined)
+      await mongodb.createCollection(at, db, name, options, hasValidator && checked.ok ? checked.value.ejson : undefined)
       onCreated(name)
     } catch (e) {
       setError(e)

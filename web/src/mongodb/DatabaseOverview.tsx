@@ -1,13 +1,14 @@
 // A database opened without a collection: its dbStats, its collections with their sizes, and the
 // actions on it (create a collection; drop the database, admin only, confirmed).
-import { useCallback, useEffect } from 'react'
+import { useCallback, useEffect, useState } from 'react'
+import { TypedConfirm } from '../components/ConfirmAction'
 import { mongodb, type MongoConn, type Role } from '../api'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { formatBytes, formatCount } from '../format'
 import { Link } from '../router'
 import { useLoad } from '../useLoad'
 import { MongoError } from './errors'
-import { ConfirmAction, RoleButton } from './roles'
+import { RoleButton } from './roles'
 import type { CollectionLists } from './useCollectionLists'
 
 /** Databases MongoDB needs for itself; the API refuses to drop them. */
@@ -37,6 +38,10 @@ export function DatabaseOverview({ at, db, lists, role, version, hrefFor, onCrea
   const list = lists.get(db)
   const system = SYSTEM_DATABASES.includes(db)
   const s = stats.data
+  const [confirming, setConfirming] = useState(false)
+  // Documents: dbStats' objects (metadata), else the sum of the collections' collStats counts.
+  const listed = list.data?.filter((c) => c.type === 'collection')
+  const summed = listed && listed.every((c) => c.info?.count != null) ? listed.reduce((n, c) => n + (c.info?.count ?? 0), 0) : null
 
   return (
     <section className="mongo-main" aria-label={`Database ${db}`}>
@@ -45,15 +50,34 @@ export function DatabaseOverview({ at, db, lists, role, version, hrefFor, onCrea
         <RoleButton need="write" role={role} className="primary" onClick={onCreateCollection}>
           Create Collection
         </RoleButton>
-        <ConfirmAction
-          label="Drop Database"
+        <RoleButton
           need="admin"
           role={role}
+          className="danger-outline"
           disabled={system}
           title={system ? `${db} is a system database; MongoDB needs it` : 'Delete the database and every collection in it'}
-          onConfirm={onDrop}
-        />
+          onClick={() => setConfirming(true)}
+        >
+          Drop Database
+        </RoleButton>
       </div>
+      {confirming && (
+        <TypedConfirm
+          title={`Drop the database ${db}?`}
+          name={db}
+          what="database"
+          confirmLabel="Drop Database"
+          losses={[
+            { label: 'collections', count: s?.collections ?? listed?.length ?? null },
+            { label: 'documents', count: s?.objects ?? summed, estimate: true },
+          ]}
+          onConfirm={async () => {
+            await onDrop()
+            setConfirming(false)
+          }}
+          onCancel={() => setConfirming(false)}
+        />
+      )}
       <MongoError error={dropError} />
       <ErrorMessage error={stats.error} />
       {s && (

@@ -59,7 +59,7 @@ function Collections({ db, lists, selected, hrefFor }: { db: string; lists: Coll
           <Link
             href={hrefFor(db, c.name)}
             className={c.name === selected ? 'tree-item selected' : 'tree-item'}
-            title={c.info ? `${formatCount(c.info.count ?? 0)} documents · ${formatBytes(c.info.size)}` : c.type}
+            title={c.info ? `${c.name}: ${formatCount(c.info.count ?? 0)} documents · ${formatBytes(c.info.size)}` : `${c.name} (${c.type})`}
           >
             <span className="tree-name mono">{c.name}</span>
             <span className="muted small">{c.type === 'collection' ? shortCount(c.info?.count) : c.type}</span>
@@ -117,7 +117,7 @@ export function DatabaseTree({ databases, lists, selectedDb, selectedCollection,
                 <Link
                   href={hrefFor(d.name)}
                   className={d.name === selectedDb && !selectedCollection ? 'tree-item selected' : 'tree-item'}
-                  title={`${d.collections ?? '?'} collections · ${formatBytes(d.size_on_disk)} on disk`}
+                  title={`${d.name}: ${d.collections ?? '?'} collections · ${formatBytes(d.size_on_disk)} on disk`}
                 >
                   <span className="tree-name mono">{d.name}</span>
                   <span className="muted small">{formatBytes(d.size_on_disk)}</span>

@@ -5,7 +5,8 @@
 import { useCallback, useState } from 'react'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { formatCount } from '../format'
-import { checkDocument, checkReplacement, prettyJson, type Json } from './ejson'
+import { prettyJson, type Json } from './ejson'
+import { checkDocument, checkReplacement } from './shell'
 import { JsonTextArea, useChecked } from './JsonTextArea'
 
 interface Props {
@@ -32,11 +33,11 @@ export function DocumentEditor({ mode, initialText, originalId, save, onCancel }
   const valid = checked.ok && current
 
   const submit = async () => {
-    if (!valid || busy) return
+    if (!valid || busy || !checked.ok) return
     setBusy(true)
     setError(null)
     try {
-      await save(text)
+      await save(checked.value.ejson)
     } catch (e) {
       setError(e)
       setBusy(false)
@@ -49,13 +50,13 @@ export function DocumentEditor({ mode, initialText, originalId, save, onCancel }
       <div className="dialog card wide" role="dialog" aria-modal="true" aria-labelledby="document-editor-title">
         <h2 id="document-editor-title">{title}</h2>
         <p className="muted small">
-          Extended JSON: <code>{'{"$oid": "…"}'}</code>, <code>{'{"$date": "2026-01-01T00:00:00Z"}'}</code>,{' '}
-          <code>{'{"$numberLong": "42"}'}</code>.{' '}
+          Extended JSON (<code>{'{"$oid": "…"}'}</code>, <code>{'{"$date": "2026-01-01T00:00:00Z"}'}</code>) or shell syntax (
+          <code>{"{_id: ObjectId('…'), at: ISODate('2026-01-01'), n: NumberLong('42')}"}</code>).{' '}
           {mode === 'edit' ? 'Saving replaces the whole document; its _id stays.' : 'Without an _id, the server adds an ObjectId.'}
         </p>
         <JsonTextArea
           name="document"
-          label="Document (Extended JSON)"
+          label="Document (Extended JSON or shell syntax)"
           value={text}
           onChange={setText}
           checked={current ? checked : null}

@@ -1,22 +1,25 @@
-// The documents of a collection: a query bar (filter, projection, sort as Extended JSON), one page
-// at a time (skip/limit; the server reads one document past the page to know if more follow), a
-// table and a JSON view, and insert, edit (replace) and delete.
+// The documents of a collection: a query bar (filter, projection, sort in Extended JSON or the
+// shell syntax of mongosh, read by ./shell and sent as canonical Extended JSON), one page at a time
+// (skip/limit; the server reads one document past the page to know if more follow), a table and a
+// JSON view, and insert, edit (replace or one field's `$set`) and delete.
 //
 // Big collections: no request reads more than a page. The total comes from the collection's
 // metadata when there is no filter (free, so it rides along with the first page); with a filter it
 // is counted by a separate request the server stops after 5 s, so the page never waits for it, and
 // paging does not count again.
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
-import { mongodb, type MongoConn, type MongoDocument, type MongoDocumentPage, type Role } from '../api'
+import { canWrite, mongodb, type MongoConn, type MongoDocument, type MongoDocumentPage, type Role } from '../api'
 import { errorText } from '../components/ErrorMessage'
 import { formatCount } from '../format'
 import { DocumentEditor, NEW_DOCUMENT } from './DocumentEditor'
+import { DocumentInspector } from './DocumentInspector'
 import { DocumentTable } from './DocumentTable'
-import { compactText, checkObject, describeProblem, prettyJson, type Checked, type Json, type JsonObject } from './ejson'
+import { compactText, describeProblem, prettyJson, type Json, type JsonObject } from './ejson'
 import { MongoError } from './errors'
 import { useChecked } from './JsonTextArea'
 import { JsonDocuments } from './JsonDocuments'
 import { ConfirmAction, RoleButton } from './roles'
+import { canonicalOf, checkOptional } from './shell'
 
 const PAGE_SIZES = [20, 50, 100, 200]
 
@@ -29,11 +32,14 @@ interface Props {
   onChanged: () => void
 }
 
+/** A query as sent: canonical Extended JSON of each part, '' when the part is empty. */
 interface Query {
   filter: string
   projection: string
   sort: string
 }
+
+const NO_QUERY: Query = { filter: '', projection: '', sort: '' }
 
 type Count =
   | { state: 'none' }
@@ -43,13 +49,6 @@ type Count =
   | { state: 'failed'; error: unknown }
 
 type Editing = { mode: 'insert' } | { mode: 'edit'; doc: MongoDocument } | null
-
-const EMPTY_OK: Checked<JsonObject> = { ok: true, value: {} }
-
-/** An optional query part: empty is fine, anything else must be an Extended JSON object. */
-function checkOptional(text: string): Checked<JsonObject> {
-  return text.trim() === '' ? EMPTY_OK : checkObject(text)
-}
 
 function idOf(doc: Json): Json | undefined {
   return typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as JsonObject)._id : undefined
@@ -61,7 +60,7 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
   const [filter, setFilter] = useState('')
   const [projection, setProjection] = useState('')
   const [sort, setSort] = useState('')
-  const [query, setQuery] = useState<Query>({ filter: '', projection: '', sort: '' })
+  const [query, setQuery] = useState<Query>(NO_QUERY)
   const [limit, setLimit] = useState(20)
   const [skip, setSkip] = useState(0)
   const [page, setPage] = useState<MongoDocumentPage | null>(null)
@@ -72,6 +71,7 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
   const [editing, setEditing] = useState<Editing>(null)
   const [opening, setOpening] = useState<string | null>(null)
   const [notice, setNotice] = useState<string | null>(null)
+  const [inspecting, setInspecting] = useState<{ doc: MongoDocument; focus?: string } | null>(null)
   const generation = useRef(0)
   const countGeneration = useRef(0)
 
@@ -86,6 +86,15 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
     ] as const
   ).flatMap(([what, c]) => (c.ok ? [] : [`${what}: ${describeProblem(c.problem).replace(/^Line 1, c/, 'C')}`]))
   const queryValid = problems.length === 0 && filterCheck.current && projectionCheck.current && sortCheck.current
+  // What the fields would send now; the page on screen answers `query` until Find is pressed.
+  const typed: Query | null =
+    filterCheck.checked.ok && projectionCheck.checked.ok && sortCheck.checked.ok
+      ? {
+          filter: filterCheck.checked.value?.ejson ?? '',
+          projection: projectionCheck.checked.value?.ejson ?? '',
+          sort: sortCheck.checked.value?.ejson ?? '',
+        }
+      : null
 
   /** Counts the matches of `filterText` on the side; an empty filter's total comes with the page. */
   const countMatches = useCallback(
@@ -108,15 +117,15 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
   const load = useCallback(
     async (q: Query, from: number, size: number, recount: boolean) => {
       const mine = ++generation.current
-      const unfiltered = q.filter.trim() === ''
+      const unfiltered = q.filter === ''
       if (recount) countGeneration.current++
       setLoading(true)
       setError(null)
       try {
         const result = await mongodb.find(at, db, collection, {
-          filter: q.filter.trim(),
-          projection: q.projection.trim(),
-          sort: q.sort.trim(),
+          filter: q.filter,
+          projection: q.projection,
+          sort: q.sort,
           limit: size,
           skip: from,
           // The metadata count is free; a filtered count runs on its own, below.
@@ -136,18 +145,24 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
           )
         }
       } catch (e) {
-        if (mine === generation.current) setError(e)
+        if (mine !== generation.current) return
+        // A refused query leaves nothing on screen that answers it.
+        setError(e)
+        setPage(null)
+        setCount({ state: 'none' })
+        countGeneration.current++
+        return
       } finally {
         if (mine === generation.current) setLoading(false)
       }
-      if (recount && !unfiltered) void countMatches(q.filter.trim())
+      if (recount && !unfiltered) void countMatches(q.filter)
     },
     [at, db, collection, countMatches],
   )
 
   // The first page when the collection opens.
   useEffect(() => {
-    void load({ filter: '', projection: '', sort: '' }, 0, 20, true)
+    void load(NO_QUERY, 0, 20, true)
     return () => {
       generation.current++
       countGeneration.current++
@@ -156,8 +171,16 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
 
   const find = (event?: FormEvent) => {
     event?.preventDefault()
-    if (!queryValid) return
-    const q = { filter, projection, sort }
+    if (!queryValid || typed === null) {
+      // Refused here, before any request: the old page no longer answers what the fields say.
+      generation.current++
+      countGeneration.current++
+      setPage(null)
+      setCount({ state: 'none' })
+      setLoading(false)
+      return
+    }
+    const q = typed
     setQuery(q)
     setSkip(0)
     setNotice(null)
@@ -168,7 +191,7 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
     setFilter('')
     setProjection('')
     setSort('')
-    const q = { filter: '', projection: '', sort: '' }
+    const q = NO_QUERY
     setQuery(q)
     setSkip(0)
     void load(q, 0, limit, true)
@@ -218,16 +241,44 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
     }
   }
 
-  const save = async (text: string) => {
+  /** Saves the editor's canonical Extended JSON; an inserted document is then shown by its `_id`. */
+  const save = async (ejson: string) => {
     if (editing?.mode === 'edit' && editing.doc.id !== null) {
-      await mongodb.replace(at, db, collection, editing.doc.id, text)
+      await mongodb.replace(at, db, collection, editing.doc.id, ejson)
       setNotice('Document saved.')
-    } else {
-      const inserted = await mongodb.insert(at, db, collection, text)
-      const id = inserted.inserted_ids[0] as Json | undefined
-      setNotice(id === undefined ? 'Document inserted.' : `Document inserted with _id ${compactText(id, 80)}.`)
+      setEditing(null)
+      refresh()
+      return
     }
+    const inserted = await mongodb.insert(at, db, collection, ejson)
     setEditing(null)
+    onChanged()
+    // The _id as typed (canonical already) or the one the server generated.
+    const sent = (JSON.parse(ejson) as JsonObject)._id
+    const id = sent !== undefined ? sent : canonicalOf(inserted.inserted_ids[0] as Json | undefined)
+    if (id === undefined) {
+      setNotice('Document inserted.')
+      refresh()
+      return
+    }
+    const byId = JSON.stringify({ _id: id })
+    setFilter(byId)
+    setProjection('')
+    setSort('')
+    const q = { filter: byId, projection: '', sort: '' }
+    setQuery(q)
+    setSkip(0)
+    setNotice(`Document inserted with _id ${compactText(id, 80)}; the filter now shows it (Reset shows every document).`)
+    void load(q, 0, limit, true)
+  }
+
+  /** Sets one field of a document, then shows the page (and the document) as stored. */
+  const setField = async (doc: MongoDocument, path: string, valueEjson: string) => {
+    if (doc.id === null) return
+    await mongodb.update(at, db, collection, doc.id, `{"$set":{${JSON.stringify(path)}:${valueEjson}}}`)
+    setNotice(`Field ${path} set.`)
+    const whole = await mongodb.document(at, db, collection, doc.id)
+    setInspecting((i) => (i ? { ...i, doc: whole } : i))
     refresh()
   }
 
@@ -243,6 +294,9 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
       >
         {opening === doc.id ? 'Opening…' : 'Edit'}
       </RoleButton>
+      <button type="button" className="small-button" disabled={doc.id === null} title={doc.id === null ? NO_ID : 'Expand nested values and edit one field'} onClick={() => setInspecting({ doc })}>
+        Fields
+      </button>
       <ConfirmAction
         label="Delete"
         need="write"
@@ -258,6 +312,7 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
   const docs = page?.documents ?? []
   const filtered = query.filter.trim() !== ''
   const pageNumber = Math.floor(skip / limit) + 1
+  const pages = count.state === 'done' ? Math.max(1, Math.ceil(count.total / limit)) : null
   return (
     <div className="documents-tab">
       <form className="query-bar" onSubmit={find} role="search" aria-label="Query">
@@ -266,7 +321,7 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
           <input
             name="filter"
             className={`mono${filterCheck.checked.ok ? '' : ' invalid'}`}
-            placeholder='{"status": "active", "age": {"$gte": 18}}'
+            placeholder="{status: 'active', age: {$gte: 18}}  ·  Extended JSON or shell syntax"
             value={filter}
             onChange={(e) => setFilter(e.target.value)}
             spellCheck={false}
@@ -277,7 +332,7 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
           <input
             name="projection"
             className={`mono${projectionCheck.checked.ok ? '' : ' invalid'}`}
-            placeholder='{"name": 1}'
+            placeholder="{name: 1}"
             value={projection}
             onChange={(e) => setProjection(e.target.value)}
             spellCheck={false}
@@ -288,14 +343,14 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
           <input
             name="sort"
             className={`mono${sortCheck.checked.ok ? '' : ' invalid'}`}
-            placeholder='{"_id": -1}'
+            placeholder="{_id: -1}"
             value={sort}
             onChange={(e) => setSort(e.target.value)}
             spellCheck={false}
           />
         </label>
         <div className="query-buttons">
-          <button type="submit" className="primary" disabled={!queryValid || loading}>
+          <button type="submit" className="primary" disabled={loading} title={queryValid ? undefined : 'Fix the query first; Find clears the results'}>
             Find
           </button>
           <button type="button" onClick={reset} disabled={loading}>
@@ -355,9 +410,27 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
           <button type="button" onClick={() => goTo(Math.max(0, skip - limit))} disabled={loading || skip === 0}>
             ‹ Previous
           </button>
-          <span className="small">Page {formatCount(pageNumber)}</span>
+          <span className="small" aria-label="Page">
+            Page {formatCount(pageNumber)}
+            {pages !== null && count.state === 'done' && (
+              <span title={count.estimate ? "The count is the collection's metadata (estimatedDocumentCount), so the last page may be off by a little" : undefined}>
+                {' '}
+                of {count.estimate ? '~' : ''}
+                {formatCount(pages)}
+              </span>
+            )}
+          </span>
           <button type="button" onClick={() => goTo(skip + limit)} disabled={loading || !page?.has_more}>
             Next ›
+          </button>
+          <button
+            type="button"
+            onClick={() => pages !== null && goTo((pages - 1) * limit)}
+            disabled={loading || pages === null || pageNumber >= pages}
+            aria-label="Last page"
+            title={pages === null ? 'The number of matches is not known yet' : undefined}
+          >
+            »
           </button>
         </div>
       </div>
@@ -384,8 +457,29 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
           )}
         </div>
       )}
-      {docs.length > 0 &&
-        (view === 'table' ? <DocumentTable documents={docs} offset={skip} actions={actions} /> : <JsonDocuments documents={docs} actions={actions} />)}
+      {docs.length > 0 && !queryValid && (
+        <p className="muted small" role="status">
+          These results answer the previous query, not the one in the fields.
+        </p>
+      )}
+      <div className={docs.length > 0 && !queryValid ? 'stale' : undefined}>
+        {docs.length > 0 &&
+          (view === 'table' ? (
+            <DocumentTable documents={docs} offset={skip} actions={actions} onInspect={(doc, field) => setInspecting({ doc, focus: field })} />
+          ) : (
+            <JsonDocuments documents={docs} actions={actions} />
+          ))}
+      </div>
+      {inspecting && (
+        <DocumentInspector
+          key={`${inspecting.doc.id ?? ''}:${inspecting.focus ?? ''}`}
+          doc={inspecting.doc}
+          focus={inspecting.focus}
+          writable={canWrite(role)}
+          setField={(path, value) => setField(inspecting.doc, path, value)}
+          onClose={() => setInspecting(null)}
+        />
+      )}
       {!page && loading && <p className="muted">Loading documents…</p>}
 
       {editing && (
@@ -393,7 +487,7 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
           key={editing.mode === 'edit' ? `edit:${editing.doc.id ?? ''}` : 'insert'}
           mode={editing.mode}
           initialText={editing.mode === 'edit' ? prettyJson(editing.doc.text).text : NEW_DOCUMENT}
-          originalId={editing.mode === 'edit' ? idOf(editing.doc.value) : undefined}
+          originalId={editing.mode === 'edit' ? canonicalOf(idOf(editing.doc.value)) : undefined}
           save={save}
           onCancel={() => setEditing(null)}
         />

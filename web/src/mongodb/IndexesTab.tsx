@@ -5,10 +5,11 @@ import { mongodb, type MongoConn, type MongoIndex, type Role } from '../api'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { formatBytes, formatTtl } from '../format'
 import { useLoad } from '../useLoad'
-import { checkIndexKeys } from './ejson'
+import { checkIndexKeys } from './shell'
 import { MongoError } from './errors'
 import { JsonTextArea, useChecked } from './JsonTextArea'
-import { ConfirmAction, RoleButton } from './roles'
+import { TypedConfirm } from '../components/ConfirmAction'
+import { RoleButton } from './roles'
 
 function Properties({ index }: { index: MongoIndex }) {
   const tags: string[] = []
@@ -42,11 +43,11 @@ function CreateIndex({ at, db, collection, onCreated, onCancel }: { at: MongoCon
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
-    if (!valid || busy) return
+    if (!valid || busy || !checked.ok) return
     setBusy(true)
     setError(null)
     try {
-      const created = await mongodb.createIndex(at, db, collection, keys, {
+      const created = await mongodb.createIndex(at, db, collection, checked.value.ejson, {
         name: name.trim() || undefined,
         unique: unique || undefined,
         sparse: sparse || undefined,
@@ -98,16 +99,15 @@ export function IndexesTab({ at, db, collection, role }: { at: MongoConn; db: st
   const [creating, setCreating] = useState(false)
   const [error, setError] = useState<unknown>(null)
   const [notice, setNotice] = useState<string | null>(null)
+  const [dropping, setDropping] = useState<MongoIndex | null>(null)
 
+  /** Runs from the typed confirmation, which shows a failure and stays open. */
   const drop = async (name: string) => {
     setError(null)
-    try {
-      await mongodb.dropIndex(at, db, collection, name)
-      setNotice(`Index ${name} dropped.`)
-      indexes.reload()
-    } catch (e) {
-      setError(e)
-    }
+    await mongodb.dropIndex(at, db, collection, name)
+    setDropping(null)
+    setNotice(`Index ${name} dropped.`)
+    indexes.reload()
   }
 
   const list = indexes.data ?? []
@@ -163,19 +163,36 @@ export function IndexesTab({ at, db, collection, role }: { at: MongoConn; db: st
                 </td>
                 <td className="num">{formatBytes(index.size)}</td>
                 <td className="num">
-                  <ConfirmAction
-                    label="Drop"
+                  <RoleButton
                     need="write"
                     role={role}
+                    className="danger-outline"
                     disabled={index.name === '_id_'}
                     title={index.name === '_id_' ? 'Every collection keeps its _id index' : undefined}
-                    onConfirm={() => drop(index.name)}
-                  />
+                    onClick={() => setDropping(index)}
+                  >
+                    Drop
+                  </RoleButton>
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
+      )}
+      {dropping && (
+        <TypedConfirm
+          title={`Drop the index ${dropping.name}?`}
+          name={dropping.name}
+          what="index"
+          confirmLabel="Drop Index"
+          onConfirm={() => drop(dropping.name)}
+          onCancel={() => setDropping(null)}
+        >
+          <p>
+            The index on <code>{JSON.stringify(dropping.key)}</code>
+            {dropping.unique ? ' and the uniqueness it enforces' : ''} will be lost; queries that used it will scan instead. No document is deleted.
+          </p>
+        </TypedConfirm>
       )}
       {indexes.data && list.length === 0 && <p className="empty">No indexes (a view has none). Create one with “Create Index”.</p>}
     </div>

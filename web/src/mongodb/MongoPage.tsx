@@ -15,7 +15,8 @@ import { DatabaseTree } from './DatabaseTree'
 import { DocumentsTab } from './DocumentsTab'
 import { MongoError } from './errors'
 import { IndexesTab } from './IndexesTab'
-import { ConfirmAction } from './roles'
+import { TypedConfirm } from '../components/ConfirmAction'
+import { RoleButton } from './roles'
 import { useCollectionLists, type CollectionLists } from './useCollectionLists'
 import './mongodb.css'
 
@@ -56,6 +57,20 @@ function CollectionView({
 }) {
   const summary = lists.get(db).data?.find((c) => c.name === collection)
   const info = summary?.info
+  const [confirming, setConfirming] = useState(false)
+  // collStats may not report the number of indexes; the listing says it.
+  const [indexCount, setIndexCount] = useState<number | null>(null)
+  useEffect(() => {
+    if (!confirming || info?.indexes != null) return
+    let live = true
+    mongodb.indexes(at, db, collection).then(
+      (list) => live && setIndexCount(list.length),
+      () => undefined,
+    )
+    return () => {
+      live = false
+    }
+  }, [confirming, info?.indexes, at, db, collection])
   return (
     <section className="mongo-main" aria-label={`Collection ${db}.${collection}`}>
       <div className="toolbar">
@@ -74,14 +89,28 @@ function CollectionView({
           </span>
         )}
         <span className="spacer" />
-        <ConfirmAction
-          label="Drop Collection"
-          need="admin"
-          role={role}
-          title="Delete the collection, its documents and its indexes"
-          onConfirm={onDrop}
-        />
+        <RoleButton need="admin" role={role} className="danger-outline" title="Delete the collection, its documents and its indexes" onClick={() => setConfirming(true)}>
+          Drop Collection
+        </RoleButton>
       </div>
+      {confirming && (
+        <TypedConfirm
+          title={`Drop the collection ${db}.${collection}?`}
+          name={collection}
+          what="collection"
+          confirmLabel="Drop Collection"
+          losses={[
+            // collStats' count is metadata, like estimatedDocumentCount: no document is read.
+            { label: 'documents', count: info?.count ?? null, estimate: true },
+            { label: 'indexes', count: info?.indexes ?? indexCount },
+          ]}
+          onConfirm={async () => {
+            await onDrop()
+            setConfirming(false)
+          }}
+          onCancel={() => setConfirming(false)}
+        />
+      )}
       <MongoError error={dropError} />
       <div className="tabs" role="tablist" aria-label="Collection">
         {TABS.map((t) => (
@@ -142,29 +171,22 @@ export function MongoPage({ projectRef, connectionId }: Props) {
     setVersion((v) => v + 1)
   }, [databases, lists])
 
+  // Drops run from the typed confirmation, which shows a failure itself and stays open.
   const dropDatabase = async () => {
     if (!db) return
     setDropError(null)
-    try {
-      await mongodb.dropDatabase(at, db)
-      lists.forget(db)
-      navigate(hrefFor())
-      refresh()
-    } catch (e) {
-      setDropError(e)
-    }
+    await mongodb.dropDatabase(at, db)
+    lists.forget(db)
+    navigate(hrefFor())
+    refresh()
   }
 
   const dropCollection = async () => {
     if (!db || !collection) return
     setDropError(null)
-    try {
-      await mongodb.dropCollection(at, db, collection)
-      navigate(hrefFor(db))
-      refresh()
-    } catch (e) {
-      setDropError(e)
-    }
+    await mongodb.dropCollection(at, db, collection)
+    navigate(hrefFor(db))
+    refresh()
   }
 
   const open = (toDb?: string, toCollection?: string) => {

@@ -1,16 +1,13 @@
-// Extended JSON text as the MongoDB pages handle it, without any dependency:
+// Extended JSON text as the server sends it, read without losing anything:
 //
-// - a strict JSON parser that says where a mistake is by line and column (the same words in every
-//   browser, unlike JSON.parse's messages) and recognises shell syntax people paste from mongosh
-//   (`ObjectId("…")`, `ISODate("…")`), with a hint at the Extended JSON to write instead;
-// - checks of Extended JSON's type wrappers (`{"$oid": …}`, `{"$date": …}`, `{"$numberLong": …}`, …)
-//   so a malformed one is caught in the editor, not by the server after a round trip;
-// - number preservation for what the server sends: integers past 2^53 become `{"$numberLong": …}`
-//   and whole doubles written `1.0` become `{"$numberDouble": "1.0"}`, so nothing is rounded or
-//   silently turned into another type on the way through JavaScript numbers;
+// - a strict JSON parser that says where a mistake is by line and column and, with
+//   `preserveNumbers`, keeps integers past 2^53 as `{"$numberLong": …}` and whole doubles written
+//   `1.0` as `{"$numberDouble": "1.0"}` (JavaScript numbers would round or retype them);
 // - helpers that work on the text itself (pretty printing, slicing out a member or the elements of
 //   an array) so the JSON view and the editor show exactly what the server sent, digit for digit and
-//   in its field order (a JavaScript object would move integer-like field names to the front).
+//   in its field order (a JavaScript object would move integer-like field names to the front);
+// - showing typed values compactly (`ObjectId('…')`, dates, decimals).
+// Reading what people type (strict or shell syntax) into canonical Extended JSON is `./shell`.
 
 export type Json = null | boolean | number | string | Json[] | JsonObject
 export interface JsonObject {
@@ -30,8 +27,6 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; problem: JsonProb
 export interface ParseOptions {
   /** Keep 64-bit integers and whole doubles exact, as Extended JSON wrappers (for server answers). */
   preserveNumbers?: boolean
-  /** Check Extended JSON type wrappers and refuse a field name that appears twice (for user input). */
-  extended?: boolean
 }
 
 class Failure {
@@ -60,20 +55,6 @@ export function describeProblem(p: JsonProblem): string {
   return `Line ${p.line}, column ${p.column}: ${p.message}`
 }
 
-/** mongosh syntax that is not JSON, and what to write instead. */
-const SHELL_HINTS: [RegExp, string][] = [
-  [/^ObjectId\s*\(/, 'ObjectId(…) is shell syntax; in Extended JSON write {"$oid": "<24 hex digits>"}'],
-  [/^(ISODate|new\s+Date|Date)\s*\(/, 'Dates are written {"$date": "2026-01-01T00:00:00Z"} in Extended JSON'],
-  [/^NumberLong\s*\(/, 'NumberLong(…) is shell syntax; in Extended JSON write {"$numberLong": "42"}'],
-  [/^NumberInt\s*\(/, 'NumberInt(…) is shell syntax; in Extended JSON write {"$numberInt": "42"}'],
-  [/^NumberDecimal\s*\(/, 'NumberDecimal(…) is shell syntax; in Extended JSON write {"$numberDecimal": "1.5"}'],
-  [/^(UUID|BinData)\s*\(/, 'Binary values are written {"$binary": {"base64": "…", "subType": "00"}} in Extended JSON'],
-  [/^-?(NaN|Infinity)\b/, 'JSON has no NaN or Infinity; write {"$numberDouble": "NaN"} or {"$numberDouble": "Infinity"}'],
-  [/^undefined\b/, 'JSON has no undefined; use null'],
-  [/^\/[/*]/, 'JSON has no comments'],
-  [/^'/, "Strings need double quotes (\"), not single quotes"],
-]
-
 function describeChar(c: string | undefined): string {
   if (c === undefined) return 'the end of the text'
   if (c === '\n') return 'a line break'
@@ -84,114 +65,14 @@ function describeChar(c: string | undefined): string {
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
-const DECIMAL_TEXT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
 function isObject(v: Json | undefined): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-function isUint32(v: Json | undefined): boolean {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff
-}
-
-function integerText(v: Json | undefined, min: bigint, max: bigint): boolean {
-  if (typeof v !== 'string' || !/^-?\d+$/.test(v)) return false
-  const n = BigInt(v)
-  return n >= min && n <= max
-}
-
-/**
- * What is wrong with the type wrapper `key` (a field of `obj`, which has `count` fields), or null
- * when it is well formed or `key` is not a wrapper (query operators like `$gt` are not checked).
- */
-function wrapperProblem(key: string, obj: JsonObject, count: number): string | null {
-  const v = obj[key]
-  const alone = (extra: string[] = []) =>
-    count - extra.filter((k) => Object.hasOwn(obj, k)).length === 1
-      ? null
-      : `{"${key}": …} stands for one value, so its object can have no other field`
-  switch (key) {
-    case '$oid':
-      return typeof v === 'string' && /^[0-9a-fA-F]{24}$/.test(v)
-        ? alone()
-        : '$oid must be a string of 24 hexadecimal digits, like {"$oid": "65a1b2c3d4e5f60718293a4b"}'
-    case '$date': {
-      const ok =
-        (typeof v === 'string' && ISO_DATE.test(v) && !Number.isNaN(Date.parse(v))) ||
-        (typeof v === 'number' && Number.isInteger(v)) ||
-        (isObject(v) && Object.keys(v).length === 1 && typeof v.$numberLong === 'string')
-      return ok
-        ? alone()
-        : '$date must be an ISO-8601 date and time like "2026-01-01T00:00:00Z", or {"$numberLong": "<milliseconds since 1970>"}'
-    }
-    case '$numberLong':
-      return integerText(v, INT64_MIN, INT64_MAX)
-        ? alone()
-        : '$numberLong must be a string of digits within the 64-bit range, like {"$numberLong": "42"}'
-    case '$numberInt':
-      return integerText(v, -(2n ** 31n), 2n ** 31n - 1n)
-        ? alone()
-        : '$numberInt must be a string of digits within the 32-bit range, like {"$numberInt": "42"}'
-    case '$numberDouble':
-      return typeof v === 'string' && (DECIMAL_TEXT.test(v) || ['Infinity', '-Infinity', 'NaN'].includes(v))
-        ? alone()
-        : '$numberDouble must be a number written as a string, like {"$numberDouble": "1.5"}, or "Infinity", "-Infinity", "NaN"'
-    case '$numberDecimal':
-      return typeof v === 'string' && (DECIMAL_TEXT.test(v) || /^[+-]?(Inf|Infinity|NaN)$/.test(v))
-        ? alone()
-        : '$numberDecimal must be a decimal number written as a string, like {"$numberDecimal": "19.99"}'
-    case '$binary':
-      if (typeof v === 'string') {
-        // The legacy form: {"$binary": "<base64>", "$type": "<hex>"}.
-        return BASE64.test(v) && typeof obj.$type === 'string' && /^[0-9a-fA-F]{1,2}$/.test(obj.$type)
-          ? alone(['$type'])
-          : '$binary must be {"base64": "<base64 text>", "subType": "<1-2 hex digits>"}'
-      }
-      return isObject(v) &&
-        Object.keys(v).length === 2 &&
-        typeof v.base64 === 'string' &&
-        BASE64.test(v.base64) &&
-        typeof v.subType === 'string' &&
-        /^[0-9a-fA-F]{1,2}$/.test(v.subType)
-        ? alone()
-        : '$binary must be {"base64": "<base64 text>", "subType": "<1-2 hex digits>"}'
-    case '$uuid':
-      return typeof v === 'string' && /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(v)
-        ? alone()
-        : '$uuid must be a UUID string like "123e4567-e89b-12d3-a456-426614174000"'
-    case '$timestamp':
-      return isObject(v) && Object.keys(v).length === 2 && isUint32(v.t) && isUint32(v.i)
-        ? alone()
-        : '$timestamp must be {"t": <seconds>, "i": <increment>}, both whole numbers from 0 to 4294967295'
-    case '$regularExpression':
-      return isObject(v) &&
-        Object.keys(v).length === 2 &&
-        typeof v.pattern === 'string' &&
-        typeof v.options === 'string' &&
-        /^[imxslu]*$/.test(v.options)
-        ? alone()
-        : '$regularExpression must be {"pattern": "…", "options": "…"} with options among i, m, x, s, l, u'
-    case '$minKey':
-    case '$maxKey':
-      return v === 1 ? alone() : `${key} must be 1, as in {"${key}": 1}`
-    case '$symbol':
-      return typeof v === 'string' ? alone() : '$symbol must be a string'
-    case '$code':
-      return typeof v === 'string' ? alone(['$scope']) : '$code must be a string'
-    case '$undefined':
-      return v === true ? alone() : '$undefined must be true'
-    default:
-      return null
-  }
-}
-
 class Parser {
   pos = 0
   private depth = 0
-  /** Offsets of the elements of a top-level array, to point at a stage that is not an object. */
-  readonly topElements: number[] = []
 
   constructor(
     private readonly text: string,
@@ -213,10 +94,8 @@ class Parser {
     this.pos = p
   }
 
-  /** Fails at the current position, with a hint when the text there is shell syntax. */
+  /** Fails at the current position. */
   unexpected(expected: string): never {
-    const rest = this.text.slice(this.pos, this.pos + 16)
-    for (const [pattern, hint] of SHELL_HINTS) if (pattern.test(rest)) this.fail(hint)
     const c = this.text[this.pos]
     if (c === undefined) this.fail(`The text ends where ${expected} was expected`)
     this.fail(`Unexpected ${describeChar(c)} where ${expected} was expected`)
@@ -255,8 +134,6 @@ class Parser {
     this.pos++
     this.depth++
     const obj: JsonObject = {}
-    const keys: string[] = []
-    const valueAt: number[] = []
     this.ws()
     if (this.text[this.pos] === '}') {
       this.pos++
@@ -270,20 +147,14 @@ class Parser {
       const c = this.text[this.pos]
       if (c !== '"') {
         if (c === '}' && commaAt >= 0) this.fail("JSON allows no comma before '}'", commaAt)
-        if (c !== undefined && /[A-Za-z_$]/.test(c) && !SHELL_HINTS.some(([p]) => p.test(this.text.slice(this.pos, this.pos + 16)))) {
-          const word = /^[A-Za-z0-9_$.]+/.exec(this.text.slice(this.pos, this.pos + 64))?.[0] ?? c
-          this.fail(`Field names need double quotes: "${word}"`)
-        }
         this.unexpected('a field name in double quotes')
       }
       const key = this.string()
-      if (this.options.extended && Object.hasOwn(obj, key)) this.fail(`The field "${key}" appears twice in this object`, keyAt)
+      if (Object.hasOwn(obj, key)) this.fail(`The field "${key}" appears twice in this object`, keyAt)
       this.ws()
       if (this.text[this.pos] !== ':') this.unexpected(`':' after "${key}"`)
       this.pos++
       this.ws()
-      valueAt.push(this.pos)
-      keys.push(key)
       // defineProperty, not assignment: a field named __proto__ must stay a field.
       Object.defineProperty(obj, key, { value: this.value(), enumerable: true, writable: true, configurable: true })
       this.ws()
@@ -305,20 +176,12 @@ class Parser {
       this.unexpected("',' or '}' after a value")
     }
     this.depth--
-    if (this.options.extended) {
-      keys.forEach((key, i) => {
-        if (!key.startsWith('$')) return
-        const problem = wrapperProblem(key, obj, keys.length)
-        if (problem) this.fail(problem, valueAt[i])
-      })
-    }
     return obj
   }
 
   array(): Json[] {
     const start = this.pos
     this.pos++
-    const top = this.depth === 0
     this.depth++
     const out: Json[] = []
     this.ws()
@@ -331,7 +194,6 @@ class Parser {
     for (;;) {
       this.ws()
       if (this.text[this.pos] === ']' && commaAt >= 0) this.fail("JSON allows no comma before ']'", commaAt)
-      if (top) this.topElements.push(this.pos)
       out.push(this.value())
       this.ws()
       const next = this.text[this.pos]
@@ -432,107 +294,6 @@ export function parseJson(text: string, options: ParseOptions = {}): Checked<Jso
     if (e instanceof Failure) return { ok: false, problem: problemAt(text, e.message, e.offset) }
     throw e
   }
-}
-
-/** Checks the text of one document, filter, projection, sort or index key: an Extended JSON object. */
-export function checkObject(text: string, what = 'an object'): Checked<JsonObject> {
-  if (text.trim() === '') return { ok: false, problem: problemAt(text, `Empty: write ${what}, such as {}`, 0) }
-  const parsed = parseJson(text, { extended: true })
-  if (!parsed.ok) return parsed
-  if (!isObject(parsed.value)) {
-    const at = text.length - text.trimStart().length
-    return { ok: false, problem: problemAt(text, `This must be ${what} in braces {…}, not ${kind(parsed.value)}`, at) }
-  }
-  return { ok: true, value: parsed.value }
-}
-
-/** Checks a document to insert or save: an object whose top-level field names do not start with `$`. */
-export function checkDocument(text: string): Checked<JsonObject> {
-  const checked = checkObject(text, 'a document')
-  if (!checked.ok) return checked
-  const operator = Object.keys(checked.value).find((k) => k.startsWith('$'))
-  if (operator !== undefined) {
-    const at = Math.max(0, text.indexOf(JSON.stringify(operator)))
-    return {
-      ok: false,
-      problem: problemAt(text, `A document's top-level field names cannot start with "$" ("${operator}"): operators belong in queries and updates`, at),
-    }
-  }
-  return checked
-}
-
-/**
- * Checks an edited document before it replaces the stored one: as `checkDocument`, and an `_id`, if
- * the text has one, must be the original (MongoDB refuses to change it; better said here).
- */
-export function checkReplacement(text: string, originalId: Json | undefined): Checked<JsonObject> {
-  const checked = checkDocument(text)
-  if (!checked.ok || !Object.hasOwn(checked.value, '_id')) return checked
-  const exact = parseJson(text, { preserveNumbers: true })
-  const id = exact.ok && isObject(exact.value) ? exact.value._id : undefined
-  if (sameValue(id, originalId)) return checked
-  return {
-    ok: false,
-    problem: problemAt(
-      text,
-      'The _id of a stored document cannot change: put the original _id back (or remove the field), or insert a new document instead',
-      Math.max(0, text.indexOf('"_id"')),
-    ),
-  }
-}
-
-const INDEX_TYPES = ['text', '2d', '2dsphere', 'hashed']
-
-/** Checks an index key pattern: fields with 1, -1 or an index type, in the order they are indexed. */
-export function checkIndexKeys(text: string): Checked<JsonObject> {
-  const checked = checkObject(text, 'a key pattern')
-  if (!checked.ok) return checked
-  const entries = Object.entries(checked.value)
-  if (entries.length === 0) return { ok: false, problem: problemAt(text, 'Name at least one field, like {"email": 1}', text.indexOf('{')) }
-  for (const [field, v] of entries) {
-    if (!(v === 1 || v === -1 || (typeof v === 'string' && INDEX_TYPES.includes(v)))) {
-      const at = Math.max(0, text.indexOf(JSON.stringify(field)))
-      return {
-        ok: false,
-        problem: problemAt(text, `"${field}" must be 1 (ascending), -1 (descending) or an index type (${INDEX_TYPES.join(', ')})`, at),
-      }
-    }
-  }
-  return checked
-}
-
-/** Checks an aggregation pipeline: a JSON array of stage objects. */
-export function checkPipeline(text: string): Checked<JsonObject[]> {
-  if (text.trim() === '') return { ok: false, problem: problemAt(text, 'Empty: write a pipeline, such as [{"$match": {}}]', 0) }
-  const parser: Parser = new Parser(text, { extended: true })
-  try {
-    const value = parser.value()
-    parser.ws()
-    if (parser.pos < text.length) parser.fail('Unexpected text after the end of the pipeline')
-    if (!Array.isArray(value)) {
-      parser.fail(`A pipeline is an array of stages in brackets […], not ${kind(value)}`, text.length - text.trimStart().length)
-    }
-    const stages: JsonObject[] = []
-    value.forEach((stage, i) => {
-      if (!isObject(stage)) parser.fail(`Stage ${i + 1} must be an object like {"$match": {…}}, not ${kind(stage)}`, parser.topElements[i])
-      const names = Object.keys(stage)
-      if (names.length !== 1 || !names[0]!.startsWith('$')) {
-        parser.fail(`Stage ${i + 1} must have exactly one field, the stage name (like "$match")`, parser.topElements[i])
-      }
-      stages.push(stage)
-    })
-    return { ok: true, value: stages }
-  } catch (e) {
-    if (e instanceof Failure) return { ok: false, problem: problemAt(text, e.message, e.offset) }
-    throw e
-  }
-}
-
-function kind(v: Json): string {
-  if (v === null) return 'null'
-  if (Array.isArray(v)) return 'an array'
-  if (typeof v === 'object') return 'an object'
-  return `a ${typeof v}`
 }
 
 // ---- Working on the text itself -------------------------------------------------------------
@@ -721,7 +482,9 @@ function wrapper(v: JsonObject): string | null {
   const keys = Object.keys(v)
   const first = keys[0]
   if (first === undefined || !TYPE_KEYS.has(first)) return null
-  return wrapperProblem(first, v, keys.length) === null ? first : null
+  // A type wrapper stands alone (`$code` may carry `$scope`, legacy `$binary` its `$type`).
+  const extra = keys.length === 1 || (keys.length === 2 && (keys[1] === '$scope' || keys[1] === '$type'))
+  return extra ? first : null
 }
 
 function base64Bytes(b64: string): number {

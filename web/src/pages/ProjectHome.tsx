@@ -67,7 +67,13 @@ export function ProjectHome({ projectRef }: { projectRef: string }) {
                   {c.has_connection_string ? 'connection string' : `${c.host}:${c.port}`}
                 </td>
                 <td>
-                  <span className={`status status-${c.status.toLowerCase()}`}>{c.status.toLowerCase()}</span>
+                  <span
+                    className={`status status-${c.status.toLowerCase()}`}
+                    title={c.status_error ?? (c.status === 'CONNECTING' ? 'Not checked yet' : undefined)}
+                  >
+                    {c.status === 'CONNECTING' ? 'checking' : c.status.toLowerCase()}
+                  </span>
+                  {c.status === 'ERROR' && c.status_error && <div className="small error-text">{c.status_error}</div>}
                   {canManageConnections(role) && <PowersWarning connection={c} />}
                 </td>
                 <td>{c.is_primary ? '★ primary' : ''}</td>

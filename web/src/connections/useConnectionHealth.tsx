@@ -1,0 +1,48 @@
+// What an engine page needs to know about its connection before offering anything: whether it
+// works. The status comes from the server's periodic health check and from real use, so a dead
+// connection is known without anyone pressing Test; the page shows the reason once (this banner)
+// and disables what cannot work.
+import { useEffect } from 'react'
+import { connections, type Connection, type Engine } from '../api'
+import { useLoad } from '../useLoad'
+
+/** How often an open page re-reads its connection's status. */
+const REFRESH_MS = 30_000
+
+export interface ConnectionHealth {
+  /** The connection the page works on (the id given, else the engine's primary). */
+  connection: Connection | undefined
+  /** False while the server knows the connection to be failing. */
+  usable: boolean
+  reload: () => void
+}
+
+export function useConnectionHealth(projectRef: string, engine: Engine, connectionId: string | undefined): ConnectionHealth {
+  const list = useLoad(() => connections.list(engine, projectRef), [engine, projectRef])
+  const { reload } = list
+  useEffect(() => {
+    const timer = window.setInterval(reload, REFRESH_MS)
+    return () => window.clearInterval(timer)
+  }, [reload])
+  const connection = list.data?.find((c) => (connectionId ? c.id === connectionId : c.is_primary))
+  return { connection, usable: connection?.status !== 'ERROR', reload }
+}
+
+/** The one place a failing connection's reason is shown on an engine page. */
+export function ConnectionDown({ health }: { health: ConnectionHealth }) {
+  const c = health.connection
+  if (!c || c.status !== 'ERROR') return null
+  const checked = c.status_checked_at ? new Date(c.status_checked_at).toLocaleTimeString() : null
+  return (
+    <div className="error connection-down" role="alert" data-connection-down={c.identifier}>
+      <span>
+        <strong>{c.identifier}</strong> is not reachable: {c.status_error ?? 'the last check failed'}
+        {checked && <span className="muted"> (checked {checked})</span>}. Actions that need the server are disabled
+        until it answers again.
+      </span>
+      <button type="button" className="link" onClick={health.reload}>
+        Check again
+      </button>
+    </div>
+  )
+}
