@@ -42,6 +42,8 @@ pub struct App {
     pub redis_scan: crate::engines::redis::keys::ScanBudget,
     /// Slots for each user's SQL on each connection.
     pub sql_slots: crate::concurrency::UserSlots,
+    /// PostgreSQL queries running in this process that their client may cancel.
+    pub running_queries: crate::engines::postgres::cancel::RunningQueries,
     /// Background jobs this server runs.
     pub jobs: Arc<crate::jobs::Jobs>,
     /// Renders `/metrics`.

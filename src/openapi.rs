@@ -51,8 +51,8 @@ fn parameters(path: &str) -> Vec<Value> {
         .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
         .map(|name| {
             let schema = match name {
-                "user_id" => return json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }),
-                "id" if path.contains("/connections/") || path.contains("/tokens/") => {
+                "user_id" | "query_id" => return json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }),
+                "id" if path.contains("/connections/") || path.contains("/tokens/") || path.contains("/snippets/") => {
                     return json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } });
                 }
                 _ => json!({ "type": "string", "minLength": 1 }),
@@ -125,6 +125,17 @@ pub fn connection_options(generator: &mut SchemaGenerator) -> Schema {
     })
 }
 
+/// What an operation needs said beyond its schemas.
+fn description(path: &str) -> Option<&'static str> {
+    path.ends_with("/query/{query_id}/cancel").then_some(
+        "Cancels the caller's running query sent with this query_id (an admin of the project may cancel \
+         anyone's): PostgreSQL is sent its cancel request, and the query answers QUERY_ERROR 57014 \
+         'canceled by the user'. Running queries are known only to the server replica that runs them \
+         (no store round trip on the query path): with several replicas, send the cancel to the same \
+         replica as the query (sticky sessions); elsewhere it answers 404.",
+    )
+}
+
 fn error_response(description: &str) -> Value {
     json!({
         "description": description,
@@ -185,6 +196,9 @@ fn operation(method: &Method, path: &str, request: RequestSchemas) -> Value {
     });
     if public {
         op["security"] = json!([]);
+    }
+    if let Some(text) = description(path) {
+        op["description"] = json!(text);
     }
     if let Some(body) = request.body {
         op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": body } } });

@@ -13,8 +13,8 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 use crate::api::organizations::CreateOrganization;
 use crate::api::{
-    audit, auth, connections, health, jobs, mongodb, organizations, pg_meta, projects, redis, redis_ops, tokens, users,
-    ws,
+    audit, auth, connections, health, jobs, mongodb, organizations, pg_meta, projects, redis, redis_ops, snippets,
+    tokens, users, ws,
 };
 use crate::app::AppState;
 use crate::domain::Engine;
@@ -146,6 +146,7 @@ fn pg_meta_routes() -> Vec<Route> {
             .query::<pg_meta::Target>(),
         route(Method::POST, format!("{base}/activity/{{pid}}/terminate"), post(pg_meta::activity::terminate))
             .query::<pg_meta::Target>(),
+        route(Method::POST, format!("{base}/query/{{query_id}}/cancel"), post(pg_meta::cancel_query)),
         route(Method::GET, format!("{base}/tables"), get(pg_meta::tables)).query::<ListParams>(),
         route(Method::GET, format!("{base}/views"), get(pg_meta::views)).query::<ListParams>(),
         route(Method::GET, format!("{base}/schemas"), get(pg_meta::schemas)).query::<ListParams>(),
@@ -257,6 +258,11 @@ fn platform_routes() -> Vec<Route> {
         route(Method::GET, format!("{p}/tokens"), get(tokens::list)),
         route(Method::POST, format!("{p}/tokens"), post(tokens::create)).body::<tokens::CreateToken>(),
         route(Method::DELETE, format!("{p}/tokens/{{id}}"), delete(tokens::revoke)),
+        route(Method::GET, format!("{p}/snippets"), get(snippets::list)).query::<snippets::SnippetQuery>(),
+        route(Method::POST, format!("{p}/snippets"), post(snippets::create)).body::<snippets::CreateSnippet>(),
+        route(Method::GET, format!("{p}/snippets/{{id}}"), get(snippets::get)),
+        route(Method::PATCH, format!("{p}/snippets/{{id}}"), patch(snippets::update)).body::<snippets::UpdateSnippet>(),
+        route(Method::DELETE, format!("{p}/snippets/{{id}}"), delete(snippets::delete)),
         route(Method::GET, format!("{p}/jobs"), get(jobs::list)),
         route(Method::POST, format!("{p}/jobs"), post(jobs::create)).body::<jobs::StartJob>(),
         route(Method::GET, format!("{p}/jobs/{{id}}"), get(jobs::get)),

@@ -91,6 +91,7 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         network: std::sync::Arc::new(crate::network::NetworkPolicy::new(&cfg.network_deny, &cfg.network_allow)?),
         body_limit: cfg.body_limit,
         sql_slots: crate::concurrency::UserSlots::new(cfg.sql_per_user),
+        running_queries: Default::default(),
         jobs: Arc::new(crate::jobs::Jobs::new(cfg.jobs)),
         redis_scan: cfg.redis_scan,
         metrics,

@@ -20,6 +20,7 @@ fn b64(s: &str) -> String {
 /// Writes a viewer may call: reads that travel as POST, and their own API tokens.
 fn viewer_may_call(path: &str) -> bool {
     path.ends_with("/pg-meta/{ref}/query")
+        || path.ends_with("/pg-meta/{ref}/query/{query_id}/cancel")
         || path.ends_with("/connections/{id}/test")
         || path.ends_with("/aggregate")
         || path.ends_with("/projects/{ref}/tokens")

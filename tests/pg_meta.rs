@@ -126,7 +126,8 @@ async fn every_type_round_trips_faithfully() {
         .text()
         .await
         .unwrap();
-    assert_eq!(text, r#"{"data":[{"zeta":1,"alpha":2,"mid":3}]}"#);
+    // (`data` first; what the statement did follows it.)
+    assert_eq!(text, r#"{"data":[{"zeta":1,"alpha":2,"mid":3}],"command":"SELECT","rows_affected":1}"#);
 
     // Parameters bind to the declared types, from strings, numbers, booleans, arrays and objects.
     let (s, body) = app

@@ -12,6 +12,7 @@ pub mod pg_meta;
 pub mod projects;
 pub mod redis;
 pub mod redis_ops;
+pub mod snippets;
 pub mod tokens;
 pub mod users;
 pub mod ws;

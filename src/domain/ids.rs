@@ -63,6 +63,10 @@ uuid_id!(
     TokenId
 );
 uuid_id!(
+    /// Identifies a saved snippet (SQL or a command) of a project.
+    SnippetId
+);
+uuid_id!(
     /// Identifies a background job.
     JobId
 );

@@ -5,5 +5,5 @@ pub mod ids;
 pub mod role;
 
 pub use connection::{ConnectionSettings, ConnectionStatus, Engine, EngineOptions};
-pub use ids::{ConnectionId, JobId, OrganizationId, ProjectId, TokenId, UserId};
+pub use ids::{ConnectionId, JobId, OrganizationId, ProjectId, SnippetId, TokenId, UserId};
 pub use role::{Permission, Role};

@@ -17,7 +17,9 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::crypto::Sealed;
-use crate::domain::{ConnectionId, ConnectionStatus, Engine, JobId, OrganizationId, ProjectId, Role, TokenId, UserId};
+use crate::domain::{
+    ConnectionId, ConnectionStatus, Engine, JobId, OrganizationId, ProjectId, Role, SnippetId, TokenId, UserId,
+};
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -456,6 +458,61 @@ pub struct ApiToken {
     pub expires_at: Option<OffsetDateTime>,
 }
 
+/// Who sees a snippet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    /// Every member of the project.
+    Project,
+    /// Its owner only.
+    Private,
+}
+
+impl Visibility {
+    /// The name as stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Project => "project",
+            Visibility::Private => "private",
+        }
+    }
+}
+
+/// The user a snippet belongs to.
+#[derive(Clone, Debug, Serialize)]
+pub struct SnippetOwner {
+    /// Id.
+    pub id: UserId,
+    /// Their e-mail, which is their name here.
+    pub email: String,
+}
+
+/// A saved snippet of a project.
+#[derive(Clone, Debug, Serialize)]
+pub struct Snippet {
+    /// Id.
+    pub id: SnippetId,
+    /// The project it belongs to.
+    #[serde(skip)]
+    pub project_id: ProjectId,
+    /// A label.
+    pub name: String,
+    /// The engine it is written for.
+    pub engine: Engine,
+    /// The text (SQL, commands, a query).
+    pub content: String,
+    /// Who sees it.
+    pub visibility: Visibility,
+    /// Who made it; only they change it.
+    pub owner: SnippetOwner,
+    /// Creation time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Last change.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
 /// Everything Switchboard persists about itself.
 #[async_trait]
 pub trait PlatformStore: Send + Sync + 'static {
@@ -546,6 +603,16 @@ pub trait PlatformStore: Send + Sync + 'static {
     /// Revokes (deletes) a token; false when it did not exist.
     async fn delete_token(&self, project: ProjectId, id: TokenId) -> StoreResult<bool>;
 
+    /// Stores a new snippet (its owner's e-mail is not stored with it).
+    async fn insert_snippet(&self, snippet: &Snippet) -> StoreResult<()>;
+    /// A project's snippets `viewer` may see: the shared ones and their own private ones.
+    async fn list_snippets(&self, project: ProjectId, viewer: UserId) -> StoreResult<Vec<Snippet>>;
+    /// One snippet of a project, whoever may see it.
+    async fn find_snippet(&self, project: ProjectId, id: SnippetId) -> StoreResult<Option<Snippet>>;
+    /// Replaces a snippet's name, content, visibility and update time.
+    async fn update_snippet(&self, snippet: &Snippet) -> StoreResult<()>;
+    /// Deletes a snippet; false when it did not exist.
+    async fn delete_snippet(&self, project: ProjectId, id: SnippetId) -> StoreResult<bool>;
     /// Stores a new job.
     async fn insert_job(&self, job: &JobRecord) -> StoreResult<()>;
     /// One job of a project.

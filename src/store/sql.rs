@@ -319,6 +319,44 @@ impl TokenRow {
 pub(super) const TOKEN_SELECT: &str = "SELECT t.id, t.project_id, p.ref AS project_ref, t.created_by, t.name, t.role, \
      t.prefix, t.created_at, t.expires_at FROM api_tokens t JOIN projects p ON p.id = t.project_id";
 
+#[derive(sqlx::FromRow)]
+pub(super) struct SnippetRow {
+    id: String,
+    project_id: String,
+    owner_id: String,
+    owner_email: String,
+    name: String,
+    engine: String,
+    content: String,
+    visibility: String,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+impl SnippetRow {
+    pub(super) fn into_snippet(self) -> Result<super::Snippet, StoreError> {
+        let visibility = match self.visibility.as_str() {
+            "project" => super::Visibility::Project,
+            "private" => super::Visibility::Private,
+            other => return Err(StoreError::Corrupt(format!("snippet visibility `{other}`"))),
+        };
+        Ok(super::Snippet {
+            id: parse("snippet id", &self.id)?,
+            project_id: parse("project id", &self.project_id)?,
+            name: self.name,
+            engine: parse("engine", &self.engine)?,
+            content: self.content,
+            visibility,
+            owner: super::SnippetOwner { id: parse("user id", &self.owner_id)?, email: self.owner_email },
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+pub(super) const SNIPPET_SELECT: &str = "SELECT s.id, s.project_id, s.owner_id, u.email AS owner_email, s.name, \
+     s.engine, s.content, s.visibility, s.created_at, s.updated_at FROM snippets s JOIN users u ON u.id = s.owner_id";
+
 /// The key id shared by a record's sealed values (all are sealed together, with one key).
 pub(super) fn record_key_id(record: &ConnectionRecord) -> Option<String> {
     record
@@ -1041,6 +1079,82 @@ macro_rules! impl_platform_store {
                     .execute(&self.pool)
                     .await?;
                 Ok(done.rows_affected())
+            }
+
+            async fn insert_snippet(&self, snippet: &$crate::store::Snippet) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO snippets (id, project_id, owner_id, name, engine, content, visibility, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(snippet.id.to_string())
+                .bind(snippet.project_id.to_string())
+                .bind(snippet.owner.id.to_string())
+                .bind(&snippet.name)
+                .bind(snippet.engine.as_str())
+                .bind(&snippet.content)
+                .bind(snippet.visibility.as_str())
+                .bind(snippet.created_at)
+                .bind(snippet.updated_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn list_snippets(
+                &self,
+                project: $crate::domain::ProjectId,
+                viewer: $crate::domain::UserId,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::Snippet>> {
+                let sql = format!(
+                    "{} WHERE s.project_id = $1 AND (s.visibility = 'project' OR s.owner_id = $2) ORDER BY s.name, s.created_at",
+                    $crate::store::sql::SNIPPET_SELECT
+                );
+                let rows: Vec<$crate::store::sql::SnippetRow> =
+                    sqlx::query_as(&sql).bind(project.to_string()).bind(viewer.to_string()).fetch_all(&self.pool).await?;
+                rows.into_iter().map(|r| r.into_snippet()).collect()
+            }
+
+            async fn find_snippet(
+                &self,
+                project: $crate::domain::ProjectId,
+                id: $crate::domain::SnippetId,
+            ) -> $crate::store::StoreResult<Option<$crate::store::Snippet>> {
+                let sql = format!("{} WHERE s.project_id = $1 AND s.id = $2", $crate::store::sql::SNIPPET_SELECT);
+                let row: Option<$crate::store::sql::SnippetRow> =
+                    sqlx::query_as(&sql).bind(project.to_string()).bind(id.to_string()).fetch_optional(&self.pool).await?;
+                row.map(|r| r.into_snippet()).transpose()
+            }
+
+            async fn update_snippet(&self, snippet: &$crate::store::Snippet) -> $crate::store::StoreResult<()> {
+                let done = sqlx::query(
+                    "UPDATE snippets SET name = $1, content = $2, visibility = $3, updated_at = $4 \
+                     WHERE project_id = $5 AND id = $6",
+                )
+                .bind(&snippet.name)
+                .bind(&snippet.content)
+                .bind(snippet.visibility.as_str())
+                .bind(snippet.updated_at)
+                .bind(snippet.project_id.to_string())
+                .bind(snippet.id.to_string())
+                .execute(&self.pool)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err($crate::store::StoreError::NotFound("snippet"));
+                }
+                Ok(())
+            }
+
+            async fn delete_snippet(
+                &self,
+                project: $crate::domain::ProjectId,
+                id: $crate::domain::SnippetId,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM snippets WHERE project_id = $1 AND id = $2")
+                    .bind(project.to_string())
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
             }
 
             async fn insert_audit(&self, entry: &$crate::store::AuditEntry) -> $crate::store::StoreResult<i64> {

@@ -331,7 +331,7 @@ describe('big data', () => {
 
   test('caps a 100,000-row SQL result, says so, and streams the whole CSV', async () => {
     await page.goto('/project/default/databases/postgres')
-    const editor = page.locator('textarea[name="sql"]')
+    const editor = page.locator('[data-sql-editor]')
     await expectVisible(editor)
     await editor.fill(`SELECT g, md5(g::text) FROM generate_series(1, ${SQL_ROWS}) g`)
     await longestTask(page)

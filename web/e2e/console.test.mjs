@@ -248,10 +248,12 @@ describe('web console', () => {
     await page.click('[data-relation="public.customers"] .twisty')
     await expectVisible(page.locator('[data-relation="public.customers"] .columns li:has-text("email")'))
     await page.click('[data-relation="public.customers"] .relation-name')
-    assert.equal(await page.inputValue('textarea[name="sql"]'), 'SELECT * FROM public.customers LIMIT 100;')
+    // It opens in a new tab, named after the table.
+    await expectVisible(page.locator('.sql-tab.current[data-tab="customers"]'))
+    assert.equal(await page.innerText('[data-sql-editor]'), 'SELECT * FROM public.customers LIMIT 100;')
 
-    await page.fill('textarea[name="sql"]', 'SELECT id, name, email, meta FROM customers ORDER BY id')
-    await page.press('textarea[name="sql"]', 'Control+Enter')
+    await page.fill('[data-sql-editor]', 'SELECT id, name, email, meta FROM customers ORDER BY id')
+    await page.press('[data-sql-editor]', 'Control+Enter')
     await expectVisible(page.locator('.result-grid [role="cell"]:has-text("Ada Lovelace")'))
     await expectVisible(page.locator('text=3 rows'))
     const cells = await page.locator('.result-grid [role="row"][aria-rowindex="1"] [role="cell"]').allInnerTexts()
@@ -265,14 +267,14 @@ describe('web console', () => {
       ['#', 'id', 'name', 'email', 'meta'],
     )
     // Highlighting draws the keywords.
-    assert.equal(await page.locator('.sql-editor .tok-keyword').first().innerText(), 'SELECT')
+    assert.equal(await page.locator('.sql-editor .cm-line span').first().innerText(), 'SELECT')
     if (process.env.SWITCHBOARD_UPDATE_SCREENSHOTS === '1') {
       await page.screenshot({ path: path.join(docsShots, 'sql-editor.png') })
     }
     await shot(page, 'sql-results')
 
     // Thousands of rows: only a window of them is in the DOM.
-    await page.fill('textarea[name="sql"]', 'SELECT g AS n, md5(g::text) AS hash FROM generate_series(1, 5000) g')
+    await page.fill('[data-sql-editor]', 'SELECT g AS n, md5(g::text) AS hash FROM generate_series(1, 5000) g')
     await page.click('button:has-text("Run")')
     await expectVisible(page.locator('text=5,000 rows'))
     const rendered = await page.locator('.result-grid [role="row"][aria-rowindex]').count()
@@ -281,13 +283,13 @@ describe('web console', () => {
     await expectVisible(page.locator('.result-grid [role="row"][aria-rowindex="2500"]'))
 
     // EXPLAIN shows the plan as a tree.
-    await page.fill('textarea[name="sql"]', 'SELECT * FROM customers WHERE id = 1')
+    await page.fill('[data-sql-editor]', 'SELECT * FROM customers WHERE id = 1')
     await page.click('button:has-text("Explain")')
     await expectVisible(page.locator('.plan-tree .plan-node').first())
     assert.match(await page.locator('.plan-tree').innerText(), /customers/)
 
     // The CSV comes from the streaming export.
-    await page.fill('textarea[name="sql"]', 'SELECT id, name FROM customers ORDER BY id')
+    await page.fill('[data-sql-editor]', 'SELECT id, name FROM customers ORDER BY id')
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("Download CSV")')])
     assert.equal(download.suggestedFilename(), 'query.csv')
     const csv = readFileSync(await download.path(), 'utf8')
@@ -296,7 +298,8 @@ describe('web console', () => {
 
   test('shows a SQL error with its position marked in the editor', async () => {
     await page.goto('/project/default/databases/postgres')
-    await page.fill('textarea[name="sql"]', 'SELECT id, name\nFORM customers')
+    await page.click('button[aria-label="New tab"]')
+    await page.fill('[data-sql-editor]', 'SELECT id, name\nFORM customers')
     await page.click('button:has-text("Run")')
     const alert = page.locator('.sql-error-box')
     await expectVisible(alert)
@@ -306,13 +309,13 @@ describe('web console', () => {
     assert.match(text, /SQLSTATE 42601/)
     assert.match(text, /line 2/)
     assert.doesNotMatch(text, /[{}]/)
-    const marked = await page.locator('.sql-editor mark.sql-error').innerText()
+    const marked = await page.locator('.sql-editor .sql-error').innerText()
     assert.equal(marked, 'customers')
     await shot(page, 'sql-error')
     // Editing the text clears the mark.
-    await page.press('textarea[name="sql"]', 'End')
-    await page.type('textarea[name="sql"]', ' ')
-    await expectHidden(page.locator('.sql-editor mark.sql-error'))
+    await page.press('[data-sql-editor]', 'End')
+    await page.type('[data-sql-editor]', ' ')
+    await expectHidden(page.locator('.sql-editor .sql-error'))
   })
 
   test('lets a viewer run SQL read-only, with a note saying so', async () => {
@@ -321,11 +324,13 @@ describe('web console', () => {
     await p.goto('/project/default/databases/postgres')
     await signIn(p, 'viewer@example.com', 'e2e-viewer-password')
     await expectVisible(p.locator('text=Your SQL runs read-only'))
-    await p.fill('textarea[name="sql"]', "DELETE FROM customers WHERE id = 1")
+    // EXPLAIN ANALYZE executes the statement: not offered to a viewer.
+    assert.equal(await p.locator('button:has-text("Explain analyze")').count(), 0)
+    await p.fill('[data-sql-editor]', "DELETE FROM customers WHERE id = 1")
     await p.click('button:has-text("Run")')
     await expectVisible(p.locator('.sql-error-box'))
     assert.match(await p.locator('.sql-error-box').innerText(), /read-only transaction/)
-    await p.fill('textarea[name="sql"]', 'SELECT count(*) AS n FROM customers')
+    await p.fill('[data-sql-editor]', 'SELECT count(*) AS n FROM customers')
     await p.click('button:has-text("Run")')
     await expectVisible(p.locator('.result-grid [role="cell"]:has-text("3")'))
     await shot(p, 'sql-viewer')

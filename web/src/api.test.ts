@@ -94,16 +94,16 @@ describe('api client', () => {
   it('runs SQL, reads the row cap headers, and keeps the SQL error details', async () => {
     await signedIn()
     fetchMock.mockResolvedValueOnce(
-      new Response(JSON.stringify({ data: [{ n: 1 }] }), {
+      new Response(JSON.stringify({ data: [{ n: 1 }], command: 'SELECT', rows_affected: 1 }), {
         status: 200,
         headers: { 'x-switchboard-truncated': 'true', 'x-switchboard-row-cap': '10000' },
       }),
     )
-    const result = await pg.query('p1', 'SELECT 1 AS n', 'c1')
-    expect(result).toEqual({ rows: [{ n: 1 }], truncated: true, rowCap: 10000 })
+    const result = await pg.query('p1', 'SELECT 1 AS n', 'c1', 'q-1')
+    expect(result).toEqual({ rows: [{ n: 1 }], truncated: true, rowCap: 10000, command: 'SELECT', rowsAffected: 1 })
     const [url, init] = fetchMock.mock.calls[1]!
     expect(url).toBe('/api/platform/pg-meta/p1/query?connection_id=c1')
-    expect(JSON.parse(init!.body as string)).toEqual({ query: 'SELECT 1 AS n' })
+    expect(JSON.parse(init!.body as string)).toEqual({ query: 'SELECT 1 AS n', query_id: 'q-1' })
 
     fetchMock.mockResolvedValueOnce(
       reply(400, {

@@ -735,6 +735,10 @@ export interface QueryResult {
   /** Whether the server dropped rows past `rowCap`. */
   truncated: boolean
   rowCap: number | null
+  /** What the last statement did, as PostgreSQL's command tag names it: `UPDATE`, `CREATE TABLE`… */
+  command: string | null
+  /** The tag's count: rows inserted, updated, deleted or returned (null when not known). */
+  rowsAffected: number | null
 }
 
 /** What PostgreSQL said about a failed statement (`details` of a `QUERY_ERROR`). */
@@ -781,20 +785,34 @@ export interface PgRelation {
 
 export const pg = {
   /** Runs SQL (read-only for viewers, server-side); at most the row cap of rows come back. */
-  query: async (ref: string, query: string, connectionId?: string): Promise<QueryResult> => {
+  query: async (ref: string, query: string, connectionId?: string, queryId?: string): Promise<QueryResult> => {
     const { json, headers } = await sendWithHeaders(
       'POST',
       withQuery(`${pgBase(ref)}/query`, { connection_id: connectionId }),
-      { query },
+      queryId ? { query, query_id: queryId } : { query },
       true,
     )
     const cap = Number(headers.get('x-switchboard-row-cap'))
+    const answer = json as { data?: SqlRow[]; command?: unknown; rows_affected?: unknown }
     return {
-      rows: ((json as { data?: SqlRow[] }).data ?? []) as SqlRow[],
+      rows: (answer.data ?? []) as SqlRow[],
       truncated: headers.get('x-switchboard-truncated') === 'true',
       rowCap: Number.isFinite(cap) && cap > 0 ? cap : null,
+      command: typeof answer.command === 'string' ? answer.command : null,
+      rowsAffected: typeof answer.rows_affected === 'number' ? answer.rows_affected : null,
     }
   },
+  /** Cancels the caller's running query sent with `queryId` (the server sends PostgreSQL's cancel). */
+  cancel: (ref: string, queryId: string) =>
+    call<unknown>('POST', `${pgBase(ref)}/query/${encodePathSegment(queryId)}/cancel`, {}),
+  /** `EXPLAIN ANALYZE`: the plan with real timings. It executes the statement (writers only). */
+  explainAnalyze: (ref: string, query: string, connectionId?: string, queryId?: string) =>
+    call<unknown>('POST', withQuery(`${pgBase(ref)}/query`, { connection_id: connectionId }), {
+      query,
+      explain: true,
+      analyze: true,
+      ...(queryId ? { query_id: queryId } : {}),
+    }),
   /** The plan of `EXPLAIN (FORMAT JSON)`, without running the statement. */
   explain: (ref: string, query: string, connectionId?: string) =>
     call<unknown>('POST', withQuery(`${pgBase(ref)}/query`, { connection_id: connectionId }), { query, explain: true }),
@@ -1334,4 +1352,49 @@ export const mongodb = {
 /** Whether a role may change data (developer and above). */
 export function canWrite(role: Role | undefined): boolean {
   return role !== undefined && role !== 'viewer'
+}
+
+// ---- Saved snippets (src/api/snippets.rs) and who is signed in ------------------------------
+
+/** The signed-in user's id: the `sub` of the held access token (no request needed). Kept in one
+ * function so a session route can replace it with a one-line change. */
+export function signedInUserId(): string | null {
+  const token = current?.token
+  const payload = token?.split('.')[1]
+  if (!payload) return null
+  try {
+    const json = atob(payload.replaceAll('-', '+').replaceAll('_', '/'))
+    const sub = (JSON.parse(json) as { sub?: unknown }).sub
+    return typeof sub === 'string' ? sub : null
+  } catch {
+    return null
+  }
+}
+
+export type SnippetEngine = 'postgres' | 'redis' | 'mongodb'
+export type SnippetVisibility = 'project' | 'private'
+
+export interface Snippet {
+  id: string
+  name: string
+  engine: SnippetEngine
+  content: string
+  visibility: SnippetVisibility
+  owner: { id: string; email: string }
+  created_at: string
+  updated_at: string
+}
+
+function snippetsBase(ref: string): string {
+  return `${platform}/projects/${encodePathSegment(ref)}/snippets`
+}
+
+export const snippets = {
+  /** The project's shared snippets and the caller's private ones. */
+  list: (ref: string, engine?: SnippetEngine) => call<Snippet[]>('GET', withQuery(snippetsBase(ref), { engine })),
+  create: (ref: string, snippet: { name: string; engine: SnippetEngine; content: string; visibility: SnippetVisibility }) =>
+    call<Snippet>('POST', snippetsBase(ref), snippet),
+  update: (ref: string, id: string, change: Partial<Pick<Snippet, 'name' | 'content' | 'visibility'>>) =>
+    call<Snippet>('PATCH', `${snippetsBase(ref)}/${encodePathSegment(id)}`, change),
+  remove: (ref: string, id: string) => call<void>('DELETE', `${snippetsBase(ref)}/${encodePathSegment(id)}`),
 }

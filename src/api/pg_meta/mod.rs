@@ -7,9 +7,11 @@
 //! (the connection's viewer credentials, or its own login if that has none), else is refused.
 //! A writer's statement runs once; it is audited before its commit when PostgreSQL says it wrote.
 //!
-//! `query` answers `{"data": [row, …]}` like postgres-meta; because `data` stays an array, the row
+//! `query` answers `{"data": [row, …], "command": "UPDATE", "rows_affected": 1}`: `data` stays
+//! postgres-meta's array of rows, next to what the last statement did (its command tag). The row
 //! cap is reported in headers: `x-switchboard-row-cap: N` always, `x-switchboard-truncated: true`
-//! when rows were dropped.
+//! when rows were dropped. A query sent with a `query_id` can be cancelled by
+//! `POST …/query/{query_id}/cancel` (see [`crate::engines::postgres::cancel`]).
 
 use std::sync::Arc;
 
@@ -40,7 +42,9 @@ use crate::app::AppState;
 use crate::auth::{authorize, AuthUser, ProjectContext};
 use crate::connections::{client_for, open_settings};
 use crate::domain::{ConnectionId, Engine, Permission};
+use crate::engines::postgres::cancel::{send_cancel, CancelOutcome};
 use crate::engines::postgres::catalog::{self, ColumnInfo, Schema, SchemaFilter, Table, View};
+use crate::engines::postgres::command;
 use crate::engines::postgres::export::{self, Format};
 use crate::engines::postgres::query::{self, QueryRequest, DEFAULT_ROW_CAP};
 use crate::engines::postgres::{PostgresClient, SqlCaller};
@@ -69,6 +73,14 @@ pub struct QueryBody {
     /// Return the plan of `EXPLAIN (FORMAT JSON)` instead of running the query.
     #[serde(default)]
     explain: bool,
+    /// With `explain`: `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)`, which executes the statement
+    /// (developers and above; a write is committed and audited like any other).
+    #[serde(default)]
+    analyze: bool,
+    /// An id the client chooses (a UUID) under which the running statement can be cancelled with
+    /// `POST …/query/{query_id}/cancel`, sent to the same server replica.
+    #[serde(default)]
+    query_id: Option<uuid::Uuid>,
 }
 
 /// `?connection_id=` of `POST …/query`.
@@ -105,9 +117,16 @@ impl ListParams {
     }
 }
 
+/// The answer of `POST …/query`: the rows, and what the statement did as PostgreSQL's command tag
+/// says it (`UPDATE` and 1 for `UPDATE 1`).
 #[derive(Serialize)]
-struct Envelope<T> {
-    data: T,
+struct QueryAnswer<'a> {
+    data: query::RowObjects<'a>,
+    /// The last statement's command, e.g. `UPDATE`, `CREATE TABLE`, `SELECT`.
+    command: Option<String>,
+    /// Rows it inserted, updated, deleted or returned (the tag's count); null when not known (a
+    /// result cut at the row cap).
+    rows_affected: Option<u64>,
 }
 
 /// The project's PostgreSQL client (primary or `connection_id`).
@@ -198,18 +217,36 @@ pub async fn query(
             None => Err(ApiError::Unavailable("the audit trail is not available, so the change was not made".into())),
         }
     };
+    if body.analyze && !body.explain {
+        return Err(ApiError::validation("analyze goes with explain: true"));
+    }
+    if body.analyze && read_only {
+        return Err(ApiError::Forbidden(
+            "EXPLAIN ANALYZE executes the statement: it needs the developer role or above".into(),
+        ));
+    }
     let (record, client) = postgres(&app, &ctx, target.connection_id).await?;
     // Held while the statement runs (for a stream, until it ends).
     let slot = app.sql_slots.take(user.id, record.id)?;
+    // Registered while the statement runs, so `…/query/{query_id}/cancel` can reach it.
+    let registration = match body.query_id {
+        Some(id) => Some(
+            app.running_queries
+                .register(id, user.id, ctx.project.id)
+                .ok_or_else(|| ApiError::Conflict("a query with this query_id is already running".into()))?,
+        ),
+        None => None,
+    };
+    let cancel = registration.as_ref().map(|r| &*r.slot);
     let parameters = body.parameters.unwrap_or_default();
-    if body.explain {
+    if body.explain && !body.analyze {
         let caller = if read_only { SqlCaller::Viewer } else { SqlCaller::Writer };
         let plan = query::explain(&client, caller, &body.query, &parameters)
             .await
             .map_err(|e| engine_error(&app, &record, e))?;
         return Ok(Data(plan).into_response());
     }
-    if let Some(format) = export_format(&headers) {
+    if let Some(format) = export_format(&headers).filter(|_| !body.explain) {
         if !read_only {
             begin_write().await?;
         }
@@ -229,7 +266,15 @@ pub async fn query(
         )
             .into_response());
     }
-    let request = QueryRequest { sql: &body.query, parameters: &parameters, row_cap: DEFAULT_ROW_CAP };
+    // EXPLAIN ANALYZE runs the statement: it goes the writer's way, audited if it wrote.
+    let analyzed;
+    let sql = if body.analyze {
+        analyzed = format!("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {}", body.query);
+        analyzed.as_str()
+    } else {
+        body.query.as_str()
+    };
+    let request = QueryRequest { sql, parameters: &parameters, row_cap: DEFAULT_ROW_CAP, cancel };
     let result = if read_only {
         query::read(&client, request).await.map_err(|e| engine_error(&app, &record, e))?
     } else {
@@ -239,6 +284,9 @@ pub async fn query(
             "command": leading_keyword(&body.query),
             "statement_sha256": hex::encode(Sha256::digest(body.query.as_bytes())),
         });
+        if body.analyze {
+            details["explain_analyze"] = json!(true);
+        }
         note.details(details.clone());
         let record_write = || async { begin_write().await.map_err(WriteError::Unrecorded) };
         let result = query::write(&client, request, record_write).await.map_err(|e| match e {
@@ -249,7 +297,16 @@ pub async fn query(
         note.details(details);
         result
     };
-    let mut response = axum::Json(Envelope { data: result.objects() }).into_response();
+    if body.analyze {
+        let plan = result.rows.into_iter().next().and_then(|row| row.into_iter().next()).unwrap_or(Value::Null);
+        return Ok(Data(plan).into_response());
+    }
+    let answer = QueryAnswer {
+        data: result.objects(),
+        command: command::command_of(&body.query),
+        rows_affected: result.rows_affected,
+    };
+    let mut response = axum::Json(answer).into_response();
     let headers = response.headers_mut();
     headers.insert(ROW_CAP_HEADER, HeaderValue::from(DEFAULT_ROW_CAP));
     headers.insert(TRUNCATED_HEADER, HeaderValue::from_static(if result.truncated { "true" } else { "false" }));
@@ -309,4 +366,34 @@ pub async fn columns(
         .await
         .map_err(|e| engine_error(&app, &record, e))?;
     Ok(Data(columns))
+}
+
+/// `POST /api/platform/pg-meta/{ref}/query/{query_id}/cancel`: cancels the caller's running query
+/// sent with that `query_id` (an admin of the project may cancel anyone's). PostgreSQL is sent
+/// its cancel request for the query's session, and the query answers "canceled by the user".
+/// Running queries are known to the server replica that runs them only: the cancel must be sent
+/// to that replica (404 elsewhere).
+pub async fn cancel_query(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiPath((project_ref, query_id)): ApiPath<(String, uuid::Uuid)>,
+    note: AuditNote,
+) -> ApiResult<Data<Value>> {
+    let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
+    note.target(query_id.to_string());
+    let admin = ctx.role.allows(Permission::Admin);
+    match app.running_queries.cancel(query_id, user.id, ctx.project.id, admin) {
+        CancelOutcome::Sent(Some(token)) => send_cancel(token).await?,
+        // Not on the server yet: it will not start.
+        CancelOutcome::Sent(None) => {}
+        CancelOutcome::NotRunning => {
+            return Err(ApiError::NotFound("no query with this id is running on this server".into()))
+        }
+        CancelOutcome::NotYours => {
+            return Err(ApiError::Forbidden(
+                "only the user who started a query, or an admin of the project, can cancel it".into(),
+            ))
+        }
+    }
+    Ok(Data(json!({ "query_id": query_id, "cancel_sent": true })))
 }

@@ -1,8 +1,10 @@
 //! PostgreSQL through `tokio-postgres`, pooled by `deadpool-postgres`.
 
 pub mod activity;
+pub mod cancel;
 pub mod catalog;
 pub mod checks;
+pub mod command;
 pub mod ddl;
 pub mod export;
 pub mod objects;

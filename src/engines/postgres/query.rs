@@ -29,6 +29,7 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 use tokio_postgres::{Client, Column, RowStream, SimpleQueryMessage, Statement};
 
+use super::cancel::CancelSlot;
 use super::types::{decode, text_param, Decoded, RawValue, ResendValue, TextParam};
 use super::{map_error, PostgresClient, Session, SqlCaller};
 use crate::engines::EngineError;
@@ -47,6 +48,26 @@ pub struct QueryRequest<'a> {
     pub parameters: &'a [Value],
     /// Most rows returned; more are dropped and [`QueryResult::truncated`] says so.
     pub row_cap: usize,
+    /// Where the running statement's cancel token is noted, for a cancel on request.
+    pub cancel: Option<&'a CancelSlot>,
+}
+
+impl QueryRequest<'_> {
+    /// Notes the session the statement runs on, for a cancel on request.
+    fn arm(&self, session: &Client) -> Result<(), EngineError> {
+        match self.cancel {
+            Some(slot) => slot.arm(session.cancel_token()),
+            None => Ok(()),
+        }
+    }
+
+    /// The error, named as a cancel when it is the user's.
+    fn explain(&self, err: EngineError) -> EngineError {
+        match self.cancel {
+            Some(slot) => slot.explain_error(err),
+            None => err,
+        }
+    }
 }
 
 /// Asks the server, after a viewer's rolled-back transaction (or a reset), whether anything outlived it:
@@ -164,8 +185,9 @@ impl Drop for CancelOnDrop {
 #[tracing::instrument(skip_all)]
 pub async fn read(client: &PostgresClient, request: QueryRequest<'_>) -> Result<QueryResult, EngineError> {
     let mut session = client.session_for(SqlCaller::Viewer).await?;
+    request.arm(&session)?;
     let guard = CancelOnDrop::new(&session);
-    let result = read_on(&mut session, &request).await;
+    let result = read_on(&mut session, &request).await.map_err(|e| request.explain(e));
     guard.disarm();
     match result {
         // The server may still be sending rows past the cap (or did, before a ROLLBACK).
@@ -219,6 +241,7 @@ where
     Fut: Future<Output = Result<(), E>>,
 {
     let mut session = client.session_for(SqlCaller::Writer).await?;
+    request.arm(&session)?;
     let statement = match session.prepare_cached(request.sql).await {
         Ok(statement) => statement,
         Err(e) if is_multi_statement(&e) => {
@@ -229,7 +252,7 @@ where
             let guard = CancelOnDrop::new(&session);
             let result = run_simple(&session, request.sql, request.row_cap).await;
             guard.disarm();
-            return Ok(result?);
+            return Ok(result.map_err(|e| request.explain(e))?);
         }
         Err(e) => return Err(map_error(e).into()),
     };
@@ -289,7 +312,7 @@ where
     guard.disarm();
     let (mut result, pending) = match outcome {
         Ok(done) => done,
-        Err(Failure::Engine(e)) => return Err(e.into()),
+        Err(Failure::Engine(e)) => return Err(request.explain(e).into()),
         Err(Failure::Record(e)) => return Err(e),
     };
     print_as_text(&session, &mut result.rows, pending).await;

@@ -3,7 +3,18 @@
 // the preview away, so what is applied is always what was shown.
 import { useState } from 'react'
 import { isDryRun } from '../api'
+import { TypedConfirm, type Loss } from '../components/ConfirmAction'
 import { ErrorMessage } from '../components/ErrorMessage'
+
+/** A destructive change's typed confirmation: what to type, and what will be lost. */
+export interface TypedDrop {
+  title: string
+  /** The object's name, to be typed. */
+  name: string
+  /** Its kind in words: "table", "index", "column", "schema". */
+  what: string
+  losses?: Loss[]
+}
 
 interface Props {
   /** Runs the change, as a dry run or for real. */
@@ -15,9 +26,12 @@ interface Props {
   invalid?: string | null
   applyLabel?: string
   danger?: boolean
+  /** For a drop: Apply opens a typed confirmation (the name typed, the losses stated) first. */
+  typed?: TypedDrop
 }
 
-export function DryRunApply({ run, fingerprint, onApplied, invalid = null, applyLabel = 'Apply', danger = false }: Props) {
+export function DryRunApply({ run, fingerprint, onApplied, invalid = null, applyLabel = 'Apply', danger = false, typed }: Props) {
+  const [confirming, setConfirming] = useState(false)
   const [preview, setPreview] = useState<{ sql: string; fingerprint: string } | null>(null)
   const [busy, setBusy] = useState<'preview' | 'apply' | null>(null)
   const [error, setError] = useState<unknown>(null)
@@ -68,13 +82,31 @@ export function DryRunApply({ run, fingerprint, onApplied, invalid = null, apply
         <button
           type="button"
           className={danger ? 'danger' : 'primary'}
-          onClick={() => void apply()}
+          onClick={() => (typed ? setConfirming(true) : void apply())}
           disabled={!current || busy !== null}
           title={current ? undefined : 'Preview the SQL first'}
         >
           {busy === 'apply' ? 'Applying…' : applyLabel}
         </button>
       </div>
+      {typed && confirming && current && (
+        <TypedConfirm
+          title={typed.title}
+          name={typed.name}
+          what={typed.what}
+          losses={typed.losses}
+          confirmLabel={applyLabel}
+          onCancel={() => setConfirming(false)}
+          onConfirm={async () => {
+            const result = await run(false)
+            setConfirming(false)
+            setPreview(null)
+            onApplied(result)
+          }}
+        >
+          <pre className="sql-preview mono small">{current.sql}</pre>
+        </TypedConfirm>
+      )}
     </div>
   )
 }

@@ -1,7 +1,9 @@
 // The rows of a query result in a scrolling box of its own: only the rows in view (and a few around
-// them) are in the DOM, so 10,000 rows scroll like 20.
-import { useLayoutEffect, useRef, useState } from 'react'
+// them) are in the DOM, so 10,000 rows scroll like 20. Columns start as wide as their content (up to
+// a limit; a cut value has its whole text as a tooltip) and can be dragged wider or narrower.
+import { useLayoutEffect, useMemo, useRef, useState } from 'react'
 import type { SqlRow } from '../api'
+import { MIN_COLUMN, SAMPLE_ROWS, useColumnResize, widthFor } from './columnWidths'
 import { cellText } from './sql'
 
 /** Fixed row height in pixels (cells are one line, cut with an ellipsis; the title has it all). */
@@ -12,6 +14,12 @@ const VIEW_HEIGHT = 420
 /** The column names of a result, in the order of its first row (the server keeps column order). */
 export function columnsOf(rows: SqlRow[]): string[] {
   return rows.length > 0 ? Object.keys(rows[0]!) : []
+}
+
+/** Each column's starting width: its longest text (name or value) among the first rows. */
+export function contentWidths(columns: string[], rows: SqlRow[]): number[] {
+  const sample = rows.slice(0, SAMPLE_ROWS)
+  return columns.map((c) => widthFor([c + ' ', ...sample.map((row) => cellText(row[c]).text)]))
 }
 
 export function ResultGrid({ rows }: { rows: SqlRow[] }) {
@@ -30,9 +38,11 @@ export function ResultGrid({ rows }: { rows: SqlRow[] }) {
 
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN)
   const last = Math.min(rows.length, Math.ceil((scrollTop + height) / ROW_HEIGHT) + OVERSCAN)
-  const template = `56px ${columns.map(() => 'minmax(120px, 1fr)').join(' ')}`
-  const minWidth = 56 + columns.length * 160
-
+  const sized = useMemo(() => contentWidths(columnsOf(rows), rows), [rows])
+  const { dragged, start: startResize } = useColumnResize()
+  const widths = columns.map((c, i) => dragged[c] ?? sized[i] ?? MIN_COLUMN)
+  const template = `56px ${widths.map((w) => `${w}px`).join(' ')}`
+  const minWidth = 56 + widths.reduce((a, b) => a + b, 0)
   return (
     <div
       className="result-grid"
@@ -47,9 +57,10 @@ export function ResultGrid({ rows }: { rows: SqlRow[] }) {
         <span role="columnheader" className="rg-num">
           #
         </span>
-        {columns.map((c) => (
+        {columns.map((c, i) => (
           <span role="columnheader" key={c} title={c}>
             {c}
+            <span className="rg-resize" role="separator" aria-label={`Resize column ${c}`} onPointerDown={startResize(c, widths[i]!)} />
           </span>
         ))}
       </div>

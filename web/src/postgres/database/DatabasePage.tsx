@@ -170,6 +170,12 @@ function Indexes({ projectRef, connectionId, admin }: Props & { admin: boolean }
             run={(dry) => pgDb.dropIndex(projectRef, dropping.id, dry, connectionId)}
             applyLabel="Drop index"
             danger
+            typed={{
+              title: `Drop index ${dropping.name}?`,
+              name: dropping.name,
+              what: 'index',
+              losses: [{ label: `bytes of index on ${dropping.table} (queries using it get slower)`, count: dropping.size_bytes }],
+            }}
             onApplied={() => {
               setDropping(null)
               list.reload()

@@ -151,48 +151,6 @@ export function InsertRowDialog({ columns, onInsert, onClose }: { columns: RowCo
   )
 }
 
-/** How long Confirm ignores clicks after the dialog opens: the second click of a double-click lands in it. */
-export const CONFIRM_ARM_MS = 600
-
-/**
- * Deleting rows, confirmed in a dialog of its own: its Confirm button is in the middle of the screen,
- * not where the Delete button was clicked, and takes no click for the first moments.
- */
-export function DeleteRowsDialog({ count, onConfirm, onClose }: { count: number; onConfirm: () => Promise<void>; onClose: () => void }) {
-  const [armed, setArmed] = useState(false)
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(null)
-  useEffect(() => {
-    const t = setTimeout(() => setArmed(true), CONFIRM_ARM_MS)
-    return () => clearTimeout(t)
-  }, [])
-  const confirm = async () => {
-    if (!armed) return
-    setBusy(true)
-    setError(null)
-    try {
-      await onConfirm()
-    } catch (e) {
-      setError(e)
-      setBusy(false)
-    }
-  }
-  return (
-    <Modal title={`Delete ${count} ${count === 1 ? 'row' : 'rows'}?`} onClose={onClose}>
-      <p>This cannot be undone.</p>
-      <ErrorMessage error={error} />
-      <div className="buttons confirm-delete">
-        <button type="button" className="danger" onClick={() => void confirm()} disabled={!armed || busy} aria-label="Confirm delete">
-          {busy ? 'Deleting…' : 'Confirm'}
-        </button>
-        <button type="button" onClick={onClose} disabled={busy}>
-          Cancel
-        </button>
-      </div>
-    </Modal>
-  )
-}
-
 /** A save refused because the row changed meanwhile: both values, then reload or overwrite. */
 export function ConflictDialog({
   mine,

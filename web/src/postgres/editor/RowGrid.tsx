@@ -2,13 +2,13 @@
 // in view (and a few around them) are in the DOM. Headers sort; a cell opens its editor on
 // double-click or Enter; a foreign-key cell has a link to the row it points at.
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useEffect, useRef, type ReactNode } from 'react'
+import { useEffect, useMemo, useRef, type ReactNode } from 'react'
 import type { PgRow, RowColumn } from '../../api'
+import { MIN_COLUMN, SAMPLE_ROWS, useColumnResize, widthFor } from '../columnWidths'
 import { cellDisplay } from './cells'
 import type { Sort } from './query'
 
 const ROW_HEIGHT = 32
-const COLUMN_WIDTH = 180
 const SELECT_WIDTH = 40
 
 interface Props {
@@ -43,16 +43,26 @@ export function RowGrid({ columns, rows, sort, onSort, readOnlyReason, onEdit, o
     if (rows.length > 0) onVisibleEnd(lastIndex)
   }, [lastIndex, rows.length, onVisibleEnd])
 
-  const template = `${SELECT_WIDTH}px ${columns.map(() => `${COLUMN_WIDTH}px`).join(' ')}`
-  const width = SELECT_WIDTH + columns.length * COLUMN_WIDTH
+  // Sized to the name, the type and the first page's values; dragged widths win.
+  const first = rows[0]
+  const sized = useMemo(
+    () => columns.map((c) => widthFor([c.name + (c.primary_key ? '    ' : ''), c.type, ...rows.slice(0, SAMPLE_ROWS).map((r) => cellDisplay(r[c.name]).text)])),
+    // The first page decides; later pages do not make columns jump.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [columns, first],
+  )
+  const { dragged, start } = useColumnResize()
+  const widths = columns.map((c, i) => dragged[c.name] ?? sized[i] ?? MIN_COLUMN)
+  const template = `${SELECT_WIDTH}px ${widths.map((w) => `${w}px`).join(' ')}`
+  const width = SELECT_WIDTH + widths.reduce((a, b) => a + b, 0)
   return (
     <div className="row-grid" ref={box} role="grid" aria-rowcount={rows.length + 1} aria-colcount={columns.length + 1}>
       <div role="row" className="rg2-row rg2-head" style={{ gridTemplateColumns: template, width }}>
         <span role="columnheader" aria-label="Select" />
-        {columns.map((c) => {
+        {columns.map((c, i) => {
           const s = sort.find((x) => x.column === c.name)
           return (
-            <span role="columnheader" key={c.name} aria-sort={s ? (s.dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
+            <span role="columnheader" key={c.name} className="rg2-header" aria-sort={s ? (s.dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
               <button type="button" className="link header-button" title={`${c.name} · ${c.type} — click to sort`} onClick={() => onSort(c.name)} data-column={c.name}>
                 {c.primary_key && (
                   <span className="badge pk" title="Primary key">
@@ -62,7 +72,10 @@ export function RowGrid({ columns, rows, sort, onSort, readOnlyReason, onEdit, o
                 <span className="mono">{c.name}</span>
                 {s && <span aria-hidden="true">{s.dir === 'asc' ? ' ▲' : ' ▼'}</span>}
               </button>
-              <span className="muted small col-type">{c.type}</span>
+              <span className="muted small col-type" title={c.type}>
+                {c.type}
+              </span>
+              <span className="rg-resize" role="separator" aria-label={`Resize column ${c.name}`} onPointerDown={start(c.name, widths[i]!)} />
             </span>
           )
         })}

@@ -3,7 +3,7 @@
 import { useState } from 'react'
 import { pgDb, type ColumnSpec, type PgTable } from '../../api'
 import { useLoad } from '../../useLoad'
-import { DryRunApply } from '../DryRun'
+import { DryRunApply, type TypedDrop } from '../DryRun'
 import { Modal } from './RowDialogs'
 
 /** Types offered while typing one (any other PostgreSQL type may be typed). */
@@ -417,7 +417,14 @@ export function AlterTableDialog({
               ))}
             </select>
           </label>
-          <DryRunApply fingerprint={dropColumn} run={(dry) => pgDb.dropColumn(projectRef, dropColumn, dry, connectionId)} applyLabel="Drop column" danger onApplied={done(false)} />
+          <DryRunApply
+            fingerprint={dropColumn}
+            run={(dry) => pgDb.dropColumn(projectRef, dropColumn, dry, connectionId)}
+            applyLabel="Drop column"
+            danger
+            onApplied={done(false)}
+            typed={dropColumnConfirm(table, dropColumn)}
+          />
         </>
       )}
       {action === 'rename' && (
@@ -445,7 +452,14 @@ export function AlterTableDialog({
           <p>
             Drops <strong className="mono">{table.schema}.{table.name}</strong> and every row in it. This cannot be undone.
           </p>
-          <DryRunApply fingerprint="drop" run={(dry) => pgDb.dropTable(projectRef, table.id, dry, connectionId)} applyLabel="Drop table" danger onApplied={done(true)} />
+          <DryRunApply
+            fingerprint="drop"
+            run={(dry) => pgDb.dropTable(projectRef, table.id, dry, connectionId)}
+            applyLabel="Drop table"
+            danger
+            onApplied={done(true)}
+            typed={dropTableConfirm(table)}
+          />
         </>
       )}
       <div className="buttons">
@@ -455,4 +469,31 @@ export function AlterTableDialog({
       </div>
     </Modal>
   )
+}
+
+/** Dropping a table: its name typed; the rows lost from the planner's estimate (said to be one). */
+export function dropTableConfirm(table: PgTable): TypedDrop {
+  const estimate = table.live_rows_estimate
+  return {
+    title: `Drop table ${table.schema}.${table.name}?`,
+    name: table.name,
+    what: 'table',
+    losses: [
+      { label: 'rows', count: estimate !== undefined && estimate >= 0 ? estimate : null, estimate: true },
+      { label: 'columns', count: table.columns.length },
+    ],
+  }
+}
+
+/** Dropping a column: its name typed; every row's value in it is lost. */
+export function dropColumnConfirm(table: PgTable, columnId: string): TypedDrop | undefined {
+  const column = table.columns.find((c) => c.id === columnId)
+  if (!column) return undefined
+  const estimate = table.live_rows_estimate
+  return {
+    title: `Drop column ${table.name}.${column.name}?`,
+    name: column.name,
+    what: 'column',
+    losses: [{ label: `values of ${column.name} (one per row)`, count: estimate !== undefined && estimate >= 0 ? estimate : null, estimate: true }],
+  }
 }

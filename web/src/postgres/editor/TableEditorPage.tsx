@@ -3,18 +3,20 @@
 // Back button returns from; the columns shown and the selection are the page's own.
 import { useCallback, useMemo, useRef, useState } from 'react'
 import { conflictCurrent, pgDb, pgRows, type PgRow, type PgTable, type RowChange, type RowColumn } from '../../api'
+import { TwoStepConfirm, TypedConfirm } from '../../components/ConfirmAction'
 import { ErrorMessage } from '../../components/ErrorMessage'
 import { ADMIN_ONLY_REASON, READ_ONLY_REASON, WriteButton } from '../../components/WriteButton'
 import { formatCount } from '../../format'
 import { Link, navigate, useLocation } from '../../router'
 import { useLoad } from '../../useLoad'
 import { PgHeader, pgHref, usePgContext } from '../PgNav'
+import { useResizableWidth } from '../useResizableWidth'
 import { FilterBuilder } from './FilterBuilder'
 import { pkOf } from './paging'
 import { filterParam, foreignKeyFilter, nextSort, orderParam, parseFilter, parseOrder, type Filter, type Sort } from './query'
 import { RowGrid } from './RowGrid'
 import { AlterTableDialog, CreateTableDialog } from './TableDialog'
-import { ConflictDialog, DeleteRowsDialog, EditCellDialog, InsertRowDialog } from './RowDialogs'
+import { ConflictDialog, EditCellDialog, InsertRowDialog } from './RowDialogs'
 import { useRows } from './useRows'
 
 interface Props {
@@ -39,6 +41,7 @@ export function TableEditorPage({ projectRef, connectionId }: Props) {
   )
   const shownSchema = schema ?? table?.schema ?? (schemas.includes('public') ? 'public' : (schemas[0] ?? 'public'))
   const [creating, setCreating] = useState(false)
+  const sidebar = useResizableWidth('switchboard.pg.sidebar-width', 280)
   const listed = (tables.data ?? []).filter((t) => t.schema === shownSchema && t.name.toLowerCase().includes(search.trim().toLowerCase()))
 
   return (
@@ -47,7 +50,7 @@ export function TableEditorPage({ projectRef, connectionId }: Props) {
       {ctx.noConnection ? (
         <p className="empty">This project has no PostgreSQL connection yet.</p>
       ) : (
-        <div className="pg-layout">
+        <div className="pg-layout resizable" style={{ gridTemplateColumns: `${sidebar.width}px 6px minmax(0, 1fr)` }}>
           <aside className="relations" aria-label="Schemas and tables">
             <label className="small">
               Schema
@@ -84,6 +87,7 @@ export function TableEditorPage({ projectRef, connectionId }: Props) {
               </button>
             </div>
           </aside>
+          <div className="resize-handle" role="separator" aria-orientation="vertical" aria-label="Resize the sidebar" onPointerDown={sidebar.onPointerDown} />
           {creating && (
             <CreateTableDialog
               projectRef={projectRef}
@@ -200,6 +204,14 @@ function TableView({ projectRef, connectionId, table, filterParams, orderParams,
     }
   }
 
+  const deleteSelected = async () => {
+    const indexes = [...selected].sort((a, b) => a - b)
+    await pgRows.remove(projectRef, table.id, indexes.map((i) => pkOf(state.rows[i]!, primaryKey)), connectionId)
+    dispatch({ type: 'remove', indexes })
+    setSelected(new Set())
+    setDeleting(false)
+  }
+
   const countExactly = async () => {
     setCountBusy(true)
     setActionError(null)
@@ -256,9 +268,22 @@ function TableView({ projectRef, connectionId, table, filterParams, orderParams,
         <WriteButton allowed={readOnlyReason === null} reason={readOnlyReason ?? undefined} onClick={() => setInserting(true)} disabled={!meta}>
           Insert row
         </WriteButton>
-        <WriteButton allowed={readOnlyReason === null} reason={readOnlyReason ?? undefined} className="danger-outline" disabled={selected.size === 0} onClick={() => setDeleting(true)}>
-          Delete {selected.size ? `${selected.size} ` : ''}selected
-        </WriteButton>
+        {selected.size === 1 ? (
+          // One row: the quick confirm (Cancel takes the button's place, Confirm arms late).
+          <TwoStepConfirm
+            confirmLabel="Delete row"
+            onConfirm={() => deleteSelected().catch((e: unknown) => setActionError(e))}
+            trigger={(ask) => (
+              <WriteButton allowed={readOnlyReason === null} reason={readOnlyReason ?? undefined} className="danger-outline" onClick={ask}>
+                Delete 1 selected
+              </WriteButton>
+            )}
+          />
+        ) : (
+          <WriteButton allowed={readOnlyReason === null} reason={readOnlyReason ?? undefined} className="danger-outline" disabled={selected.size === 0} onClick={() => setDeleting(true)}>
+            Delete {selected.size ? `${selected.size} ` : ''}selected
+          </WriteButton>
+        )}
         <WriteButton allowed={admin} reason={writable ? ADMIN_ONLY_REASON : READ_ONLY_REASON} onClick={() => setAltering(true)}>
           Change table
         </WriteButton>
@@ -375,17 +400,16 @@ function TableView({ projectRef, connectionId, table, filterParams, orderParams,
           }}
         />
       )}
-      {deleting && (
-        <DeleteRowsDialog
-          count={selected.size}
-          onClose={() => setDeleting(false)}
-          onConfirm={async () => {
-            const indexes = [...selected].sort((a, b) => a - b)
-            await pgRows.remove(projectRef, table.id, indexes.map((i) => pkOf(state.rows[i]!, primaryKey)), connectionId)
-            dispatch({ type: 'remove', indexes })
-            setSelected(new Set())
-            setDeleting(false)
-          }}
+      {deleting && selected.size > 1 && (
+        // Several rows: the table's name typed, the exact number of rows stated.
+        <TypedConfirm
+          title={`Delete ${selected.size} rows from ${table.schema}.${table.name}?`}
+          name={table.name}
+          what="table"
+          losses={[{ label: 'rows', count: selected.size }]}
+          confirmLabel={`Delete ${selected.size} rows`}
+          onCancel={() => setDeleting(false)}
+          onConfirm={deleteSelected}
         />
       )}
     </div>
