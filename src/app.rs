@@ -42,6 +42,8 @@ pub struct App {
     pub redis_scan: crate::engines::redis::keys::ScanBudget,
     /// Slots for each user's SQL on each connection.
     pub sql_slots: crate::concurrency::UserSlots,
+    /// Console session lifetimes and cookie.
+    pub sessions: crate::config::SessionSettings,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
 }

@@ -92,6 +92,7 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         body_limit: cfg.body_limit,
         sql_slots: crate::concurrency::UserSlots::new(cfg.sql_per_user),
         redis_scan: cfg.redis_scan,
+        sessions: cfg.sessions,
         metrics,
     }))
 }
@@ -135,6 +136,7 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
             tokio::time::sleep(Duration::from_secs(60)).await;
             limiter_state.limiter.retain_recent();
             crate::auth::throttle::prune(&limiter_state).await;
+            crate::auth::session::prune(&limiter_state).await;
         }
     });
 
