@@ -38,14 +38,14 @@ export function AccountMenu({ projectRef }: { projectRef?: string }) {
           {project.data.role}
         </span>
       )}
+      <button type="button" className="link" disabled={busy} onClick={() => void leave(false)}>
+        Sign out
+      </button>
       <details className="menu">
         <summary>Account</summary>
         {/* A choice closes the menu (the page behind it changes). */}
         <div className="menu-items" onClick={(e) => e.currentTarget.closest('details')?.removeAttribute('open')}>
           {user.is_superuser && <Link href="/users">Users</Link>}
-          <button type="button" className="link" disabled={busy} onClick={() => void leave(false)}>
-            Sign out
-          </button>
           <button type="button" className="link" disabled={busy} onClick={() => void leave(true)}>
             Sign out everywhere
           </button>
