@@ -1,22 +1,24 @@
-// Client-side routing on react-router. The console's modules import `Link`, `navigate` and
-// `useLocation` from here (not from react-router), so their signatures stay what they always were.
-// `main.tsx` builds the browser router and attaches it; until then (and in unit tests that render a
-// page without a router) the same three work on the History API directly.
-import { useMemo, useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react'
-import {
-  Link as RouterLink,
-  useInRouterContext,
-  useLocation as useRouterLocation,
-  type createBrowserRouter,
-} from 'react-router'
+// Client-side routing on react-router (its declarative `<BrowserRouter>`, the lighter of its
+// modes, in `main.tsx`). The console's modules import `Link`, `navigate` and `useLocation` from here
+// (not from react-router), so their signatures stay what they always were. Without a router (unit
+// tests that render a page alone) the same three work on the History API directly.
+import { useEffect, useMemo, useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react'
+import { Link as RouterLink, useInRouterContext, useLocation as useRouterLocation, useNavigate } from 'react-router'
 
-type BrowserRouter = ReturnType<typeof createBrowserRouter>
+type Go = (to: string, options: { replace?: boolean }) => void
 
-let attached: BrowserRouter | null = null
+let routed: Go | null = null
 
-/** Makes `navigate` go through `router` (called once, by `main.tsx`). */
-export function attachRouter(router: BrowserRouter): void {
-  attached = router
+/** Lets `navigate` (callable from anywhere, e.g. the API client) go through the router: rendered once inside it. */
+export function NavigationBridge(): null {
+  const go = useNavigate()
+  useEffect(() => {
+    routed = (to, options) => void go(to, options)
+    return () => {
+      routed = null
+    }
+  }, [go])
+  return null
 }
 
 const listeners = new Set<() => void>()
@@ -39,8 +41,8 @@ function snapshot(): string {
 /** Goes to `to` (a path with an optional query) without reloading the page. */
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
   if (to === snapshot()) return
-  if (attached) {
-    void attached.navigate(to, { replace: options.replace })
+  if (routed) {
+    routed(to, options)
     return
   }
   if (options.replace) window.history.replaceState(null, '', to)
