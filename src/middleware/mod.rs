@@ -75,15 +75,12 @@ pub async fn front_door(State(app): State<AppState>, mut req: Request, next: Nex
     let verified = bearer.and_then(|t| app.jwt.verify_issued(t).ok());
     // Without a bearer token, an API request may be the console's, with its session cookie. The
     // sign-in routes ignore a cookie (signing in again must work with a stale one).
-    let session = if bearer.is_none() && path.starts_with("/api/") && !path.starts_with("/api/auth/token") {
-        match (method != Method::POST || path != "/api/auth/session")
-            .then(|| crate::auth::session::resolve(&app, &method, &parts.headers))
-        {
-            Some(resolving) => match resolving.await {
-                Ok(session) => session,
-                Err(e) => return e.into_response(),
-            },
-            None => None,
+    let signing_in = path == "/api/auth/token" || (method == Method::POST && path == "/api/auth/session");
+    let session = if bearer.is_none() && path.starts_with("/api/") && !signing_in {
+        match crate::auth::session::resolve(&app, &method, &parts.headers).await {
+            Ok(session) => session,
+            // The store cannot say whether the session lives (503).
+            Err(e) => return e.into_response(),
         }
     } else {
         None
