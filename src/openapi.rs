@@ -148,6 +148,13 @@ fn operation(method: &Method, path: &str, request: RequestSchemas) -> Value {
         json!({ "description": "Done (no body)" })
     } else if path == "/metrics" {
         json!({ "description": "Prometheus text", "content": { "text/plain": { "schema": { "type": "string" } } } })
+    } else if path.ends_with("/audit") {
+        // `format=csv|ndjson` answers a download instead of a page.
+        json!({ "description": "OK", "content": {
+            "application/json": { "schema": { "$ref": "#/components/schemas/Data" } },
+            "text/csv": { "schema": { "type": "string" } },
+            "application/x-ndjson": { "schema": { "type": "string" } }
+        } })
     } else if public {
         json!({ "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } })
     } else {
