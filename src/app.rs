@@ -46,6 +46,8 @@ pub struct App {
     pub running_queries: crate::engines::postgres::cancel::RunningQueries,
     /// Background jobs this server runs.
     pub jobs: Arc<crate::jobs::Jobs>,
+    /// Console session lifetimes and cookie.
+    pub sessions: crate::config::SessionSettings,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
 }

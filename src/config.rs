@@ -132,6 +132,19 @@ pub struct ServeArgs {
     /// Seconds an ended job and its result stay readable [default: 86400].
     #[arg(long, env = "SWITCHBOARD_JOB_RETENTION_SECS")]
     pub job_retention_secs: Option<u64>,
+    /// Seconds a console session lasts without use; each use moves it on [default: 43200].
+    #[arg(long, env = "SWITCHBOARD_SESSION_IDLE_SECS")]
+    pub session_idle_secs: Option<u64>,
+    /// Seconds a console session lasts at most, however much it is used [default: 604800].
+    #[arg(long, env = "SWITCHBOARD_SESSION_MAX_SECS")]
+    pub session_max_secs: Option<u64>,
+    /// Seconds between two writes of a session's last use [default: 60].
+    #[arg(long, env = "SWITCHBOARD_SESSION_TOUCH_SECS")]
+    pub session_touch_secs: Option<u64>,
+    /// Mark the session cookie `Secure` (set it when the console is served over HTTPS, directly
+    /// or behind a TLS-terminating proxy) [default: false].
+    #[arg(long, env = "SWITCHBOARD_SECURE_COOKIES")]
+    pub secure_cookies: Option<bool>,
 }
 
 /// `user` subcommands.
@@ -196,6 +209,10 @@ pub struct FileConfig {
     jobs_per_server: Option<usize>,
     jobs_per_project: Option<usize>,
     job_retention_secs: Option<u64>,
+    session_idle_secs: Option<u64>,
+    session_max_secs: Option<u64>,
+    session_touch_secs: Option<u64>,
+    secure_cookies: Option<bool>,
 }
 
 impl FileConfig {
@@ -301,6 +318,37 @@ pub struct ServeConfig {
     pub network_deny: String,
     /// Allowed address ranges (empty: all not denied).
     pub network_allow: String,
+    /// Console session lifetimes and cookie.
+    pub sessions: SessionSettings,
+}
+
+/// How long console sessions last, and how their cookie is marked.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionSettings {
+    /// Ends a session unused this long.
+    pub idle: Duration,
+    /// Ends any session this long after sign-in.
+    pub max: Duration,
+    /// A use is written to the store at most this often.
+    pub touch: Duration,
+    /// The cookie carries `Secure`.
+    pub secure_cookie: bool,
+}
+
+impl SessionSettings {
+    fn resolve(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Self> {
+        let idle = args.session_idle_secs.or(file.session_idle_secs).unwrap_or(12 * 3600);
+        let max = args.session_max_secs.or(file.session_max_secs).unwrap_or(7 * 86_400);
+        if idle < 60 || max < idle || max > 400 * 86_400 {
+            bail!("SWITCHBOARD_SESSION_IDLE_SECS must be at least 60 and at most SWITCHBOARD_SESSION_MAX_SECS (at most 400 days)");
+        }
+        Ok(Self {
+            idle: Duration::from_secs(idle),
+            max: Duration::from_secs(max),
+            touch: Duration::from_secs(args.session_touch_secs.or(file.session_touch_secs).unwrap_or(60)),
+            secure_cookie: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+        })
+    }
 }
 
 impl ServeConfig {
@@ -349,6 +397,7 @@ impl ServeConfig {
             },
             network_deny: args.network_deny.clone().or_else(|| file.network_deny.clone()).unwrap_or_default(),
             network_allow: args.network_allow.clone().or_else(|| file.network_allow.clone()).unwrap_or_default(),
+            sessions: SessionSettings::resolve(args, file)?,
             rate_limit_redis: args
                 .rate_limit_redis
                 .clone()

@@ -31,7 +31,7 @@ fn tag(path: &str) -> &'static str {
         (Some("api"), Some("redis")) => "redis",
         (Some("api"), Some("mongodb")) => "mongodb",
         (Some("api"), Some("pg-meta")) => "postgres",
-        (Some("api"), Some("token")) => "auth",
+        (Some("api"), Some("token" | "session" | "sessions")) => "auth",
         (Some("api"), _) => "platform",
         _ => "operations",
     }
@@ -150,7 +150,8 @@ struct RequestSchemas {
 }
 
 fn operation(method: &Method, path: &str, request: RequestSchemas) -> Value {
-    let public = PUBLIC.contains(&path);
+    // Signing in to the console needs no credential; its other session routes do.
+    let public = PUBLIC.contains(&path) || (path == "/api/auth/session" && *method == Method::POST);
     let mut responses = Map::new();
     let success = if path == "/api/docs" {
         json!({ "description": "Reference page", "content": { "text/html": { "schema": { "type": "string" } } } })
@@ -158,6 +159,13 @@ fn operation(method: &Method, path: &str, request: RequestSchemas) -> Value {
         json!({ "description": "Done (no body)" })
     } else if path == "/metrics" {
         json!({ "description": "Prometheus text", "content": { "text/plain": { "schema": { "type": "string" } } } })
+    } else if path.ends_with("/audit") {
+        // `format=csv|ndjson` answers a download instead of a page.
+        json!({ "description": "OK", "content": {
+            "application/json": { "schema": { "$ref": "#/components/schemas/Data" } },
+            "text/csv": { "schema": { "type": "string" } },
+            "application/x-ndjson": { "schema": { "type": "string" } }
+        } })
     } else if public {
         json!({ "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } })
     } else {
@@ -252,11 +260,15 @@ pub fn document() -> Value {
             "description": "One API for the PostgreSQL, Redis and MongoDB databases of a team's projects. \
                             Successes answer {\"data\": …}; failures {\"error\": {\"message\", \"code\", \"details\"?}}."
         },
-        "security": [{ "bearer": [] }],
+        "security": [{ "bearer": [] }, { "session": [] }],
         "paths": paths,
         "components": {
             "securitySchemes": {
-                "bearer": { "type": "http", "scheme": "bearer", "description": "A JWT from POST /api/auth/token or an sbt_ API token" }
+                "bearer": { "type": "http", "scheme": "bearer", "description": "A JWT from POST /api/auth/token or an sbt_ API token" },
+                "session": {
+                    "type": "apiKey", "in": "cookie", "name": "sb_session",
+                    "description": "The console's session from POST /api/auth/session; unsafe methods also need its X-CSRF-Token header"
+                }
             },
             "schemas": schemas
         }

@@ -268,7 +268,11 @@ fn platform_routes() -> Vec<Route> {
         route(Method::GET, format!("{p}/jobs/{{id}}"), get(jobs::get)),
         route(Method::DELETE, format!("{p}/jobs/{{id}}"), delete(jobs::cancel)),
         route(Method::GET, format!("{p}/jobs/{{id}}/events"), get(jobs::events)),
+        route(Method::GET, "/api/platform/users", get(users::list)),
         route(Method::POST, "/api/platform/users", post(users::create)).body::<users::CreateUser>(),
+        route(Method::PATCH, "/api/platform/users/{user_id}", patch(users::update)).body::<users::UpdateUser>(),
+        route(Method::POST, "/api/platform/users/{user_id}/password", post(users::reset_password))
+            .body::<users::ResetPassword>(),
         route(Method::GET, "/api/platform/audit", get(audit::list_all)).query::<audit::AuditQuery>(),
     ]
 }
@@ -280,6 +284,10 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/readyz", get(health::readyz)),
         route(Method::GET, "/metrics", get(health::metrics)),
         route(Method::POST, "/api/auth/token", post(auth::issue_token)).body::<auth::TokenRequest>(),
+        route(Method::POST, "/api/auth/session", post(auth::create_session)).body::<auth::TokenRequest>(),
+        route(Method::GET, "/api/auth/session", get(auth::get_session)),
+        route(Method::DELETE, "/api/auth/session", delete(auth::delete_session)),
+        route(Method::DELETE, "/api/auth/sessions", delete(auth::delete_all_sessions)),
         route(Method::GET, "/api/openapi.json", get(crate::openapi::spec)),
         route(Method::GET, "/api/docs", get(crate::openapi::reference)),
     ];

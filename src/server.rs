@@ -94,6 +94,7 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         running_queries: Default::default(),
         jobs: Arc::new(crate::jobs::Jobs::new(cfg.jobs)),
         redis_scan: cfg.redis_scan,
+        sessions: cfg.sessions,
         metrics,
     }))
 }
@@ -137,6 +138,7 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
             tokio::time::sleep(Duration::from_secs(60)).await;
             limiter_state.limiter.retain_recent();
             crate::auth::throttle::prune(&limiter_state).await;
+            crate::auth::session::prune(&limiter_state).await;
         }
     });
 

@@ -69,12 +69,46 @@ async fn story(store: Arc<dyn PlatformStore>) {
     store.put_member(project.id, dev.id, Role::Viewer).await.unwrap();
     store.put_member(project.id, dev.id, Role::Developer).await.unwrap();
     assert_eq!(store.find_project("shopref", dev.id).await.unwrap().unwrap().role, Some(Role::Developer));
-    assert_eq!(store.list_members(project.id).await.unwrap().len(), 1);
+    // The member list names the organization's owner first, as `owner`.
+    let members = store.list_members(project.id).await.unwrap();
+    let roles: Vec<(UserId, Role)> = members.iter().map(|m| (m.user_id, m.role)).collect();
+    assert_eq!(roles, vec![(owner.id, Role::Owner), (dev.id, Role::Developer)]);
     assert_eq!(store.list_projects(dev.id, false).await.unwrap().len(), 1);
     assert_eq!(store.list_organizations(dev.id, false).await.unwrap().len(), 1);
     let stranger = store.create_user("x@example.com", "h", false).await.unwrap();
     assert!(store.list_projects(stranger.id, false).await.unwrap().is_empty());
     assert_eq!(store.list_projects(stranger.id, true).await.unwrap().len(), 1);
+
+    // Console sessions, stored by the hash of their id; disabling and token revocation.
+    let now = OffsetDateTime::now_utc();
+    let session = store::ConsoleSession {
+        user_id: dev.id,
+        csrf_token: "csrf".into(),
+        user_agent: Some("story".into()),
+        created_at: now,
+        last_seen_at: now,
+        idle_expires_at: now + time::Duration::hours(12),
+        expires_at: now + time::Duration::days(7),
+    };
+    store.insert_session("hash-1", &session).await.unwrap();
+    store.insert_session("hash-2", &session).await.unwrap();
+    let later = now + time::Duration::minutes(5);
+    store.touch_session("hash-1", later, later + time::Duration::hours(12)).await.unwrap();
+    let found = store.find_session("hash-1").await.unwrap().unwrap();
+    assert_eq!((found.user_id, found.csrf_token.as_str()), (dev.id, "csrf"));
+    assert!(found.last_seen_at > found.created_at && found.idle_expires_at > session.idle_expires_at);
+    assert!(store.delete_session("hash-1").await.unwrap());
+    assert!(store.find_session("hash-1").await.unwrap().is_none());
+    assert_eq!(store.delete_user_sessions(dev.id).await.unwrap(), 1);
+    store.prune_sessions(now).await.unwrap();
+    assert!(store.set_user_disabled(stranger.id, true).await.unwrap());
+    store.revoke_user_tokens(stranger.id, 1234).await.unwrap();
+    let listed = store.list_users().await.unwrap();
+    let disabled = listed.iter().find(|u| u.id == stranger.id).unwrap();
+    assert!(disabled.disabled && disabled.tokens_valid_after == Some(1234));
+    assert!(store.set_user_disabled(stranger.id, false).await.unwrap());
+    assert!(store.set_user_password(stranger.id, "h2").await.unwrap());
+    assert!(!store.find_user(stranger.id).await.unwrap().unwrap().disabled);
 
     // Connections: one primary per engine, unique identifiers, round-tripped fields.
     let a = connection(project.id, Engine::Redis, "cache-a", true);
@@ -167,6 +201,11 @@ async fn story(store: Arc<dyn PlatformStore>) {
         .await
         .unwrap();
     assert_eq!(by_outcome.iter().map(|r| r.id).collect::<Vec<_>>(), vec![first]);
+    let by_target = store
+        .list_audit(&AuditFilter { target: Some("renamed".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(by_target.iter().map(|r| r.id).collect::<Vec<_>>(), vec![first]);
     let elsewhere = store
         .list_audit(&AuditFilter { project_ref: Some("other".into()), limit: 10, ..Default::default() })
         .await

@@ -155,7 +155,7 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Members of a project.
+/// Members of a project, the organization's owners first (role `owner`).
 pub async fn list_members(
     State(app): State<AppState>,
     user: AuthUser,
@@ -194,6 +194,10 @@ pub async fn add_member(
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no user with e-mail `{email}`")))?;
     note.target(email.clone());
+    let current = member_view(&app, &ctx.project, member.id).await.ok();
+    if current.is_some_and(|m| m.role == Role::Owner) {
+        return Err(ApiError::Conflict("an owner owns the organization: their role cannot be changed here".into()));
+    }
     app.store.put_member(ctx.project.id, member.id, role).await?;
     note.details(json!({"user_id": member.id, "email": email, "role": role}));
     app.auth_cache.invalidate_project(&project_ref);
@@ -209,6 +213,11 @@ pub async fn remove_member(
 ) -> ApiResult<StatusCode> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Admin).await?;
     if let Ok(member) = member_view(&app, &ctx.project, user_id).await {
+        if member.role == Role::Owner {
+            return Err(ApiError::Conflict(
+                "an owner owns the organization and cannot be removed from its project".into(),
+            ));
+        }
         note.target(member.email.clone());
         note.details(json!({"user_id": user_id, "email": member.email, "role": member.role}));
     }

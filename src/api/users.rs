@@ -1,14 +1,18 @@
-//! `POST /api/platform/users` (superusers only).
+//! Users (superusers only): `GET/POST /api/platform/users`, `PATCH /api/platform/users/{user_id}`
+//! (disable or enable), `POST /api/platform/users/{user_id}/password` (reset). Disabling a user or
+//! resetting their password ends their console sessions and JWTs at once.
 
 use axum::extract::State;
 use schemars::JsonSchema;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::{ApiJson, Created};
+use super::{ApiJson, ApiPath, Created, Data};
 use crate::app::AppState;
 use crate::auth::{password, AuthUser};
+use crate::domain::UserId;
 use crate::error::{ApiError, ApiResult};
+use crate::middleware::audit::AuditNote;
 use crate::store::User;
 
 /// Body of `POST /users`.
@@ -53,9 +57,7 @@ pub async fn create(
     note: crate::middleware::audit::AuditNote,
     ApiJson(body): ApiJson<CreateUser>,
 ) -> ApiResult<Created<User>> {
-    if !user.is_superuser || user.scope.is_some() {
-        return Err(ApiError::Forbidden("only superusers can create users".into()));
-    }
+    superuser_only(&user, "create users")?;
     let email = check_email(&body.email)?;
     check_password(&body.password)?;
     let hash = password::hash(body.password).await.map_err(ApiError::Internal)?;
@@ -65,4 +67,81 @@ pub async fn create(
         serde_json::json!({"user_id": created.id, "email": created.email, "is_superuser": created.is_superuser}),
     );
     Ok(Created(created))
+}
+
+fn superuser_only(user: &AuthUser, what: &str) -> ApiResult<()> {
+    if !user.is_superuser || user.scope.is_some() {
+        return Err(ApiError::Forbidden(format!("only superusers can {what}")));
+    }
+    Ok(())
+}
+
+/// Body of `PATCH /users/{user_id}`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    /// `true` disables the user (their sessions and tokens stop working), `false` enables them.
+    disabled: Option<bool>,
+}
+
+/// Body of `POST /users/{user_id}/password`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPassword {
+    #[schemars(with = "String", extend("writeOnly" = true))]
+    password: SecretString,
+}
+
+/// Every user.
+pub async fn list(State(app): State<AppState>, user: AuthUser) -> ApiResult<Data<Vec<User>>> {
+    superuser_only(&user, "list users")?;
+    Ok(Data(app.store.list_users().await?))
+}
+
+async fn existing(app: &AppState, id: UserId) -> ApiResult<User> {
+    app.store.find_user(id).await?.ok_or_else(|| ApiError::NotFound("user not found".into()))
+}
+
+/// Disables or enables a user.
+pub async fn update(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<UserId>,
+    note: AuditNote,
+    ApiJson(body): ApiJson<UpdateUser>,
+) -> ApiResult<Data<User>> {
+    superuser_only(&user, "change users")?;
+    let target = existing(&app, id).await?;
+    note.target(target.email.clone());
+    if let Some(disabled) = body.disabled {
+        if disabled && id == user.id {
+            return Err(ApiError::Conflict("you cannot disable yourself".into()));
+        }
+        note.details(serde_json::json!({"user_id": id, "email": target.email, "disabled": disabled}));
+        app.store.set_user_disabled(id, disabled).await?;
+        if disabled {
+            super::auth::end_access(&app, id).await?;
+        }
+        app.auth_cache.invalidate_user(id);
+    }
+    Ok(Data(existing(&app, id).await?))
+}
+
+/// Sets a user's password (a reset by a superuser); their sessions and JWTs end.
+pub async fn reset_password(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<UserId>,
+    note: AuditNote,
+    ApiJson(body): ApiJson<ResetPassword>,
+) -> ApiResult<axum::http::StatusCode> {
+    superuser_only(&user, "reset passwords")?;
+    let target = existing(&app, id).await?;
+    note.target(target.email.clone());
+    check_password(&body.password)?;
+    let hash = password::hash(body.password).await.map_err(ApiError::Internal)?;
+    app.store.set_user_password(id, &hash).await?;
+    let ended = super::auth::end_access(&app, id).await?;
+    note.details(serde_json::json!({"user_id": id, "email": target.email, "sessions_ended": ended}));
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

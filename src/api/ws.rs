@@ -3,7 +3,8 @@
 //! Browsers cannot set headers on a WebSocket, so the token is also accepted as the `access_token`
 //! query parameter or as a `bearer.<token>` subprotocol offered beside `switchboard`. The handshake
 //! always answers `switchboard`, never the token's subprotocol: a response header would carry the
-//! token to wherever responses are logged. Each socket gets its own Redis subscriber
+//! token to wherever responses are logged. The console's session cookie is accepted too, from the
+//! server's own `Origin` only. Each socket gets its own Redis subscriber
 //! connection, closed when the socket closes. Messages go through a bounded queue: a client too slow
 //! to keep up loses messages rather than growing our memory, and is told how many it missed.
 
@@ -11,7 +12,7 @@ use std::time::Duration;
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
-use axum::http::header::{AUTHORIZATION, SEC_WEBSOCKET_PROTOCOL};
+use axum::http::header::{AUTHORIZATION, ORIGIN, SEC_WEBSOCKET_PROTOCOL};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
@@ -22,6 +23,7 @@ use tokio::sync::mpsc;
 
 use super::{ApiPath, ApiQuery};
 use crate::app::{App, AppState};
+use crate::auth::session::{same_origin, SessionCaller};
 use crate::auth::{authorize, AuthUser};
 use crate::connections::{open_settings, resolve};
 use crate::domain::{ConnectionId, Engine, Permission};
@@ -83,26 +85,61 @@ fn token<'a>(headers: &'a HeaderMap, query: &'a SubscribeQuery) -> Option<&'a st
     offered(headers).find_map(|p| p.strip_prefix("bearer."))
 }
 
-async fn authenticate(app: &App, headers: &HeaderMap, query: &SubscribeQuery) -> ApiResult<(AuthUser, String)> {
-    let token = token(headers, query).ok_or_else(|| {
-        ApiError::Unauthenticated(
-            "missing token: send a bearer header, ?access_token= or a bearer.<token> subprotocol".into(),
-        )
-    })?;
-    Ok((crate::auth::extract::authenticate(app, token, None).await?, token.to_string()))
+/// What a socket was opened with: a bearer token, or the console's session (by its stored key).
+enum Credential {
+    Token(String),
+    Session(String),
 }
 
-/// Who opened a socket, kept to check again while it lives: a revoked token, a removed member or
-/// an expired token loses the socket, not only its next request.
+async fn authenticate(
+    app: &App,
+    headers: &HeaderMap,
+    query: &SubscribeQuery,
+    session: Option<SessionCaller>,
+) -> ApiResult<(AuthUser, Credential)> {
+    if let Some(token) = token(headers, query) {
+        let user = crate::auth::extract::authenticate(app, token, None).await?;
+        return Ok((user, Credential::Token(token.to_string())));
+    }
+    let Some(session) = session else {
+        return Err(ApiError::Unauthenticated(
+            "missing token: send a bearer header, ?access_token= or a bearer.<token> subprotocol".into(),
+        ));
+    };
+    // A page on another site can open a WebSocket to us and the browser sends our cookie with it
+    // (cross-site WebSocket hijacking); only `Origin` tells, and browsers always send it here.
+    if headers.get(ORIGIN).is_none() || !same_origin(headers) {
+        return Err(ApiError::Forbidden("cross-site WebSocket refused: the Origin is not this server".into()));
+    }
+    let user = crate::auth::extract::session_user(app, &session).await?;
+    Ok((user, Credential::Session(session.id_hash)))
+}
+
+/// Who opened a socket, kept to check again while it lives: a revoked token, a removed member,
+/// an expired token or an ended session loses the socket, not only its next request.
 struct Caller {
     app: AppState,
-    token: String,
+    credential: Credential,
     project_ref: String,
 }
 
 impl Caller {
     async fn still_allowed(&self) -> ApiResult<()> {
-        let user = crate::auth::extract::authenticate(&self.app, &self.token, None).await?;
+        let user = match &self.credential {
+            Credential::Token(token) => crate::auth::extract::authenticate(&self.app, token, None).await?,
+            Credential::Session(id_hash) => {
+                let now = time::OffsetDateTime::now_utc();
+                let session = self
+                    .app
+                    .store
+                    .find_session(id_hash)
+                    .await?
+                    .filter(|s| s.expires_at > now && s.idle_expires_at > now)
+                    .ok_or_else(|| ApiError::Unauthenticated("the console session has ended".into()))?;
+                let user = crate::auth::extract::user(&self.app, session.user_id).await?;
+                AuthUser { id: user.id, is_superuser: user.is_superuser, scope: None, checked: None }
+            }
+        };
         authorize(&self.app, &user, &self.project_ref, Permission::Read).await.map(|_| ())
     }
 }
@@ -113,9 +150,11 @@ pub async fn subscribe(
     ApiPath(project_ref): ApiPath<String>,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<SubscribeQuery>,
+    cookie: Option<axum::Extension<SessionCaller>>,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
-    let (user, token) = authenticate(&app, &headers, &query).await?;
+    let cookie_session = cookie.map(|axum::Extension(s)| s);
+    let (user, credential) = authenticate(&app, &headers, &query, cookie_session).await?;
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
     let upgrade = upgrade.map_err(|e| ApiError::validation(format!("expected a WebSocket upgrade: {e}")))?;
     // The answer can only name `switchboard`; a client that offers subprotocols without it would
@@ -137,7 +176,7 @@ pub async fn subscribe(
         pubsub.psubscribe(&patterns).await.map_err(|e| ApiError::from(crate::engines::redis::map_error(e)))?;
     }
     let changes = app.auth_cache.watch_changes();
-    let caller = Caller { app: app.clone(), token, project_ref };
+    let caller = Caller { app: app.clone(), credential, project_ref };
     Ok(upgrade
         .protocols([PROTOCOL])
         .on_upgrade(move |socket| session(socket, pubsub, channels, patterns, caller, changes)))

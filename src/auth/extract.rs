@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 use crate::app::App;
 use crate::app::AppState;
+use crate::auth::session::SessionCaller;
 use crate::domain::{Role, TokenId, UserId};
 use crate::error::ApiError;
 use crate::store::{ProjectAccess, User};
@@ -66,9 +67,10 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
 }
 
-/// A token verified by the front-door middleware, so handlers do not verify it twice.
+/// A JWT verified by the front-door middleware (its user and issue time), so handlers do not
+/// verify it twice.
 #[derive(Clone, Debug)]
-pub struct VerifiedToken(pub UserId);
+pub struct VerifiedToken(pub UserId, pub u64);
 
 /// The stored form of an API token: SHA-256 of the whole token, hex. A fast hash is right here:
 /// the token is 256 random bits, not a password.
@@ -76,21 +78,34 @@ pub fn hash_api_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-async fn user(app: &App, id: UserId) -> Result<User, ApiError> {
-    if let Some(user) = app.auth_cache.user(id) {
-        return Ok(user);
+/// The user behind a credential, refused when they no longer exist or are disabled.
+pub async fn user(app: &App, id: UserId) -> Result<User, ApiError> {
+    let user = match app.auth_cache.user(id) {
+        Some(user) => user,
+        None => {
+            let user = app
+                .store
+                .find_user(id)
+                .await?
+                .ok_or_else(|| ApiError::Unauthenticated("the token's user no longer exists".into()))?;
+            app.auth_cache.put_user(user.clone());
+            user
+        }
+    };
+    if user.disabled {
+        return Err(ApiError::Unauthenticated("this account is disabled".into()));
     }
-    let user = app
-        .store
-        .find_user(id)
-        .await?
-        .ok_or_else(|| ApiError::Unauthenticated("the token's user no longer exists".into()))?;
-    app.auth_cache.put_user(user.clone());
     Ok(user)
 }
 
+/// The caller of a request authenticated by a console session.
+pub async fn session_user(app: &App, session: &SessionCaller) -> Result<AuthUser, ApiError> {
+    let user = user(app, session.user_id).await?;
+    Ok(AuthUser { id: user.id, is_superuser: user.is_superuser, scope: None, checked: None })
+}
+
 /// Resolves a bearer token (JWT or API token) to its caller.
-pub async fn authenticate(app: &App, token: &str, verified: Option<UserId>) -> Result<AuthUser, ApiError> {
+pub async fn authenticate(app: &App, token: &str, verified: Option<(UserId, u64)>) -> Result<AuthUser, ApiError> {
     if token.starts_with(API_TOKEN_PREFIX) {
         let hash = hash_api_token(token);
         let api_token = match app.auth_cache.api_token(&hash) {
@@ -112,11 +127,15 @@ pub async fn authenticate(app: &App, token: &str, verified: Option<UserId>) -> R
         let scope = TokenScope { token_id: api_token.id, project_ref: api_token.project_ref, role: api_token.role };
         return Ok(AuthUser { id: creator.id, is_superuser: creator.is_superuser, scope: Some(scope), checked: None });
     }
-    let user_id = match verified {
-        Some(id) => id,
-        None => app.jwt.verify(token).map_err(|e| ApiError::Unauthenticated(e.to_string()))?,
+    let (user_id, issued) = match verified {
+        Some(verified) => verified,
+        None => app.jwt.verify_issued(token).map_err(|e| ApiError::Unauthenticated(e.to_string()))?,
     };
     let user = user(app, user_id).await?;
+    // "Sign out everywhere" and a password reset end the tokens issued before them.
+    if user.tokens_valid_after.is_some_and(|after| i64::try_from(issued).unwrap_or(i64::MAX) < after) {
+        return Err(ApiError::Unauthenticated("token revoked: sign in again".into()));
+    }
     Ok(AuthUser { id: user.id, is_superuser: user.is_superuser, scope: None, checked: None })
 }
 
@@ -127,10 +146,16 @@ impl FromRequestParts<AppState> for AuthUser {
         if let Some(user) = parts.extensions.get::<AuthUser>() {
             return Ok(user.clone());
         }
-        let verified = parts.extensions.get::<VerifiedToken>().map(|v| v.0);
-        let token = bearer_token(&parts.headers)
-            .ok_or_else(|| ApiError::Unauthenticated("missing bearer token in the Authorization header".into()))?;
-        let user = authenticate(state, token, verified).await?;
+        let verified = parts.extensions.get::<VerifiedToken>().map(|v| (v.0, v.1));
+        let user = match (bearer_token(&parts.headers), parts.extensions.get::<SessionCaller>()) {
+            (Some(token), _) => authenticate(state, token, verified).await?,
+            (None, Some(session)) => session_user(state, session).await?,
+            (None, None) => {
+                return Err(ApiError::Unauthenticated(
+                    "missing bearer token in the Authorization header (or console session)".into(),
+                ))
+            }
+        };
         // Every route outside a project (organizations, the project list, users) is closed to
         // API tokens here, once, rather than in each of those handlers.
         let project_route = parts.extensions.get::<MatchedPath>().is_some_and(|m| m.as_str().contains("{ref}"));

@@ -37,8 +37,8 @@ pub struct JwtKeys {
     decoding: DecodingKey,
     validation: Validation,
     ttl: Duration,
-    /// Tokens that verified: the user they name and their expiry.
-    verified: Cache<String, (UserId, u64)>,
+    /// Tokens that verified: the user they name, their expiry and their issue time.
+    verified: Cache<String, (UserId, u64, u64)>,
 }
 
 /// Why a token was refused. The message is safe to send to the client.
@@ -88,17 +88,22 @@ impl JwtKeys {
 
     /// Verifies a token and returns the user it names.
     pub fn verify(&self, token: &str) -> Result<UserId, TokenError> {
-        if let Some((user, exp)) = self.verified.get(token) {
+        self.verify_issued(token).map(|(user, _)| user)
+    }
+
+    /// Verifies a token and returns the user it names and when it was issued (unix seconds).
+    pub fn verify_issued(&self, token: &str) -> Result<(UserId, u64), TokenError> {
+        if let Some((user, exp, iat)) = self.verified.get(token) {
             // The same check `jsonwebtoken` makes: refused once `exp` is more than the leeway past.
-            return if exp + LEEWAY_SECS < now_secs() { Err(TokenError::Expired) } else { Ok(user) };
+            return if exp + LEEWAY_SECS < now_secs() { Err(TokenError::Expired) } else { Ok((user, iat)) };
         }
         let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| match e.kind() {
             jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
             _ => TokenError::Invalid,
         })?;
         let user = data.claims.sub.parse().map_err(|_| TokenError::Invalid)?;
-        self.verified.insert(token.to_string(), (user, data.claims.exp));
-        Ok(user)
+        self.verified.insert(token.to_string(), (user, data.claims.exp, data.claims.iat));
+        Ok((user, data.claims.iat))
     }
 }
 
@@ -136,11 +141,11 @@ mod tests {
         let user = UserId::new();
         let token = k.issue(user).unwrap();
         assert_eq!(k.verify(&token).unwrap(), user);
-        let (remembered, exp) = k.verified.get(&token).unwrap();
+        let (remembered, exp, _) = k.verified.get(&token).unwrap();
         assert_eq!(remembered, user);
         assert!(exp > now_secs() + 50);
         // The same token seen as if its expiry had passed while it was remembered.
-        k.verified.insert(token.clone(), (user, now_secs() - LEEWAY_SECS - 1));
+        k.verified.insert(token.clone(), (user, now_secs() - LEEWAY_SECS - 1, now_secs()));
         assert!(matches!(k.verify(&token), Err(TokenError::Expired)));
         // A token differing from a remembered one in its signature is verified afresh, and refused.
         let mut forged = token.clone();

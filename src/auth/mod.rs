@@ -5,6 +5,7 @@
 //! - `extract`: the [`AuthUser`] extractor every `/api/platform` handler takes.
 //! - `access`: [`authorize`], the one place a project role is checked against a [`crate::domain::Permission`].
 //! - `cache`: users and project accesses kept briefly in memory, invalidated on change.
+//! - `session`: console sessions (cookie, CSRF token, origin check).
 //! - `throttle`: sign-in attempts counted per account and address in the platform store.
 
 pub mod access;
@@ -12,6 +13,7 @@ pub mod cache;
 pub mod extract;
 pub mod jwt;
 pub mod password;
+pub mod session;
 pub mod throttle;
 
 pub use access::{authorize, ProjectContext};

@@ -19,6 +19,7 @@ use time::OffsetDateTime;
 use super::{route_labels, RequestId};
 use crate::app::AppState;
 use crate::auth::extract::{authenticate, bearer_token, VerifiedToken};
+use crate::auth::session::SessionCaller;
 use crate::domain::{ConnectionId, TokenId, UserId};
 use crate::error::ApiError;
 use crate::store::{AuditEntry, AuditNoted};
@@ -63,6 +64,9 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AuditNote {
         Ok(parts.extensions.get::<AuditNote>().cloned().unwrap_or_default())
     }
 }
+
+/// The prefix of the console's session routes (`/api/auth/session`, `/api/auth/sessions`).
+const SESSION_ROUTES: &str = "/api/auth/session";
 
 /// Routes whose handler decides whether the request changes data (see the module doc).
 const HANDLER_DECIDES: &[&str] = &["/api/platform/pg-meta/{ref}/query"];
@@ -186,13 +190,17 @@ where
     F: FnOnce(Request) -> Fut,
     Fut: Future<Output = Response>,
 {
-    let Some(template) =
-        req.extensions().get::<MatchedPath>().filter(|t| t.as_str().starts_with("/api/platform/")).cloned()
-    else {
+    // The platform routes, and the console's session routes (sign-outs; refused sign-ins).
+    let audited = |t: &&MatchedPath| t.as_str().starts_with("/api/platform/") || t.as_str().starts_with(SESSION_ROUTES);
+    let Some(template) = req.extensions().get::<MatchedPath>().filter(audited).cloned() else {
         return next(req).await;
     };
     let mutation = is_mutation(req.method());
-    let mut user_id = req.extensions().get::<VerifiedToken>().map(|t| t.0);
+    let mut user_id = req
+        .extensions()
+        .get::<VerifiedToken>()
+        .map(|t| t.0)
+        .or_else(|| req.extensions().get::<SessionCaller>().map(|s| s.user_id));
     let mut token_id = None;
     if user_id.is_none() && mutation {
         // An API token: who it acts for (its creator) signs the record, which names the token. A

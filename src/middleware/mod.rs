@@ -11,12 +11,13 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::header::CONTENT_TYPE;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::app::AppState;
 use crate::auth::extract::{bearer_token, VerifiedToken};
+use crate::auth::session::SessionCaller;
 use crate::error::{envelope, ApiError};
 
 /// Header carrying the request id (taken from the client when sane, else generated).
@@ -70,10 +71,28 @@ pub async fn front_door(State(app): State<AppState>, mut req: Request, next: Nex
 
     // Verify the token once here: the verified user keys the rate limit and the handler reuses it.
     let (parts, body) = req.into_parts();
-    let user_id = bearer_token(&parts.headers).and_then(|t| app.jwt.verify(t).ok());
+    let bearer = bearer_token(&parts.headers);
+    let verified = bearer.and_then(|t| app.jwt.verify_issued(t).ok());
+    // Without a bearer token, an API request may be the console's, with its session cookie. The
+    // sign-in routes ignore a cookie (signing in again must work with a stale one).
+    let signing_in = path == "/api/auth/token" || (method == Method::POST && path == "/api/auth/session");
+    let session = if bearer.is_none() && path.starts_with("/api/") && !signing_in {
+        match crate::auth::session::resolve(&app, &method, &parts.headers).await {
+            Ok(session) => session,
+            // The store cannot say whether the session lives (503).
+            Err(e) => return e.into_response(),
+        }
+    } else {
+        None
+    };
     req = Request::from_parts(parts, body);
-    if let Some(id) = user_id {
-        req.extensions_mut().insert(VerifiedToken(id));
+    if let Some((id, issued)) = verified {
+        req.extensions_mut().insert(VerifiedToken(id, issued));
+    }
+    let user_id = verified.map(|(id, _)| id).or_else(|| session.as_ref().map(|s| s.user_id));
+    let refusal = session.as_ref().and_then(|s| s.refusal.clone());
+    if let Some(session) = session {
+        req.extensions_mut().insert(session);
     }
     req.extensions_mut().insert(RequestId(request_id.clone()));
     req.extensions_mut().insert(ClientAddr(client_ip));
@@ -89,7 +108,11 @@ pub async fn front_door(State(app): State<AppState>, mut req: Request, next: Nex
         Err(wait) => ApiError::RateLimited { retry_after_secs: wait.as_secs().max(1) }.into_response(),
         // The audit trail and the project gate run inside this one layer: as layers of their own,
         // each cost a boxed future, a cloned service and a copy of the request's future.
-        Ok(()) => audit::audit(&app, req, |req| project_gate(&app, req, next)).await,
+        // A session's cross-site request is refused inside the audit layer, so it is recorded.
+        Ok(()) => match refusal {
+            Some(refusal) => audit::audit(&app, req, |_| async { ApiError::Forbidden(refusal).into_response() }).await,
+            None => audit::audit(&app, req, |req| project_gate(&app, req, next)).await,
+        },
     };
 
     let response_needs_envelope = response.status().is_client_error() || response.status().is_server_error();
@@ -156,15 +179,21 @@ async fn project_gate(app: &AppState, req: Request, next: Next) -> Response {
         return next.run(req).await;
     };
     let (parts, body) = req.into_parts();
-    let Some(token) = bearer_token(&parts.headers).map(str::to_string) else {
-        // No header: the handler answers (401, or a WebSocket's query-string token).
+    let token = bearer_token(&parts.headers).map(str::to_string);
+    let session = parts.extensions.get::<SessionCaller>().cloned();
+    if token.is_none() && session.is_none() {
+        // No credential: the handler answers (401, or a WebSocket's query-string token).
         return next.run(Request::from_parts(parts, body)).await;
-    };
-    let verified = parts.extensions.get::<VerifiedToken>().map(|v| v.0);
+    }
+    let verified = parts.extensions.get::<VerifiedToken>().map(|v| (v.0, v.1));
     let (project_ref, _) = route_labels(&template, parts.uri.path());
     let project_ref = project_ref.unwrap_or_default();
     let checked = async {
-        let mut user = crate::auth::extract::authenticate(app, &token, verified).await?;
+        let mut user = match (&token, &session) {
+            (Some(token), _) => crate::auth::extract::authenticate(app, token, verified).await?,
+            (None, Some(session)) => crate::auth::extract::session_user(app, session).await?,
+            (None, None) => return Err(ApiError::Unauthenticated("not signed in".into())),
+        };
         let access = crate::auth::access::project_access(app, &user, &project_ref).await?;
         crate::auth::access::check(&user, &access, crate::domain::Permission::Read)?;
         user.checked = Some(access);

@@ -126,6 +126,35 @@ pub struct User {
     /// Creation time.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// A disabled user cannot sign in, and their sessions and tokens stop working.
+    pub disabled: bool,
+    /// Unix seconds before which their JWTs were issued and are refused (sign out everywhere).
+    #[serde(skip)]
+    pub tokens_valid_after: Option<i64>,
+}
+
+/// A console session, stored under the SHA-256 of its cookie's random id.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConsoleSession {
+    /// Whose.
+    pub user_id: UserId,
+    /// Sent back as `X-CSRF-Token` on every unsafe request the session makes.
+    #[serde(skip)]
+    pub csrf_token: String,
+    /// The browser that signed in, as it named itself.
+    pub user_agent: Option<String>,
+    /// Sign-in time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Last use (written at most once a minute).
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_seen_at: OffsetDateTime,
+    /// Ends here unless used before (moves forward on use).
+    #[serde(with = "time::serde::rfc3339")]
+    pub idle_expires_at: OffsetDateTime,
+    /// Ends here whatever the use.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
 }
 
 /// A user together with the argon2 hash, for sign-in only.
@@ -423,6 +452,8 @@ pub struct AuditFilter {
     pub connection_id: Option<ConnectionId>,
     /// Only this outcome.
     pub outcome: Option<String>,
+    /// Only targets containing this text.
+    pub target: Option<String>,
     /// Not before.
     pub since: Option<OffsetDateTime>,
     /// Not after.
@@ -533,6 +564,32 @@ pub trait PlatformStore: Send + Sync + 'static {
     async fn find_user(&self, id: UserId) -> StoreResult<Option<User>>;
     /// Looks a user up by e-mail.
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    /// Every user, by e-mail.
+    async fn list_users(&self) -> StoreResult<Vec<User>>;
+    /// Disables (or enables again) a user; false when there is no such user.
+    async fn set_user_disabled(&self, id: UserId, disabled: bool) -> StoreResult<bool>;
+    /// Replaces a user's password hash; false when there is no such user.
+    async fn set_user_password(&self, id: UserId, password_hash: &str) -> StoreResult<bool>;
+    /// Refuses the user's JWTs issued before `after` (unix seconds).
+    async fn revoke_user_tokens(&self, id: UserId, after: i64) -> StoreResult<()>;
+
+    /// Stores a new console session under the hash of its id.
+    async fn insert_session(&self, id_hash: &str, session: &ConsoleSession) -> StoreResult<()>;
+    /// The session whose id hashes to `id_hash`.
+    async fn find_session(&self, id_hash: &str) -> StoreResult<Option<ConsoleSession>>;
+    /// Records a use of a session and moves its idle expiry.
+    async fn touch_session(
+        &self,
+        id_hash: &str,
+        seen: OffsetDateTime,
+        idle_expires_at: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Ends one session; false when it did not exist.
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<bool>;
+    /// Ends every session of a user; returns how many there were.
+    async fn delete_user_sessions(&self, user: UserId) -> StoreResult<u64>;
+    /// Forgets sessions that ended (absolute or idle expiry) before `now`.
+    async fn prune_sessions(&self, now: OffsetDateTime) -> StoreResult<()>;
 
     /// Creates an organization owned by `owner`.
     async fn create_organization(&self, name: &str, slug: &str, owner: UserId) -> StoreResult<Organization>;

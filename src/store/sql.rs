@@ -33,6 +33,37 @@ pub(super) struct UserRow {
     password_hash: String,
     is_superuser: bool,
     created_at: OffsetDateTime,
+    disabled_at: Option<OffsetDateTime>,
+    tokens_valid_after: Option<i64>,
+}
+
+/// The columns a [`UserRow`] reads.
+pub(super) const USER_COLUMNS: &str =
+    "id, email, password_hash, is_superuser, created_at, disabled_at, tokens_valid_after";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct SessionRow {
+    user_id: String,
+    csrf_token: String,
+    user_agent: Option<String>,
+    created_at: OffsetDateTime,
+    last_seen_at: OffsetDateTime,
+    idle_expires_at: OffsetDateTime,
+    expires_at: OffsetDateTime,
+}
+
+impl SessionRow {
+    pub(super) fn into_session(self) -> Result<super::ConsoleSession, StoreError> {
+        Ok(super::ConsoleSession {
+            user_id: parse("user id", &self.user_id)?,
+            csrf_token: self.csrf_token,
+            user_agent: self.user_agent,
+            created_at: self.created_at,
+            last_seen_at: self.last_seen_at,
+            idle_expires_at: self.idle_expires_at,
+            expires_at: self.expires_at,
+        })
+    }
 }
 
 impl UserRow {
@@ -47,6 +78,8 @@ impl UserRow {
                 email: self.email,
                 is_superuser: self.is_superuser,
                 created_at: self.created_at,
+                disabled: self.disabled_at.is_some(),
+                tokens_valid_after: self.tokens_valid_after,
             },
             password_hash: self.password_hash,
         })
@@ -445,7 +478,8 @@ macro_rules! impl_platform_store {
             ) -> $crate::store::StoreResult<$crate::store::User> {
                 let row: $crate::store::sql::UserRow = sqlx::query_as(
                     "INSERT INTO users (id, email, password_hash, is_superuser, created_at) \
-                     VALUES ($1, $2, $3, $4, $5) RETURNING id, email, password_hash, is_superuser, created_at",
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id, email, password_hash, is_superuser, created_at, \
+                     disabled_at, tokens_valid_after",
                 )
                 .bind($crate::domain::UserId::new().to_string())
                 .bind(email)
@@ -459,9 +493,8 @@ macro_rules! impl_platform_store {
             }
 
             async fn find_credentials(&self, email: &str) -> $crate::store::StoreResult<Option<$crate::store::UserCredentials>> {
-                let row: Option<$crate::store::sql::UserRow> = sqlx::query_as(
-                    "SELECT id, email, password_hash, is_superuser, created_at FROM users WHERE email = $1",
-                )
+                let sql = format!("SELECT {} FROM users WHERE email = $1", $crate::store::sql::USER_COLUMNS);
+                let row: Option<$crate::store::sql::UserRow> = sqlx::query_as(&sql)
                 .bind(email)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -469,9 +502,8 @@ macro_rules! impl_platform_store {
             }
 
             async fn find_user(&self, id: $crate::domain::UserId) -> $crate::store::StoreResult<Option<$crate::store::User>> {
-                let row: Option<$crate::store::sql::UserRow> = sqlx::query_as(
-                    "SELECT id, email, password_hash, is_superuser, created_at FROM users WHERE id = $1",
-                )
+                let sql = format!("SELECT {} FROM users WHERE id = $1", $crate::store::sql::USER_COLUMNS);
+                let row: Option<$crate::store::sql::UserRow> = sqlx::query_as(&sql)
                 .bind(id.to_string())
                 .fetch_optional(&self.pool)
                 .await?;
@@ -480,6 +512,105 @@ macro_rules! impl_platform_store {
 
             async fn find_user_by_email(&self, email: &str) -> $crate::store::StoreResult<Option<$crate::store::User>> {
                 Ok(self.find_credentials(email).await?.map(|c| c.user))
+            }
+
+            async fn list_users(&self) -> $crate::store::StoreResult<Vec<$crate::store::User>> {
+                let sql = format!("SELECT {} FROM users ORDER BY email", $crate::store::sql::USER_COLUMNS);
+                let rows: Vec<$crate::store::sql::UserRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+                rows.into_iter().map(|r| r.into_user()).collect()
+            }
+
+            async fn set_user_disabled(&self, id: $crate::domain::UserId, disabled: bool) -> $crate::store::StoreResult<bool> {
+                let at = disabled.then(time::OffsetDateTime::now_utc);
+                let done = sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+                    .bind(at)
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn set_user_password(&self, id: $crate::domain::UserId, password_hash: &str) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(password_hash)
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn revoke_user_tokens(&self, id: $crate::domain::UserId, after: i64) -> $crate::store::StoreResult<()> {
+                sqlx::query("UPDATE users SET tokens_valid_after = $1 WHERE id = $2")
+                    .bind(after)
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_session(&self, id_hash: &str, session: &$crate::store::ConsoleSession) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO console_sessions (id_hash, user_id, csrf_token, user_agent, created_at, last_seen_at, \
+                     idle_expires_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(id_hash)
+                .bind(session.user_id.to_string())
+                .bind(&session.csrf_token)
+                .bind(&session.user_agent)
+                .bind(session.created_at)
+                .bind(session.last_seen_at)
+                .bind(session.idle_expires_at)
+                .bind(session.expires_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn find_session(&self, id_hash: &str) -> $crate::store::StoreResult<Option<$crate::store::ConsoleSession>> {
+                let row: Option<$crate::store::sql::SessionRow> = sqlx::query_as(
+                    "SELECT user_id, csrf_token, user_agent, created_at, last_seen_at, idle_expires_at, expires_at \
+                     FROM console_sessions WHERE id_hash = $1",
+                )
+                .bind(id_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| r.into_session()).transpose()
+            }
+
+            async fn touch_session(
+                &self,
+                id_hash: &str,
+                seen: time::OffsetDateTime,
+                idle_expires_at: time::OffsetDateTime,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query("UPDATE console_sessions SET last_seen_at = $1, idle_expires_at = $2 WHERE id_hash = $3")
+                    .bind(seen)
+                    .bind(idle_expires_at)
+                    .bind(id_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn delete_session(&self, id_hash: &str) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM console_sessions WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn delete_user_sessions(&self, user: $crate::domain::UserId) -> $crate::store::StoreResult<u64> {
+                let done = sqlx::query("DELETE FROM console_sessions WHERE user_id = $1")
+                    .bind(user.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn prune_sessions(&self, now: time::OffsetDateTime) -> $crate::store::StoreResult<()> {
+                sqlx::query("DELETE FROM console_sessions WHERE expires_at < $1 OR idle_expires_at < $1")
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
             }
 
             async fn create_organization(
@@ -627,9 +758,19 @@ macro_rules! impl_platform_store {
                 &self,
                 project: $crate::domain::ProjectId,
             ) -> $crate::store::StoreResult<Vec<$crate::store::ProjectMember>> {
+                // The organization's owners first (they own every project of it), then the members
+                // who are not also owners.
                 let rows: Vec<$crate::store::sql::MemberRow> = sqlx::query_as(
-                    "SELECT pm.user_id, u.email, pm.role, pm.created_at FROM project_members pm \
-                     JOIN users u ON u.id = pm.user_id WHERE pm.project_id = $1 ORDER BY pm.created_at, u.email",
+                    "SELECT user_id, email, role, created_at FROM ( \
+                       SELECT om.user_id, u.email, CAST('owner' AS TEXT) AS role, om.created_at, 0 AS rank \
+                       FROM projects p JOIN organization_members om ON om.organization_id = p.organization_id \
+                       JOIN users u ON u.id = om.user_id WHERE p.id = $1 \
+                       UNION ALL \
+                       SELECT pm.user_id, u.email, pm.role, pm.created_at, 1 AS rank FROM project_members pm \
+                       JOIN users u ON u.id = pm.user_id JOIN projects p ON p.id = pm.project_id \
+                       WHERE pm.project_id = $1 AND NOT EXISTS (SELECT 1 FROM organization_members o \
+                         WHERE o.organization_id = p.organization_id AND o.user_id = pm.user_id) \
+                     ) m ORDER BY rank, created_at, email",
                 )
                 .bind(project.to_string())
                 .fetch_all(&self.pool)
@@ -1213,7 +1354,7 @@ macro_rules! impl_platform_store {
                      AND ($2 IS NULL OR user_id = $2) AND ($3 IS NULL OR action LIKE $3) \
                      AND ($4 IS NULL OR at >= $4) AND ($5 IS NULL OR at <= $5) AND ($6 IS NULL OR id < $6) \
                      AND ($8 IS NULL OR engine = $8) AND ($9 IS NULL OR connection_id = $9) \
-                     AND ($10 IS NULL OR outcome = $10) \
+                     AND ($10 IS NULL OR outcome = $10) AND ($11 IS NULL OR target LIKE $11) \
                      ORDER BY id DESC LIMIT $7",
                 )
                 .bind(&filter.project_ref)
@@ -1226,6 +1367,7 @@ macro_rules! impl_platform_store {
                 .bind(&filter.engine)
                 .bind(filter.connection_id.map(|c| c.to_string()))
                 .bind(&filter.outcome)
+                .bind(filter.target.as_ref().map(|t| format!("%{t}%")))
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter().map(|r| r.into_record()).collect()

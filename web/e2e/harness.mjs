@@ -196,7 +196,7 @@ function tcpOpen(port) {
 /**
  * Starts redis-server, PostgreSQL and switchboard; `stop()` ends them and removes their directories.
  * `{ mongo: true }` also starts the MongoDB-wire test server (port in `stack.mongoPort`); it is
- * opt-in because only the MongoDB tests need it.
+ * opt-in because only the MongoDB tests need it. `{ env: {...} }` sets more of the server's variables.
  */
 export async function startStack(options = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-e2e-'))
@@ -235,6 +235,7 @@ export async function startStack(options = {}) {
     SWITCHBOARD_RATE_LIMIT_PER_SECOND: '10000',
     SWITCHBOARD_RATE_LIMIT_BURST: '10000',
     RUST_LOG: 'warn',
+    ...options.env,
   })
   const app = start(binary, ['serve'], { env })
   const baseURL = `http://127.0.0.1:${appPort}`
@@ -321,24 +322,30 @@ export function expectHidden(locator, timeout = 15000) {
   return locator.waitFor({ state: 'hidden', timeout })
 }
 
-/**
- * A fresh browser context (empty cache) that is already signed in as `email`: the token is put
- * where the console keeps it (sessionStorage) before any page script runs, so a page opened in it
- * loads as a signed-in reload would, without going through the sign-in form.
- */
-export async function signedInContext(browser, baseURL, email, password, options = {}) {
-  const res = await fetch(`${baseURL}/api/auth/token`, {
+/** Signs in to the console over HTTP and answers the session cookie's value and the session. */
+export async function consoleSession(baseURL, email, password) {
+  const res = await fetch(`${baseURL}/api/auth/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password }),
   })
   if (!res.ok) throw new Error(`sign-in of ${email} failed: ${res.status} ${await res.text()}`)
-  const { access_token: token, expires_in: expiresIn } = await res.json()
+  const cookie = /sb_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')
+  if (!cookie) throw new Error('the sign-in answer set no session cookie')
+  return { cookie: cookie[1], session: (await res.json()).data }
+}
+
+/**
+ * A fresh browser context (empty cache) that is already signed in as `email`: the session cookie
+ * is put in the context before any page opens, so a page opened in it loads as a signed-in reload
+ * would, without going through the sign-in form.
+ */
+export async function signedInContext(browser, baseURL, email, password, options = {}) {
+  const { cookie } = await consoleSession(baseURL, email, password)
   const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 720 }, ...options })
-  await context.addInitScript(
-    ([t, at]) => sessionStorage.setItem('switchboard.token', JSON.stringify({ token: t, expiresAt: at })),
-    [token, Date.now() + expiresIn * 1000],
-  )
+  await context.addCookies([
+    { name: 'sb_session', value: cookie, url: baseURL, httpOnly: true, sameSite: 'Strict' },
+  ])
   return context
 }
 

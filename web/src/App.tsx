@@ -2,8 +2,13 @@
 // project pages are in the first bundle; each engine's pages are a chunk of their own, fetched the
 // first time one of them opens (React.lazy), so signing in does not wait for the SQL editor.
 import { lazy, Suspense, useEffect, type ReactNode } from 'react'
-import { isSignedIn, onUnauthorized, signOut } from './api'
+import { useQuery } from '@tanstack/react-query'
+import { loadSession, onUnauthorized } from './api'
 import { Link, navigate, useLocation } from './router'
+import { queryClient } from './queryClient'
+import { SESSION_KEY } from './team/session'
+import { AccountMenu } from './team/AccountMenu'
+import { ErrorMessage } from './components/ErrorMessage'
 import { Loading } from './components/Loading'
 import { SignIn } from './pages/SignIn'
 import { ProjectPicker } from './pages/ProjectPicker'
@@ -20,15 +25,27 @@ const TableEditorPage = lazy(() => import('./postgres/editor/TableEditorPage').t
 const DatabasePage = lazy(() => import('./postgres/database/DatabasePage').then((m) => ({ default: m.DatabasePage })))
 const TypesPage = lazy(() => import('./postgres/database/TypesPage').then((m) => ({ default: m.TypesPage })))
 const MongoPage = lazy(() => import('./mongodb/MongoPage').then((m) => ({ default: m.MongoPage })))
+// The team pages (members, API tokens, audit trail, settings, users) share one chunk.
+const MembersPage = lazy(() => import('./team/TeamPages').then((m) => ({ default: m.MembersPage })))
+const TokensPage = lazy(() => import('./team/TeamPages').then((m) => ({ default: m.TokensPage })))
+const AuditPage = lazy(() => import('./team/TeamPages').then((m) => ({ default: m.AuditPage })))
+const SettingsPage = lazy(() => import('./team/TeamPages').then((m) => ({ default: m.SettingsPage })))
+const UsersPage = lazy(() => import('./team/TeamPages').then((m) => ({ default: m.UsersPage })))
+const TEAM_TABS = { members: MembersPage, tokens: TokensPage, audit: AuditPage, settings: SettingsPage }
 
 function signInPath(): string {
   const here = window.location.pathname + window.location.search
   return here.startsWith('/sign-in') || here === '/' ? '/sign-in' : `/sign-in?next=${encodeURIComponent(here)}`
 }
 
-onUnauthorized(() => navigate(signInPath(), { replace: true }))
+// The session ended (or was signed out elsewhere): sign in again, then come back to this very page
+// (its drafts are in localStorage, which nothing here clears).
+onUnauthorized(() => {
+  queryClient.setQueryData(SESSION_KEY, null)
+  navigate(signInPath(), { replace: true })
+})
 
-function Frame({ children }: { children: ReactNode }) {
+function Frame({ children, projectRef }: { children: ReactNode; projectRef?: string }) {
   return (
     <>
       <header className="topbar">
@@ -36,16 +53,7 @@ function Frame({ children }: { children: ReactNode }) {
           Switchboard
         </Link>
         <nav>
-          <button
-            type="button"
-            className="link"
-            onClick={() => {
-              signOut()
-              navigate('/sign-in')
-            }}
-          >
-            Sign out
-          </button>
+          <AccountMenu projectRef={projectRef} />
         </nav>
       </header>
       <main>
@@ -66,14 +74,28 @@ export function App() {
     const next = query.get('next')
     return <SignIn next={next && next.startsWith('/') && !next.startsWith('//') ? next : '/'} />
   }
-  if (!isSignedIn()) return <Redirect to={signInPath()} />
+  return <SignedIn path={path} query={query} />
+}
+
+/** Every page behind sign-in: waits for the server to say who is signed in (the session cookie). */
+function SignedIn({ path, query }: { path: string; query: URLSearchParams }) {
+  const session = useQuery({ queryKey: SESSION_KEY, queryFn: loadSession, staleTime: Infinity })
+  if (session.isPending) return <Loading />
+  if (session.error) return <ErrorMessage error={session.error} />
+  if (!session.data) return <Redirect to={signInPath()} />
 
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent)
+  const projectRef = parts[0] === 'project' ? parts[1] : undefined
   let page: ReactNode
   if (parts.length === 0) {
     page = <ProjectPicker />
+  } else if (parts[0] === 'users' && parts.length === 1) {
+    page = <UsersPage />
   } else if (parts[0] === 'project' && parts[1] && parts.length === 2) {
     page = <ProjectHome projectRef={parts[1]} />
+  } else if (parts[0] === 'project' && parts[1] && parts.length === 3 && parts[2]! in TEAM_TABS) {
+    const Tab = TEAM_TABS[parts[2] as keyof typeof TEAM_TABS]
+    page = <Tab key={parts[1]} projectRef={parts[1]} />
   } else if (
     parts[0] === 'project' && parts[1] && parts[2] === 'databases' && parts[3] === 'redis' && parts.length === 5 &&
     (parts[4] === 'pubsub' || parts[4] === 'server')
@@ -112,5 +134,5 @@ export function App() {
       </section>
     )
   }
-  return <Frame>{page}</Frame>
+  return <Frame projectRef={projectRef}>{page}</Frame>
 }

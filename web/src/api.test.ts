@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ApiError, isSignedIn, keySegment, onUnauthorized, pg, projects, redis, signIn, signOut, sqlErrorDetails } from './api'
+import { ApiError, isSignedIn, keySegment, onUnauthorized, pg, projects, redis, signIn, signOut, sqlErrorDetails, team } from './api'
 
 function reply(status: number, body: unknown, statusText = ''): Response {
   const text = typeof body === 'string' ? body : JSON.stringify(body)
@@ -18,24 +18,46 @@ beforeEach(() => {
 afterEach(() => vi.unstubAllGlobals())
 
 async function signedIn(): Promise<void> {
-  fetchMock.mockResolvedValueOnce(reply(200, { access_token: 'tok', token_type: 'Bearer', expires_in: 3600 }))
+  const user = { id: 'u1', email: 'a@example.com', is_superuser: false, disabled: false, created_at: '' }
+  fetchMock.mockResolvedValueOnce(reply(201, { data: { user, csrf_token: 'csrf-1' } }))
   await signIn('a@example.com', 'pw')
 }
 
 describe('api client', () => {
-  it('signs in, keeps the token in sessionStorage and sends it as a bearer', async () => {
+  it('signs in to a cookie session and sends its CSRF token on unsafe calls only', async () => {
     await signedIn()
     const [url, init] = fetchMock.mock.calls[0]!
-    expect(url).toBe('/api/auth/token')
+    expect(url).toBe('/api/auth/session')
     expect(JSON.parse(init!.body as string)).toEqual({ email: 'a@example.com', password: 'pw' })
     expect(isSignedIn()).toBe(true)
-    expect(sessionStorage.getItem('switchboard.token')).toContain('"tok"')
+    expect(sessionStorage.length).toBe(0)
 
     fetchMock.mockResolvedValueOnce(reply(200, { data: [{ ref: 'default', role: 'viewer' }] }))
     const list = await projects.list()
     expect(list[0]?.ref).toBe('default')
-    const headers = fetchMock.mock.calls[1]![1]!.headers as Record<string, string>
-    expect(headers.authorization).toBe('Bearer tok')
+    const read = fetchMock.mock.calls[1]![1]!
+    expect(read.credentials).toBe('same-origin')
+    expect((read.headers as Record<string, string>).authorization).toBeUndefined()
+    expect((read.headers as Record<string, string>)['x-csrf-token']).toBeUndefined()
+
+    fetchMock.mockResolvedValueOnce(reply(204, ''))
+    await team.removeMember('default', 'u2')
+    const write = fetchMock.mock.calls[2]![1]!
+    expect(write.method).toBe('DELETE')
+    expect((write.headers as Record<string, string>)['x-csrf-token']).toBe('csrf-1')
+  })
+
+  it('learns a new CSRF token and retries once when another tab signed in again', async () => {
+    await signedIn()
+    fetchMock.mockResolvedValueOnce(
+      reply(403, { error: { message: 'missing or wrong X-CSRF-Token header for this session', code: 'FORBIDDEN' } }),
+    )
+    const user = { id: 'u1', email: 'a@example.com', is_superuser: false, disabled: false, created_at: '' }
+    fetchMock.mockResolvedValueOnce(reply(200, { data: { user, csrf_token: 'csrf-2' } }))
+    fetchMock.mockResolvedValueOnce(reply(204, ''))
+    await team.revokeToken('default', 't1')
+    expect(fetchMock.mock.calls[2]![0]).toBe('/api/auth/session')
+    expect((fetchMock.mock.calls[3]![1]!.headers as Record<string, string>)['x-csrf-token']).toBe('csrf-2')
   })
 
   it('turns the error envelope into an ApiError with the server message', async () => {
@@ -64,11 +86,13 @@ describe('api client', () => {
     expect(handler).not.toHaveBeenCalled()
 
     await signedIn()
+    localStorage.setItem('switchboard.sql.draft', 'select 1')
     fetchMock.mockResolvedValueOnce(reply(401, { error: { message: 'token expired', code: 'UNAUTHORIZED' } }))
     await expect(projects.list()).rejects.toThrow('token expired')
     expect(handler).toHaveBeenCalledTimes(1)
     expect(isSignedIn()).toBe(false)
-    expect(sessionStorage.getItem('switchboard.token')).toBeNull()
+    // Drafts live in localStorage: an ended session must not wipe them.
+    expect(localStorage.getItem('switchboard.sql.draft')).toBe('select 1')
   })
 
   it('sends the query of a SCAN page and the raw bytes of a binary key', async () => {

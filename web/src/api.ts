@@ -1,9 +1,9 @@
 // The typed client of the Switchboard REST API: the only module that calls `fetch`.
 //
 // Every response is `{"data": …}` and every error `{"error": {"message", "code", "details"?}}`
-// (except `POST /api/auth/token`, which answers the token unwrapped). The bearer token lives in
-// memory and in sessionStorage (so a reload keeps the session, a new tab or a closed browser does
-// not); a 401 on an authenticated call clears it and calls the handler set with `onUnauthorized`.
+// (except `POST /api/auth/token`, which answers the token unwrapped). The console is signed in by an
+// HttpOnly session cookie (it survives reloads and new tabs); unsafe calls carry the session's
+// CSRF token. A 401 on an authenticated call calls the handler set with `onUnauthorized`.
 import { parseSse } from './sse'
 import { documentsOf, rawMember, type RawDocument } from './mongodb/ejson'
 
@@ -140,46 +140,52 @@ export class ApiError extends Error {
   }
 }
 
-const TOKEN_KEY = 'switchboard.token'
-
-interface StoredToken {
-  token: string
-  /** Milliseconds since the epoch. */
-  expiresAt: number
+/** Who is signed in to the console (`GET /api/auth/session`). */
+export interface SessionInfo {
+  user: User
+  /** Sent back as `X-CSRF-Token` on every unsafe call of this session. */
+  csrf_token: string
+  created_at: string
+  last_seen_at: string
+  idle_expires_at: string
+  expires_at: string
+  user_agent: string | null
 }
 
-let current: StoredToken | null = load()
+export interface User {
+  id: string
+  email: string
+  is_superuser: boolean
+  disabled: boolean
+  created_at: string
+}
+
+// The session itself is an HttpOnly cookie the page cannot read; the page keeps only who is
+// signed in and the session's CSRF token, learnt from the server at start-up and at sign-in.
+let session: SessionInfo | null = null
 let unauthorized: () => void = () => {}
 
-function load(): StoredToken | null {
-  try {
-    const raw = sessionStorage.getItem(TOKEN_KEY)
-    if (!raw) return null
-    const parsed = JSON.parse(raw) as Partial<StoredToken>
-    if (typeof parsed.token !== 'string' || typeof parsed.expiresAt !== 'number') return null
-    return { token: parsed.token, expiresAt: parsed.expiresAt }
-  } catch {
-    return null
-  }
-}
-
-/** Whether a token is held that has not expired yet. */
+/** Whether the console holds a session (as last learnt from the server). */
 export function isSignedIn(): boolean {
-  if (current && current.expiresAt <= Date.now()) signOut()
-  return current !== null
+  return session !== null
 }
 
-/** Forgets the token, in memory and in sessionStorage. */
+/** The session last learnt from the server. */
+export function currentSession(): SessionInfo | null {
+  return session
+}
+
+/**
+ * Forgets the session in this page only (the cookie is the server's to end: see `endSession`).
+ * Never touches localStorage: drafts live there.
+ */
 export function signOut(): void {
-  current = null
-  try {
-    sessionStorage.removeItem(TOKEN_KEY)
-  } catch {
-    // Storage can be unavailable (private mode); memory is cleared anyway.
-  }
+  session = null
 }
 
-/** Sets what happens when the server answers 401 to an authenticated call (or the token expired). */
+const forgetSession = signOut
+
+/** Sets what happens when the server answers 401 to an authenticated call. */
 export function onUnauthorized(handler: () => void): void {
   unauthorized = handler
 }
@@ -230,22 +236,25 @@ async function fetchOk(
 ): Promise<Response> {
   const headers: Record<string, string> = { accept }
   if (body !== undefined) headers['content-type'] = 'application/json'
-  if (authenticated) {
-    if (!isSignedIn() || !current) {
-      unauthorized()
-      throw new ApiError(401, 'UNAUTHORIZED', 'Your session has ended; please sign in again.')
+  const unsafe = method !== 'GET' && method !== 'HEAD'
+  const attempt = async (): Promise<Response> => {
+    if (unsafe && session) headers['x-csrf-token'] = session.csrf_token
+    try {
+      return await fetch(path, {
+        method,
+        headers,
+        credentials: 'same-origin',
+        body: body === undefined ? undefined : body instanceof JsonText ? body.text : JSON.stringify(body),
+      })
+    } catch {
+      throw new ApiError(0, 'NETWORK_ERROR', 'The server cannot be reached. Check that Switchboard is running.')
     }
-    headers.authorization = `Bearer ${current.token}`
   }
-  let response: Response
-  try {
-    response = await fetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : body instanceof JsonText ? body.text : JSON.stringify(body),
-    })
-  } catch {
-    throw new ApiError(0, 'NETWORK_ERROR', 'The server cannot be reached. Check that Switchboard is running.')
+  let response = await attempt()
+  // Signing in again in another tab starts a new session with a new CSRF token: learn it once
+  // and retry, rather than refusing the user's change.
+  if (response.status === 403 && unsafe && authenticated && (await mentionsCsrf(response.clone()))) {
+    if (await loadSession()) response = await attempt()
   }
   if (response.ok) return response
   const text = await response.text()
@@ -262,10 +271,18 @@ async function fetchOk(
       : `The server answered ${response.status} ${response.statusText}`.trim()
   const code = typeof envelope?.code === 'string' ? envelope.code : `HTTP_${response.status}`
   if (response.status === 401 && authenticated) {
-    signOut()
+    forgetSession()
     unauthorized()
   }
   throw new ApiError(response.status, code, message, envelope?.details)
+}
+
+async function mentionsCsrf(response: Response): Promise<boolean> {
+  try {
+    return (await response.text()).includes('X-CSRF-Token')
+  } catch {
+    return false
+  }
 }
 
 async function sendWithHeaders(
@@ -293,25 +310,53 @@ async function send(method: string, path: string, body: unknown, authenticated: 
   return (await sendWithHeaders(method, path, body, authenticated)).json
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const json = (await send(method, path, body, true)) as { data: T } | undefined
+async function call<T>(method: string, path: string, body?: unknown, authenticated = true): Promise<T> {
+  const json = (await send(method, path, body, authenticated)) as { data: T } | undefined
   return json?.data as T
 }
 
 const platform = '/api/platform'
 
-/** Signs in and keeps the token; rejects with the server's message on bad credentials. */
-export async function signIn(email: string, password: string): Promise<void> {
-  const json = (await send('POST', '/api/auth/token', { email, password }, false)) as {
-    access_token: string
-    token_type: string
-    expires_in: number
-  }
-  current = { token: json.access_token, expiresAt: Date.now() + json.expires_in * 1000 }
+/**
+ * Asks the server who is signed in (the session cookie survives reloads and new tabs); `null`
+ * without a session.
+ */
+export async function loadSession(): Promise<SessionInfo | null> {
   try {
-    sessionStorage.setItem(TOKEN_KEY, JSON.stringify(current))
-  } catch {
-    // Memory only, then.
+    session = await call<SessionInfo>('GET', '/api/auth/session', undefined, false)
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) {
+      forgetSession()
+      return null
+    }
+    throw e
+  }
+  return session
+}
+
+/** Signs in to the console (a session cookie); rejects with the server's message on bad credentials. */
+export async function signIn(email: string, password: string): Promise<SessionInfo | null> {
+  const json = (await send('POST', '/api/auth/session', { email, password }, false)) as { data?: SessionInfo }
+  session = json.data ?? null
+  return session
+}
+
+/** Signs this session out (the server ends it and clears the cookie). */
+export async function endSession(): Promise<void> {
+  try {
+    await send('DELETE', '/api/auth/session', undefined, false)
+  } finally {
+    forgetSession()
+  }
+}
+
+/** Ends every session of the user, in every browser, and every API bearer token issued to them. */
+export async function signOutEverywhere(): Promise<number> {
+  try {
+    const json = (await send('DELETE', '/api/auth/sessions', undefined, false)) as { data: { sessions_ended: number } }
+    return json.data.sessions_ended
+  } finally {
+    forgetSession()
   }
 }
 
@@ -576,8 +621,7 @@ export interface StatsOptions {
 export type StatsEvent = { type: 'sample'; sample: StatsSample } | { type: 'error'; message: string }
 
 /**
- * Reads `GET /stats` as server-sent events with fetch() (EventSource cannot send the bearer
- * header), calling `onEvent` per event. Resolves when the server ends the stream or `signal`
+ * Reads `GET /stats` as server-sent events with fetch(), calling `onEvent` per event. Resolves when the server ends the stream or `signal`
  * aborts; rejects with an `ApiError` when it cannot start or breaks off.
  */
 async function streamRedisStats(
@@ -678,18 +722,14 @@ export interface PubSubSocket {
 const PUBSUB_MESSAGE_TYPES = new Set(['message', 'missed', 'subscribed', 'unsubscribed', 'psubscribed', 'punsubscribed', 'error'])
 
 /**
- * Opens the Pub/Sub WebSocket. The token rides as a `bearer.<token>` subprotocol (a browser cannot
- * set headers on a WebSocket, and a token in the URL would end up in logs); the server answers with
- * the `switchboard` subprotocol. The server pings every 20 s and the browser answers by itself.
+ * Opens the Pub/Sub WebSocket, authenticated by the session cookie (the server checks the page's
+ * Origin); the server answers with the `switchboard` subprotocol. The server pings every 20 s and the browser answers by itself.
  */
 export function openPubSub(ref: string, connectionId: string | undefined, handlers: PubSubHandlers): PubSubSocket {
-  if (!isSignedIn() || !current) {
-    unauthorized()
-    throw new ApiError(401, 'UNAUTHORIZED', 'Your session has ended; please sign in again.')
-  }
   const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:'
   const path = withQuery(`${redisBase(ref)}/pubsub/subscribe`, { connection_id: connectionId })
-  const socket = new WebSocket(`${scheme}//${window.location.host}${path}`, ['switchboard', `bearer.${current.token}`])
+  // The browser sends the session cookie and this page's Origin, which the server checks.
+  const socket = new WebSocket(`${scheme}//${window.location.host}${path}`, ['switchboard'])
   let opened = false
   let closed = false
   socket.onopen = () => {
@@ -1356,19 +1396,9 @@ export function canWrite(role: Role | undefined): boolean {
 
 // ---- Saved snippets (src/api/snippets.rs) and who is signed in ------------------------------
 
-/** The signed-in user's id: the `sub` of the held access token (no request needed). Kept in one
- * function so a session route can replace it with a one-line change. */
+/** The signed-in user's id, from the session learnt from the server. */
 export function signedInUserId(): string | null {
-  const token = current?.token
-  const payload = token?.split('.')[1]
-  if (!payload) return null
-  try {
-    const json = atob(payload.replaceAll('-', '+').replaceAll('_', '/'))
-    const sub = (JSON.parse(json) as { sub?: unknown }).sub
-    return typeof sub === 'string' ? sub : null
-  } catch {
-    return null
-  }
+  return currentSession()?.user.id ?? null
 }
 
 export type SnippetEngine = 'postgres' | 'redis' | 'mongodb'
@@ -1397,4 +1427,123 @@ export const snippets = {
   update: (ref: string, id: string, change: Partial<Pick<Snippet, 'name' | 'content' | 'visibility'>>) =>
     call<Snippet>('PATCH', `${snippetsBase(ref)}/${encodePathSegment(id)}`, change),
   remove: (ref: string, id: string) => call<void>('DELETE', `${snippetsBase(ref)}/${encodePathSegment(id)}`),
+}
+
+// ---- Team (src/api/{projects,organizations,users,tokens,audit}.rs): projects, members, users,
+// API tokens and the audit trail -------------------------------------------------------------
+
+export interface Organization {
+  id: string
+  name: string
+  slug: string
+  created_at: string
+}
+
+/** A member of a project; the organization's owners come first, with role `owner`. */
+export interface Member {
+  user_id: string
+  email: string
+  role: Role
+  created_at: string
+}
+
+/** A project API token, never with its secret (except once, at creation). */
+export interface ApiToken {
+  id: string
+  project_id: string
+  project_ref: string
+  created_by: string
+  name: string
+  role: Role
+  /** The first characters of the secret, to recognise it. */
+  prefix: string
+  created_at: string
+  expires_at: string | null
+}
+
+export interface NewApiToken extends ApiToken {
+  /** The bearer token: shown this once, never again. */
+  secret: string
+}
+
+export interface AuditRecord {
+  id: number
+  at: string
+  user_id: string | null
+  project_ref: string | null
+  engine: string | null
+  connection_id: string | null
+  action: string
+  target: string | null
+  outcome: 'ok' | 'denied' | 'error' | 'unknown' | 'pending'
+  status: number | null
+  request_id: string | null
+  client_addr: string | null
+  token_id?: string
+  details?: Record<string, unknown>
+}
+
+export interface AuditPage {
+  entries: AuditRecord[]
+  /** Pass as `before` for the next (older) page; null at the end. */
+  next_before: number | null
+}
+
+export interface AuditFilters {
+  user_id?: string
+  action?: string
+  target?: string
+  outcome?: string
+  /** RFC 3339. */
+  since?: string
+  /** RFC 3339. */
+  until?: string
+  before?: number
+  limit?: number
+}
+
+const projectPath = (ref: string) => `${platform}/projects/${encodePathSegment(ref)}`
+
+export const team = {
+  organizations: () => call<Organization[]>('GET', `${platform}/organizations`),
+  createProject: (name: string, organizationSlug?: string) =>
+    call<Project>('POST', `${platform}/projects`, { name, organization_slug: organizationSlug }),
+  renameProject: (ref: string, name: string) => call<Project>('PATCH', projectPath(ref), { name }),
+  deleteProject: (ref: string) => call<void>('DELETE', projectPath(ref)),
+
+  members: (ref: string) => call<Member[]>('GET', `${projectPath(ref)}/members`),
+  /** Adds a member, or changes the role of one. */
+  putMember: (ref: string, email: string, role: Role) =>
+    call<Member>('POST', `${projectPath(ref)}/members`, { email, role }),
+  removeMember: (ref: string, userId: string) =>
+    call<void>('DELETE', `${projectPath(ref)}/members/${encodePathSegment(userId)}`),
+
+  /** All of the project's tokens for admins; one's own for others. */
+  tokens: (ref: string) => call<ApiToken[]>('GET', `${projectPath(ref)}/tokens`),
+  createToken: (ref: string, body: { name: string; role: Role; expires_in_days?: number }) =>
+    call<NewApiToken>('POST', `${projectPath(ref)}/tokens`, body),
+  revokeToken: (ref: string, id: string) => call<void>('DELETE', `${projectPath(ref)}/tokens/${encodePathSegment(id)}`),
+
+  audit: (ref: string, filters: AuditFilters) =>
+    call<AuditPage>('GET', withQuery(`${projectPath(ref)}/audit`, filters as Query)),
+  /** Where the browser downloads every record matching `filters` (streamed by the server). */
+  auditExportHref: (ref: string, filters: AuditFilters, format: 'csv' | 'ndjson') => {
+    const { before: _before, limit: _limit, ...rest } = filters
+    return withQuery(`${projectPath(ref)}/audit`, { ...rest, format } as Query)
+  },
+
+  users: () => call<User[]>('GET', `${platform}/users`),
+  createUser: (email: string, password: string, isSuperuser: boolean) =>
+    call<User>('POST', `${platform}/users`, { email, password, is_superuser: isSuperuser }),
+  setUserDisabled: (id: string, disabled: boolean) =>
+    call<User>('PATCH', `${platform}/users/${encodePathSegment(id)}`, { disabled }),
+  resetPassword: (id: string, password: string) =>
+    call<void>('POST', `${platform}/users/${encodePathSegment(id)}/password`, { password }),
+}
+
+const ROLE_ORDER: Role[] = ['viewer', 'developer', 'admin', 'owner']
+
+/** Whether `role` is `minimum` or higher. */
+export function roleAtLeast(role: Role | undefined, minimum: Role): boolean {
+  return role !== undefined && ROLE_ORDER.indexOf(role) >= ROLE_ORDER.indexOf(minimum)
 }

@@ -5,6 +5,7 @@ import { ErrorMessage } from '../components/ErrorMessage'
 import { useLoad } from '../useLoad'
 import { AddConnection, ConnectionActions } from '../connections/ConnectionActions'
 import { canManageConnections } from '../connections/form'
+import { TeamLinks } from '../team/TeamLinks'
 
 export const ENGINE_NAMES: Record<Engine, string> = { redis: 'Redis', mongodb: 'MongoDB', postgres: 'PostgreSQL' }
 
@@ -12,6 +13,18 @@ export const ENGINE_NAMES: Record<Engine, string> = { redis: 'Redis', mongodb: '
 export function connectionHref(projectRef: string, c: Connection): string {
   const base = `/project/${encodeURIComponent(projectRef)}/databases/${c.database_type}`
   return c.is_primary ? base : `${base}?connection_id=${encodeURIComponent(c.id)}`
+}
+
+/**
+ * Which database of its server a connection opens, so two connections to one server differ: the
+ * database name (PostgreSQL, MongoDB) or the Redis db number (0 unless set).
+ */
+export function databaseLabel(c: Connection): string | null {
+  if (c.database_type === 'redis') {
+    const db = c.options.db
+    return `db ${typeof db === 'number' || typeof db === 'string' ? db : 0}`
+  }
+  return c.database_name ? `/ ${c.database_name}` : null
 }
 
 export function ProjectHome({ projectRef }: { projectRef: string }) {
@@ -31,6 +44,7 @@ export function ProjectHome({ projectRef }: { projectRef: string }) {
         </h1>
         <AddConnection projectRef={projectRef} role={role} onChanged={databases.reload} />
       </div>
+      <TeamLinks projectRef={projectRef} current="" />
       <ErrorMessage error={project.error ?? databases.error} />
       {databases.loading && !databases.data && <p className="muted">Loading databases…</p>}
       {databases.data && list.length === 0 && (
@@ -65,6 +79,7 @@ export function ProjectHome({ projectRef }: { projectRef: string }) {
                 <td className="mono">{c.identifier}</td>
                 <td className="mono muted">
                   {c.has_connection_string ? 'connection string' : `${c.host}:${c.port}`}
+                  {databaseLabel(c) && <span className="database-name"> {databaseLabel(c)}</span>}
                 </td>
                 <td>
                   <span

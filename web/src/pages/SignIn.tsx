@@ -1,7 +1,10 @@
-// Sign-in with e-mail and password (POST /api/auth/token).
+// Sign-in with e-mail and password (POST /api/auth/session: an HttpOnly session cookie). After it,
+// the user lands on `next`, the page they were on when the session ended.
 import { useState, type FormEvent } from 'react'
 import { signIn } from '../api'
 import { navigate } from '../router'
+import { queryClient } from '../queryClient'
+import { SESSION_KEY } from '../team/session'
 import { ErrorMessage } from '../components/ErrorMessage'
 
 export function SignIn({ next }: { next: string }) {
@@ -15,7 +18,10 @@ export function SignIn({ next }: { next: string }) {
     setBusy(true)
     setError(null)
     try {
-      await signIn(email, password)
+      const session = await signIn(email, password)
+      // Whatever was loaded for a previous user is not this one's.
+      queryClient.clear()
+      queryClient.setQueryData(SESSION_KEY, session)
       navigate(next, { replace: true })
     } catch (e) {
       setError(e)

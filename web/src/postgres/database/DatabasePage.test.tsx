@@ -14,7 +14,7 @@ beforeEach(async () => {
   fetchMock.mockImplementation(async (input, init) => {
     const url = new URL(String(input), 'http://x')
     const method = init?.method ?? 'GET'
-    if (url.pathname === '/api/auth/token') return json(200, { access_token: 't', token_type: 'Bearer', expires_in: 3600 })
+    if (url.pathname === '/api/auth/session') return json(201, { data: { user: { id: 'u', email: 'a@example.com', is_superuser: false, disabled: false }, csrf_token: 'c' } })
     if (url.pathname.endsWith('/databases')) return json(200, { data: [{ id: 'c1', database_type: 'postgres', identifier: 'db', is_primary: true }] })
     if (url.pathname === '/api/platform/projects/p') return json(200, { data: { ref: 'p', name: 'P', role } })
     if (url.pathname.endsWith('/indexes') && method === 'GET') {
