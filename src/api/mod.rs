@@ -10,6 +10,7 @@ pub mod organizations;
 pub mod pg_meta;
 pub mod projects;
 pub mod redis;
+pub mod redis_command;
 pub mod tokens;
 pub mod users;
 pub mod ws;
