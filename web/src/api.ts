@@ -347,6 +347,8 @@ export interface RedisConnectionOptions {
   sentinel?: { master: string; sentinels: { host: string; port: number }[] }
   connect_timeout_ms?: number
   command_timeout_ms?: number
+  /** Admins may run SHUTDOWN, CONFIG SET, FLUSHALL… on the command line. */
+  allow_server_commands?: boolean
 }
 
 /** MongoDB options the server accepts (`MongoOptions`). */
