@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Redis, TestApp};
+use common::{Redis, RedisCluster, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -282,4 +282,32 @@ async fn the_key_list_filters_by_type() {
     assert_eq!(s, StatusCode::OK, "{body}");
     let keys: Vec<&str> = body["data"]["keys"].as_array().unwrap().iter().map(|k| k["key"].as_str().unwrap()).collect();
     assert_eq!(keys, ["h"]);
+}
+
+#[tokio::test]
+async fn a_cluster_routes_commands_by_slot_and_deletes_on_every_master() {
+    let cluster = RedisCluster::start();
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    let body =
+        json!({"identifier": "cluster", "host": "127.0.0.1", "port": cluster.ports[0], "options": {"cluster": true}});
+    let (s, created) = app.post("/api/platform/redis/default/connections", &admin, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    // Keys on every master, written and read through the command line (routed by key slot).
+    for i in 0..50 {
+        let key = format!("job:{i}");
+        assert_eq!(run(&app, &admin, &["SET", &key, "queued"]).await.1["data"]["reply"], "OK");
+        assert_eq!(run(&app, &admin, &["GET", &key]).await.1["data"]["reply"], "queued");
+    }
+    // The cluster client splits a multi-key command it can split; one it cannot is the server's
+    // refusal (CROSSSLOT), a 400.
+    let (s, body) = run(&app, &admin, &["MSET", "job:1", "a", "job:2", "b"]).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, body) = run(&app, &admin, &["RENAME", "job:1", "elsewhere:1"]).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    let (s, body) = app.post("/api/platform/redis/default/delete-keys", &admin, json!({"pattern": "job:*"})).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["deleted"], 50, "{body}");
+    let (_, listing) = app.get(&format!("{KEYS}?pattern=job:*&count=100"), &admin).await;
+    assert_eq!(listing["data"]["keys"], json!([]), "{listing}");
 }
