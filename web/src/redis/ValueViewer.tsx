@@ -28,7 +28,7 @@ interface Props {
  * Seconds left of a TTL, ticking down locally once a second from what the server said; calls
  * `expired` when it reaches 0 (the caller re-reads the key: it may be gone, or its TTL changed).
  */
-function useCountdown(ttl: number | undefined, expired: () => void): number | undefined {
+export function useCountdown(ttl: number | undefined, expired: () => void): number | undefined {
   const [left, setLeft] = useState(ttl)
   const onExpired = useRef(expired)
   onExpired.current = expired
