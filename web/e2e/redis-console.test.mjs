@@ -36,7 +36,8 @@ function redisCommands(port, commands) {
       const lines = pending.split('\r\n')
       pending = lines.pop() ?? ''
       for (const l of lines) {
-        if (/^[:+-]/.test(l)) {
+        // Integer, status, error and bulk-string headers (the fixture's bulk contents start otherwise).
+        if (/^[:+\-$]/.test(l)) {
           answers.push(l)
           replies++
         }
@@ -76,6 +77,9 @@ describe('Redis console: tree, search, command line, destructive controls', () =
       ...SESSION_KEYS.map((k) => ['SET', k, '{"user": 1, "agent": "Firefox"}', 'EX', '3600']),
       ...ORDER_KEYS.map((k) => ['HSET', k, 'total', '12.50', 'status', 'paid']),
       ['ZADD', 'leaderboard', '10', 'ada', '30', 'grace', '20', 'linus'],
+      ['RPUSH', 'queue:mail', 'a', 'b', 'c'],
+      ['SADD', 'tags', 'red', 'green'],
+      ['XADD', 'events', '1-1', 'type', 'signup'],
     ]
     // A hash of 100,000 fields, in chunks.
     for (let start = 0; start < 100_000; start += 5000) {
@@ -232,7 +236,22 @@ describe('Redis console: tree, search, command line, destructive controls', () =
     const [fields] = await redisCommands(stack.redisPort, [['HLEN', 'orders:2026:us:2001']])
     assert.equal(fields, ':2')
 
-    // A branch's Delete…: a typed dialog whose confirm a double-click cannot reach.
+    // Every collection editor's element Delete: list, set, sorted set, stream.
+    const elements = [
+      ['queue:mail', 'tr[data-index="1"]', ['LLEN', 'queue:mail'], ':3'],
+      ['tags', 'tr[data-member="red"]', ['SCARD', 'tags'], ':2'],
+      ['leaderboard', 'tr[data-member="ada"]', ['ZCARD', 'leaderboard'], ':3'],
+      ['events', 'tr[data-entry="1-1"]', ['XLEN', 'events'], ':1'],
+    ]
+    for (const [key, row, count, expected] of elements) {
+      await page.click(`[data-key="${key}"] .key`)
+      await page.locator(`aside.viewer ${row} button:has-text("Delete")`).dblclick()
+      await page.waitForTimeout(1000)
+      const [answer] = await redisCommands(stack.redisPort, [count])
+      assert.equal(answer, expected, `${key}: nothing was deleted`)
+    }
+
+    // A branch's Delete: a typed dialog whose confirm a double-click cannot reach.
     await page.click('button[aria-pressed]:has-text("Tree")')
     const branchDelete = page.locator('[data-branch="session:"] button[aria-label="Delete branch session:"]')
     await branchDelete.dblclick()
