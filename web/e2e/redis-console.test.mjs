@@ -217,6 +217,37 @@ describe('Redis console: tree, search, command line, destructive controls', () =
     }
   })
 
+  test('renames a key, formats a value and orders a sorted set by score', async () => {
+    await openAs(ADMIN_EMAIL, ADMIN_PASSWORD, REDIS)
+    await expectVisible(page.locator('text=scan complete'))
+    // A JSON value opens pretty-printed; hex and the raw text are one click away.
+    await page.click('[data-key="session:5"] .key')
+    await expectVisible(page.locator('aside.viewer pre.value[data-formatter="json"]:has-text("Firefox")'))
+    await page.click('aside.viewer button:has-text("Hex")')
+    await expectVisible(page.locator('aside.viewer pre.value[data-formatter="hex"]:has-text("7b 22")'))
+    await page.click('aside.viewer button:has-text("Raw text")')
+    await expectVisible(page.locator('aside.viewer pre.value[data-formatter="raw"]:has-text("{\\"user\\": 1")'))
+    // Rename (the new name stays under session:, so the branch counts below hold).
+    await page.click('aside.viewer header button:has-text("Rename")')
+    await page.fill('aside.viewer input[aria-label="New key name"]', 'session:5-renamed')
+    await page.click('aside.viewer form.rename button[type="submit"]')
+    await expectVisible(page.locator('[data-key="session:5-renamed"]'))
+    const [exists] = await redisCommands(stack.redisPort, [['EXISTS', 'session:5']])
+    assert.equal(exists, ':0')
+    // A sorted set, highest score first, then within a score range.
+    await page.click('[data-key="leaderboard"] .key')
+    await expectVisible(page.locator('aside.viewer tr[data-member="ada"]'))
+    await page.selectOption('aside.viewer select[aria-label="Order"]', 'desc')
+    await expectVisible(page.locator('aside.viewer tr[data-member]').first().locator('text=grace'))
+    await page.fill('aside.viewer input[aria-label="Minimum score"]', '(10')
+    await page.click('aside.viewer form.value-query button:has-text("Search")')
+    await expectVisible(page.locator('aside.viewer p:has-text("in the score range")'))
+    const members = await page.locator('aside.viewer tr[data-member]').evaluateAll((rows) => rows.map((r) => r.dataset.member))
+    assert.deepEqual(members, ['grace', 'linus'])
+    await shot(page, 'redis-zset-range')
+    await page.context().close()
+  })
+
   test('a double-click on every Redis destructive control changes nothing', async () => {
     const before = await dbSize()
     await openAs(ADMIN_EMAIL, ADMIN_PASSWORD, REDIS)
