@@ -75,6 +75,7 @@ const SERVER_COMMANDS: &[&str] = &[
     "config|resetstat",
     "config|rewrite",
     "flushall",
+    "swapdb",
     "script|kill",
     "function|kill",
     "function|flush",
@@ -113,7 +114,6 @@ const SERVER_COMMANDS: &[&str] = &[
 /// Commands that change or hold the pooled connection every request shares.
 const CONNECTION_COMMANDS: &[&str] = &[
     "select",
-    "swapdb",
     "multi",
     "exec",
     "discard",
@@ -352,6 +352,10 @@ mod tests {
         assert_eq!(classify(&facts("flushdb", &["write"], &["@dangerous"]), &args(&["FLUSHDB"])), Class::Admin);
         assert_eq!(classify(&facts("keys", &["readonly"], &["@dangerous"]), &args(&["KEYS", "*"])), Class::Admin);
         assert_eq!(classify(&facts("flushall", &["write"], &["@dangerous"]), &args(&["FLUSHALL"])), Class::Server);
+        assert_eq!(
+            classify(&facts("swapdb", &["write"], &["@dangerous"]), &args(&["SWAPDB", "0", "1"])),
+            Class::Server
+        );
         assert_eq!(classify(&facts("config|set", &["admin"], &["@admin"]), &args(&["CONFIG", "SET"])), Class::Server);
         assert_eq!(classify(&facts("config|get", &["admin"], &["@admin"]), &args(&["CONFIG", "GET"])), Class::Admin);
         assert!(matches!(classify(&facts("select", &[], &[]), &args(&["SELECT", "1"])), Class::Refused(_)));
