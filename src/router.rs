@@ -13,8 +13,8 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 use crate::api::organizations::CreateOrganization;
 use crate::api::{
-    audit, auth, connections, health, jobs, mongodb, organizations, pg_meta, projects, redis, redis_ops, snippets,
-    tokens, users, ws,
+    audit, auth, connections, health, jobs, mongodb, organizations, pg_meta, projects, redis, redis_command, redis_ops,
+    snippets, tokens, users, ws,
 };
 use crate::app::AppState;
 use crate::domain::Engine;
@@ -81,6 +81,15 @@ fn redis_routes() -> Vec<Route> {
         route(Method::PATCH, &key, patch(redis::edit_key)).query::<Target>().body::<redis::EditKey>(),
         route(Method::DELETE, &key, delete(redis::delete_key)).query::<Target>(),
         route(Method::POST, expire, post(redis::expire_key)).query::<Target>().body::<redis::ExpireBody>(),
+        route(Method::POST, format!("{key}/rename"), post(redis::rename_key))
+            .query::<Target>()
+            .body::<redis::RenameBody>(),
+        route(Method::POST, format!("{base}/delete-keys"), post(redis::delete_keys))
+            .query::<Target>()
+            .body::<redis::DeleteKeysBody>(),
+        route(Method::POST, format!("{base}/command"), post(redis_command::run_command))
+            .query::<Target>()
+            .body::<redis_command::CommandBody>(),
         route(Method::GET, format!("{base}/info"), get(redis::server_info)).query::<Target>(),
         route(Method::GET, format!("{base}/stats"), get(redis::stats)).query::<redis::StatsQuery>(),
         route(Method::GET, format!("{base}/slowlog"), get(redis_ops::slowlog)).query::<redis_ops::SlowlogQuery>(),

@@ -21,6 +21,8 @@ fn b64(s: &str) -> String {
 fn viewer_may_call(path: &str) -> bool {
     path.ends_with("/pg-meta/{ref}/query")
         || path.ends_with("/pg-meta/{ref}/query/{query_id}/cancel")
+        // The command line runs a viewer's read-only commands; COMMAND INFO decides, per command.
+        || path.ends_with("/redis/{ref}/command")
         || path.ends_with("/connections/{id}/test")
         || path.ends_with("/aggregate")
         || path.ends_with("/projects/{ref}/tokens")

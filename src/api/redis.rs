@@ -22,9 +22,10 @@ use crate::auth::{authorize, AuthUser, ProjectContext};
 use crate::connections::client_for;
 use crate::domain::{ConnectionId, Engine, Permission};
 use crate::engines::redis::keys::{self, Condition, Encoding, NewValue, ReadOptions, TtlChange};
-use crate::engines::redis::{info, RedisClient};
+use crate::engines::redis::{glob, info, RedisClient};
 use crate::engines::EngineClient;
 use crate::error::{ApiError, ApiResult};
+use crate::middleware::audit::AuditNote;
 
 const KEY_TYPES: [&str; 6] = ["string", "hash", "list", "set", "zset", "stream"];
 
@@ -129,6 +130,19 @@ pub struct ReadKeyQuery {
     stop: Option<i64>,
     stream_start: Option<String>,
     full: Option<bool>,
+    /// Hashes, sets, sorted sets: only elements matching this glob (HSCAN/SSCAN/ZSCAN MATCH);
+    /// page on with `cursor`.
+    #[serde(rename = "match")]
+    match_pattern: Option<String>,
+    /// Like `match`, but a plain text the elements must contain (glob characters taken literally).
+    contains: Option<String>,
+    /// Sorted sets: highest score first.
+    rev: Option<bool>,
+    /// Sorted sets: lowest score (`-inf`, a number, `(` before it for exclusive); with `max`, the
+    /// page is `count` members from offset `start` within the range.
+    min: Option<String>,
+    /// Sorted sets: highest score (`+inf`, a number, `(` before it for exclusive).
+    max: Option<String>,
 }
 
 async fn read_view(client: &RedisClient, key: &[u8], opts: &ReadOptions) -> ApiResult<Value> {
@@ -151,6 +165,17 @@ pub async fn get_key(
         stream_start: q.stream_start,
         full: q.full.unwrap_or(false),
         value_limit: keys::DEFAULT_VALUE_LIMIT,
+        match_pattern: match (q.match_pattern.filter(|p| !p.is_empty()), q.contains.filter(|c| !c.is_empty())) {
+            (Some(_), Some(_)) => return Err(ApiError::validation("give match or contains, not both")),
+            (Some(p), None) => Some(p),
+            (None, Some(text)) => Some(glob::contains(&text)),
+            (None, None) => None,
+        },
+        rev: q.rev.unwrap_or(false),
+        score_range: match (q.min.filter(|m| !m.is_empty()), q.max.filter(|m| !m.is_empty())) {
+            (None, None) => None,
+            (min, max) => Some((min.unwrap_or_else(|| "-inf".into()), max.unwrap_or_else(|| "+inf".into()))),
+        },
     };
     Ok(Data(read_view(&client, &key, &opts).await?))
 }
@@ -401,6 +426,87 @@ pub async fn delete_key(
         return Err(key_not_found());
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Body of `POST …/keys/{key}/rename`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenameBody {
+    /// The new name.
+    new_key: String,
+    /// Replace a key already named `new_key` (RENAME) instead of refusing with 409 (RENAMENX).
+    #[serde(default)]
+    overwrite: bool,
+    /// How `new_key` is written: `utf8` (default) or `base64`.
+    #[schemars(with = "Option<String>", extend("enum" = ["utf8", "base64", null]))]
+    key_encoding: Option<Encoding>,
+}
+
+/// `POST /api/platform/redis/{ref}/keys/{key}/rename`: renames a key, keeping its value and TTL.
+/// 409 when `new_key` exists and `overwrite` is false.
+pub async fn rename_key(
+    State(app): State<AppState>,
+    user: AuthUser,
+    uri: OriginalUri,
+    ApiQuery(target): ApiQuery<Target>,
+    note: AuditNote,
+    ApiJson(body): ApiJson<RenameBody>,
+) -> ApiResult<Data<Value>> {
+    let (client, key) = open_key(&app, &user, &uri, Permission::Write, target.connection_id).await?;
+    let new_key = keys::decode(&body.new_key, body.key_encoding.unwrap_or(Encoding::Utf8))?;
+    if new_key.is_empty() {
+        return Err(ApiError::validation("new_key must not be empty"));
+    }
+    if new_key == key {
+        return Err(ApiError::validation("new_key is the key's current name"));
+    }
+    note.details(serde_json::json!({
+        "from": String::from_utf8_lossy(&key),
+        "to": String::from_utf8_lossy(&new_key),
+        "overwrite": body.overwrite,
+    }));
+    if !keys::rename(&client, &key, &new_key, body.overwrite).await? {
+        return Err(ApiError::Conflict("a key with the new name exists; set overwrite to replace it".into()));
+    }
+    Ok(Data(read_view(&client, &new_key, &default_opts()).await?))
+}
+
+/// Body of `POST /delete-keys`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteKeysBody {
+    /// Glob of the keys to delete, e.g. `session:*` (a tree branch `a:b` is `a:b:*`).
+    pattern: String,
+    /// Only count the matching keys (for the confirmation), delete nothing.
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// `POST /api/platform/redis/{ref}/delete-keys`: deletes every key matching a pattern, in bounded
+/// SCAN + UNLINK batches, and says how many; with `dry_run` only counts them. Audited with the
+/// pattern and the count.
+pub async fn delete_keys(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiPath(project_ref): ApiPath<String>,
+    ApiQuery(target): ApiQuery<Target>,
+    note: AuditNote,
+    ApiJson(body): ApiJson<DeleteKeysBody>,
+) -> ApiResult<Data<keys::DeleteReport>> {
+    let ctx = authorize(&app, &user, &project_ref, Permission::Write).await?;
+    if body.pattern.is_empty() {
+        return Err(ApiError::validation("pattern must not be empty"));
+    }
+    note.target(body.pattern.clone());
+    let client = redis_client(&app, &ctx, target.connection_id).await?;
+    let report = keys::delete_matching(&client, &body.pattern, body.dry_run).await?;
+    note.details(serde_json::json!({
+        "pattern": body.pattern,
+        "dry_run": body.dry_run,
+        "matched": report.matched,
+        "deleted": report.deleted,
+    }));
+    Ok(Data(report))
 }
 
 /// Body of `POST …/expire`.

@@ -147,6 +147,10 @@ pub struct RedisOptions {
     /// How long to wait for one command's answer, in milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command_timeout_ms: Option<i64>,
+    /// Lets admins run commands that stop or reconfigure the server (SHUTDOWN, CONFIG SET,
+    /// FLUSHALL…) on the command line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_server_commands: Option<bool>,
 }
 
 /// Options of a MongoDB connection (spec 4.1).

@@ -3,9 +3,10 @@
 //! ended. Recording cannot be skipped: a mutation is only run after its record is written, and is
 //! refused with 503 when the record cannot be written.
 //!
-//! SQL is the one route where the method does not say whether data changes: its handler runs a
-//! writer's statement once and calls [`DeferredAudit::begin`] before committing only when
-//! PostgreSQL says it wrote. Reads leave no record; failures do.
+//! SQL and the Redis command line are the routes where the method does not say whether data
+//! changes: their handlers call [`DeferredAudit::begin`] before a change (the SQL handler once
+//! PostgreSQL says a statement wrote, the command line before a write or admin command). Reads leave
+//! no record; failures do.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -69,7 +70,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AuditNote {
 const SESSION_ROUTES: &str = "/api/auth/session";
 
 /// Routes whose handler decides whether the request changes data (see the module doc).
-const HANDLER_DECIDES: &[&str] = &["/api/platform/pg-meta/{ref}/query"];
+const HANDLER_DECIDES: &[&str] = &["/api/platform/pg-meta/{ref}/query", "/api/platform/redis/{ref}/command"];
 
 /// The audit record of a request whose handler decides whether it mutates.
 #[derive(Clone)]

@@ -19,6 +19,7 @@ import { EngineSoon } from './pages/EngineSoon'
 const RedisBrowser = lazy(() => import('./redis/RedisPages').then((m) => ({ default: m.RedisBrowser })))
 const PubSubPage = lazy(() => import('./redis/RedisPages').then((m) => ({ default: m.PubSubPage })))
 const ServerPage = lazy(() => import('./redis/RedisPages').then((m) => ({ default: m.ServerPage })))
+const CommandLinePage = lazy(() => import('./redis/RedisPages').then((m) => ({ default: m.CommandLinePage })))
 const PostgresPage = lazy(() => import('./postgres/PostgresPage').then((m) => ({ default: m.PostgresPage })))
 // The Table Editor and the database's pages are chunks of their own: the SQL editor does not wait for them.
 const TableEditorPage = lazy(() => import('./postgres/editor/TableEditorPage').then((m) => ({ default: m.TableEditorPage })))
@@ -98,11 +99,11 @@ function SignedIn({ path, query }: { path: string; query: URLSearchParams }) {
     page = <Tab key={parts[1]} projectRef={parts[1]} />
   } else if (
     parts[0] === 'project' && parts[1] && parts[2] === 'databases' && parts[3] === 'redis' && parts.length === 5 &&
-    (parts[4] === 'pubsub' || parts[4] === 'server')
+    (parts[4] === 'pubsub' || parts[4] === 'server' || parts[4] === 'cli')
   ) {
-    // The Redis tabs beside the key browser: Pub/Sub and Server.
+    // The Redis tabs beside the key browser: Pub/Sub, Server and the command line.
     const connectionId = query.get('connection_id') ?? undefined
-    const Tab = parts[4] === 'pubsub' ? PubSubPage : ServerPage
+    const Tab = parts[4] === 'pubsub' ? PubSubPage : parts[4] === 'server' ? ServerPage : CommandLinePage
     page = <Tab key={`${parts[1]}/${connectionId ?? ''}`} projectRef={parts[1]} connectionId={connectionId} />
   } else if (
     parts[0] === 'project' && parts[1] && parts[2] === 'databases' && parts[3] === 'postgres' && parts.length === 5 &&

@@ -94,7 +94,18 @@ export type KeyValue =
   | (KeyMeta & { type: 'hash'; fields: Record<string, string>; cursor: string })
   | (KeyMeta & { type: 'set'; members: string[]; cursor: string })
   | (KeyMeta & { type: 'list'; values: string[]; start: number; stop: number })
-  | (KeyMeta & { type: 'zset'; members: { member: string; score: number | null }[]; start: number; stop: number })
+  | (KeyMeta & {
+      type: 'zset'
+      members: { member: string; score: number | null }[]
+      /** Index range read (absent for a member search, which pages with `cursor`). */
+      start: number
+      stop: number
+      /** A member search (`contains`/`match`) pages by ZSCAN cursor instead of index. */
+      cursor?: string
+      /** Members within the score range asked for (`min`/`max`). */
+      in_range?: number
+      order?: 'asc' | 'desc'
+    })
   | (KeyMeta & {
       type: 'stream'
       entries: { id: string; fields: Record<string, string> }[]
@@ -110,6 +121,15 @@ export interface ValuePage {
   count?: number
   /** A string whole, however big (the default is its first MiB, marked `truncated`). */
   full?: boolean
+  /** Hash, set, sorted set: only elements matching this glob (HSCAN/SSCAN/ZSCAN MATCH). */
+  match?: string
+  /** Like `match`, a plain text the elements contain (the server escapes glob characters). */
+  contains?: string
+  /** Sorted set: highest score first. */
+  rev?: boolean
+  /** Sorted set: score range (`-inf`, a number, `(` before it for exclusive, `+inf`). */
+  min?: string
+  max?: string
 }
 
 /** What `POST /keys/{key}` takes: a value shaped for its type. */
@@ -377,6 +397,8 @@ export interface RedisConnectionOptions {
   sentinel?: { master: string; sentinels: { host: string; port: number }[] }
   connect_timeout_ms?: number
   command_timeout_ms?: number
+  /** Admins may run SHUTDOWN, CONFIG SET, FLUSHALL… on the command line. */
+  allow_server_commands?: boolean
 }
 
 /** MongoDB options the server accepts (`MongoOptions`). */
@@ -1546,4 +1568,45 @@ const ROLE_ORDER: Role[] = ['viewer', 'developer', 'admin', 'owner']
 /** Whether `role` is `minimum` or higher. */
 export function roleAtLeast(role: Role | undefined, minimum: Role): boolean {
   return role !== undefined && ROLE_ORDER.indexOf(role) >= ROLE_ORDER.indexOf(minimum)
+}
+
+// ---- Redis command line, rename, delete by pattern (the console's Redis command line and key tree)
+
+/** A command line reply as the server types it: nil is null, binary strings `{base64}`. */
+export type CommandReply =
+  | null
+  | string
+  | number
+  | boolean
+  | { base64: string }
+  | { error: string }
+  | CommandReply[]
+  | { [field: string]: CommandReply }
+
+/** What `POST /delete-keys` did (or, with `dry_run`, would do). */
+export interface DeleteKeysReport {
+  scanned: number
+  matched: number
+  deleted: number
+}
+
+export const redisTools = {
+  /** Runs one command; the server decides from COMMAND INFO whether the caller's role may. */
+  command: (ref: string, args: string[], connectionId?: string) =>
+    call<{ reply: CommandReply }>('POST', withQuery(`${redisBase(ref)}/command`, { connection_id: connectionId }), {
+      args,
+    }),
+  /** RENAMENX, or RENAME with `overwrite`; 409 when the new name is taken. */
+  rename: (ref: string, name: KeyName, newKey: string, overwrite: boolean, connectionId?: string) =>
+    call<KeyValue>(
+      'POST',
+      withQuery(`${redisBase(ref)}/keys/${keySegment(name)}/rename`, { connection_id: connectionId }),
+      { new_key: newKey, overwrite },
+    ),
+  /** Deletes (or with `dryRun`, counts) every key matching `pattern`. */
+  deleteKeys: (ref: string, pattern: string, dryRun: boolean, connectionId?: string) =>
+    call<DeleteKeysReport>('POST', withQuery(`${redisBase(ref)}/delete-keys`, { connection_id: connectionId }), {
+      pattern,
+      dry_run: dryRun,
+    }),
 }

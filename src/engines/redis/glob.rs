@@ -37,6 +37,21 @@ pub fn matches(pattern: &[u8], text: &[u8]) -> bool {
     p == pattern.len()
 }
 
+/// A pattern matching every text that contains `text` literally (`*text*` with the glob
+/// characters of `text` escaped), for a plain "contains" search.
+pub fn contains(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('*');
+    for c in text.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('*');
+    out
+}
+
 enum Step {
     /// A `*` at this position.
     Star,

@@ -283,6 +283,63 @@ pub struct ReadOptions {
     pub full: bool,
     /// Preview size for strings.
     pub value_limit: usize,
+    /// Hashes, sets and sorted sets: only elements matching this glob (HSCAN/SSCAN/ZSCAN MATCH).
+    pub match_pattern: Option<String>,
+    /// Sorted sets: highest score first.
+    pub rev: bool,
+    /// Sorted sets: a score range (`min`/`max` as ZRANGEBYSCORE takes them); `start` is the offset.
+    pub score_range: Option<(String, String)>,
+}
+
+/// How long one member search may keep scanning before it answers with what it found.
+const MATCH_TIME: std::time::Duration = std::time::Duration::from_secs(2);
+/// Elements one HSCAN/SSCAN/ZSCAN step examines while searching.
+const MATCH_STEP: u32 = 1000;
+
+/// Elements of a hash, set or sorted set matching a glob, by HSCAN/SSCAN/ZSCAN MATCH from
+/// `cursor`: steps until `count` matched, the walk ends, or [`MATCH_TIME`] is spent, so a field of a
+/// big hash is found without reading the whole hash. Answers the flat reply and the next cursor.
+async fn scan_matching(
+    client: &RedisClient,
+    command: &str,
+    key: &[u8],
+    pattern: &str,
+    cursor: u64,
+    count: u32,
+) -> Result<(Vec<Vec<u8>>, u64), EngineError> {
+    let started = std::time::Instant::now();
+    let (mut cursor, mut found) = (cursor, Vec::new());
+    let per_element = if command == "SSCAN" { 1 } else { 2 };
+    loop {
+        let (next, flat): (u64, Vec<Vec<u8>>) = client
+            .query(redis::cmd(command).arg(key).arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(MATCH_STEP))
+            .await?;
+        found.extend(flat);
+        cursor = next;
+        if cursor == 0 || found.len() / per_element >= count as usize || started.elapsed() >= MATCH_TIME {
+            return Ok((found, cursor));
+        }
+    }
+}
+
+/// Checks a ZRANGEBYSCORE bound: `-inf`, `+inf`, or a number, `(` in front for exclusive.
+pub fn check_score_bound(bound: &str) -> Result<(), EngineError> {
+    let number = bound.strip_prefix('(').unwrap_or(bound);
+    let ok = matches!(number, "-inf" | "+inf" | "inf") || number.parse::<f64>().is_ok_and(|n| n.is_finite());
+    if ok {
+        Ok(())
+    } else {
+        Err(EngineError::Config(format!(
+            "`{bound}` is not a score bound: use a number, `(` before it for exclusive, -inf or +inf"
+        )))
+    }
+}
+
+fn scored(flat: &[Vec<u8>]) -> (Encoding, Vec<Value>) {
+    let members: Vec<&[u8]> = flat.iter().step_by(2).map(Vec::as_slice).collect();
+    let (encoding, text) = encode_all(&members);
+    let scores = flat.iter().skip(1).step_by(2).map(|s| String::from_utf8_lossy(s).parse::<f64>().ok());
+    (encoding, text.into_iter().zip(scores).map(|(m, s)| json!({ "member": m, "score": s })).collect())
 }
 
 // Metadata and, for a string, its first `ARGV[1]` bytes, in one round trip.
@@ -347,8 +404,14 @@ pub async fn read(client: &RedisClient, key: &[u8], opts: &ReadOptions) -> Resul
         }
         "hash" => {
             let length: i64 = client.query(redis::cmd("HLEN").arg(key)).await?;
-            let (next, flat): (u64, Vec<Vec<u8>>) =
-                client.query(redis::cmd("HSCAN").arg(key).arg(opts.cursor).arg("COUNT").arg(count)).await?;
+            let (flat, next) = match &opts.match_pattern {
+                Some(p) => scan_matching(client, "HSCAN", key, p, opts.cursor, count).await?,
+                None => {
+                    let (next, flat): (u64, Vec<Vec<u8>>) =
+                        client.query(redis::cmd("HSCAN").arg(key).arg(opts.cursor).arg("COUNT").arg(count)).await?;
+                    (flat, next)
+                }
+            };
             let refs: Vec<&[u8]> = flat.iter().map(Vec::as_slice).collect();
             let (encoding, text) = encode_all(&refs);
             let fields: Map<String, Value> = text.chunks(2).map(|p| (p[0].clone(), json!(p.get(1)))).collect();
@@ -359,8 +422,14 @@ pub async fn read(client: &RedisClient, key: &[u8], opts: &ReadOptions) -> Resul
         }
         "set" => {
             let length: i64 = client.query(redis::cmd("SCARD").arg(key)).await?;
-            let (next, members): (u64, Vec<Vec<u8>>) =
-                client.query(redis::cmd("SSCAN").arg(key).arg(opts.cursor).arg("COUNT").arg(count)).await?;
+            let (members, next) = match &opts.match_pattern {
+                Some(p) => scan_matching(client, "SSCAN", key, p, opts.cursor, count).await?,
+                None => {
+                    let (next, members): (u64, Vec<Vec<u8>>) =
+                        client.query(redis::cmd("SSCAN").arg(key).arg(opts.cursor).arg("COUNT").arg(count)).await?;
+                    (members, next)
+                }
+            };
             let refs: Vec<&[u8]> = members.iter().map(Vec::as_slice).collect();
             let (encoding, text) = encode_all(&refs);
             out.insert("members".into(), json!(text));
@@ -382,18 +451,43 @@ pub async fn read(client: &RedisClient, key: &[u8], opts: &ReadOptions) -> Resul
         }
         "zset" => {
             let length: i64 = client.query(redis::cmd("ZCARD").arg(key)).await?;
-            let range = IndexRange::page(opts.start, opts.stop, count, length);
-            let flat: Vec<Vec<u8>> =
-                client.query(redis::cmd("ZRANGE").arg(key).arg(range.start).arg(range.stop).arg("WITHSCORES")).await?;
-            let members: Vec<&[u8]> = flat.iter().step_by(2).map(Vec::as_slice).collect();
-            let (encoding, text) = encode_all(&members);
-            let scores = flat.iter().skip(1).step_by(2).map(|s| String::from_utf8_lossy(s).parse::<f64>().ok());
-            let entries: Vec<Value> =
-                text.into_iter().zip(scores).map(|(m, s)| json!({ "member": m, "score": s })).collect();
-            out.insert("members".into(), Value::Array(entries));
-            out.insert("value_encoding".into(), json!(encoding));
             out.insert("length".into(), json!(length));
-            range.report(&mut out);
+            out.insert("order".into(), json!(if opts.rev { "desc" } else { "asc" }));
+            if let Some(p) = &opts.match_pattern {
+                let (flat, next) = scan_matching(client, "ZSCAN", key, p, opts.cursor, count).await?;
+                let (encoding, entries) = scored(&flat);
+                out.insert("members".into(), Value::Array(entries));
+                out.insert("value_encoding".into(), json!(encoding));
+                out.insert("cursor".into(), json!(next.to_string()));
+            } else if let Some((min, max)) = &opts.score_range {
+                check_score_bound(min)?;
+                check_score_bound(max)?;
+                let offset = opts.start.max(0);
+                // ZREVRANGEBYSCORE takes the bounds the other way round.
+                let mut cmd = redis::cmd(if opts.rev { "ZREVRANGEBYSCORE" } else { "ZRANGEBYSCORE" });
+                let (first, second) = if opts.rev { (max, min) } else { (min, max) };
+                cmd.arg(key).arg(first).arg(second).arg("WITHSCORES").arg("LIMIT").arg(offset).arg(count);
+                let flat: Vec<Vec<u8>> = client.query(&cmd).await?;
+                let in_range: i64 = client.query(redis::cmd("ZCOUNT").arg(key).arg(min).arg(max)).await?;
+                let (encoding, entries) = scored(&flat);
+                let read = i64::try_from(entries.len()).unwrap_or(0);
+                out.insert("members".into(), Value::Array(entries));
+                out.insert("value_encoding".into(), json!(encoding));
+                out.insert("in_range".into(), json!(in_range));
+                out.insert("start".into(), json!(offset));
+                out.insert("stop".into(), json!(offset + read - 1));
+                out.insert("clamped".into(), json!(false));
+            } else {
+                let range = IndexRange::page(opts.start, opts.stop, count, length);
+                let command = if opts.rev { "ZREVRANGE" } else { "ZRANGE" };
+                let flat: Vec<Vec<u8>> = client
+                    .query(redis::cmd(command).arg(key).arg(range.start).arg(range.stop).arg("WITHSCORES"))
+                    .await?;
+                let (encoding, entries) = scored(&flat);
+                out.insert("members".into(), Value::Array(entries));
+                out.insert("value_encoding".into(), json!(encoding));
+                range.report(&mut out);
+            }
         }
         "stream" => {
             let length: i64 = client.query(redis::cmd("XLEN").arg(key)).await?;
@@ -678,6 +772,68 @@ pub async fn edit_elements(
 pub async fn unlink(client: &RedisClient, key: &[u8]) -> Result<bool, EngineError> {
     let n: i64 = client.query(redis::cmd("UNLINK").arg(key)).await.map_err(EngineError::of_write)?;
     Ok(n > 0)
+}
+
+/// Renames a key (RENAME, or RENAMENX unless `overwrite`): false when the target exists and
+/// `overwrite` is false; NotFound when the key does not exist.
+pub async fn rename(client: &RedisClient, key: &[u8], new_key: &[u8], overwrite: bool) -> Result<bool, EngineError> {
+    let exists: i64 = client.query(redis::cmd("EXISTS").arg(key)).await?;
+    if exists == 0 {
+        return Err(EngineError::NotFound("key not found".into()));
+    }
+    if overwrite {
+        let _: () = client.query(redis::cmd("RENAME").arg(key).arg(new_key)).await.map_err(EngineError::of_write)?;
+        return Ok(true);
+    }
+    let n: i64 = client.query(redis::cmd("RENAMENX").arg(key).arg(new_key)).await.map_err(EngineError::of_write)?;
+    Ok(n == 1)
+}
+
+/// Keys matching a pattern: counted (`dry_run`) or deleted, walking the whole keyspace (every
+/// master of a cluster) in SCAN batches of at most 1,000 keys, each batch's matches UNLINKed in
+/// one pipeline on its node.
+pub async fn delete_matching(client: &RedisClient, pattern: &str, dry_run: bool) -> Result<DeleteReport, EngineError> {
+    let masters = client.masters().await?;
+    let nodes: Vec<Option<&(String, u16)>> = match &masters {
+        Some(m) => m.iter().map(Some).collect(),
+        None => vec![None],
+    };
+    let mut report = DeleteReport::default();
+    for node in nodes {
+        let mut cursor = 0u64;
+        loop {
+            let (next, keys): (u64, Vec<Vec<u8>>) =
+                client.query_on(node, redis::cmd("SCAN").arg(cursor).arg("COUNT").arg(1000)).await?;
+            report.scanned += keys.len() as u64;
+            let found: Vec<Vec<u8>> =
+                keys.into_iter().filter(|k| super::glob::matches(pattern.as_bytes(), k)).collect();
+            report.matched += found.len() as u64;
+            if !dry_run && !found.is_empty() {
+                let mut pipe = redis::pipe();
+                for k in &found {
+                    pipe.cmd("UNLINK").arg(k);
+                }
+                let replies = client.pipeline_on(node, &pipe, found.len()).await.map_err(EngineError::of_write)?;
+                report.deleted += replies.iter().filter_map(as_i64).map(|n| n.max(0) as u64).sum::<u64>();
+            }
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// What [`delete_matching`] did.
+#[derive(Debug, Default, Serialize)]
+pub struct DeleteReport {
+    /// Keys SCAN examined.
+    pub scanned: u64,
+    /// Keys matching the pattern.
+    pub matched: u64,
+    /// Keys deleted (0 for a dry run; may be fewer than matched if some expired meanwhile).
+    pub deleted: u64,
 }
 
 /// Sets (seconds > 0) or removes (None) a key's expiry; false when the key does not exist.

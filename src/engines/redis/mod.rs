@@ -2,6 +2,7 @@
 //! sentinel (master resolved through the sentinels).
 
 pub mod analysis;
+pub mod command;
 pub mod glob;
 pub mod info;
 pub mod keys;
@@ -35,6 +36,8 @@ pub struct RedisClient {
     /// The last dial the network guard refused (cluster nodes are dialed by the driver, which
     /// retries a refused dial until the command times out): such a timeout is told as the refusal.
     refused: Option<Arc<Mutex<Option<String>>>>,
+    /// What the server said about commands run on the command line (`COMMAND INFO`).
+    pub(crate) commands: command::CommandCache,
 }
 
 #[derive(Clone)]
@@ -299,7 +302,11 @@ pub async fn connect(settings: &Guarded) -> Result<RedisClient, EngineError> {
         let client = builder.build().map_err(map_error)?;
         let refusal = |e| told_as_refusal(&refused, e);
         let conn = client.get_async_connection().await.map_err(refusal)?;
-        return Ok(RedisClient { conn: RedisConn::Cluster(conn), refused: Some(refused) });
+        return Ok(RedisClient {
+            conn: RedisConn::Cluster(conn),
+            refused: Some(refused),
+            commands: Default::default(),
+        });
     }
 
     let target = node_client(settings, opts).await?;
@@ -308,7 +315,7 @@ pub async fn connect(settings: &Guarded) -> Result<RedisClient, EngineError> {
         .set_response_timeout(Some(command_timeout))
         .set_number_of_retries(2);
     let manager = target.get_connection_manager_with_config(config).await.map_err(map_error)?;
-    Ok(RedisClient { conn: RedisConn::Single(manager), refused: None })
+    Ok(RedisClient { conn: RedisConn::Single(manager), refused: None, commands: Default::default() })
 }
 
 impl RedisClient {

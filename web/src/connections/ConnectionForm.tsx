@@ -344,6 +344,17 @@ export function ConnectionForm({ original, save, test, onSaved, onCancel }: Prop
                 <input name="command_timeout_ms" inputMode="numeric" value={form.commandTimeoutMs} onChange={(e) => set({ commandTimeoutMs: e.target.value })} />
               </label>
             )}
+            {engine === 'redis' && (
+              <label className="inline" title="SHUTDOWN, CONFIG SET, FLUSHALL, DEBUG… stay refused on the command line unless this is set">
+                <input
+                  type="checkbox"
+                  name="allow_server_commands"
+                  checked={form.allowServerCommands}
+                  onChange={(e) => set({ allowServerCommands: e.target.checked })}
+                />{' '}
+                Let admins run server commands (SHUTDOWN, CONFIG SET, FLUSHALL…) on the command line
+              </label>
+            )}
             {engine === 'mongodb' && (
               <label>
                 Server selection timeout (ms)

@@ -42,6 +42,13 @@ describe('createBody', () => {
     })
   })
 
+  it('sends allow_server_commands only when an admin ticks it', () => {
+    expect(createBody(form({ allowServerCommands: true }))).toEqual({
+      ok: true,
+      value: { identifier: 'cache', host: '127.0.0.1', port: 6379, options: { allow_server_commands: true } },
+    })
+  })
+
   it('sends a connection string instead of the address fields', () => {
     const built = createBody(form({ mode: 'url', connectionString: ' redis://:pw@10.0.0.1:6379/3 ', username: 'ignored' }))
     expect(built).toEqual({ ok: true, value: { identifier: 'cache', connection_string: 'redis://:pw@10.0.0.1:6379/3' } })

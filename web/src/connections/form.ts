@@ -56,6 +56,8 @@ export interface ConnectionForm {
   sslRootCert: string
   connectTimeoutMs: string
   commandTimeoutMs: string
+  /** Redis: admins may run commands that stop or reconfigure the server on the command line. */
+  allowServerCommands: boolean
   serverSelectionTimeout: string
   poolSize: string
   statementTimeout: string
@@ -86,6 +88,7 @@ export function emptyForm(engine: Engine): ConnectionForm {
     sslRootCert: '',
     connectTimeoutMs: '',
     commandTimeoutMs: '',
+    allowServerCommands: false,
     serverSelectionTimeout: '',
     poolSize: '',
     statementTimeout: '',
@@ -127,6 +130,7 @@ export function formFromConnection(c: Connection): ConnectionForm {
     sslRootCert: text(o.ssl_root_cert),
     connectTimeoutMs: text(o.connect_timeout_ms),
     commandTimeoutMs: text(o.command_timeout_ms),
+    allowServerCommands: o.allow_server_commands === true,
     serverSelectionTimeout: text(o.server_selection_timeout),
     poolSize: text(o.pool_size),
     statementTimeout: text(o.statement_timeout),
@@ -197,6 +201,7 @@ function buildOptions(f: ConnectionForm): ConnectionOptions {
       if (timeout !== undefined) o.connect_timeout_ms = timeout
       const command = wholeNumber(f.commandTimeoutMs, 'The command timeout')
       if (command !== undefined) o.command_timeout_ms = command
+      if (f.allowServerCommands) o.allow_server_commands = true
       return o
     }
     case 'mongodb': {

@@ -1,9 +1,9 @@
 // `/project/{ref}/databases/redis`: the key browser. Keys arrive a SCAN page at a time, as the list
 // is scrolled to its end or "Load more" is clicked; a page never waits for the whole keyspace.
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
-import { ApiError, canWrite, projects, redis, type KeyName, type KeySummary, type KeyValue } from '../api'
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react'
+import { ApiError, canWrite, projects, redis, type KeyName, type KeySummary, type KeyValue, type RedisType } from '../api'
 import { ErrorMessage } from '../components/ErrorMessage'
-import { ConfirmDelete } from '../components/ConfirmAction'
+import { TwoStepConfirm } from '../components/ConfirmAction'
 import { WriteButton } from '../components/WriteButton'
 import { formatBytes, formatCount, formatTtl } from '../format'
 import { Link, navigate } from '../router'
@@ -14,6 +14,18 @@ import { isLiteralPattern } from './paging'
 import { RedisTabs } from './RedisTabs'
 import { TypeBadge } from './TypeBadge'
 import { ValueViewer } from './ValueViewer'
+import { DeleteKeysDialog } from './DeleteKeysDialog'
+import { branchPattern, buildTree, flatten, type Branch, type TreeRow } from './tree'
+import { SplitHandle, useSplit } from './SplitHandle'
+
+const TYPES: RedisType[] = ['string', 'hash', 'list', 'set', 'zset', 'stream']
+
+/** A many-keys deletion waiting for its typed confirmation. */
+interface PendingDelete {
+  pattern: string
+  name: string
+  what: string
+}
 
 /** Keys SCAN walks per request: with a pattern, more, since fewer of them match. */
 const SCAN_COUNT = 200
@@ -39,12 +51,40 @@ interface Listing {
 
 const FRESH: Listing = { keys: [], cursor: '0', done: false, dbSize: null, scanned: 0 }
 
+/** How much of the keyspace a walk has examined, as a percentage (capped: DBSIZE moves meanwhile). */
+function coverage(scanned: number, dbSize: number): string {
+  if (dbSize <= 0) return '100%'
+  return `${Math.min(100, Math.round((scanned / dbSize) * 100))}%`
+}
+
 function summaryOf(v: KeyValue): KeySummary {
   return { key: v.key, key_encoding: v.key_encoding, type: v.type, ttl: v.ttl, size: v.size }
 }
 
+/** Where the choice between the tree and the flat list is remembered (the list stays the default). */
+const VIEW_KEY = 'switchboard.redis.view'
+
+/** Indentation of one tree level, in pixels. */
+const INDENT = 16
+
+/** The quick delete of one key: a compact button that leaves the width to the key name, then Cancel/Confirm. */
+function DeleteKeyButton({ writable, onDelete }: { writable: boolean; onDelete: () => Promise<unknown> }) {
+  return (
+    <TwoStepConfirm
+      onConfirm={onDelete}
+      trigger={(ask) => (
+        <WriteButton allowed={writable} className="compact danger-outline" onClick={ask} title="Delete key">
+          Delete
+        </WriteButton>
+      )}
+    />
+  )
+}
+
 function KeyRow({
   k,
+  label,
+  depth,
   top,
   selected,
   writable,
@@ -52,6 +92,8 @@ function KeyRow({
   onDelete,
 }: {
   k: KeySummary
+  label: string
+  depth: number
   top: number
   selected: boolean
   writable: boolean
@@ -66,8 +108,9 @@ function KeyRow({
       onClick={onSelect}
       style={{ top }}
     >
-      <span role="cell" className="key mono" title={k.key}>
-        {k.key}
+      {/* The full name is the tooltip: a long name is cut with an ellipsis, never silently. */}
+      <span role="cell" className="key mono" title={k.key} style={{ paddingLeft: depth * INDENT }}>
+        {label}
         {k.key_encoding === 'base64' && <span className="muted"> (base64)</span>}
       </span>
       <span role="cell">
@@ -80,7 +123,55 @@ function KeyRow({
         {formatBytes(k.size)}
       </span>
       <span role="cell" className="actions" onClick={(e) => e.stopPropagation()}>
-        <ConfirmDelete writable={writable} onDelete={onDelete} />
+        <DeleteKeyButton writable={writable} onDelete={onDelete} />
+      </span>
+    </div>
+  )
+}
+
+function BranchRow({
+  branch,
+  depth,
+  expanded,
+  top,
+  writable,
+  onToggle,
+  onDelete,
+}: {
+  branch: Branch
+  depth: number
+  expanded: boolean
+  top: number
+  writable: boolean
+  onToggle: () => void
+  onDelete: () => void
+}) {
+  return (
+    <div role="row" className="row branch" data-branch={branch.prefix} onClick={onToggle} style={{ top }} aria-expanded={expanded}>
+      <span role="cell" className="key mono" title={`${branch.prefix}* · ${branch.count} scanned keys`} style={{ paddingLeft: depth * INDENT }}>
+        <span className="twisty" aria-hidden="true">
+          {expanded ? '▾' : '▸'}
+        </span>{' '}
+        {branch.label}
+        <span className="branch-count" data-testid="branch-count">
+          {formatCount(branch.count)}
+        </span>
+      </span>
+      <span role="cell" className="muted branch-kind">
+        namespace
+      </span>
+      <span role="cell" />
+      <span role="cell" />
+      <span role="cell" className="actions" onClick={(e) => e.stopPropagation()}>
+        <WriteButton
+          allowed={writable}
+          className="compact danger-outline"
+          aria-label={`Delete branch ${branch.prefix}`}
+          title={`Delete every key under ${branch.prefix}`}
+          onClick={onDelete}
+        >
+          Delete
+        </WriteButton>
       </span>
     </div>
   )
@@ -101,19 +192,37 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
   const [selected, setSelected] = useState<KeyName | null>(null)
   const [creating, setCreating] = useState(false)
   const [sentinelVisible, setSentinelVisible] = useState(false)
+  const [view, setViewState] = useState<'tree' | 'list'>(() =>
+    localStorage.getItem(VIEW_KEY) === 'tree' ? 'tree' : 'list',
+  )
+  const setView = (v: 'tree' | 'list') => {
+    setViewState(v)
+    try {
+      localStorage.setItem(VIEW_KEY, v)
+    } catch {
+      // Unavailable storage only means the choice is not remembered.
+    }
+  }
+  const [separator, setSeparator] = useState(':')
+  const [typeFilter, setTypeFilter] = useState<RedisType | ''>('')
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set())
+  const [pendingDelete, setPendingDelete] = useState<PendingDelete | null>(null)
+  const split = useSplit('switchboard.redis.split')
   const autoPages = useRef(0)
   const generation = useRef(0)
   const sentinel = useRef<HTMLDivElement | null>(null)
   const rows = useRef<HTMLDivElement | null>(null)
-  const range = useWindowRange(listing.keys.length, ROW_HEIGHT, rows)
+  const tree = useMemo(() => buildTree(listing.keys, view === 'tree' ? separator : ''), [listing.keys, view, separator])
+  const treeRows: TreeRow[] = useMemo(() => flatten(tree, expanded, view === 'tree' ? separator : ''), [tree, expanded, view, separator])
+  const range = useWindowRange(treeRows.length, ROW_HEIGHT, rows)
 
   const loadPage = useCallback(
-    async (from: Listing, forPattern: string) => {
+    async (from: Listing, forPattern: string, forType: RedisType | '') => {
       const mine = generation.current
       setLoading(true)
       setError(null)
       try {
-        if (isLiteralPattern(forPattern)) {
+        if (isLiteralPattern(forPattern) && !forType) {
           // One key, looked up by name (a count of 1 keeps the read small for a collection).
           let found: KeySummary[] = []
           try {
@@ -128,7 +237,8 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
         const page = await redis.keys(projectRef, {
           pattern: forPattern || undefined,
           cursor: from.cursor,
-          count: forPattern && forPattern !== '*' ? SCAN_COUNT_FILTERED : SCAN_COUNT,
+          count: (forPattern && forPattern !== '*') || forType ? SCAN_COUNT_FILTERED : SCAN_COUNT,
+          type: forType || undefined,
           connectionId,
         })
         if (mine !== generation.current) return
@@ -149,13 +259,14 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
     [projectRef, connectionId],
   )
 
-  // A new pattern starts a new walk; answers to the old one are dropped.
+  // A new pattern or type starts a new walk; answers to the old one are dropped.
+  const [walk, setWalk] = useState(0)
   useEffect(() => {
     generation.current++
     autoPages.current = 0
     setListing(FRESH)
-    void loadPage(FRESH, pattern)
-  }, [pattern, loadPage])
+    void loadPage(FRESH, pattern, typeFilter)
+  }, [pattern, typeFilter, walk, loadPage])
 
   useEffect(() => {
     const node = sentinel.current
@@ -169,13 +280,33 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
   useEffect(() => {
     if (sentinelVisible && !loading && !listing.done && !error && autoPages.current < AUTO_PAGES) {
       autoPages.current++
-      void loadPage(listing, pattern)
+      void loadPage(listing, pattern, typeFilter)
     }
-  }, [sentinelVisible, loading, listing, error, pattern, loadPage])
+  }, [sentinelVisible, loading, listing, error, pattern, typeFilter, loadPage])
 
   const loadMore = () => {
     autoPages.current = 0
-    void loadPage(listing, pattern)
+    void loadPage(listing, pattern, typeFilter)
+  }
+
+  const toggle = (prefix: string) =>
+    setExpanded((open) => {
+      const next = new Set(open)
+      if (next.has(prefix)) next.delete(prefix)
+      else next.add(prefix)
+      return next
+    })
+
+  /** After a many-keys deletion: the walk starts again, since any page shown may have lost keys. */
+  const deletedMany = () => {
+    setPendingDelete(null)
+    setSelected(null)
+    setWalk((n) => n + 1)
+  }
+
+  const renamed = (from: string, to: KeyValue) => {
+    setListing((l) => ({ ...l, keys: [summaryOf(to), ...l.keys.filter((x) => x.key !== from && x.key !== to.key)] }))
+    setSelected({ key: to.key, key_encoding: to.key_encoding })
   }
 
   const search = (event: FormEvent) => {
@@ -254,8 +385,25 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
             onChange={(e) => setPatternInput(e.target.value)}
             aria-label="Key pattern"
           />
+          <select aria-label="Key type" value={typeFilter} onChange={(e) => setTypeFilter(e.target.value as RedisType | '')}>
+            <option value="">All types</option>
+            {TYPES.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
           <button type="submit">Search</button>
         </form>
+        {pattern && !isLiteralPattern(pattern) && (
+          <WriteButton
+            allowed={writable}
+            className="danger-outline"
+            onClick={() => setPendingDelete({ pattern, name: pattern, what: 'pattern' })}
+          >
+            Delete matches…
+          </WriteButton>
+        )}
         <WriteButton allowed={writable && !noConnection} className="primary" onClick={() => setCreating(true)}>
           New Key
         </WriteButton>
@@ -270,10 +418,37 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
           </p>
         </div>
       ) : (
-        <div className="split">
+        <div className={selected ? 'split resizable' : 'split'} style={split.style}>
           <div className="keys">
             <ErrorMessage error={error} onDismiss={() => setError(null)} />
-            <div role="table" className="key-table" aria-rowcount={listing.keys.length}>
+            <div className="view-bar">
+              <div className="segmented" role="group" aria-label="Key view">
+                <button type="button" aria-pressed={view === 'tree'} onClick={() => setView('tree')}>
+                  Tree
+                </button>
+                <button type="button" aria-pressed={view === 'list'} onClick={() => setView('list')}>
+                  List
+                </button>
+              </div>
+              {view === 'tree' && (
+                <label className="separator">
+                  Separator
+                  <input
+                    className="mono"
+                    aria-label="Separator"
+                    value={separator}
+                    maxLength={4}
+                    onChange={(e) => setSeparator(e.target.value)}
+                  />
+                </label>
+              )}
+              {view === 'tree' && expanded.size > 0 && (
+                <button type="button" className="link" onClick={() => setExpanded(new Set())}>
+                  Collapse all
+                </button>
+              )}
+            </div>
+            <div role="table" className="key-table" aria-rowcount={treeRows.length}>
               <div role="row" className="row head">
                 <span role="columnheader">Key</span>
                 <span role="columnheader">Type</span>
@@ -285,18 +460,39 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
                 </span>
                 <span role="columnheader" />
               </div>
-              <div role="rowgroup" ref={rows} className="rows" style={{ height: listing.keys.length * ROW_HEIGHT }}>
-                {listing.keys.slice(range.first, range.last).map((k, i) => (
-                  <KeyRow
-                    key={k.key}
-                    k={k}
-                    top={(range.first + i) * ROW_HEIGHT}
-                    selected={selected?.key === k.key}
-                    writable={writable}
-                    onSelect={() => setSelected({ key: k.key, key_encoding: k.key_encoding })}
-                    onDelete={() => remove(k)}
-                  />
-                ))}
+              <div role="rowgroup" ref={rows} className="rows" style={{ height: treeRows.length * ROW_HEIGHT }}>
+                {treeRows.slice(range.first, range.last).map((r, i) => {
+                  const top = (range.first + i) * ROW_HEIGHT
+                  if (r.kind === 'branch') {
+                    const b = r.branch
+                    return (
+                      <BranchRow
+                        key={`b:${b.prefix}`}
+                        branch={b}
+                        depth={r.depth}
+                        expanded={r.expanded}
+                        top={top}
+                        writable={writable}
+                        onToggle={() => toggle(b.prefix)}
+                        onDelete={() => setPendingDelete({ pattern: branchPattern(b.prefix), name: b.prefix, what: 'branch' })}
+                      />
+                    )
+                  }
+                  const k = r.key
+                  return (
+                    <KeyRow
+                      key={`k:${k.key}`}
+                      k={k}
+                      label={r.label}
+                      depth={r.depth}
+                      top={top}
+                      selected={selected?.key === k.key}
+                      writable={writable}
+                      onSelect={() => setSelected({ key: k.key, key_encoding: k.key_encoding })}
+                      onDelete={() => remove(k)}
+                    />
+                  )
+                })}
               </div>
             </div>
             <div ref={sentinel} className="scan-status">
@@ -308,9 +504,10 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
               <span className="muted">
                 {formatCount(listing.keys.length)} {listing.keys.length === 1 ? 'key' : 'keys'} shown
                 {listing.dbSize !== null &&
-                  (pattern && !listing.done
-                    ? ` · scanned ${formatCount(listing.scanned)} of ${formatCount(listing.dbSize)}`
+                  (!listing.done
+                    ? ` · scanned ${formatCount(listing.scanned)} of ~${formatCount(listing.dbSize)} keys (${coverage(listing.scanned, listing.dbSize)})`
                     : ` · ${formatCount(listing.dbSize)} in the database`)}
+                {view === 'tree' && !listing.done && listing.keys.length > 0 && ' · branch counts are of the keys scanned so far'}
                 {listing.done && (isLiteralPattern(pattern) ? ' · looked up by name' : ' · scan complete')}
               </span>
               {!listing.done && (
@@ -320,6 +517,7 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
               )}
             </div>
           </div>
+          {selected && <SplitHandle split={split} />}
           {selected && (
             <ValueViewer
               key={selected.key}
@@ -330,9 +528,21 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
               onClose={() => setSelected(null)}
               onTtlChange={(ttl) => setTtl(selected.key, ttl)}
               onDeleted={() => forget(selected.key)}
+              onRenamed={(to) => renamed(selected.key, to)}
             />
           )}
         </div>
+      )}
+      {pendingDelete && (
+        <DeleteKeysDialog
+          projectRef={projectRef}
+          connectionId={connectionId}
+          pattern={pendingDelete.pattern}
+          name={pendingDelete.name}
+          what={pendingDelete.what}
+          onDeleted={deletedMany}
+          onCancel={() => setPendingDelete(null)}
+        />
       )}
       {creating && (
         <NewKeyDialog

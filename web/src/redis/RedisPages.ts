@@ -2,3 +2,4 @@
 export { RedisBrowser } from './RedisBrowser'
 export { PubSubPage } from './PubSubPage'
 export { ServerPage } from './ServerPage'
+export { CommandLinePage } from './CommandLinePage'

@@ -6,12 +6,13 @@ import { ErrorMessage } from '../components/ErrorMessage'
 import { Link, navigate } from '../router'
 import { useLoad } from '../useLoad'
 
-export type RedisTab = 'keys' | 'pubsub' | 'server'
+export type RedisTab = 'keys' | 'pubsub' | 'server' | 'cli'
 
 const TABS: { tab: RedisTab; label: string; path: string }[] = [
   { tab: 'keys', label: 'Keys', path: '' },
   { tab: 'pubsub', label: 'Pub/Sub', path: '/pubsub' },
   { tab: 'server', label: 'Server', path: '/server' },
+  { tab: 'cli', label: 'Command line', path: '/cli' },
 ]
 
 /** The address of a Redis tab, on a given connection (none: the primary). */

@@ -1,9 +1,10 @@
 // The value of one key, for every type, read a page at a time, with its TTL. The elements of a
 // collection are edited one at a time in place (CollectionEditors.tsx).
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
-import { redis, type EditedKey, type KeyEdit, type KeyName, type KeyValue } from '../api'
+import { ApiError, redis, redisTools, type EditedKey, type KeyEdit, type KeyName, type KeyValue, type ValuePage } from '../api'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { WriteButton } from '../components/WriteButton'
+import { FORMATTERS, format, looksLikeJson, type Formatter } from './formatters'
 import { formatBytes, formatCount, formatTtl } from '../format'
 import { HashEditor, ListEditor, SetEditor, StreamEditor, ZsetEditor } from './CollectionEditors'
 import { applyLocally, wasDeleted } from './edits'
@@ -17,8 +18,122 @@ interface Props {
   writable: boolean
   onClose: () => void
   onTtlChange: (ttl: number) => void
-  /** The key is gone: an element edit removed its last element. */
+  /** The key is gone: an element edit removed its last element, or it expired. */
   onDeleted?: () => void
+  /** The key now has another name. */
+  onRenamed?: (to: KeyValue) => void
+}
+
+/**
+ * Seconds left of a TTL, ticking down locally once a second from what the server said; calls
+ * `expired` when it reaches 0 (the caller re-reads the key: it may be gone, or its TTL changed).
+ */
+export function useCountdown(ttl: number | undefined, expired: () => void): number | undefined {
+  const [left, setLeft] = useState(ttl)
+  const onExpired = useRef(expired)
+  onExpired.current = expired
+  useEffect(() => {
+    setLeft(ttl)
+    if (ttl === undefined || ttl <= 0) return
+    const started = Date.now()
+    const timer = window.setInterval(() => {
+      const remaining = Math.max(0, ttl - Math.floor((Date.now() - started) / 1000))
+      setLeft(remaining)
+      if (remaining === 0) {
+        window.clearInterval(timer)
+        onExpired.current()
+      }
+    }, 1000)
+    return () => window.clearInterval(timer)
+  }, [ttl])
+  return left
+}
+
+/** Where a search or an order applies: hashes, sets and sorted sets. */
+function searchable(type: KeyValue['type']): boolean {
+  return type === 'hash' || type === 'set' || type === 'zset'
+}
+
+/** The search box and, for a sorted set, its order and score range; `apply` re-reads with them. */
+function ValueQuery({ v, query, apply }: { v: KeyValue; query: ValuePage; apply: (q: ValuePage) => void }) {
+  const [contains, setContains] = useState(query.contains ?? '')
+  const [min, setMin] = useState(query.min ?? '')
+  const [max, setMax] = useState(query.max ?? '')
+  const submit = (event: FormEvent) => {
+    event.preventDefault()
+    apply({ ...query, contains: contains || undefined, min: min || undefined, max: max || undefined })
+  }
+  const what = v.type === 'hash' ? 'fields' : 'members'
+  return (
+    <form className="value-query" onSubmit={submit} role="search" aria-label={`Search ${what}`}>
+      <input
+        aria-label={`Search ${what}`}
+        placeholder={`Search ${what} (contains)`}
+        value={contains}
+        onChange={(e) => setContains(e.target.value)}
+      />
+      {v.type === 'zset' && (
+        <>
+          <select
+            aria-label="Order"
+            value={query.rev ? 'desc' : 'asc'}
+            onChange={(e) => apply({ ...query, rev: e.target.value === 'desc' || undefined })}
+          >
+            <option value="asc">Lowest score first</option>
+            <option value="desc">Highest score first</option>
+          </select>
+          <input className="score" aria-label="Minimum score" placeholder="min, e.g. (1 or -inf" value={min} onChange={(e) => setMin(e.target.value)} />
+          <input className="score" aria-label="Maximum score" placeholder="max, e.g. 10 or +inf" value={max} onChange={(e) => setMax(e.target.value)} />
+        </>
+      )}
+      <button type="submit">Search</button>
+      {(query.contains || query.min || query.max) && (
+        <button
+          type="button"
+          className="link"
+          onClick={() => {
+            setContains('')
+            setMin('')
+            setMax('')
+            apply({ rev: query.rev })
+          }}
+        >
+          Clear
+        </button>
+      )}
+    </form>
+  )
+}
+
+/** Renames the key (RENAMENX, or RENAME when the user says to replace an existing key). */
+function RenameForm({ current, rename, onCancel }: { current: string; rename: (to: string, overwrite: boolean) => Promise<void>; onCancel: () => void }) {
+  const [to, setTo] = useState(current)
+  const [overwrite, setOverwrite] = useState(false)
+  const [busy, setBusy] = useState(false)
+  return (
+    <form
+      className="rename"
+      onSubmit={(e) => {
+        e.preventDefault()
+        if (!to || to === current) return
+        setBusy(true)
+        void rename(to, overwrite).finally(() => setBusy(false))
+      }}
+    >
+      <input className="mono" aria-label="New key name" value={to} onChange={(e) => setTo(e.target.value)} autoFocus />
+      <label className="inline">
+        <input type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} /> Replace an existing key
+      </label>
+      <div className="buttons">
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="primary" disabled={busy || !to || to === current}>
+          Rename
+        </button>
+      </div>
+    </form>
+  )
 }
 
 /** Elements re-read after an edit of a stream, at most (the server's largest page). */
@@ -39,8 +154,13 @@ export const STRING_STEP = 64 * 1024
 function StringBody({ v, download }: { v: Extract<KeyValue, { type: 'string' }>; download: () => Promise<void> }) {
   const [limit, setLimit] = useState(STRING_STEP)
   const [downloading, setDownloading] = useState(false)
-  const text = v.value.length > limit ? v.value.slice(0, limit) : v.value
-  const cut = text.length < v.value.length || v.truncated
+  const [formatter, setFormatter] = useState<Formatter>(() =>
+    v.value_encoding === 'utf8' && !v.truncated && looksLikeJson(v.value) ? 'json' : 'raw',
+  )
+  const formatted = formatter === 'raw' ? null : format(v.value, v.value_encoding, formatter)
+  const shown = formatted && 'text' in formatted ? formatted.text : v.value
+  const text = shown.length > limit ? shown.slice(0, limit) : shown
+  const cut = text.length < shown.length || v.truncated
   return (
     <>
       {cut && (
@@ -50,7 +170,7 @@ function StringBody({ v, download }: { v: Extract<KeyValue, { type: 'string' }>;
             {v.truncated ? ': the whole value is too big to show here.' : '.'}
           </p>
           <div className="buttons">
-            {text.length < v.value.length && (
+            {text.length < shown.length && (
               <button type="button" onClick={() => setLimit((n) => n * 4)}>
                 Show more
               </button>
@@ -69,7 +189,18 @@ function StringBody({ v, download }: { v: Extract<KeyValue, { type: 'string' }>;
           </div>
         </div>
       )}
-      <pre className="value">{text}</pre>
+      <div className="formatters" role="group" aria-label="Show the value as">
+        {FORMATTERS.map((f) => (
+          <button key={f.id} type="button" aria-pressed={formatter === f.id} onClick={() => setFormatter(f.id)}>
+            {f.label}
+          </button>
+        ))}
+      </div>
+      {formatted && 'error' in formatted && <p className="muted">{formatted.error} Showing the raw value.</p>}
+      {v.truncated && formatter !== 'raw' && <p className="muted">Formatted from the first {formatBytes(v.value.length)} only.</p>}
+      <pre className="value" data-formatter={formatter}>
+        {text}
+      </pre>
     </>
   )
 }
@@ -120,12 +251,14 @@ function Elements({ v, append, ...rest }: ElementsProps) {
   }
 }
 
-export function ValueViewer({ projectRef, connectionId, name, writable, onClose, onTtlChange, onDeleted }: Props) {
+export function ValueViewer({ projectRef, connectionId, name, writable, onClose, onTtlChange, onDeleted, onRenamed }: Props) {
   const [value, setValue] = useState<KeyValue | null>(null)
   const [error, setError] = useState<unknown>(null)
   const [loading, setLoading] = useState(false)
   const [ttlInput, setTtlInput] = useState('')
   const [draft, setDraft] = useState<string | null>(null)
+  const [query, setQuery] = useState<ValuePage>({})
+  const [renaming, setRenaming] = useState(false)
   const alive = useRef(true)
 
   const load = useCallback(
@@ -135,7 +268,7 @@ export function ValueViewer({ projectRef, connectionId, name, writable, onClose,
       setLoading(true)
       setError(null)
       try {
-        const next = await redis.read(projectRef, name, page, connectionId)
+        const next = await redis.read(projectRef, name, { ...query, ...page }, connectionId)
         if (alive.current) setValue(shown ? merge(shown, next) : next)
       } catch (e) {
         if (alive.current) setError(e)
@@ -143,8 +276,36 @@ export function ValueViewer({ projectRef, connectionId, name, writable, onClose,
         if (alive.current) setLoading(false)
       }
     },
-    [projectRef, name, connectionId],
+    [projectRef, name, connectionId, query],
   )
+
+  // At the end of the countdown the key is read again: gone (404) or given a new TTL meanwhile.
+  const ttlLeft = useCountdown(value?.ttl, () => {
+    redis.read(projectRef, name, { count: 1 }, connectionId).then(
+      (fresh) => {
+        if (!alive.current) return
+        setValue((v) => (v ? { ...v, ttl: fresh.ttl } : v))
+        onTtlChange(fresh.ttl)
+      },
+      (e: unknown) => {
+        if (!alive.current) return
+        if (e instanceof ApiError && e.status === 404) onDeleted?.()
+        else setError(e)
+      },
+    )
+  })
+
+  const rename = async (to: string, overwrite: boolean) => {
+    setError(null)
+    try {
+      const renamed = await redisTools.rename(projectRef, name, to, overwrite, connectionId)
+      if (!alive.current) return
+      setRenaming(false)
+      onRenamed?.(renamed)
+    } catch (e) {
+      if (alive.current) setError(e)
+    }
+  }
 
   useEffect(() => {
     alive.current = true
@@ -258,10 +419,14 @@ export function ValueViewer({ projectRef, connectionId, name, writable, onClose,
         <h2 className="mono" title={name.key}>
           {name.key}
         </h2>
+        <WriteButton allowed={writable && name.key_encoding === 'utf8'} className="link" onClick={() => setRenaming(true)} disabled={renaming}>
+          Rename
+        </WriteButton>
         <button type="button" className="link" onClick={onClose} aria-label="Close">
           ×
         </button>
       </header>
+      {renaming && <RenameForm current={name.key} rename={rename} onCancel={() => setRenaming(false)} />}
       <ErrorMessage error={error} />
       {value && (
         <>
@@ -275,7 +440,9 @@ export function ValueViewer({ projectRef, connectionId, name, writable, onClose,
             <dt>Memory</dt>
             <dd>{formatBytes(value.size)}</dd>
             <dt>TTL</dt>
-            <dd>{formatTtl(value.ttl)}</dd>
+            <dd data-testid="ttl-countdown" aria-live="off">
+              {formatTtl(ttlLeft ?? value.ttl)}
+            </dd>
           </dl>
           <form className="ttl" onSubmit={submitTtl}>
             <input
@@ -295,6 +462,7 @@ export function ValueViewer({ projectRef, connectionId, name, writable, onClose,
             </WriteButton>
           </form>
           <Encoded v={value} />
+          {searchable(value.type) && <ValueQuery v={value} query={query} apply={setQuery} />}
           {value.type === 'string' && draft !== null ? (
             <div className="editor">
               <textarea name="string-value" value={draft} onChange={(e) => setDraft(e.target.value)} rows={8} />
@@ -330,7 +498,11 @@ export function ValueViewer({ projectRef, connectionId, name, writable, onClose,
           )}
           {value.type !== 'string' && (
             <p className="muted">
-              {formatCount(loadedCount(value))} of {formatCount(value.length)} shown
+              {query.contains
+                ? `${formatCount(loadedCount(value))} matching of ${formatCount(value.length)}${more ? ' so far' : ''}`
+                : value.type === 'zset' && value.in_range !== undefined
+                  ? `${formatCount(loadedCount(value))} of ${formatCount(value.in_range)} in the score range (${formatCount(value.length)} in all)`
+                  : `${formatCount(loadedCount(value))} of ${formatCount(value.length)} shown`}
             </p>
           )}
           {more && (

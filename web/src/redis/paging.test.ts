@@ -14,6 +14,15 @@ describe('value paging', () => {
     expect(nextPage(both)).toBeNull()
   })
 
+  it('walks a sorted-set search by cursor and a score range within the members in range', () => {
+    const found: KeyValue = { ...meta, type: 'zset', length: 900, members: [], start: 0, stop: 0, cursor: '17' }
+    expect(nextPage(found)).toEqual({ cursor: '17', count: 200 })
+    expect(nextPage({ ...found, cursor: '0' })).toBeNull()
+    const range: KeyValue = { ...meta, type: 'zset', length: 900, members: [], start: 0, stop: 199, in_range: 150 }
+    expect(nextPage(range)).toBeNull()
+    expect(nextPage({ ...range, in_range: 300 })).toEqual({ start: 200, stop: 399, count: 200 })
+  })
+
   it('walks a list by index', () => {
     const first: KeyValue = { ...meta, type: 'list', length: 250, values: ['x'], start: 0, stop: 199 }
     expect(nextPage(first)).toEqual({ start: 200, stop: 399, count: 200 })

@@ -20,8 +20,11 @@ export function nextPage(v: KeyValue): ValuePage | null {
     case 'hash':
     case 'set':
       return v.cursor === '0' ? null : { cursor: v.cursor, count: PAGE }
-    case 'list':
     case 'zset':
+      // A member search pages by ZSCAN cursor; a score range within the members in range.
+      if (v.cursor !== undefined) return v.cursor === '0' ? null : { cursor: v.cursor, count: PAGE }
+      return v.stop + 1 < (v.in_range ?? v.length) ? { start: v.stop + 1, stop: v.stop + PAGE, count: PAGE } : null
+    case 'list':
       return v.stop + 1 < v.length ? { start: v.stop + 1, stop: v.stop + PAGE, count: PAGE } : null
     case 'stream':
       return v.next_start ? { stream_start: v.next_start, count: PAGE } : null
