@@ -215,4 +215,35 @@ describe('connection management', () => {
       await devContext.close()
     }
   })
+
+  test('a dead connection shows its error once and its actions disabled, without anyone pressing Test', async () => {
+    const closed = await freePort()
+    const created = await admin('POST', '/api/platform/redis/default/connections', {
+      identifier: 'e2e-dead',
+      host: '127.0.0.1',
+      port: closed,
+      is_primary: false,
+    })
+    assert.equal(created.data.status, 'ERROR', 'saving checks the connection')
+    try {
+      // The project page says so, with the reason.
+      await page.goto('/project/default')
+      const row = page.locator('[data-connection="e2e-dead"]')
+      await expectVisible(row.locator('.status-error'))
+      assert.match(await row.innerText(), /refused|connect/i)
+
+      // Its page shows the reason once and the actions disabled; nothing offers to browse keys.
+      await page.goto(`/project/default/databases/redis?connection_id=${encodeURIComponent(created.data.id)}`)
+      const down = page.locator('[data-connection-down="e2e-dead"]')
+      await expectVisible(down)
+      assert.equal(await page.locator('[role="alert"]').count(), 1, 'the error is shown once')
+      for (const name of ['New key', 'Scan keys']) {
+        assert.equal(await page.getByRole('button', { name, exact: true }).isDisabled(), true, `${name} is disabled`)
+      }
+      assert.equal(await page.getByRole('button', { name: 'Load more' }).count(), 0)
+      assert.equal(await page.getByRole('button', { name: 'New Key' }).count(), 0)
+    } finally {
+      await admin('DELETE', `/api/platform/redis/default/connections/${created.data.id}`)
+    }
+  })
 })

@@ -14,6 +14,7 @@ import { SignIn } from './pages/SignIn'
 import { ProjectPicker } from './pages/ProjectPicker'
 import { ProjectHome } from './pages/ProjectHome'
 import { EngineSoon } from './pages/EngineSoon'
+import { ConnectionGate } from './connections/useConnectionHealth'
 
 // The three Redis pages share one chunk (one import of ./redis/RedisPages).
 const RedisBrowser = lazy(() => import('./redis/RedisPages').then((m) => ({ default: m.RedisBrowser })))
@@ -133,6 +134,16 @@ function SignedIn({ path, query }: { path: string; query: URLSearchParams }) {
           Nothing lives at <code>{path}</code>. <Link href="/">Go to your projects</Link>.
         </p>
       </section>
+    )
+  }
+  // Every engine page waits behind its connection's health: a failing connection shows why once.
+  const engine = parts[0] === 'project' && parts[1] && parts[2] === 'databases' ? parts[3] : undefined
+  if (parts[1] && (engine === 'redis' || engine === 'postgres' || engine === 'mongodb')) {
+    const connectionId = query.get('connection_id') ?? undefined
+    page = (
+      <ConnectionGate key={`${parts[1]}/${engine}/${connectionId ?? ''}`} projectRef={parts[1]} engine={engine} connectionId={connectionId}>
+        {page}
+      </ConnectionGate>
     )
   }
   return <Frame projectRef={projectRef}>{page}</Frame>

@@ -2,7 +2,7 @@
 // works. The status comes from the server's periodic health check and from real use, so a dead
 // connection is known without anyone pressing Test; the page shows the reason once (this banner)
 // and disables what cannot work.
-import { useEffect } from 'react'
+import { useEffect, type ReactNode } from 'react'
 import { connections, type Connection, type Engine } from '../api'
 import { useLoad } from '../useLoad'
 
@@ -44,5 +44,47 @@ export function ConnectionDown({ health }: { health: ConnectionHealth }) {
         Check again
       </button>
     </div>
+  )
+}
+
+/** The actions an engine's pages offer, shown disabled while its connection is down. */
+const ENGINE_ACTIONS: Record<Engine, string[]> = {
+  redis: ['New key', 'Scan keys', 'Command line'],
+  postgres: ['Run query', 'Table Editor', 'New table'],
+  mongodb: ['Create database', 'Find documents', 'Aggregate'],
+}
+
+/**
+ * Mounts an engine page only while its connection is not known to be failing. A failing one gets
+ * its reason once (no page of errors, one per panel) and the page's actions, disabled; the page
+ * mounts by itself when the next status read finds the connection working again.
+ */
+export function ConnectionGate({
+  projectRef,
+  engine,
+  connectionId,
+  children,
+}: {
+  projectRef: string
+  engine: Engine
+  connectionId: string | undefined
+  children: ReactNode
+}) {
+  const health = useConnectionHealth(projectRef, engine, connectionId)
+  if (health.usable) return <>{children}</>
+  const reason = 'The connection is not reachable; this comes back when it answers again.'
+  return (
+    <section className="connection-gate">
+      <ConnectionDown health={health} />
+      <div className="toolbar" aria-label="Unavailable actions">
+        {ENGINE_ACTIONS[engine].map((label) => (
+          <span key={label} className="tooltip-host" title={reason}>
+            <button type="button" disabled>
+              {label}
+            </button>
+          </span>
+        ))}
+      </div>
+    </section>
   )
 }
