@@ -72,6 +72,8 @@ impl AuthCache {
         self.changes.subscribe()
     }
 
+    /// Wakes the watchers; called after forgetting, so a woken session that checks its caller
+    /// again cannot find what was just revoked still cached.
     fn announce(&self) {
         self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
@@ -114,47 +116,47 @@ impl AuthCache {
 
     /// Forgets every cached API token (after a revocation, so it stops working at once).
     pub fn invalidate_api_tokens(&self) {
-        self.announce();
         self.api_tokens.invalidate_all();
+        self.announce();
     }
 
     /// Forgets every cached access to a project (membership, name or existence changed).
     pub fn invalidate_project(&self, project_ref: &str) {
-        self.announce();
         let project_ref = project_ref.to_string();
         if self.access.invalidate_entries_if(move |(_, r), _| *r == project_ref).is_err() {
             self.access.invalidate_all();
         }
+        self.announce();
     }
 
     /// Forgets every cached access to a project by id (a change another replica announced).
     pub fn invalidate_project_id(&self, project: ProjectId) {
-        self.announce();
         if self.access.invalidate_entries_if(move |_, access| access.project.id == project).is_err() {
             self.access.invalidate_all();
         }
+        self.announce();
     }
 
     /// Forgets a user and every access cached for them.
     pub fn invalidate_user(&self, user: UserId) {
-        self.announce();
         self.users.invalidate(&user);
         if self.access.invalidate_entries_if(move |(u, _), _| *u == user).is_err() {
             self.access.invalidate_all();
         }
+        self.announce();
     }
 
     /// Forgets every cached access (an organization's owners changed).
     pub fn invalidate_all_access(&self) {
-        self.announce();
         self.access.invalidate_all();
+        self.announce();
     }
 
     /// Forgets everything.
     pub fn invalidate_all(&self) {
-        self.announce();
         self.users.invalidate_all();
         self.access.invalidate_all();
         self.api_tokens.invalidate_all();
+        self.announce();
     }
 }
