@@ -174,7 +174,9 @@ export function TypedConfirm({
         )}
         {children}
         <label>
-          Type the {what} name <code>{name}</code> to confirm
+          <span>
+            Type the {what} name <code>{name}</code> to confirm
+          </span>
           <input
             ref={input}
             value={typed}
