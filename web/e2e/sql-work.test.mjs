@@ -113,8 +113,8 @@ describe('SQL work and destructive actions', () => {
     await page.click('.sql-tab[data-tab="Query 1"] button[role="tab"]')
     assert.equal(await page.innerText('[data-sql-editor]'), 'SELECT name FROM people WHERE id = 1')
 
-    // Signed out (the token is gone, as after a 401): signing in again brings the drafts back.
-    await page.evaluate(() => sessionStorage.clear())
+    // Signed out (the session cookie is gone, as after a 401): signing in again brings the drafts back.
+    await page.context().clearCookies()
     await page.reload()
     await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD)
     await expectHidden(page.locator('input[name="email"]'))
