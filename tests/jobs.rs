@@ -226,3 +226,43 @@ async fn a_job_cut_off_by_a_crash_is_marked_interrupted_never_left_running() {
     let (_, job) = app.get(&format!("{JOBS}/{id}"), &admin).await;
     assert_eq!(job["data"]["state"], "interrupted", "{job}");
 }
+
+#[tokio::test]
+async fn a_job_stays_inside_its_project() {
+    let redis = Redis::start(None);
+    seed(&redis, 1_000).await;
+    let (app, admin) = TestApp::with_redis(redis.port).await;
+    let (s, started) = app.post(ANALYSIS, &admin, json!({"keys_per_second": 100})).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{started}");
+    let id = started["data"]["job_id"].as_str().unwrap().to_string();
+    let (_, conns) = app.get("/api/platform/redis/default/connections", &admin).await;
+    let connection = conns["data"][0]["id"].as_str().unwrap().to_string();
+
+    // A member of another project only: none of it is reachable through their own project.
+    let stranger = app.user_with_role(&admin, "stranger@example.com", "", "").await;
+    let (s, _) = app.post("/api/platform/organizations", &stranger, json!({"name": "Elsewhere"})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, project) = app.post("/api/platform/projects", &stranger, json!({"name": "Theirs"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{project}");
+    let theirs = format!("/api/platform/projects/{}/jobs", project["data"]["ref"].as_str().unwrap());
+    let theirs = theirs.as_str();
+    assert_eq!(app.get(&format!("{theirs}/{id}"), &stranger).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.delete(&format!("{theirs}/{id}"), &stranger).await.0, StatusCode::NOT_FOUND);
+    // Not a member of `default`: the project itself is not found for them.
+    assert_eq!(app.get(&format!("{JOBS}/{id}"), &stranger).await.0, StatusCode::NOT_FOUND);
+    let (_, list) = app.get(theirs, &stranger).await;
+    assert!(list["data"].as_array().unwrap().is_empty(), "{list}");
+    // Another project's connection id is not a connection of theirs.
+    let (s, body) = app.post(theirs, &stranger, json!({"kind": "redis.analysis", "connection_id": connection})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
+
+    // A viewer API token of `default` reads jobs but cannot cancel the admin's.
+    let (s, token) =
+        app.post("/api/platform/projects/default/tokens", &admin, json!({"name": "ci", "role": "viewer"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{token}");
+    let secret = token["data"]["secret"].as_str().unwrap();
+    assert_eq!(app.get(&format!("{JOBS}/{id}"), secret).await.0, StatusCode::OK);
+    assert_eq!(app.delete(&format!("{JOBS}/{id}"), secret).await.0, StatusCode::FORBIDDEN);
+    let (_, job) = app.get(&format!("{JOBS}/{id}"), &admin).await;
+    assert_eq!(job["data"]["cancel_requested"], false, "{job}");
+}

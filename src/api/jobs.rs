@@ -127,7 +127,9 @@ pub async fn cancel(
 ) -> ApiResult<Data<JobView>> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
     let job = find(&app, &ctx, id).await?;
-    if job.created_by != Some(user.id) && !ctx.role.allows(Permission::Admin) {
+    // An API token acts with its creator's id but not as them: only its own role counts.
+    let starter = job.created_by == Some(user.id) && user.scope.is_none();
+    if !starter && !ctx.role.allows(Permission::Admin) {
         return Err(ApiError::Forbidden("only the member who started a job, or an admin, can cancel it".into()));
     }
     note.target(format!("job {id}"));

@@ -36,8 +36,17 @@ pub struct Target {
 }
 
 async fn redis_client(app: &App, ctx: &ProjectContext, connection_id: Option<ConnectionId>) -> ApiResult<RedisClient> {
-    match client_for(app, &ctx.project, Engine::Redis, connection_id).await?.1 {
-        EngineClient::Redis(c) => Ok(c),
+    Ok(redis_connection(app, ctx, connection_id).await?.1)
+}
+
+/// The pooled Redis client of `connection_id` (or the primary), with the connection's id.
+pub(crate) async fn redis_connection(
+    app: &App,
+    ctx: &ProjectContext,
+    connection_id: Option<ConnectionId>,
+) -> ApiResult<(ConnectionId, RedisClient)> {
+    match client_for(app, &ctx.project, Engine::Redis, connection_id).await? {
+        (record, EngineClient::Redis(c)) => Ok((record.id, c)),
         _ => Err(ApiError::Internal(anyhow::anyhow!("a redis connection opened a non-redis client"))),
     }
 }

@@ -15,12 +15,10 @@ use super::{ApiJson, ApiPath, ApiQuery, Data};
 use crate::app::AppState;
 use crate::auth::ProjectContext;
 use crate::auth::{authorize, AuthUser};
-use crate::connections::client_for;
-use crate::domain::{ConnectionId, Engine, Permission};
+use crate::domain::{ConnectionId, Permission};
 use crate::engines::redis::analysis::{analyse, AnalysisOptions};
 use crate::engines::redis::ops::{self, ClientEntry, SlowEntry};
 use crate::engines::redis::RedisClient;
-use crate::engines::EngineClient;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::NewJob;
 use crate::middleware::audit::AuditNote;
@@ -119,10 +117,8 @@ async fn open(
     need: Permission,
 ) -> ApiResult<(ProjectContext, ConnectionId, RedisClient)> {
     let ctx = authorize(app, user, project_ref, need).await?;
-    match client_for(app, &ctx.project, Engine::Redis, connection_id).await? {
-        (record, EngineClient::Redis(client)) => Ok((ctx, record.id, client)),
-        _ => Err(ApiError::Internal(anyhow::anyhow!("a redis connection opened a non-redis client"))),
-    }
+    let (connection, client) = super::redis::redis_connection(app, &ctx, connection_id).await?;
+    Ok((ctx, connection, client))
 }
 
 /// Query of `GET …/slowlog`.
