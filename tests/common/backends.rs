@@ -95,7 +95,7 @@ impl Redis {
         self.child = Some(child);
         let port = self.port;
         let password = self.password.clone();
-        wait_until("redis-server", Duration::from_secs(10), || redis_ping(port, password.as_deref()));
+        wait_until("redis-server", Duration::from_secs(60), || redis_ping(port, password.as_deref()));
     }
 
     /// Runs one command with redis-cli and returns its output.
@@ -340,7 +340,7 @@ impl Postgres {
         self.child = Some(child);
         let ready_bin = self.bin.join("pg_isready");
         let port = self.port;
-        wait_until("postgres", Duration::from_secs(20), || {
+        wait_until("postgres", Duration::from_secs(60), || {
             Command::new(&ready_bin)
                 .args(["-q", "-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres", "-d", "postgres"])
                 .status()
@@ -444,7 +444,7 @@ impl Mongo {
             .expect("start nx-27017 (run scripts/install-deps.sh)");
         self.child = Some(child);
         let port = self.port;
-        wait_until("nx-27017", Duration::from_secs(20), || TcpStream::connect(("127.0.0.1", port)).is_ok());
+        wait_until("nx-27017", Duration::from_secs(60), || TcpStream::connect(("127.0.0.1", port)).is_ok());
     }
 
     /// Stops the server.
@@ -512,7 +512,7 @@ impl RedisCluster {
             cluster.children.push(child);
             cluster.ports.push(port);
             buses.push(bus);
-            wait_until("cluster node", Duration::from_secs(10), || redis_ping(port, None));
+            wait_until("cluster node", Duration::from_secs(60), || redis_ping(port, None));
         }
         let ranges = [(0, 5460), (5461, 10922), (10923, 16383)];
         for (port, (from, to)) in cluster.ports.iter().zip(ranges) {
@@ -578,7 +578,7 @@ impl Sentinel {
             .stderr(Stdio::null())
             .spawn()
             .expect("start redis-sentinel");
-        wait_until("sentinel", Duration::from_secs(10), || redis_ping(port, None));
+        wait_until("sentinel", Duration::from_secs(60), || redis_ping(port, None));
         Sentinel { port, _dir: dir, child: Some(child) }
     }
 }
