@@ -149,6 +149,7 @@ fn pg_meta_routes() -> Vec<Route> {
             .query::<pg_meta::Target>()
             .body::<pg_meta::QueryBody>(),
         route(Method::GET, format!("{base}/activity"), get(pg_meta::activity::list)).query::<pg_meta::Target>(),
+        route(Method::GET, format!("{base}/advisors"), get(pg_meta::activity::advisors)).query::<pg_meta::Target>(),
         route(Method::GET, format!("{base}/query-stats"), get(pg_meta::activity::query_stats))
             .query::<pg_meta::activity::QueryStatsQuery>(),
         route(Method::POST, format!("{base}/activity/{{pid}}/cancel"), post(pg_meta::activity::cancel))

@@ -145,3 +145,85 @@ async fn query_stats_list_the_heaviest_statement_or_say_how_to_enable_them() {
         "{stats}"
     );
 }
+
+/// The findings of `GET …/advisors` for one connection.
+async fn advice(app: &TestApp, token: &str, connection_id: &str) -> Value {
+    let (s, body) = app.get(&format!("/api/platform/pg-meta/default/advisors?connection_id={connection_id}"), token).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    body["data"].clone()
+}
+
+fn finding<'a>(advice: &'a Value, check: &str, object: &str) -> Option<&'a Value> {
+    advice["findings"].as_array().unwrap().iter().find(|f| f["check"] == check && f["object"] == object)
+}
+
+#[tokio::test]
+async fn advisors_flag_a_fixtures_problems_with_their_fixes_and_stay_quiet_on_a_clean_schema() {
+    let pg = Postgres::start();
+    pg.psql("postgres", "CREATE DATABASE shop");
+    pg.psql("postgres", "CREATE DATABASE clean");
+    pg.psql(
+        "shop",
+        r#"CREATE TABLE events (happened_at timestamptz, kind text);
+           CREATE TABLE "Mixed Case" (id int, x int);
+           CREATE TABLE orders (id bigint PRIMARY KEY, customer text, total numeric);
+           CREATE INDEX orders_customer ON orders (customer);
+           CREATE INDEX orders_customer_again ON orders (customer);
+           CREATE TABLE secrets (id int PRIMARY KEY, v text);
+           ALTER TABLE secrets ENABLE ROW LEVEL SECURITY;
+           CREATE TABLE guarded (id int PRIMARY KEY);
+           ALTER TABLE guarded ENABLE ROW LEVEL SECURITY;
+           CREATE POLICY everyone ON guarded USING (true);"#,
+    );
+    pg.psql("clean", "CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items VALUES (1, 'one');");
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    let mut ids = Vec::new();
+    for database in ["shop", "clean"] {
+        let body = json!({"identifier": database, "host": "127.0.0.1", "port": pg.port, "database_name": database,
+                          "username": "postgres"});
+        let (s, created) = app.post("/api/platform/postgres/default/connections", &admin, body).await;
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        ids.push(created["data"]["id"].as_str().unwrap().to_string());
+    }
+    let viewer = app.user_with_role(&admin, "viewer@example.com", "default", "viewer").await;
+
+    let shop = advice(&app, &viewer, &ids[0]).await;
+    let events = finding(&shop, "no_primary_key", "public.events").expect("events has no primary key");
+    assert_eq!(events["severity"], "warning");
+    assert_eq!(
+        events["fix_sql"],
+        "ALTER TABLE public.events ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;"
+    );
+    // A table that already has an `id` column gets no blind fix; its name is quoted by the server.
+    let mixed = finding(&shop, "no_primary_key", "public.\"Mixed Case\"").expect("Mixed Case has no primary key");
+    assert!(mixed["fix_sql"].is_null(), "{mixed}");
+    assert!(finding(&shop, "no_primary_key", "public.orders").is_none());
+    let unused = finding(&shop, "unused_index", "public.orders_customer").expect("an unused index");
+    assert_eq!(unused["fix_sql"], "DROP INDEX CONCURRENTLY public.orders_customer;");
+    assert!(finding(&shop, "unused_index", "public.orders_pkey").is_none(), "a primary key is never unused");
+    let duplicate = finding(&shop, "duplicate_index", "public.orders_customer_again").expect("a duplicate index");
+    assert!(duplicate["message"].as_str().unwrap().contains("public.orders_customer"), "{duplicate}");
+    assert!(finding(&shop, "rls_enabled_no_policy", "public.secrets").is_some());
+    assert!(finding(&shop, "rls_enabled_no_policy", "public.guarded").is_none(), "guarded has a policy");
+    let severities: Vec<&str> = shop["findings"].as_array().unwrap().iter().map(|f| f["severity"].as_str().unwrap()).collect();
+    let mut sorted = severities.clone();
+    sorted.sort_by_key(|s| ["error", "warning", "info"].iter().position(|x| x == s));
+    assert_eq!(severities, sorted, "most severe first");
+    let orders = shop["tables"].as_array().unwrap().iter().find(|t| t["name"] == "orders").expect("orders is listed");
+    assert!(orders["total_bytes"].as_i64().unwrap() >= orders["index_bytes"].as_i64().unwrap());
+    assert!(shop["indexes"].as_array().unwrap().iter().any(|i| i["name"] == "orders_customer_again"));
+    assert!(shop["databases"].as_array().unwrap().iter().any(|d| d["database"] == "shop"));
+
+    // The fixes do what they say: after running them the findings are gone.
+    for fix in [&events["fix_sql"], &unused["fix_sql"]] {
+        pg.psql("shop", fix.as_str().unwrap());
+    }
+    let after = advice(&app, &viewer, &ids[0]).await;
+    assert!(finding(&after, "no_primary_key", "public.events").is_none(), "{after}");
+    assert!(finding(&after, "unused_index", "public.orders_customer").is_none(), "{after}");
+
+    let clean = advice(&app, &viewer, &ids[1]).await;
+    assert_eq!(clean["findings"], json!([]), "a clean schema has no findings");
+    assert_eq!(clean["tables"][0]["name"], "items");
+}

@@ -1,5 +1,6 @@
 //! `GET /api/platform/pg-meta/{ref}/activity` (any member): the server's client sessions with who
-//! blocks them; `POST …/activity/{pid}/cancel` and `…/terminate` (admins, audited with the pid).
+//! blocks them; `POST …/activity/{pid}/cancel` and `…/terminate` (admins, audited with the pid);
+//! `GET …/query-stats` and `GET …/advisors` (any member).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,6 +11,7 @@ use crate::app::AppState;
 use crate::auth::{authorize, AuthUser};
 use crate::domain::Permission;
 use crate::engines::postgres::activity::{self, Activity, Stop};
+use crate::engines::postgres::advisors;
 use crate::error::{ApiError, ApiResult};
 use crate::middleware::audit::AuditNote;
 
@@ -94,4 +96,17 @@ pub async fn query_stats(
     let (record, client) = postgres(&app, &ctx, q.connection_id).await?;
     let order = q.order.unwrap_or(activity::StatsOrder::TotalTime);
     Ok(Data(activity::query_stats(&client, order, limit).await.map_err(|e| engine_error(&app, &record, e))?))
+}
+
+/// `GET …/advisors`: findings about the schema, indexes, sessions and transaction id age, each
+/// with a severity and the SQL that fixes it where there is one, plus sizes and cache hit ratios.
+pub async fn advisors(
+    State(app): State<AppState>,
+    user: AuthUser,
+    ApiPath(project_ref): ApiPath<String>,
+    ApiQuery(target): ApiQuery<Target>,
+) -> ApiResult<Data<advisors::Advice>> {
+    let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
+    let (record, client) = postgres(&app, &ctx, target.connection_id).await?;
+    Ok(Data(advisors::advise(&client).await.map_err(|e| engine_error(&app, &record, e))?))
 }

@@ -1,6 +1,7 @@
 //! PostgreSQL through `tokio-postgres`, pooled by `deadpool-postgres`.
 
 pub mod activity;
+pub mod advisors;
 pub mod cancel;
 pub mod catalog;
 pub mod checks;
