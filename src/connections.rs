@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use moka::sync::Cache;
+use schemars::JsonSchema;
 use secrecy::SecretString;
 use serde::Serialize;
 use serde_json::Value;
@@ -55,7 +56,7 @@ pub struct ConnectionInput {
 }
 
 /// A connection as the API shows it: never a password or connection string.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ConnectionView {
     /// Id.
     pub id: ConnectionId,
@@ -97,12 +98,15 @@ pub struct ConnectionView {
     pub status_error: Option<String>,
     /// When the status was last found.
     #[serde(with = "time::serde::rfc3339::option")]
+    #[schemars(schema_with = "crate::openapi::optional_timestamp")]
     pub status_checked_at: Option<OffsetDateTime>,
     /// Creation time.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::openapi::timestamp")]
     pub created_at: OffsetDateTime,
     /// Last change.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::openapi::timestamp")]
     pub updated_at: OffsetDateTime,
 }
 

@@ -28,6 +28,50 @@ fn the_committed_description_matches_the_routes() {
     }
 }
 
+/// Every operation has a summary, every parameter a description, and every success a declared
+/// answer: a schema for each media type it may answer, or an explicit "no body".
+#[test]
+fn every_operation_is_summarized_its_parameters_described_and_its_answer_typed() {
+    let doc = switchboard::openapi::document();
+    let mut missing = Vec::new();
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        for (method, op) in operations.as_object().unwrap() {
+            let name = format!("{} {path}", method.to_uppercase());
+            if op["summary"].as_str().is_none_or(|s| s.trim().is_empty()) {
+                missing.push(format!("{name}: no summary (`.summary(…)` in src/router.rs)"));
+            }
+            for parameter in op["parameters"].as_array().unwrap() {
+                if parameter["description"].as_str().is_none_or(|d| d.trim().is_empty()) {
+                    missing.push(format!(
+                        "{name}: parameter {} ({}) has no description",
+                        parameter["name"], parameter["in"]
+                    ));
+                }
+            }
+            let success = &op["responses"]["2XX"];
+            let no_body = success["description"].as_str().is_some_and(|d| d.starts_with("204") || d.starts_with("101"));
+            match success["content"].as_object() {
+                Some(content) => {
+                    for (media, body) in content {
+                        let schema = body["schema"].as_object();
+                        if schema.is_none_or(|s| s.is_empty()) {
+                            missing.push(format!("{name}: its {media} answer has no schema"));
+                        }
+                        if media == "application/json" && body["schema"]["properties"]["data"] == json!({}) {
+                            missing.push(format!("{name}: its data has an empty schema"));
+                        }
+                    }
+                }
+                None if no_body => {}
+                None => {
+                    missing.push(format!("{name}: no 2xx answer declared (`.ok::<T>()` and friends in src/router.rs)"))
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{} gaps in the API description:\n{}", missing.len(), missing.join("\n"));
+}
+
 #[tokio::test]
 async fn the_reference_page_is_interactive_and_self_contained() {
     let app = TestApp::start().await;

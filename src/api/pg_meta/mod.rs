@@ -378,7 +378,7 @@ pub async fn cancel_query(
     user: AuthUser,
     ApiPath((project_ref, query_id)): ApiPath<(String, uuid::Uuid)>,
     note: AuditNote,
-) -> ApiResult<Data<Value>> {
+) -> ApiResult<Data<CancelSent>> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
     note.target(query_id.to_string());
     let admin = ctx.role.allows(Permission::Admin);
@@ -395,5 +395,14 @@ pub async fn cancel_query(
             ))
         }
     }
-    Ok(Data(json!({ "query_id": query_id, "cancel_sent": true })))
+    Ok(Data(CancelSent { query_id, cancel_sent: true }))
+}
+
+/// The answer of `POST …/query/{query_id}/cancel`.
+#[derive(Serialize, JsonSchema)]
+pub struct CancelSent {
+    /// The query's id, as sent.
+    pub query_id: uuid::Uuid,
+    /// Always `true`: PostgreSQL was sent the cancel request (or the query will not start).
+    pub cancel_sent: bool,
 }

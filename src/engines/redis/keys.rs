@@ -7,6 +7,7 @@
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use redis::Value as RedisValue;
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
@@ -20,7 +21,7 @@ pub const DEFAULT_VALUE_LIMIT: usize = 1024 * 1024;
 pub const MAX_PAGE: u32 = 1000;
 
 /// How text fields of a response are encoded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Encoding {
     /// Plain UTF-8 text.
@@ -47,7 +48,7 @@ pub fn decode(text: &str, encoding: Encoding) -> Result<Vec<u8>, EngineError> {
 }
 
 /// One key in a listing.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct KeySummary {
     /// The key, as text or base64 (see `key_encoding`).
     pub key: String,
@@ -63,7 +64,7 @@ pub struct KeySummary {
 }
 
 /// A page of keys.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct KeyPage {
     /// The keys of this page.
     pub keys: Vec<KeySummary>,
@@ -826,7 +827,7 @@ pub async fn delete_matching(client: &RedisClient, pattern: &str, dry_run: bool)
 }
 
 /// What [`delete_matching`] did.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, JsonSchema)]
 pub struct DeleteReport {
     /// Keys SCAN examined.
     pub scanned: u64,
