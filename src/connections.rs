@@ -413,17 +413,25 @@ pub async fn resolve(
         Some(id) => Lookup::ById(project.id, id),
         None => Lookup::Primary(project.id, engine),
     };
+    let not_found = |id: ConnectionId| {
+        ApiError::NotFound(format!("{engine} connection {id} not found in project `{}`", project.project_ref))
+    };
     if let Some(record) = app.connections.cache.get(&lookup) {
         metrics::counter!("switchboard_connection_cache_total", "result" => "hit").increment(1);
+        // The cache is keyed by id alone: another engine's connection is not this engine's.
+        if record.engine != engine {
+            return Err(not_found(record.id));
+        }
         return Ok(record);
     }
     metrics::counter!("switchboard_connection_cache_total", "result" => "miss").increment(1);
     let record = match connection_id {
-        Some(id) => {
-            app.store.find_connection(project.id, id).await?.filter(|r| r.engine == engine).ok_or_else(|| {
-                ApiError::NotFound(format!("{engine} connection {id} not found in project `{}`", project.project_ref))
-            })?
-        }
+        Some(id) => app
+            .store
+            .find_connection(project.id, id)
+            .await?
+            .filter(|r| r.engine == engine)
+            .ok_or_else(|| not_found(id))?,
         None => app.store.find_primary_connection(project.id, engine).await?.ok_or_else(|| {
             ApiError::NotFound(format!(
                 "project `{}` has no primary {engine} connection: create one or pass ?connection_id=",

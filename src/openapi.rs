@@ -190,6 +190,25 @@ struct RequestSchemas {
     success: Value,
 }
 
+/// The schema of a body that is not JSON: text, or for Server-Sent Events one event (validators
+/// check each event as `{event, data, id, retry}`; `data` is the text of a JSON value).
+fn media_schema(media: &str, what: &str) -> Value {
+    if media == "text/event-stream" {
+        json!({
+            "type": "object",
+            "description": what,
+            "properties": {
+                "event": { "type": "string" },
+                "data": { "type": "string", "contentMediaType": "application/json" },
+                "id": { "type": "string" },
+                "retry": { "type": "integer" }
+            }
+        })
+    } else {
+        json!({ "type": "string", "description": what })
+    }
+}
+
 /// The 2xx response of a route, its schemas from the response generator (serialize contract).
 fn success(route: &Route, generator: &mut SchemaGenerator) -> Value {
     let status_text = |status: u16| match status {
@@ -217,12 +236,12 @@ fn success(route: &Route, generator: &mut SchemaGenerator) -> Value {
         }
         Success::Empty(status) => json!({ "description": status_text(status) }),
         Success::Media(media, what) => {
-            json!({ "description": format!("200 OK: {what}"), "content": { media: { "schema": { "type": "string" } } } })
+            json!({ "description": format!("200 OK: {what}"), "content": { media: { "schema": media_schema(media, what) } } })
         }
     };
     for (media, what) in &route.alternatives {
         answer["description"] = json!(format!("{}; {what}", answer["description"].as_str().unwrap_or_default()));
-        answer["content"][media] = json!({ "schema": { "type": "string", "description": what } });
+        answer["content"][media] = json!({ "schema": media_schema(media, what) });
     }
     answer
 }
@@ -232,7 +251,9 @@ fn operation(route: &Route, request: RequestSchemas) -> Value {
     // Signing in to the console needs no credential; its other session routes do.
     let public = PUBLIC.contains(&path) || (path == "/api/auth/session" && *method == Method::POST);
     let mut responses = Map::new();
-    responses.insert("2XX".into(), request.success);
+    // A WebSocket's success is its upgrade, not a 2xx.
+    let key = if matches!(route.success, Success::Empty(101)) { "101" } else { "2XX" };
+    responses.insert(key.into(), request.success);
     responses.insert(
         "400".into(),
         error_response("Invalid request (VALIDATION_ERROR) or a query the database refused (QUERY_ERROR)"),
