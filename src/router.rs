@@ -21,9 +21,6 @@ use crate::app::AppState;
 use crate::domain::Engine;
 
 // Descriptions several routes share.
-const KEY_VIEW: &str = "The key read back: `key`, `key_encoding`, `type`, `ttl` (seconds, null without one), `size`, \
-     `encoding`, and by type `value` (string), `fields` (hash), `members` (set, sorted set with scores), \
-     `items` (list) or `entries` (stream), with `value_encoding`, `length` and a `cursor` for the next page";
 const DDL: &str = "Admins only; audited. Runs in one transaction under the connection's lock timeout. With `dry_run` \
      nothing runs and the answer is the SQL (`{\"dry_run\": true, \"sql\"}`); otherwise the object read back.";
 const DDL_DROP: &str = "Admins only; audited. Answers the object as it was before the drop; with `dry_run`, the SQL \
@@ -135,6 +132,12 @@ impl Route {
         Self { success: Success::Data(202, Payload::Typed(SchemaGenerator::subschema_for::<T>)), ..self }
     }
 
+    /// Answers `{"data": …}` of this schema with this status (a shape built by hand, its schema
+    /// written beside the code that builds it).
+    fn ok_schema(self, status: u16, schema: SchemaFn) -> Self {
+        Self { success: Success::Data(status, Payload::Typed(schema)), ..self }
+    }
+
     /// Answers `{"data": …}` with free-form JSON, described by `what`.
     fn ok_any(self, status: u16, what: &'static str) -> Self {
         Self { success: Success::Data(status, Payload::Any(what)), ..self }
@@ -196,15 +199,15 @@ fn redis_routes() -> Vec<Route> {
     let (expire, pubsub) = (format!("{key}/expire"), format!("{base}/pubsub"));
     vec![
         route(Method::GET, format!("{base}/keys"), get(redis::list_keys)).query::<redis::ListKeysQuery>().summary("List keys by SCAN").describe("Any role. One SCAN page per call (`cursor` from the previous page), over every master of a cluster.").ok::<crate::engines::redis::keys::KeyPage>(),
-        route(Method::GET, &key, get(redis::get_key)).query::<redis::ReadKeyQuery>().summary("Read a key: its type, TTL and value").ok_any(200, KEY_VIEW),
-        route(Method::POST, &key, post(redis::create_key)).query::<Target>().body::<redis::WriteKey>().summary("Create a key").describe("Developers and above. `nx`/`xx` make it conditional (409 when the condition fails).").ok_any(201, KEY_VIEW),
-        route(Method::PUT, &key, put(redis::update_key)).query::<Target>().body::<redis::WriteKey>().summary("Replace a key's value and/or TTL").describe("Developers and above. A missing key is a 404; a stream gets the entry appended.").ok_any(200, KEY_VIEW),
-        route(Method::PATCH, &key, patch(redis::edit_key)).query::<Target>().body::<redis::EditKey>().summary("Add, remove or set elements of a collection key").describe("Developers and above. When the edit removes the last element Redis deletes the key: the answer is then `{\"deleted\": true}`.").ok_any(200, KEY_VIEW),
+        route(Method::GET, &key, get(redis::get_key)).query::<redis::ReadKeyQuery>().summary("Read a key: its type, TTL and value").ok_schema(200, crate::engines::redis::keys::key_view_schema),
+        route(Method::POST, &key, post(redis::create_key)).query::<Target>().body::<redis::WriteKey>().summary("Create a key").describe("Developers and above. `nx`/`xx` make it conditional (409 when the condition fails).").ok_schema(201, crate::engines::redis::keys::key_view_schema),
+        route(Method::PUT, &key, put(redis::update_key)).query::<Target>().body::<redis::WriteKey>().summary("Replace a key's value and/or TTL").describe("Developers and above. A missing key is a 404; a stream gets the entry appended.").ok_schema(200, crate::engines::redis::keys::key_view_schema),
+        route(Method::PATCH, &key, patch(redis::edit_key)).query::<Target>().body::<redis::EditKey>().summary("Add, remove or set elements of a collection key").describe("Developers and above. When the edit removes the last element Redis deletes the key: the answer is then `{\"deleted\": true}`.").ok_schema(200, redis::edited_schema),
         route(Method::DELETE, &key, delete(redis::delete_key)).query::<Target>().summary("Delete a key").describe("Developers and above.").no_content(),
-        route(Method::POST, expire, post(redis::expire_key)).query::<Target>().body::<redis::ExpireBody>().summary("Set or clear a key's TTL").describe("Developers and above.").ok_any(200, KEY_VIEW),
+        route(Method::POST, expire, post(redis::expire_key)).query::<Target>().body::<redis::ExpireBody>().summary("Set or clear a key's TTL").describe("Developers and above.").ok::<redis::Expiry>(),
         route(Method::POST, format!("{key}/rename"), post(redis::rename_key))
             .query::<Target>()
-            .body::<redis::RenameBody>().summary("Rename a key").describe("Developers and above; audited. 409 when the new name exists and `overwrite` is not set.").ok_any(200, KEY_VIEW),
+            .body::<redis::RenameBody>().summary("Rename a key").describe("Developers and above; audited. 409 when the new name exists and `overwrite` is not set.").ok_schema(200, crate::engines::redis::keys::key_view_schema),
         route(Method::POST, format!("{base}/delete-keys"), post(redis::delete_keys))
             .query::<Target>()
             .body::<redis::DeleteKeysBody>().summary("Delete every key matching a pattern").describe("Developers and above; audited. SCAN + UNLINK in bounded batches; `dry_run` only counts.").ok::<crate::engines::redis::keys::DeleteReport>(),

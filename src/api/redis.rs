@@ -14,7 +14,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{ApiJson, ApiPath, ApiQuery, Data};
 use crate::app::{App, AppState};
@@ -542,7 +542,7 @@ pub async fn expire_key(
     uri: OriginalUri,
     ApiQuery(target): ApiQuery<Target>,
     ApiJson(body): ApiJson<ExpireBody>,
-) -> ApiResult<Data<Value>> {
+) -> ApiResult<Data<Expiry>> {
     let (client, key) = open_key(&app, &user, &uri, Permission::Write, target.connection_id).await?;
     let seconds = match body.ttl {
         t if t > 0 => Some(t),
@@ -552,9 +552,25 @@ pub async fn expire_key(
     if !keys::expire(&client, &key, seconds).await? {
         return Err(key_not_found());
     }
-    let mut out = Map::new();
-    out.insert("ttl".into(), Value::from(seconds.unwrap_or(-1)));
-    Ok(Data(Value::Object(out)))
+    Ok(Data(Expiry { ttl: seconds.unwrap_or(-1) }))
+}
+
+/// The answer of `POST …/keys/{key}/expire`.
+#[derive(Serialize, JsonSchema)]
+pub struct Expiry {
+    /// The key's TTL now, in seconds; -1 without expiry.
+    pub ttl: i64,
+}
+
+/// The schema of `PATCH …/keys/{key}`'s answer: the key read back, or `{"deleted": true}` when the
+/// edit removed its last element (Redis then deletes the key).
+pub fn edited_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "anyOf": [
+            keys::key_view_schema(generator),
+            { "type": "object", "required": ["deleted"], "properties": { "deleted": { "const": true } } }
+        ]
+    })
 }
 
 /// `GET /api/platform/redis/{ref}/info`: typed INFO plus the raw sections.

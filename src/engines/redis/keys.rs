@@ -365,6 +365,30 @@ fn script(cell: &'static OnceLock<redis::Script>, source: &str) -> &'static redi
 static META: OnceLock<redis::Script> = OnceLock::new();
 static REPLACE: OnceLock<redis::Script> = OnceLock::new();
 
+/// The schema of what [`read`] answers, written beside it: the metadata every key has, typed, and
+/// the value's fields, which depend on the key's type, described.
+pub fn key_view_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "description": "A key and a page of its value. By type: string `value`, `length`, `truncated`; hash `fields` \
+                        (an object), `length`, `cursor`; set `members`, `length`, `cursor`; list `values`, `length`; \
+                        sorted set `members` ({member, score}), `length`, `order`, and `cursor` or the range read \
+                        (`in_range`, `start`, `stop`, `clamped`); stream `entries` ({id, fields}), `length`, \
+                        `next_start`; each with `value_encoding` (`base64` when an element is not UTF-8).",
+        "required": ["key", "key_encoding", "type", "ttl", "size", "encoding"],
+        "properties": {
+            "key": { "type": "string", "description": "The key, as text or base64 (see `key_encoding`)" },
+            "key_encoding": generator.subschema_for::<Encoding>(),
+            "type": { "type": "string", "description": "Redis type name (`string`, `hash`, `list`, `set`, `zset`, `stream`)" },
+            "ttl": { "type": "integer", "description": "Seconds to live; -1 without expiry" },
+            "size": { "type": ["integer", "null"], "description": "Bytes of memory (MEMORY USAGE), when the server reports it" },
+            "encoding": { "type": ["string", "null"], "description": "The internal encoding (OBJECT ENCODING)" },
+            "value_encoding": generator.subschema_for::<Encoding>(),
+            "length": { "type": "integer", "description": "Elements (bytes, for a string) in the whole value" }
+        }
+    })
+}
+
 /// Reads a key: metadata plus a page of its value. `None` when it does not exist.
 pub async fn read(client: &RedisClient, key: &[u8], opts: &ReadOptions) -> Result<Option<Value>, EngineError> {
     let limit = opts.value_limit.max(1);
