@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use moka::sync::Cache;
+use schemars::JsonSchema;
 use secrecy::SecretString;
 use serde::Serialize;
 use serde_json::Value;
@@ -55,7 +56,7 @@ pub struct ConnectionInput {
 }
 
 /// A connection as the API shows it: never a password or connection string.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ConnectionView {
     /// Id.
     pub id: ConnectionId,
@@ -97,12 +98,15 @@ pub struct ConnectionView {
     pub status_error: Option<String>,
     /// When the status was last found.
     #[serde(with = "time::serde::rfc3339::option")]
+    #[schemars(schema_with = "crate::openapi::optional_timestamp")]
     pub status_checked_at: Option<OffsetDateTime>,
     /// Creation time.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::openapi::timestamp")]
     pub created_at: OffsetDateTime,
     /// Last change.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::openapi::timestamp")]
     pub updated_at: OffsetDateTime,
 }
 
@@ -409,17 +413,25 @@ pub async fn resolve(
         Some(id) => Lookup::ById(project.id, id),
         None => Lookup::Primary(project.id, engine),
     };
+    let not_found = |id: ConnectionId| {
+        ApiError::NotFound(format!("{engine} connection {id} not found in project `{}`", project.project_ref))
+    };
     if let Some(record) = app.connections.cache.get(&lookup) {
         metrics::counter!("switchboard_connection_cache_total", "result" => "hit").increment(1);
+        // The cache is keyed by id alone: another engine's connection is not this engine's.
+        if record.engine != engine {
+            return Err(not_found(record.id));
+        }
         return Ok(record);
     }
     metrics::counter!("switchboard_connection_cache_total", "result" => "miss").increment(1);
     let record = match connection_id {
-        Some(id) => {
-            app.store.find_connection(project.id, id).await?.filter(|r| r.engine == engine).ok_or_else(|| {
-                ApiError::NotFound(format!("{engine} connection {id} not found in project `{}`", project.project_ref))
-            })?
-        }
+        Some(id) => app
+            .store
+            .find_connection(project.id, id)
+            .await?
+            .filter(|r| r.engine == engine)
+            .ok_or_else(|| not_found(id))?,
         None => app.store.find_primary_connection(project.id, engine).await?.ok_or_else(|| {
             ApiError::NotFound(format!(
                 "project `{}` has no primary {engine} connection: create one or pass ?connection_id=",

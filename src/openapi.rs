@@ -17,7 +17,7 @@ use schemars::{json_schema, Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 
 use crate::domain::connection::{MongoOptions, PostgresOptions, RedisOptions};
-use crate::router::{routes, SchemaFn};
+use crate::router::{routes, Payload, Route, SchemaFn, Success};
 
 /// Routes that need no token.
 const PUBLIC: [&str; 6] = ["/healthz", "/readyz", "/metrics", "/api/auth/token", "/api/openapi.json", "/api/docs"];
@@ -46,20 +46,61 @@ fn operation_id(method: &Method, path: &str) -> String {
     format!("{}_{}", method.as_str().to_lowercase(), words.join("_"))
 }
 
+/// What a path parameter is, by its name and, for the generic `id` and `name`, by the collection
+/// segment before it. The one table of path parameter descriptions.
+fn path_parameter_description(name: &str, path: &str) -> &'static str {
+    let before = path.split('/').collect::<Vec<_>>();
+    let collection = before
+        .iter()
+        .position(|s| *s == format!("{{{name}}}"))
+        .and_then(|i| i.checked_sub(1))
+        .and_then(|i| before.get(i).copied())
+        .unwrap_or_default();
+    match (name, collection) {
+        ("ref", _) => "The project's ref (its short unique name, e.g. `default`)",
+        ("user_id", _) => "The user's id (a UUID)",
+        ("query_id", _) => "The id the client gave the running query (`query_id` of `POST …/query`)",
+        ("pid", _) => "The PostgreSQL backend's process id (`pid` of the activity list)",
+        ("key", _) => "The Redis key, percent-encoded; any bytes, including ones that are not UTF-8",
+        ("database", _) => "The MongoDB database's name",
+        ("collection", _) => "The MongoDB collection's name",
+        ("name", "indexes") => "The MongoDB index's name",
+        ("name", "extensions") => "The PostgreSQL extension's name",
+        ("id", "connections") => "The connection's id (a UUID)",
+        ("id", "tokens") => "The API token's id (a UUID)",
+        ("id", "snippets") => "The snippet's id (a UUID)",
+        ("id", "jobs") => "The job's id",
+        ("id", "clients") => "The Redis client's id (`id` of the client list, CLIENT LIST)",
+        ("id", "documents") => {
+            "The document's `_id`: a 24-hex ObjectId, or an Extended JSON literal (`\"text\"`, `42`, `{\"$oid\": …}`)"
+        }
+        ("id", "tables") => "The table's oid (`id` of the table list)",
+        ("id", "columns") => "The column's id, `<table oid>.<ordinal position>` as the column list gives it",
+        ("id", "schemas") => "The schema's oid (`id` of the schema list)",
+        ("id", "indexes") => "The index's oid (`id` of the index list)",
+        ("id", "roles") => "The role's oid (`id` of the role list)",
+        ("id", "policies") => "The policy's oid (`id` of the policy list)",
+        ("id", "triggers") => "The trigger's oid (`id` of the trigger list)",
+        ("id", "materialized-views") => "The materialized view's oid (`id` of its list)",
+        _ => "",
+    }
+}
+
 fn parameters(path: &str) -> Vec<Value> {
     path.split('/')
         .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
         .map(|name| {
+            let description = path_parameter_description(name, path);
             let schema = match name {
-                "user_id" | "query_id" => return json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }),
+                "user_id" | "query_id" => return json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string", "format": "uuid" } }),
                 "id" if path.contains("/connections/") || path.contains("/tokens/") || path.contains("/snippets/") => {
-                    return json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } });
+                    return json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string", "format": "uuid" } });
                 }
                 _ => json!({ "type": "string", "minLength": 1 }),
             };
             // The bootstrap project's ref is a real value, so generated requests reach real data.
             let example = if name == "ref" { json!("default") } else { json!(format!("example-{name}")) };
-            json!({ "name": name, "in": "path", "required": true, "schema": schema, "example": example })
+            json!({ "name": name, "in": "path", "required": true, "description": description, "schema": schema, "example": example })
         })
         .collect()
 }
@@ -113,6 +154,16 @@ fn without_null(schema: &mut Value) {
     }
 }
 
+/// The schema of a time written as RFC 3339 (`time::serde::rfc3339`).
+pub fn timestamp(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "string", "format": "date-time" })
+}
+
+/// The schema of an optional time written as RFC 3339, or null.
+pub fn optional_timestamp(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": ["string", "null"], "format": "date-time" })
+}
+
 /// The schema of a connection's `options`: the options of one engine (the route's), or null.
 pub fn connection_options(generator: &mut SchemaGenerator) -> Schema {
     json_schema!({
@@ -125,17 +176,6 @@ pub fn connection_options(generator: &mut SchemaGenerator) -> Schema {
     })
 }
 
-/// What an operation needs said beyond its schemas.
-fn description(path: &str) -> Option<&'static str> {
-    path.ends_with("/query/{query_id}/cancel").then_some(
-        "Cancels the caller's running query sent with this query_id (an admin of the project may cancel \
-         anyone's): PostgreSQL is sent its cancel request, and the query answers QUERY_ERROR 57014 \
-         'canceled by the user'. Running queries are known only to the server replica that runs them \
-         (no store round trip on the query path): with several replicas, send the cancel to the same \
-         replica as the query (sticky sessions); elsewhere it answers 404.",
-    )
-}
-
 fn error_response(description: &str) -> Value {
     json!({
         "description": description,
@@ -143,35 +183,77 @@ fn error_response(description: &str) -> Value {
     })
 }
 
-/// The schemas of one operation's request: its JSON body and its query string.
+/// The schemas of one operation: its JSON body, its query string and its 2xx answer.
 struct RequestSchemas {
     body: Option<Schema>,
     query: Option<Schema>,
+    success: Value,
 }
 
-fn operation(method: &Method, path: &str, request: RequestSchemas) -> Value {
+/// The schema of a body that is not JSON: text, or for Server-Sent Events one event (validators
+/// check each event as `{event, data, id, retry}`; `data` is the text of a JSON value).
+fn media_schema(media: &str, what: &str) -> Value {
+    if media == "text/event-stream" {
+        json!({
+            "type": "object",
+            "description": what,
+            "properties": {
+                "event": { "type": "string" },
+                "data": { "type": "string", "contentMediaType": "application/json" },
+                "id": { "type": "string" },
+                "retry": { "type": "integer" }
+            }
+        })
+    } else {
+        json!({ "type": "string", "description": what })
+    }
+}
+
+/// The 2xx response of a route, its schemas from the response generator (serialize contract).
+fn success(route: &Route, generator: &mut SchemaGenerator) -> Value {
+    let status_text = |status: u16| match status {
+        200 => "200 OK",
+        201 => "201 Created",
+        202 => "202 Accepted: the job runs in the background",
+        204 => "204 No Content",
+        _ => "Success",
+    };
+    let mut answer = match route.success {
+        Success::Undeclared => json!({ "description": "Undeclared" }),
+        Success::Data(status, payload) => {
+            let data = match payload {
+                Payload::Typed(schema) => schema(generator).to_value(),
+                Payload::Any(what) => json!({ "description": what }),
+            };
+            let envelope = json!({ "type": "object", "required": ["data"], "properties": { "data": data } });
+            json!({ "description": status_text(status), "content": { "application/json": { "schema": envelope } } })
+        }
+        Success::Json(schema) => {
+            json!({ "description": "200 OK", "content": { "application/json": { "schema": schema(generator) } } })
+        }
+        Success::Empty(101) => {
+            json!({ "description": "101 Switching Protocols: a WebSocket (send `Upgrade: websocket`)" })
+        }
+        Success::Empty(status) => json!({ "description": status_text(status) }),
+        Success::Media(media, what) => {
+            json!({ "description": format!("200 OK: {what}"), "content": { media: { "schema": media_schema(media, what) } } })
+        }
+    };
+    for (media, what) in &route.alternatives {
+        answer["description"] = json!(format!("{}; {what}", answer["description"].as_str().unwrap_or_default()));
+        answer["content"][media] = json!({ "schema": media_schema(media, what) });
+    }
+    answer
+}
+
+fn operation(route: &Route, request: RequestSchemas) -> Value {
+    let (method, path) = (&route.method, route.path.as_str());
     // Signing in to the console needs no credential; its other session routes do.
     let public = PUBLIC.contains(&path) || (path == "/api/auth/session" && *method == Method::POST);
     let mut responses = Map::new();
-    let success = if path == "/api/docs" {
-        json!({ "description": "Reference page", "content": { "text/html": { "schema": { "type": "string" } } } })
-    } else if *method == Method::DELETE {
-        json!({ "description": "Done (no body)" })
-    } else if path == "/metrics" {
-        json!({ "description": "Prometheus text", "content": { "text/plain": { "schema": { "type": "string" } } } })
-    } else if path.ends_with("/audit") {
-        // `format=csv|ndjson` answers a download instead of a page.
-        json!({ "description": "OK", "content": {
-            "application/json": { "schema": { "$ref": "#/components/schemas/Data" } },
-            "text/csv": { "schema": { "type": "string" } },
-            "application/x-ndjson": { "schema": { "type": "string" } }
-        } })
-    } else if public {
-        json!({ "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } })
-    } else {
-        json!({ "description": "OK", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Data" } } } })
-    };
-    responses.insert("2XX".into(), success);
+    // A WebSocket's success is its upgrade, not a 2xx.
+    let key = if matches!(route.success, Success::Empty(101)) { "101" } else { "2XX" };
+    responses.insert(key.into(), request.success);
     responses.insert(
         "400".into(),
         error_response("Invalid request (VALIDATION_ERROR) or a query the database refused (QUERY_ERROR)"),
@@ -205,13 +287,52 @@ fn operation(method: &Method, path: &str, request: RequestSchemas) -> Value {
     if public {
         op["security"] = json!([]);
     }
-    if let Some(text) = description(path) {
+    if let Some(summary) = route.summary {
+        op["summary"] = json!(summary);
+    }
+    if let Some(text) = route.description {
         op["description"] = json!(text);
     }
     if let Some(body) = request.body {
         op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": body } } });
     }
     op
+}
+
+/// Adds the answers' schemas to the requests'. A type read and written differently (a default on
+/// input, a field skipped when empty on output) keeps both: its answer schema is renamed
+/// `<name>Answer`, and the references in answers follow.
+fn merge_answer_schemas(schemas: &mut Map<String, Value>, answers: Map<String, Value>, paths: &mut Map<String, Value>) {
+    let renamed: Vec<String> =
+        answers.iter().filter(|(n, s)| schemas.get(*n).is_some_and(|r| r != *s)).map(|(n, _)| n.clone()).collect();
+    for (name, mut schema) in answers {
+        rename_refs(&mut schema, &renamed);
+        let name = if renamed.contains(&name) { format!("{name}Answer") } else { name };
+        schemas.insert(name, schema);
+    }
+    for operation in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|ops| ops.values_mut()) {
+        if let Some(success) = operation.get_mut("responses").and_then(|r| r.get_mut("2XX")) {
+            rename_refs(success, &renamed);
+        }
+    }
+}
+
+fn rename_refs(value: &mut Value, renamed: &[String]) {
+    match value {
+        Value::Object(object) => {
+            for (key, inner) in object.iter_mut() {
+                let target = inner.as_str().and_then(|r| r.strip_prefix("#/components/schemas/"));
+                match target {
+                    Some(name) if key == "$ref" && renamed.iter().any(|r| r == name) => {
+                        *inner = json!(format!("#/components/schemas/{name}Answer"));
+                    }
+                    _ => rename_refs(inner, renamed),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rename_refs(v, renamed)),
+        _ => {}
+    }
 }
 
 /// The whole description.
@@ -221,18 +342,27 @@ pub fn document() -> Value {
     let mut components =
         SchemaSettings::draft2020_12().with(|s| s.definitions_path = "/components/schemas".into()).into_generator();
     let mut inline = SchemaSettings::draft2020_12().with(|s| s.inline_subschemas = true).into_generator();
+    // Answers are described as the handlers serialize them (a field skipped when empty is not
+    // required), so they get a generator of their own whose definitions are merged below.
+    let mut answers = SchemaSettings::draft2020_12()
+        .for_serialize()
+        .with(|s| s.definitions_path = "/components/schemas".into())
+        .into_generator();
     let mut paths = Map::new();
     for route in routes() {
         let generate = |schema: Option<SchemaFn>, generator: &mut SchemaGenerator| schema.map(|f| f(generator));
-        let request =
-            RequestSchemas { body: generate(route.body, &mut components), query: generate(route.query, &mut inline) };
+        let request = RequestSchemas {
+            body: generate(route.body, &mut components),
+            query: generate(route.query, &mut inline),
+            success: success(&route, &mut answers),
+        };
         let entry = paths.entry(route.path.clone()).or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(ops) = entry {
-            ops.insert(route.method.as_str().to_lowercase(), operation(&route.method, &route.path, request));
+            ops.insert(route.method.as_str().to_lowercase(), operation(&route, request));
         }
     }
     let mut schemas = components.take_definitions(true);
-    schemas.insert("Data".into(), json!({ "type": "object", "required": ["data"], "properties": { "data": {} } }));
+    merge_answer_schemas(&mut schemas, answers.take_definitions(true), &mut paths);
     schemas.insert(
         "Error".into(),
         json!({

@@ -32,6 +32,8 @@ pub struct AuditQuery {
     /// `redis`, `mongodb` or `postgres`.
     engine: Option<String>,
     connection_id: Option<ConnectionId>,
+    /// How the action ended: `ok`, `denied` (refused by a permission check), `error`, `unknown`
+    /// (a write that timed out) or `pending` (recorded, not yet finished).
     #[schemars(extend("enum" = ["ok", "denied", "error", "unknown", "pending"]))]
     outcome: Option<String>,
     /// RFC 3339.
@@ -60,7 +62,7 @@ enum Format {
 }
 
 /// A page of the trail.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct AuditPage {
     entries: Vec<AuditRecord>,
     /// Pass as `before` for the next (older) page; `null` at the end.

@@ -33,7 +33,7 @@ pub struct TokenRequest {
 }
 
 /// Sign-in answer (OAuth2 style, not wrapped in `data`, as clients of token endpoints expect).
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct TokenResponse {
     access_token: String,
     token_type: &'static str,
@@ -63,7 +63,7 @@ async fn check_credentials(app: &App, address: Option<std::net::IpAddr>, body: T
 }
 
 /// Who is signed in to the console: the session's user, its CSRF token and its times.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct SessionView {
     user: User,
     /// Send as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE of this session.
@@ -73,7 +73,7 @@ pub struct SessionView {
 }
 
 /// How many sessions "sign out everywhere" ended.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct SignedOut {
     sessions_ended: u64,
 }

@@ -30,7 +30,7 @@ const EVENT_POLL: Duration = Duration::from_millis(500);
 const LIST_LIMIT: i64 = 200;
 
 /// A job as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct JobView {
     id: JobId,
     kind: String,
@@ -44,10 +44,13 @@ pub struct JobView {
     error: Option<String>,
     cancel_requested: bool,
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::openapi::timestamp")]
     created_at: time::OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
+    #[schemars(schema_with = "crate::openapi::optional_timestamp")]
     started_at: Option<time::OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option")]
+    #[schemars(schema_with = "crate::openapi::optional_timestamp")]
     finished_at: Option<time::OffsetDateTime>,
 }
 
@@ -88,7 +91,16 @@ pub async fn start(
     let job = app.jobs.start(app.store.clone(), new, work).await?;
     note.target(format!("job {}", job.id));
     note.details(json!({"job_id": job.id, "kind": kind}));
-    Ok((StatusCode::ACCEPTED, Data(json!({"job_id": job.id, "state": job.state}))).into_response())
+    Ok((StatusCode::ACCEPTED, Data(Started { job_id: job.id, state: job.state })).into_response())
+}
+
+/// The answer of a route that starts a job.
+#[derive(Serialize, JsonSchema)]
+pub struct Started {
+    /// The job's id, for `…/jobs/{id}` and its events.
+    pub job_id: JobId,
+    /// Its state as it started.
+    pub state: JobState,
 }
 
 async fn find(app: &App, ctx: &ProjectContext, id: JobId) -> ApiResult<JobRecord> {

@@ -16,8 +16,8 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use mongodb::bson::Document;
 use schemars::JsonSchema;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::{ApiJson, ApiPath, ApiQuery, Created, Data};
 use crate::app::{App, AppState};
@@ -109,11 +109,39 @@ pub async fn create_database(
     ApiPath(project_ref): ApiPath<String>,
     ApiQuery(target): ApiQuery<Target>,
     ApiJson(body): ApiJson<CreateDatabase>,
-) -> ApiResult<Created<Value>> {
+) -> ApiResult<Created<CreatedDatabase>> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Write).await?;
     let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
     mongo.scrubbed(&app, admin::create_database(&mongo.client, &body.name, &body.collection).await)?;
-    Ok(Created(json!({ "name": body.name, "collection": body.collection })))
+    Ok(Created(CreatedDatabase { name: body.name, collection: body.collection }))
+}
+
+/// The answer of `POST …/databases`.
+#[derive(Serialize, JsonSchema)]
+pub struct CreatedDatabase {
+    /// The database's name.
+    pub name: String,
+    /// Its first collection (MongoDB keeps a database only while it holds one).
+    pub collection: String,
+}
+
+/// The answer of `POST …/collections`.
+#[derive(Serialize, JsonSchema)]
+pub struct CreatedCollection {
+    /// The collection's name.
+    pub name: String,
+    /// `collection`, or `view` when `view_on` was given.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The creation options as the server recorded them, in relaxed Extended JSON.
+    pub options: Value,
+}
+
+/// The answer of `POST …/indexes`.
+#[derive(Serialize, JsonSchema)]
+pub struct CreatedIndex {
+    /// The index's name (given, or the one MongoDB made from its keys).
+    pub name: String,
 }
 
 /// `DELETE /api/platform/mongodb/{ref}/databases/{database}` (admin).
@@ -185,7 +213,7 @@ pub async fn create_collection(
     ApiPath((project_ref, database)): ApiPath<(String, String)>,
     ApiQuery(target): ApiQuery<Target>,
     ApiJson(body): ApiJson<CreateCollection>,
-) -> ApiResult<Created<Value>> {
+) -> ApiResult<Created<CreatedCollection>> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Write).await?;
     let o = body.options;
     let new = NewCollection {
@@ -201,7 +229,7 @@ pub async fn create_collection(
     let kind = if new.view_on.is_some() { "view" } else { "collection" };
     let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
     let options = mongo.scrubbed(&app, admin::create_collection(&mongo.client, &database, &body.name, &new).await)?;
-    Ok(Created(json!({ "name": body.name, "type": kind, "options": options })))
+    Ok(Created(CreatedCollection { name: body.name, kind, options }))
 }
 
 /// `DELETE /api/platform/mongodb/{ref}/databases/{database}/collections/{collection}` (admin).
@@ -222,10 +250,15 @@ pub async fn drop_collection(
 #[serde(deny_unknown_fields)]
 pub struct FindQuery {
     connection_id: Option<ConnectionId>,
+    /// Query filter, an Extended JSON object, e.g. `{"age": {"$gt": 30}}` (operators are checked).
     filter: Option<String>,
+    /// Fields to include or exclude, an Extended JSON object, e.g. `{"name": 1}`.
     projection: Option<String>,
+    /// Sort order, an Extended JSON object, e.g. `{"created": -1}`.
     sort: Option<String>,
+    /// Page size (1-1000, default 20).
     limit: Option<i64>,
+    /// Documents to skip before the page.
     skip: Option<u64>,
     /// `false` skips counting the matches (`total` is then `null`).
     count: Option<bool>,
@@ -518,7 +551,7 @@ pub async fn create_index(
     ApiPath((project_ref, database, collection)): ApiPath<(String, String, String)>,
     ApiQuery(target): ApiQuery<Target>,
     ApiJson(body): ApiJson<CreateIndexBody>,
-) -> ApiResult<Created<Value>> {
+) -> ApiResult<Created<CreatedIndex>> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Write).await?;
     let o = body.options;
     let new = NewIndex {
@@ -535,7 +568,7 @@ pub async fn create_index(
     };
     let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
     let name = mongo.scrubbed(&app, admin::create_index(&mongo.client, &database, &collection, new).await)?;
-    Ok(Created(json!({ "name": name })))
+    Ok(Created(CreatedIndex { name }))
 }
 
 /// `DELETE …/collections/{collection}/indexes/{name}` (`_id_` is refused).

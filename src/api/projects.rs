@@ -19,7 +19,7 @@ use crate::store::{Project, ProjectMember};
 use serde_json::json;
 
 /// A project with the caller's role on it.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct ProjectView {
     #[serde(flatten)]
     project: Project,

@@ -13,8 +13,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use schemars::JsonSchema;
-use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::{ApiJson, ApiPath, ApiQuery, Data};
 use crate::app::{App, AppState};
@@ -100,9 +100,13 @@ fn parse_cursor(cursor: Option<&str>) -> ApiResult<u64> {
 #[serde(deny_unknown_fields)]
 pub struct ListKeysQuery {
     connection_id: Option<ConnectionId>,
+    /// Glob of the keys to list (SCAN MATCH), default `*`.
     pattern: Option<String>,
+    /// Where to continue: the `cursor` of the previous page (`0` or absent to start).
     cursor: Option<String>,
+    /// SCAN COUNT hint: about how many keys to look at per master (1-1000, default 100).
     count: Option<u32>,
+    /// Only keys of this type (SCAN TYPE).
     #[serde(rename = "type")]
     #[schemars(extend("enum" = ["string", "hash", "list", "set", "zset", "stream"]))]
     key_type: Option<String>,
@@ -133,11 +137,17 @@ pub async fn list_keys(
 #[serde(deny_unknown_fields)]
 pub struct ReadKeyQuery {
     connection_id: Option<ConnectionId>,
+    /// Hashes, sets, sorted sets: the HSCAN/SSCAN/ZSCAN cursor of the previous page (`0` to start).
     cursor: Option<String>,
+    /// Page size for scans and streams (default 100).
     count: Option<u32>,
+    /// Lists, sorted sets: first index (default 0); with `min`/`max`, the offset in the range.
     start: Option<i64>,
+    /// Lists, sorted sets: last index, inclusive (at most 1000 elements are read).
     stop: Option<i64>,
+    /// Streams: first entry id, inclusive (default `-`, the oldest).
     stream_start: Option<String>,
+    /// Strings: answer a big value whole instead of its first bytes.
     full: Option<bool>,
     /// Hashes, sets, sorted sets: only elements matching this glob (HSCAN/SSCAN/ZSCAN MATCH);
     /// page on with `cursor`.
@@ -532,7 +542,7 @@ pub async fn expire_key(
     uri: OriginalUri,
     ApiQuery(target): ApiQuery<Target>,
     ApiJson(body): ApiJson<ExpireBody>,
-) -> ApiResult<Data<Value>> {
+) -> ApiResult<Data<Expiry>> {
     let (client, key) = open_key(&app, &user, &uri, Permission::Write, target.connection_id).await?;
     let seconds = match body.ttl {
         t if t > 0 => Some(t),
@@ -542,9 +552,25 @@ pub async fn expire_key(
     if !keys::expire(&client, &key, seconds).await? {
         return Err(key_not_found());
     }
-    let mut out = Map::new();
-    out.insert("ttl".into(), Value::from(seconds.unwrap_or(-1)));
-    Ok(Data(Value::Object(out)))
+    Ok(Data(Expiry { ttl: seconds.unwrap_or(-1) }))
+}
+
+/// The answer of `POST …/keys/{key}/expire`.
+#[derive(Serialize, JsonSchema)]
+pub struct Expiry {
+    /// The key's TTL now, in seconds; -1 without expiry.
+    pub ttl: i64,
+}
+
+/// The schema of `PATCH …/keys/{key}`'s answer: the key read back, or `{"deleted": true}` when the
+/// edit removed its last element (Redis then deletes the key).
+pub fn edited_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "anyOf": [
+            keys::key_view_schema(generator),
+            { "type": "object", "required": ["deleted"], "properties": { "deleted": { "const": true } } }
+        ]
+    })
 }
 
 /// `GET /api/platform/redis/{ref}/info`: typed INFO plus the raw sections.
@@ -564,6 +590,7 @@ pub async fn server_info(
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
     connection_id: Option<ConnectionId>,
+    /// With `Accept: text/event-stream`: seconds between samples (1-60, default 2).
     interval: Option<u64>,
 }
 
@@ -606,6 +633,7 @@ pub async fn stats(
 #[serde(deny_unknown_fields)]
 pub struct ChannelsQuery {
     connection_id: Option<ConnectionId>,
+    /// Only channels matching this glob (PUBSUB CHANNELS pattern).
     pattern: Option<String>,
 }
 
@@ -645,7 +673,7 @@ pub async fn publish(
     ApiPath(project_ref): ApiPath<String>,
     ApiQuery(target): ApiQuery<Target>,
     ApiJson(body): ApiJson<PublishBody>,
-) -> ApiResult<Data<Value>> {
+) -> ApiResult<Data<Published>> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Write).await?;
     if body.channel.is_empty() {
         return Err(ApiError::validation("channel must not be empty"));
@@ -656,5 +684,12 @@ pub async fn publish(
     };
     let client = redis_client(&app, &ctx, target.connection_id).await?;
     let reached = crate::engines::redis::pubsub::publish(&client, &body.channel, &message).await?;
-    Ok(Data(serde_json::json!({ "subscribers_reached": reached })))
+    Ok(Data(Published { subscribers_reached: reached }))
+}
+
+/// The answer of `POST …/pubsub/publish`.
+#[derive(Serialize, JsonSchema)]
+pub struct Published {
+    /// How many subscribers received the message (PUBLISH's reply).
+    pub subscribers_reached: i64,
 }

@@ -36,7 +36,7 @@ pub struct CreateToken {
 }
 
 /// A new token with its secret, shown this once.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct NewToken {
     #[serde(flatten)]
     token: ApiToken,

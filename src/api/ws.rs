@@ -42,8 +42,12 @@ const PROTOCOL: &str = "switchboard";
 #[serde(deny_unknown_fields)]
 pub struct SubscribeQuery {
     connection_id: Option<ConnectionId>,
+    /// The token, for browsers (which cannot set headers on a WebSocket); a `bearer.<token>`
+    /// subprotocol works too.
     access_token: Option<String>,
+    /// Channels to subscribe to at once, comma-separated.
     channels: Option<String>,
+    /// Glob patterns to subscribe to at once (PSUBSCRIBE), comma-separated.
     patterns: Option<String>,
 }
 

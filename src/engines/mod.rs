@@ -11,6 +11,7 @@ pub mod redis;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -95,7 +96,7 @@ pub enum EngineClient {
 }
 
 /// Result of testing a connection (spec 3.1, 4.1): always a 200, with `success` saying how it went.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TestReport {
     /// Whether the server answered and accepted the credentials.
     pub success: bool,

@@ -12,6 +12,7 @@ mod sqlite;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -115,7 +116,7 @@ mod sqlite_code {
 }
 
 /// A user, without the password hash.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct User {
     /// Id.
     pub id: UserId,
@@ -125,6 +126,7 @@ pub struct User {
     pub is_superuser: bool,
     /// Creation time.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::openapi::timestamp")]
     pub created_at: OffsetDateTime,
     /// A disabled user cannot sign in, and their sessions and tokens stop working.
     pub disabled: bool,
@@ -134,7 +136,7 @@ pub struct User {
 }
 
 /// A console session, stored under the SHA-256 of its cookie's random id.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct ConsoleSession {
     /// Whose.
     pub user_id: UserId,
@@ -145,15 +147,19 @@ pub struct ConsoleSession {
     pub user_agent: Option<String>,
     /// Sign-in time.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::openapi::timestamp")]
     pub created_at: OffsetDateTime,
     /// Last use (written at most once a minute).
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::openapi::timestamp")]
     pub last_seen_at: OffsetDateTime,
     /// Ends here unless used before (moves forward on use).
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::openapi::timestamp")]
     pub idle_expires_at: OffsetDateTime,
     /// Ends here whatever the use.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::openapi::timestamp")]
     pub expires_at: OffsetDateTime,
 }
 
@@ -167,7 +173,7 @@ pub struct UserCredentials {
 }
 
 /// An organization.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Organization {
     /// Id.
     pub id: OrganizationId,
@@ -177,11 +183,12 @@ pub struct Organization {
     pub slug: String,
     /// Creation time.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::openapi::timestamp")]
     pub created_at: OffsetDateTime,
 }
 
 /// A project.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Project {
     /// Id.
     pub id: ProjectId,
@@ -196,9 +203,11 @@ pub struct Project {
     pub organization_slug: String,
     /// Creation time.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::openapi::timestamp")]
     pub created_at: OffsetDateTime,
     /// Last change.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::openapi::timestamp")]
     pub updated_at: OffsetDateTime,
 }
 
@@ -212,7 +221,7 @@ pub struct ProjectAccess {
 }
 
 /// A member of a project.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct ProjectMember {
     /// The user.
     pub user_id: UserId,
@@ -222,6 +231,7 @@ pub struct ProjectMember {
     pub role: Role,
     /// When they were added.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::openapi::timestamp")]
     pub created_at: OffsetDateTime,
 }
 
@@ -381,10 +391,11 @@ pub struct ConnectionRecord {
 
 /// One audit record: who did what to which thing, and how it ended. Targets name things (a key, a
 /// collection, an index), never values or secrets.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct AuditEntry {
     /// When.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::openapi::timestamp")]
     pub at: OffsetDateTime,
     /// Who (absent for anonymous failures).
     pub user_id: Option<UserId>,
@@ -428,7 +439,7 @@ pub struct AuditNoted {
 }
 
 /// A stored audit record.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct AuditRecord {
     /// Position in the log (newest is highest).
     pub id: i64,
@@ -465,7 +476,7 @@ pub struct AuditFilter {
 }
 
 /// A project-scoped API token, without its secret (only a hash of it is stored).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct ApiToken {
     /// Id.
     pub id: TokenId,
@@ -483,9 +494,11 @@ pub struct ApiToken {
     pub prefix: String,
     /// Creation time.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::openapi::timestamp")]
     pub created_at: OffsetDateTime,
     /// Expiry, if any.
     #[serde(with = "time::serde::rfc3339::option")]
+    #[schemars(schema_with = "crate::openapi::optional_timestamp")]
     pub expires_at: Option<OffsetDateTime>,
 }
 
@@ -510,7 +523,7 @@ impl Visibility {
 }
 
 /// The user a snippet belongs to.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct SnippetOwner {
     /// Id.
     pub id: UserId,
@@ -519,7 +532,7 @@ pub struct SnippetOwner {
 }
 
 /// A saved snippet of a project.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Snippet {
     /// Id.
     pub id: SnippetId,
@@ -538,9 +551,11 @@ pub struct Snippet {
     pub owner: SnippetOwner,
     /// Creation time.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::openapi::timestamp")]
     pub created_at: OffsetDateTime,
     /// Last change.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::openapi::timestamp")]
     pub updated_at: OffsetDateTime,
 }
 

@@ -56,6 +56,16 @@ pub struct DryRun {
     pub sql: String,
 }
 
+/// The answer of a schema change: the changed object read back, or with `dry_run` the SQL.
+#[derive(Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Change<T> {
+    /// The change was committed: the object as it is now (as it was, for a drop).
+    Done(T),
+    /// Nothing ran.
+    DryRun(DryRun),
+}
+
 /// A schema change in progress: the caller is an admin of the project and the connection is open.
 pub struct SchemaChange {
     /// The connection's record (for scrubbing errors).
@@ -83,8 +93,8 @@ impl Applied {
         Fut: std::future::Future<Output = ApiResult<T>>,
     {
         match self {
-            Applied::DryRun(dry) => Ok(Data(dry).into_response()),
-            Applied::Done => Ok(Data(done().await?).into_response()),
+            Applied::DryRun(dry) => Ok(Data(Change::<T>::DryRun(dry)).into_response()),
+            Applied::Done => Ok(Data(Change::Done(done().await?)).into_response()),
         }
     }
 
@@ -96,8 +106,8 @@ impl Applied {
         Fut: std::future::Future<Output = ApiResult<T>>,
     {
         match self {
-            Applied::DryRun(dry) => Ok(Data(dry).into_response()),
-            Applied::Done => Ok(Created(done().await?).into_response()),
+            Applied::DryRun(dry) => Ok(Data(Change::<T>::DryRun(dry)).into_response()),
+            Applied::Done => Ok(Created(Change::Done(done().await?)).into_response()),
         }
     }
 }

@@ -119,14 +119,30 @@ impl ListParams {
 
 /// The answer of `POST …/query`: the rows, and what the statement did as PostgreSQL's command tag
 /// says it (`UPDATE` and 1 for `UPDATE 1`).
-#[derive(Serialize)]
-struct QueryAnswer<'a> {
+#[derive(Serialize, JsonSchema)]
+pub struct QueryAnswer<'a> {
+    /// The rows of the last statement that returned rows (at most the row cap; see `x-truncated`).
     data: query::RowObjects<'a>,
     /// The last statement's command, e.g. `UPDATE`, `CREATE TABLE`, `SELECT`.
     command: Option<String>,
     /// Rows it inserted, updated, deleted or returned (the tag's count); null when not known (a
     /// result cut at the row cap).
     rows_affected: Option<u64>,
+}
+
+/// The schema of `POST …/query`'s JSON answer: the statement's rows and tag, or with `explain` or
+/// `analyze` the plan in the usual envelope.
+pub fn query_answer_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "anyOf": [
+            generator.subschema_for::<QueryAnswer<'static>>(),
+            {
+                "type": "object",
+                "required": ["data"],
+                "properties": { "data": { "description": "The plan, as PostgreSQL answers EXPLAIN (FORMAT JSON)" } }
+            }
+        ]
+    })
 }
 
 /// The project's PostgreSQL client (primary or `connection_id`).
@@ -378,7 +394,7 @@ pub async fn cancel_query(
     user: AuthUser,
     ApiPath((project_ref, query_id)): ApiPath<(String, uuid::Uuid)>,
     note: AuditNote,
-) -> ApiResult<Data<Value>> {
+) -> ApiResult<Data<CancelSent>> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
     note.target(query_id.to_string());
     let admin = ctx.role.allows(Permission::Admin);
@@ -395,5 +411,14 @@ pub async fn cancel_query(
             ))
         }
     }
-    Ok(Data(json!({ "query_id": query_id, "cancel_sent": true })))
+    Ok(Data(CancelSent { query_id, cancel_sent: true }))
+}
+
+/// The answer of `POST …/query/{query_id}/cancel`.
+#[derive(Serialize, JsonSchema)]
+pub struct CancelSent {
+    /// The query's id, as sent.
+    pub query_id: uuid::Uuid,
+    /// Always `true`: PostgreSQL was sent the cancel request (or the query will not start).
+    pub cancel_sent: bool,
 }

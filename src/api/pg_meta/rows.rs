@@ -101,16 +101,32 @@ pub enum InsertBody {
     Many(Vec<Map<String, Value>>),
 }
 
-#[derive(Serialize)]
-struct RowsPage<'a> {
+/// A page of a table's rows (`GET …/tables/{id}/rows`).
+#[derive(Serialize, JsonSchema)]
+pub struct RowsPage<'a> {
+    /// The rows, objects of the relation's columns.
     rows: RowObjects<'a>,
+    /// The relation's columns, in order, with their types.
     columns: Vec<&'a RowColumn>,
+    /// The primary key's columns (empty without one: pages go by offset and rows cannot be written).
     primary_key: Vec<String>,
+    /// Where the next page starts (`cursor` of the next request); null on the last page.
     cursor: Option<String>,
+    /// How pages continue.
     paging: Paging,
+    /// The number of matching rows, when counted.
     count: Option<i64>,
+    /// The count is the planner's estimate, not an exact count.
     count_is_estimate: bool,
+    /// Why the count is missing or estimated.
     count_note: Option<String>,
+}
+
+/// The answer of `DELETE …/tables/{id}/rows`.
+#[derive(Serialize, JsonSchema)]
+pub struct Deleted {
+    /// How many rows were deleted.
+    pub deleted: u64,
 }
 
 /// The connection and the relation a rows request works on, with the caller's SQL slot held
@@ -269,5 +285,5 @@ pub async fn delete(
     let Opened { record, client, relation, .. } =
         open_write(&app, &user, &project_ref, target, id, &note, items.len()).await?;
     let deleted = rows::delete(&client, &relation, &items).await.map_err(|e| engine_error(&app, &record, e))?;
-    Ok(Data(json!({ "deleted": deleted })).into_response())
+    Ok(Data(Deleted { deleted }).into_response())
 }

@@ -27,7 +27,7 @@ pub struct TypescriptParams {
 }
 
 /// The generated text.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct Generated {
     /// The TypeScript source.
     pub types: String,

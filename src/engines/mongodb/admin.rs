@@ -9,6 +9,7 @@ use futures_util::future::join_all;
 use futures_util::TryStreamExt;
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::{Collection, Database};
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -61,7 +62,7 @@ fn number(doc: &Document, key: &str) -> Value {
 }
 
 /// One database in a listing (spec 4.2).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct DatabaseSummary {
     /// Name.
     pub name: String,
@@ -161,7 +162,7 @@ pub async fn database_stats(client: &MongoClient, name: &str) -> Result<Value, E
 }
 
 /// One collection or view in a listing (spec 4.3).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct CollectionSummary {
     /// Name.
     pub name: String,
@@ -175,7 +176,7 @@ pub struct CollectionSummary {
 }
 
 /// Sizes of a collection.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct CollectionInfo {
     /// Documents.
     pub count: Value,
@@ -359,7 +360,7 @@ pub async fn drop_collection(client: &MongoClient, database_name: &str, name: &s
 }
 
 /// One index (spec 4.5).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct IndexSummary {
     /// Name.
     pub name: String,

@@ -11,6 +11,7 @@ use mongodb::bson::{Bson, Document};
 use mongodb::error::{Error as MongoError, ErrorKind, WriteFailure};
 use mongodb::options::{Collation, Hint};
 use mongodb::Collection;
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -112,7 +113,7 @@ pub struct Query {
 }
 
 /// One page of documents (spec 4.4).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Page {
     /// The documents, as relaxed Extended JSON.
     pub documents: Vec<Value>,
@@ -206,7 +207,7 @@ pub async fn find(client: &MongoClient, database: &str, collection_name: &str, q
 }
 
 /// Result of an insert.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Inserted {
     /// The `_id` of each document, in the order sent, as Extended JSON.
     pub inserted_ids: Vec<Value>,
@@ -266,7 +267,7 @@ pub enum Change {
 }
 
 /// Result of an update (the driver's, with the upserted id as Extended JSON).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Updated {
     /// Documents matched by `_id` (0 or 1).
     pub matched_count: u64,
@@ -331,7 +332,7 @@ pub struct AggregateOptions {
 }
 
 /// Result of an aggregation.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Aggregated {
     /// Up to [`MAX_AGGREGATE_RESULTS`] documents, as relaxed Extended JSON.
     pub documents: Vec<Value>,

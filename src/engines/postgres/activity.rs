@@ -2,6 +2,7 @@
 //! them (`pg_blocking_pids`), and the two ways to stop one (`pg_cancel_backend`, which stops its
 //! statement, and `pg_terminate_backend`, which ends the session).
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::catalog::{query, read_catalog};
@@ -9,7 +10,7 @@ use super::PostgresClient;
 use crate::engines::EngineError;
 
 /// One client session.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Activity {
     /// Its backend's process id.
     pub pid: i32,
@@ -108,7 +109,7 @@ pub enum StatsOrder {
 }
 
 /// One normalized statement from `pg_stat_statements`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct StatementStats {
     /// The server's id of the normalized statement.
     pub query_id: Option<String>,
@@ -127,7 +128,7 @@ pub struct StatementStats {
 }
 
 /// Whether `pg_stat_statements` can be read, and if not, what to do about it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct QueryStats {
     /// True when the extension is installed in this database.
     pub available: bool,

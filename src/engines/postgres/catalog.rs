@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use futures_util::future::try_join;
+use schemars::JsonSchema;
 use serde::Serialize;
 use tokio_postgres::Row;
 
@@ -31,7 +32,7 @@ pub(super) const SCHEMA_FILTER: &str = r"
         AND nc.nspname NOT LIKE 'pg\_toast%' AND nc.nspname NOT LIKE 'pg\_temp\_%'))";
 
 /// A schema.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Schema {
     /// Its oid.
     pub id: i64,
@@ -42,7 +43,7 @@ pub struct Schema {
 }
 
 /// A column of a table, view, materialized view or foreign table.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct ColumnInfo {
     /// Oid of the relation.
     pub table_id: i64,
@@ -73,7 +74,7 @@ pub struct ColumnInfo {
 }
 
 /// One column of a primary key.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct PrimaryKey {
     /// Schema of the table.
     pub schema: String,
@@ -86,7 +87,7 @@ pub struct PrimaryKey {
 }
 
 /// One column pair of a foreign key touching a table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Relationship {
     /// Oid of the constraint.
     pub id: i64,
@@ -107,7 +108,7 @@ pub struct Relationship {
 }
 
 /// A table (ordinary or partitioned).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Table {
     /// Its oid.
     pub id: i64,
@@ -134,7 +135,7 @@ pub struct Table {
 }
 
 /// A view.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct View {
     /// Its oid.
     pub id: i64,
@@ -433,7 +434,7 @@ pub async fn views(client: &PostgresClient, filter: &SchemaFilter) -> Result<Vec
 }
 
 /// An index.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Index {
     /// Its oid.
     pub id: i64,
@@ -467,7 +468,7 @@ pub struct Index {
 }
 
 /// An extension the server can install.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Extension {
     /// Its name.
     pub name: String,

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::catalog::{query, read_catalog, select, SchemaFilter, SCHEMA_FILTER};
@@ -34,7 +35,7 @@ pub async fn relation_name(
 }
 
 /// One argument of a function.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct FunctionArg {
     /// `in`, `out`, `inout`, `variadic` or `table`.
     pub mode: String,
@@ -50,7 +51,7 @@ pub struct FunctionArg {
 }
 
 /// A function or aggregate.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Function {
     /// Its oid.
     pub id: i64,
@@ -198,7 +199,7 @@ fn function_args(
 }
 
 /// One attribute of a composite type.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TypeAttribute {
     /// Its name.
     pub name: String,
@@ -210,7 +211,7 @@ pub struct TypeAttribute {
 }
 
 /// A type: enums list their labels, composite types their attributes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PgType {
     /// Its oid.
     pub id: i64,
@@ -286,7 +287,7 @@ pub async fn types(client: &PostgresClient, filter: &SchemaFilter, all: bool) ->
 }
 
 /// A materialized view.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct MaterializedView {
     /// Its oid.
     pub id: i64,
@@ -356,7 +357,7 @@ pub fn refresh_plan(view: &QualifiedName, concurrently: bool) -> DdlPlan {
 }
 
 /// A foreign key, with its columns in key order.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct ForeignKey {
     /// Oid of the constraint.
     pub id: i64,
@@ -430,7 +431,7 @@ pub async fn foreign_keys(client: &PostgresClient, filter: &SchemaFilter) -> Res
 }
 
 /// One server setting, as `pg_settings` shows it to the connection's login.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Setting {
     /// Its name.
     pub name: String,
@@ -484,7 +485,7 @@ pub async fn settings(client: &PostgresClient) -> Result<Vec<Setting>, EngineErr
 }
 
 /// The server's version and connection counts.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Version {
     /// `version()`.
     pub version: String,

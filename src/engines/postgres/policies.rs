@@ -3,6 +3,7 @@
 //! expressions by design; each is accepted only if the server parses it as one expression over the
 //! table (see [`check_expression`]).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::catalog::{query, read_catalog, select, SchemaFilter, SCHEMA_FILTER};
@@ -11,7 +12,7 @@ use super::{map_error, PostgresClient};
 use crate::engines::EngineError;
 
 /// A policy.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Policy {
     /// Its oid.
     pub id: i64,

@@ -125,6 +125,21 @@ impl QueryResult {
 /// would sort keys unless serde_json's `preserve_order` happens to be on).
 pub struct RowObjects<'a>(&'a QueryResult);
 
+impl schemars::JsonSchema for RowObjects<'_> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Rows".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        // The columns are the user's: any names, values converted from PostgreSQL's types.
+        schemars::json_schema!({
+            "type": "array",
+            "description": "Rows as objects of their columns (any shape: JSON values converted from PostgreSQL's types)",
+            "items": { "type": "object" }
+        })
+    }
+}
+
 impl Serialize for RowObjects<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.0.rows.len()))?;

@@ -3,6 +3,7 @@
 //! literals. A password travels only as a SCRAM-SHA-256 verifier computed here, so the clear text
 //! is never part of any SQL text, the server's log included.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::catalog::{query, read_catalog};
@@ -11,7 +12,7 @@ use super::PostgresClient;
 use crate::engines::EngineError;
 
 /// A role, as postgres-meta lists it (without `password`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Role {
     /// Its oid.
     pub id: i64,

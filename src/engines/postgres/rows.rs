@@ -18,6 +18,7 @@
 
 use base64::Engine as _;
 use futures_util::future::join_all;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -36,7 +37,7 @@ pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 1_000;
 
 /// A column as the Table Editor needs it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct RowColumn {
     /// Column name.
     pub name: String,
@@ -70,7 +71,7 @@ pub struct RowColumn {
 }
 
 /// Where a foreign key column points.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ForeignKeyTarget {
     /// Referenced schema.
     pub schema: String,
@@ -446,7 +447,7 @@ impl PageRequest {
 }
 
 /// How a page continues.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Paging {
     /// After the last row's key values.

@@ -1,6 +1,7 @@
 //! Triggers for `…/pg-meta/{ref}/triggers`: listed like postgres-meta (from `pg_trigger`, internal
 //! ones left out), created and dropped with quoted names and literals.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::catalog::{query, read_catalog, select, SchemaFilter, SCHEMA_FILTER};
@@ -10,7 +11,7 @@ use super::PostgresClient;
 use crate::engines::EngineError;
 
 /// A trigger.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Trigger {
     /// Its oid.
     pub id: i64,

@@ -1,5 +1,6 @@
 //! INFO parsed into typed sections (spec 3.4), plus a compact stats sample for live charts.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
@@ -107,7 +108,7 @@ pub async fn info(client: &RedisClient) -> Result<Value, EngineError> {
 }
 
 /// One sample for live charts.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct StatsSample {
     /// Milliseconds since the epoch when sampled.
     pub timestamp_ms: i64,

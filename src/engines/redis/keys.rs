@@ -7,6 +7,7 @@
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use redis::Value as RedisValue;
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
@@ -20,7 +21,7 @@ pub const DEFAULT_VALUE_LIMIT: usize = 1024 * 1024;
 pub const MAX_PAGE: u32 = 1000;
 
 /// How text fields of a response are encoded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Encoding {
     /// Plain UTF-8 text.
@@ -47,7 +48,7 @@ pub fn decode(text: &str, encoding: Encoding) -> Result<Vec<u8>, EngineError> {
 }
 
 /// One key in a listing.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct KeySummary {
     /// The key, as text or base64 (see `key_encoding`).
     pub key: String,
@@ -63,7 +64,7 @@ pub struct KeySummary {
 }
 
 /// A page of keys.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct KeyPage {
     /// The keys of this page.
     pub keys: Vec<KeySummary>,
@@ -363,6 +364,30 @@ fn script(cell: &'static OnceLock<redis::Script>, source: &str) -> &'static redi
 
 static META: OnceLock<redis::Script> = OnceLock::new();
 static REPLACE: OnceLock<redis::Script> = OnceLock::new();
+
+/// The schema of what [`read`] answers, written beside it: the metadata every key has, typed, and
+/// the value's fields, which depend on the key's type, described.
+pub fn key_view_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "description": "A key and a page of its value. By type: string `value`, `length`, `truncated`; hash `fields` \
+                        (an object), `length`, `cursor`; set `members`, `length`, `cursor`; list `values`, `length`; \
+                        sorted set `members` ({member, score}), `length`, `order`, and `cursor` or the range read \
+                        (`in_range`, `start`, `stop`, `clamped`); stream `entries` ({id, fields}), `length`, \
+                        `next_start`; each with `value_encoding` (`base64` when an element is not UTF-8).",
+        "required": ["key", "key_encoding", "type", "ttl", "size", "encoding"],
+        "properties": {
+            "key": { "type": "string", "description": "The key, as text or base64 (see `key_encoding`)" },
+            "key_encoding": generator.subschema_for::<Encoding>(),
+            "type": { "type": "string", "description": "Redis type name (`string`, `hash`, `list`, `set`, `zset`, `stream`)" },
+            "ttl": { "type": "integer", "description": "Seconds to live; -1 without expiry" },
+            "size": { "type": ["integer", "null"], "description": "Bytes of memory (MEMORY USAGE), when the server reports it" },
+            "encoding": { "type": ["string", "null"], "description": "The internal encoding (OBJECT ENCODING)" },
+            "value_encoding": generator.subschema_for::<Encoding>(),
+            "length": { "type": "integer", "description": "Elements (bytes, for a string) in the whole value" }
+        }
+    })
+}
 
 /// Reads a key: metadata plus a page of its value. `None` when it does not exist.
 pub async fn read(client: &RedisClient, key: &[u8], opts: &ReadOptions) -> Result<Option<Value>, EngineError> {
@@ -826,7 +851,7 @@ pub async fn delete_matching(client: &RedisClient, pattern: &str, dry_run: bool)
 }
 
 /// What [`delete_matching`] did.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, JsonSchema)]
 pub struct DeleteReport {
     /// Keys SCAN examined.
     pub scanned: u64,

@@ -3,6 +3,7 @@
 //! RESET and CLIENT KILL ID.
 
 use redis::Value as RedisValue;
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
@@ -63,7 +64,7 @@ fn pairs_or_list(items: &[RedisValue]) -> Value {
 }
 
 /// One SLOWLOG entry.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct SlowEntry {
     /// The server's id of the entry.
     pub id: i64,
@@ -121,7 +122,7 @@ pub async fn reset_slowlog(client: &RedisClient) -> Result<(), EngineError> {
 }
 
 /// One connected client, from CLIENT LIST.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct ClientEntry {
     /// Its id (per node).
     pub id: i64,

@@ -1,6 +1,7 @@
 //! Pub/Sub (spec 3.3): active channels with subscriber counts, publishing, and the message shapes a
 //! WebSocket subscriber receives.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -9,7 +10,7 @@ use super::RedisClient;
 use crate::engines::EngineError;
 
 /// An active channel.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct ChannelInfo {
     /// Channel name.
     pub channel: String,
