@@ -32,6 +32,9 @@ const TOP_VALUES: usize = 10;
 const VALUE_CHARS: usize = 100;
 /// Distinct values tracked per type; past it, top values and distinct counts are marked inexact.
 const MAX_DISTINCT: usize = 10_000;
+/// Distinct values tracked over all fields, so a sample with many fields of unique values cannot
+/// hold millions of them (about 30 MB at most).
+const DISTINCT_BUDGET: usize = 200_000;
 /// Extra wait beyond `maxTimeMS` before we stop waiting for a server that ignores it.
 const GRACE: Duration = Duration::from_secs(5);
 
@@ -74,7 +77,8 @@ pub struct FieldType {
     pub top_values: Vec<TopValue>,
     /// Distinct values seen (scalars); a lower bound when `distinct_capped`.
     pub distinct: Option<u64>,
-    /// More than 10,000 distinct values: `distinct` and `top_values` cover the first 10,000.
+    /// Too many distinct values to track (over 10,000 for this type, or 200,000 over all fields):
+    /// `distinct` and `top_values` cover the ones tracked.
     pub distinct_capped: bool,
     /// String lengths (strings only).
     pub lengths: Option<Lengths>,
@@ -208,7 +212,8 @@ struct TypeAcc {
 }
 
 impl TypeAcc {
-    fn add(&mut self, value: &Bson) {
+    /// Adds a value; `budget` is what is left of [`DISTINCT_BUDGET`].
+    fn add(&mut self, value: &Bson, budget: &mut usize) {
         self.count += 1;
         if let Some(key) = key_of(value) {
             if self.min.as_ref().is_none_or(|(k, _)| key < *k) {
@@ -220,11 +225,12 @@ impl TypeAcc {
         }
         if let Some(v) = countable(value) {
             let text = v.clone().into_canonical_extjson().to_string();
-            let full = self.values.len() >= MAX_DISTINCT;
+            let full = self.values.len() >= MAX_DISTINCT || *budget == 0;
             match self.values.get_mut(&text) {
                 Some((_, n)) => *n += 1,
                 None if full => self.capped = true,
                 None => {
+                    *budget -= 1;
                     self.values.insert(text, (v, 1));
                 }
             }
@@ -272,12 +278,18 @@ struct FieldAcc {
 }
 
 /// Walks documents and gathers every path's facts.
-#[derive(Default)]
 pub struct Analyzer {
     order: Vec<String>,
     fields: HashMap<String, FieldAcc>,
     truncated: bool,
     documents: u64,
+    budget: usize,
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Self { order: Vec::new(), fields: HashMap::new(), truncated: false, documents: 0, budget: DISTINCT_BUDGET }
+    }
 }
 
 impl Analyzer {
@@ -311,7 +323,7 @@ impl Analyzer {
             if seen.insert(path.to_string()) {
                 field.documents += 1;
             }
-            field.types.entry(type_name(value)).or_default().add(value);
+            field.types.entry(type_name(value)).or_default().add(value, &mut self.budget);
         }
         if depth >= MAX_DEPTH {
             return;
@@ -479,5 +491,14 @@ mod tests {
         let s = analyse(&[wide]);
         assert_eq!(s.fields.len(), MAX_FIELDS);
         assert!(s.fields_truncated);
+
+        // Unique values in many fields stop being tracked at the overall budget.
+        let docs: Vec<Document> = (0..2_100)
+            .map(|i| (0..100).map(|f| (format!("f{f}"), Bson::String(format!("{i}-{f}")))).collect())
+            .collect();
+        let s = analyse(&docs);
+        let tracked: u64 = s.fields.iter().map(|f| f.types[0].distinct.unwrap_or(0)).sum();
+        assert_eq!(tracked, DISTINCT_BUDGET as u64);
+        assert!(s.fields.last().unwrap().types[0].distinct_capped);
     }
 }
