@@ -14,8 +14,8 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use crate::api::organizations::CreateOrganization;
 use crate::api::pg_meta::ddl::Change;
 use crate::api::{
-    audit, auth, connections, health, jobs, mongodb, organizations, pg_meta, projects, redis, redis_command, redis_ops,
-    snippets, tokens, users, ws,
+    audit, auth, connections, health, jobs, mongodb, mongodb_ops, organizations, pg_meta, projects, redis,
+    redis_command, redis_ops, snippets, tokens, users, ws,
 };
 use crate::app::AppState;
 use crate::domain::Engine;
@@ -423,6 +423,28 @@ fn mongodb_routes() -> Vec<Route> {
             .summary("Drop an index")
             .describe("Developers and above; audited.")
             .no_content(),
+    ]
+}
+
+/// MongoDB operations: currentOp/killOp, the profiler, explain, schema analysis, index usage.
+fn mongodb_ops_routes() -> Vec<Route> {
+    use mongodb::Target;
+    use mongodb_ops as ops;
+    let base = "/api/platform/mongodb/{ref}";
+    let database = format!("{base}/databases/{{database}}");
+    let coll = format!("{database}/collections/{{collection}}");
+    let profiling = format!("{database}/profiling");
+    vec![
+        route(Method::GET, format!("{base}/operations"), get(ops::operations)).query::<ops::OperationsQuery>(),
+        route(Method::DELETE, format!("{base}/operations/{{opid}}"), delete(ops::kill_operation)).query::<Target>(),
+        route(Method::GET, &profiling, get(ops::profiling)).query::<Target>(),
+        route(Method::PUT, &profiling, put(ops::set_profiling)).query::<Target>().body::<ops::ProfilingBody>(),
+        route(Method::GET, format!("{database}/profile"), get(ops::profile)).query::<ops::ProfileQuery>(),
+        route(Method::POST, format!("{coll}/explain"), post(ops::explain)).query::<Target>().body::<ops::ExplainBody>(),
+        route(Method::POST, format!("{coll}/schema"), post(ops::analyse_schema))
+            .query::<Target>()
+            .body::<ops::SchemaBody>(),
+        route(Method::GET, format!("{coll}/index-stats"), get(ops::index_stats)).query::<Target>(),
     ]
 }
 
@@ -868,6 +890,7 @@ pub fn routes() -> Vec<Route> {
     }
     all.extend(redis_routes());
     all.extend(mongodb_routes());
+    all.extend(mongodb_ops_routes());
     all.extend(pg_meta_routes());
     all.extend(pg_objects_routes());
     all

@@ -25,6 +25,9 @@ fn viewer_may_call(path: &str) -> bool {
         || path.ends_with("/redis/{ref}/command")
         || path.ends_with("/connections/{id}/test")
         || path.ends_with("/aggregate")
+        // Reads that travel as POST: explain (a writing pipeline needs developer) and schema sampling.
+        || path.ends_with("/explain")
+        || path.ends_with("/schema")
         || path.ends_with("/projects/{ref}/tokens")
         || path.ends_with("/projects/{ref}/tokens/{id}")
         // Any member may start a read-only job (a keyspace analysis) and cancel their own.

@@ -7,6 +7,7 @@ pub mod connections;
 pub mod health;
 pub mod jobs;
 pub mod mongodb;
+pub mod mongodb_ops;
 pub mod organizations;
 pub mod pg_meta;
 pub mod projects;

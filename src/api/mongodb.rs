@@ -36,18 +36,18 @@ use crate::store::ConnectionRecord;
 #[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
-    connection_id: Option<ConnectionId>,
+    pub(super) connection_id: Option<ConnectionId>,
 }
 
 /// The project's MongoDB client and the connection it belongs to.
-struct Mongo {
-    record: Arc<ConnectionRecord>,
-    client: MongoClient,
+pub(super) struct Mongo {
+    pub(super) record: Arc<ConnectionRecord>,
+    pub(super) client: MongoClient,
 }
 
 impl Mongo {
     /// Resolves `connection_id` or the primary connection to its pooled client.
-    async fn open(app: &App, ctx: &ProjectContext, connection_id: Option<ConnectionId>) -> ApiResult<Self> {
+    pub(super) async fn open(app: &App, ctx: &ProjectContext, connection_id: Option<ConnectionId>) -> ApiResult<Self> {
         match client_for(app, &ctx.project, Engine::Mongodb, connection_id).await? {
             (record, EngineClient::Mongodb(client)) => Ok(Self { record, client }),
             (record, _) => Err(ApiError::Internal(anyhow::anyhow!("connection {} has no MongoDB client", record.id))),
@@ -55,7 +55,7 @@ impl Mongo {
     }
 
     /// An engine result with the connection's secrets scrubbed from any error message.
-    fn scrubbed<T>(&self, app: &App, result: Result<T, EngineError>) -> ApiResult<T> {
+    pub(super) fn scrubbed<T>(&self, app: &App, result: Result<T, EngineError>) -> ApiResult<T> {
         result.map_err(|err| match open_settings(app, &self.record) {
             Ok(settings) => err.scrubbed(&settings).into(),
             Err(e) => e,
@@ -64,7 +64,7 @@ impl Mongo {
 }
 
 /// Checks a caller's JSON for forbidden operators, then converts it to a document.
-fn document(what: &str, value: Value) -> ApiResult<Document> {
+pub(super) fn document(what: &str, value: Value) -> ApiResult<Document> {
     sanitize::check(what, &value).map_err(EngineError::from)?;
     Ok(extjson::parse_document(what, value)?)
 }
@@ -78,7 +78,7 @@ fn document_param(what: &str, text: Option<&str>) -> ApiResult<Option<Document>>
 }
 
 /// A pipeline: each stage is checked and converted, and errors name the stage (`pipeline[2]`).
-fn pipeline(what: &str, stages: Vec<Value>) -> ApiResult<Vec<Document>> {
+pub(super) fn pipeline(what: &str, stages: Vec<Value>) -> ApiResult<Vec<Document>> {
     stages.into_iter().enumerate().map(|(i, stage)| document(&format!("{what}[{i}]"), stage)).collect()
 }
 

@@ -276,6 +276,7 @@ pub fn concrete_path(template: &str) -> String {
         .replace("{id}", id)
         .replace("{user_id}", id)
         .replace("{pid}", "12345")
+        .replace("{opid}", "12345")
         .replace("{query_id}", "8f1c7a52-4d7e-4a5c-9a2b-1c2d3e4f5a6b")
         .replace("{database}", "db")
         .replace("{collection}", "c")

@@ -1411,6 +1411,92 @@ export const mongodb = {
     ),
 }
 
+// ---- MongoDB operations (src/api/mongodb_ops.rs): explain and schema analysis ----------------
+
+/** One stage of a plan tree (`PlanStage`). */
+export interface MongoPlanStage {
+  stage: string | null
+  index_name: string | null
+  key_pattern: Record<string, unknown> | null
+  direction: string | null
+  filter: Record<string, unknown> | null
+  n_returned: number | null
+  docs_examined: number | null
+  keys_examined: number | null
+  time_ms_estimate: number | null
+  details: string[]
+  inputs: MongoPlanStage[]
+}
+
+/** `POST …/explain`'s answer. */
+export interface MongoExplanation {
+  verbosity: 'queryPlanner' | 'executionStats'
+  kind: 'find' | 'aggregate'
+  namespace: string | null
+  winning_plan: MongoPlanStage | null
+  stages: string[]
+  indexes_used: string[]
+  collection_scan: boolean
+  rejected_plans: number
+  pipeline_stages: string[]
+  execution: { n_returned: number | null; docs_examined: number | null; keys_examined: number | null; time_ms: number | null; success: boolean | null } | null
+  raw: Record<string, unknown>
+}
+
+/** A find (Extended JSON texts) or a pipeline to explain. */
+export type ExplainRequest =
+  | { kind: 'find'; filter?: string; sort?: string; projection?: string }
+  | { kind: 'aggregate'; pipeline: string }
+
+/** One type seen at a field path (`FieldType`). */
+export interface MongoFieldType {
+  type: string
+  count: number
+  probability: number
+  min: unknown
+  max: unknown
+  top_values: { value: unknown; count: number }[]
+  distinct: number | null
+  distinct_capped: boolean
+  lengths: { min: number; max: number; avg: number } | null
+  array_lengths: { min: number; max: number; avg: number } | null
+  element_types: Record<string, number> | null
+}
+
+/** `POST …/schema`'s answer. */
+export interface MongoSchema {
+  sample_size: number
+  documents_sampled: number
+  fields: { path: string; depth: number; count: number; presence: number; types: MongoFieldType[] }[]
+  fields_truncated: boolean
+  time_ms: number
+}
+
+export const mongodbOps = {
+  explain: (at: MongoConn, db: string, collection: string, request: ExplainRequest, verbosity: 'queryPlanner' | 'executionStats') => {
+    const fields: Record<string, unknown> =
+      request.kind === 'aggregate'
+        ? { pipeline: new JsonText(request.pipeline) }
+        : {
+            filter: request.filter ? new JsonText(request.filter) : undefined,
+            sort: request.sort ? new JsonText(request.sort) : undefined,
+            projection: request.projection ? new JsonText(request.projection) : undefined,
+          }
+    return call<MongoExplanation>(
+      'POST',
+      withQuery(`${mongoCollection(at, db, collection)}/explain`, { connection_id: at.connectionId }),
+      objectText({ ...fields, verbosity }),
+    )
+  },
+  /** `filter` is Extended JSON text, or empty for every document. */
+  schema: (at: MongoConn, db: string, collection: string, sampleSize: number, filter: string) =>
+    call<MongoSchema>(
+      'POST',
+      withQuery(`${mongoCollection(at, db, collection)}/schema`, { connection_id: at.connectionId }),
+      objectText({ sample_size: sampleSize, filter: filter ? new JsonText(filter) : undefined }),
+    ),
+}
+
 /** Whether a role may change data (developer and above). */
 export function canWrite(role: Role | undefined): boolean {
   return role !== undefined && role !== 'viewer'

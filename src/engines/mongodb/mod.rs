@@ -5,7 +5,9 @@ pub mod admin;
 pub mod documents;
 pub mod export;
 pub mod extjson;
+pub mod ops;
 pub mod sanitize;
+pub mod schema;
 
 use std::time::{Duration, Instant};
 

@@ -13,8 +13,10 @@ import { CreateCollectionDialog, CreateDatabaseDialog } from './CreateDialogs'
 import { DatabaseOverview } from './DatabaseOverview'
 import { DatabaseTree } from './DatabaseTree'
 import { DocumentsTab } from './DocumentsTab'
+import { ExplainTab } from './ExplainTab'
 import { MongoError } from './errors'
 import { IndexesTab } from './IndexesTab'
+import { SchemaTab } from './SchemaTab'
 import { TypedConfirm } from '../components/ConfirmAction'
 import { RoleButton } from './roles'
 import { useCollectionLists, type CollectionLists } from './useCollectionLists'
@@ -25,10 +27,12 @@ interface Props {
   connectionId?: string
 }
 
-type Tab = 'documents' | 'aggregation' | 'indexes'
+type Tab = 'documents' | 'aggregation' | 'schema' | 'explain' | 'indexes'
 const TABS: { tab: Tab; label: string }[] = [
   { tab: 'documents', label: 'Documents' },
   { tab: 'aggregation', label: 'Aggregation' },
+  { tab: 'schema', label: 'Schema' },
+  { tab: 'explain', label: 'Explain' },
   { tab: 'indexes', label: 'Indexes' },
 ]
 
@@ -122,6 +126,8 @@ function CollectionView({
       {/* A tab is keyed by its collection: nothing of one collection's query leaks into another's. */}
       {tab === 'documents' && <DocumentsTab key={`${db}.${collection}`} at={at} db={db} collection={collection} role={role} onChanged={onChanged} />}
       {tab === 'aggregation' && <AggregationTab key={`${db}.${collection}`} at={at} db={db} collection={collection} />}
+      {tab === 'schema' && <SchemaTab key={`${db}.${collection}`} at={at} db={db} collection={collection} />}
+      {tab === 'explain' && <ExplainTab key={`${db}.${collection}`} at={at} db={db} collection={collection} />}
       {tab === 'indexes' && <IndexesTab key={`${db}.${collection}`} at={at} db={db} collection={collection} role={role} />}
     </section>
   )
@@ -132,7 +138,7 @@ export function MongoPage({ projectRef, connectionId }: Props) {
   const db = query.get('db') || undefined
   const collection = (db && query.get('collection')) || undefined
   const tabParam = query.get('tab')
-  const tab: Tab = tabParam === 'aggregation' || tabParam === 'indexes' ? tabParam : 'documents'
+  const tab: Tab = TABS.some((t) => t.tab === tabParam) ? (tabParam as Tab) : 'documents'
 
   const project = useLoad(() => projects.get(projectRef), [projectRef])
   const connections = useLoad(() => projects.databases(projectRef), [projectRef])
