@@ -18,6 +18,11 @@ interface Props {
   connectionId?: string
 }
 
+/** `1 key`, `1,500 keys`. */
+function keysText(n: number): string {
+  return `${formatCount(n)} ${n === 1 ? 'key' : 'keys'}`
+}
+
 function formatMicros(us: number): string {
   if (us < 1000) return `${us} µs`
   if (us < 1_000_000) return `${(us / 1000).toFixed(1)} ms`
@@ -199,7 +204,7 @@ function RankedKeys({
       ) : (
         <table className="grid compact" aria-label={title}>
           <tbody>
-            {keys.slice(0, 25).map((k) => (
+            {keys.slice(0, 15).map((k) => (
               <tr key={`${k.key_encoding}:${k.key}`}>
                 <td>
                   <Link href={keyHref(projectRef, connectionId, k)} className="mono" data-top-key={k.key}>
@@ -225,7 +230,7 @@ export function AnalysisReport({ result, projectRef, connectionId }: { result: A
   const [by, setBy] = useState<'memory' | 'keys'>('memory')
   const level = result.namespaces.find((l) => l.depth === depth) ?? result.namespaces[0]
   const types = Object.entries(result.types).sort((a, b) => b[1].memory - a[1].memory || b[1].keys - a[1].keys)
-  const fmt = by === 'memory' ? formatBytes : (n: number) => `${formatCount(n)} keys`
+  const fmt = by === 'memory' ? formatBytes : keysText
   return (
     <div className="analysis" data-analysis-result>
       <p>
@@ -256,7 +261,7 @@ export function AnalysisReport({ result, projectRef, connectionId }: { result: A
               items={[...level.namespaces]
                 .sort((a, b) => b[by] - a[by])
                 .slice(0, 30)
-                .map((n) => ({ label: `${n.name}${result.separator}*`, value: n[by], detail: by === 'memory' ? `${formatCount(n.keys)} keys` : formatBytes(n.memory) }))}
+                .map((n) => ({ label: `${n.name}${result.separator}*`, value: n[by], detail: by === 'memory' ? keysText(n.keys) : formatBytes(n.memory) }))}
               format={fmt}
             />
           )}
@@ -269,7 +274,7 @@ export function AnalysisReport({ result, projectRef, connectionId }: { result: A
           <Bars
             label="Types"
             items={types.map(([type, t]) => ({ label: type, value: t.keys, detail: formatBytes(t.memory) }))}
-            format={(n) => `${formatCount(n)} keys`}
+            format={keysText}
           />
         </div>
         <div className="card analysis-card">
@@ -277,7 +282,7 @@ export function AnalysisReport({ result, projectRef, connectionId }: { result: A
           <Bars
             label="TTL histogram"
             items={[{ label: 'no expiry', value: result.ttl.without_ttl }, ...result.ttl.buckets.map((b) => ({ label: b.label, value: b.keys }))]}
-            format={(n) => `${formatCount(n)} keys`}
+            format={keysText}
           />
         </div>
         <RankedKeys
