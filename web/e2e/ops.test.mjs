@@ -1,8 +1,8 @@
 // End-to-end test of the operations console in headless Chromium against the real binary, a real
 // redis-server and a real PostgreSQL: a pg_sleep(60) started outside the console appears on the
 // project's Activity page and is cancelled there (checked on the server), a viewer sees no stop
-// button, and the Redis keyspace analysis shows its progress bar, then its results on seeded keys,
-// with a biggest key opening in the key browser.
+// button, and the Redis keyspace analysis shows its progress bar (and is cancelled from it), then
+// its results on seeded keys, with a biggest key opening in the key browser.
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
@@ -113,7 +113,7 @@ describe('Operations console: activity, Redis analysis', () => {
 
   test('a pg_sleep(60) started elsewhere appears on the Activity page and is cancelled there', async () => {
     const ended = startSleeper()
-    await until('the pg_sleep(60) did not start', () => sleeping() === '1')
+    await until('the pg_sleep(60) did not start', () => Number(sleeping()) >= 1)
     await openAs(ADMIN_EMAIL, ADMIN_PASSWORD, ACTIVITY)
     const row = page.locator('tr[data-engine="postgres"]', { hasText: 'SELECT pg_sleep(60)' })
     await expectVisible(row)
@@ -143,7 +143,7 @@ describe('Operations console: activity, Redis analysis', () => {
 
   test('a viewer sees the activity but no stop button', async () => {
     const ended = startSleeper()
-    await until('the pg_sleep(60) did not start', () => sleeping() === '1')
+    await until('the pg_sleep(60) did not start', () => Number(sleeping()) >= 1)
     await openAs('viewer@example.com', 'e2e-viewer-password', ACTIVITY)
     const row = page.locator('tr[data-engine="postgres"]', { hasText: 'SELECT pg_sleep(60)' })
     await expectVisible(row)
@@ -191,6 +191,18 @@ describe('Operations console: activity, Redis analysis', () => {
     await expectVisible(help)
     assert.match(await help.innerText(), /pg_stat_statements/)
     await page.screenshot({ path: path.join(outputDir, 'ops-pg-performance.png'), fullPage: true })
+  })
+
+  test('a slow Redis analysis is cancelled from its progress bar', async () => {
+    await openAs(ADMIN_EMAIL, ADMIN_PASSWORD, ANALYSIS)
+    // Ten keys a second over 3,000 keys: it would run for five minutes.
+    await page.fill('input[type="number"] >> nth=0', '10')
+    await page.click('button:has-text("Analyse keyspace")')
+    await expectVisible(page.locator('.job[data-state="running"] [role="progressbar"]'))
+    await page.click('.job button:has-text("Cancel")')
+    await expectVisible(page.locator('.job[data-state="cancelled"] [role="status"]:has-text("Cancelled")'))
+    const [job] = (await admin('GET', '/api/platform/projects/default/jobs')).data
+    assert.equal(job.state, 'cancelled')
   })
 
   test('the Redis analysis shows a progress bar, then its results', async () => {
