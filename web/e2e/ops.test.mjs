@@ -193,6 +193,22 @@ describe('Operations console: activity, Redis analysis', () => {
     await page.screenshot({ path: path.join(outputDir, 'ops-pg-performance.png'), fullPage: true })
   })
 
+  test('an advisor finding shows its fix SQL and opens it in a SQL editor tab', async () => {
+    // A table without a primary key and an index nothing uses: findings any advisor reports.
+    psql(stack.pgPort, 'CREATE TABLE loose (a int, b text); INSERT INTO loose SELECT g, g::text FROM generate_series(1, 100) g; CREATE INDEX loose_b_idx ON loose (b); ANALYZE loose;')
+    const { data } = await admin('GET', '/api/platform/pg-meta/default/advisors')
+    const fixable = data.findings.find((f) => f.fix_sql)
+    await openAs(ADMIN_EMAIL, ADMIN_PASSWORD, '/project/default/databases/postgres/performance')
+    await expectVisible(page.locator('[aria-label="Findings"] li').first())
+    assert.ok(fixable, 'no finding with a fix SQL')
+    const finding = page.locator('[aria-label="Findings"] li', { hasText: fixable.object }).filter({ hasText: fixable.fix_sql }).first()
+    await expectVisible(finding.locator('pre.fix-sql'))
+    await page.screenshot({ path: path.join(outputDir, 'ops-pg-advisors.png'), fullPage: true })
+    await finding.locator('button:has-text("Open in SQL editor")').click()
+    await expectVisible(page.locator('[data-sql-editor]'))
+    await page.waitForFunction((sql) => document.querySelector('[data-sql-editor]')?.textContent?.includes(sql.split('\n')[0]), fixable.fix_sql)
+  })
+
   test('a slow Redis analysis is cancelled from its progress bar', async () => {
     await openAs(ADMIN_EMAIL, ADMIN_PASSWORD, ANALYSIS)
     // Ten keys a second over 3,000 keys: it would run for five minutes.
