@@ -21,10 +21,22 @@ const RedisBrowser = lazy(() => import('./redis/RedisPages').then((m) => ({ defa
 const PubSubPage = lazy(() => import('./redis/RedisPages').then((m) => ({ default: m.PubSubPage })))
 const ServerPage = lazy(() => import('./redis/RedisPages').then((m) => ({ default: m.ServerPage })))
 const CommandLinePage = lazy(() => import('./redis/RedisPages').then((m) => ({ default: m.CommandLinePage })))
+const SlowlogPage = lazy(() => import('./redis/RedisPages').then((m) => ({ default: m.SlowlogPage })))
+const ClientsPage = lazy(() => import('./redis/RedisPages').then((m) => ({ default: m.ClientsPage })))
+const AnalysisPage = lazy(() => import('./redis/RedisPages').then((m) => ({ default: m.AnalysisPage })))
+const REDIS_TABS = {
+  pubsub: PubSubPage,
+  server: ServerPage,
+  cli: CommandLinePage,
+  slowlog: SlowlogPage,
+  clients: ClientsPage,
+  analysis: AnalysisPage,
+}
 const PostgresPage = lazy(() => import('./postgres/PostgresPage').then((m) => ({ default: m.PostgresPage })))
 // The Table Editor and the database's pages are chunks of their own: the SQL editor does not wait for them.
 const TableEditorPage = lazy(() => import('./postgres/editor/TableEditorPage').then((m) => ({ default: m.TableEditorPage })))
 const DatabasePage = lazy(() => import('./postgres/database/DatabasePage').then((m) => ({ default: m.DatabasePage })))
+const PerformancePage = lazy(() => import('./postgres/PerformancePage').then((m) => ({ default: m.PerformancePage })))
 const TypesPage = lazy(() => import('./postgres/database/TypesPage').then((m) => ({ default: m.TypesPage })))
 const MongoPage = lazy(() => import('./mongodb/MongoPage').then((m) => ({ default: m.MongoPage })))
 // The team pages (members, API tokens, audit trail, settings, users) share one chunk.
@@ -33,6 +45,8 @@ const TokensPage = lazy(() => import('./team/TeamPages').then((m) => ({ default:
 const AuditPage = lazy(() => import('./team/TeamPages').then((m) => ({ default: m.AuditPage })))
 const SettingsPage = lazy(() => import('./team/TeamPages').then((m) => ({ default: m.SettingsPage })))
 const UsersPage = lazy(() => import('./team/TeamPages').then((m) => ({ default: m.UsersPage })))
+// The project's Activity page (sessions across its databases) is a chunk of its own.
+const ActivityPage = lazy(() => import('./ops/ActivityPage').then((m) => ({ default: m.ActivityPage })))
 const TEAM_TABS = { members: MembersPage, tokens: TokensPage, audit: AuditPage, settings: SettingsPage }
 
 function signInPath(): string {
@@ -95,24 +109,27 @@ function SignedIn({ path, query }: { path: string; query: URLSearchParams }) {
     page = <UsersPage />
   } else if (parts[0] === 'project' && parts[1] && parts.length === 2) {
     page = <ProjectHome projectRef={parts[1]} />
+  } else if (parts[0] === 'project' && parts[1] && parts.length === 3 && parts[2] === 'activity') {
+    page = <ActivityPage key={parts[1]} projectRef={parts[1]} />
   } else if (parts[0] === 'project' && parts[1] && parts.length === 3 && parts[2]! in TEAM_TABS) {
     const Tab = TEAM_TABS[parts[2] as keyof typeof TEAM_TABS]
     page = <Tab key={parts[1]} projectRef={parts[1]} />
   } else if (
     parts[0] === 'project' && parts[1] && parts[2] === 'databases' && parts[3] === 'redis' && parts.length === 5 &&
-    (parts[4] === 'pubsub' || parts[4] === 'server' || parts[4] === 'cli')
+    Object.hasOwn(REDIS_TABS, parts[4]!)
   ) {
-    // The Redis tabs beside the key browser: Pub/Sub, Server and the command line.
+    // The Redis tabs beside the key browser: Pub/Sub, Server, the command line and the operations tabs.
     const connectionId = query.get('connection_id') ?? undefined
-    const Tab = parts[4] === 'pubsub' ? PubSubPage : parts[4] === 'server' ? ServerPage : CommandLinePage
+    const Tab = REDIS_TABS[parts[4] as keyof typeof REDIS_TABS]
     page = <Tab key={`${parts[1]}/${connectionId ?? ''}`} projectRef={parts[1]} connectionId={connectionId} />
   } else if (
     parts[0] === 'project' && parts[1] && parts[2] === 'databases' && parts[3] === 'postgres' && parts.length === 5 &&
-    (parts[4] === 'tables' || parts[4] === 'database' || parts[4] === 'types')
+    (parts[4] === 'tables' || parts[4] === 'database' || parts[4] === 'types' || parts[4] === 'performance')
   ) {
     // The PostgreSQL tabs beside the SQL editor.
     const connectionId = query.get('connection_id') ?? undefined
-    const Tab = parts[4] === 'tables' ? TableEditorPage : parts[4] === 'database' ? DatabasePage : TypesPage
+    const Tab =
+      parts[4] === 'tables' ? TableEditorPage : parts[4] === 'database' ? DatabasePage : parts[4] === 'performance' ? PerformancePage : TypesPage
     page = <Tab key={`${parts[1]}/${connectionId ?? ''}`} projectRef={parts[1]} connectionId={connectionId} />
   } else if (parts[0] === 'project' && parts[1] && parts[2] === 'databases' && parts[3] && parts.length === 4) {
     const connectionId = query.get('connection_id') ?? undefined

@@ -1696,3 +1696,239 @@ export const redisTools = {
       dry_run: dryRun,
     }),
 }
+
+// ---- Operations: background jobs, Redis slowlog/clients/analysis, PostgreSQL performance, the
+// project's activity (src/api/jobs.rs, redis_ops.rs, pg_meta/activity.rs)
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted'
+
+/** A background job (`GET /projects/{ref}/jobs/{id}`). */
+export interface Job {
+  id: string
+  kind: string
+  connection_id: string | null
+  created_by: string | null
+  state: JobState
+  progress: { done: number; total: number | null; unit: string }
+  params: Record<string, unknown>
+  result: unknown
+  error: string | null
+  cancel_requested: boolean
+  created_at: string
+  started_at: string | null
+  finished_at: string | null
+}
+
+/** True once a job will not change any more. */
+export function jobEnded(state: JobState): boolean {
+  return state !== 'queued' && state !== 'running'
+}
+
+function jobsBase(ref: string): string {
+  return `${platform}/projects/${encodePathSegment(ref)}/jobs`
+}
+
+/**
+ * Reads `GET /jobs/{id}/events` (server-sent events: `progress`, then `done`) with fetch(), calling
+ * `onJob` with the job each time. Resolves when the stream ends or `signal` aborts.
+ */
+async function streamJob(ref: string, id: string, onJob: (job: Job) => void, signal: AbortSignal): Promise<void> {
+  const response = await fetchOk('GET', `${jobsBase(ref)}/${encodePathSegment(id)}/events`, undefined, true, 'text/event-stream')
+  if (!response.body) throw new ApiError(0, 'BAD_RESPONSE', 'The browser cannot read the job stream.')
+  const reader = response.body.getReader()
+  const stop = () => void reader.cancel().catch(() => {})
+  if (signal.aborted) return stop()
+  signal.addEventListener('abort', stop)
+  const decoder = new TextDecoder()
+  let buffer = ''
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done || signal.aborted) return
+      const parsed = parseSse(buffer + decoder.decode(value, { stream: true }))
+      buffer = parsed.rest
+      for (const e of parsed.events) {
+        if (e.event !== 'progress' && e.event !== 'done') continue
+        try {
+          onJob(JSON.parse(e.data) as Job)
+        } catch {
+          // An unreadable event is skipped; the next one (or the final read) carries the state.
+        }
+      }
+    }
+  } catch {
+    if (!signal.aborted) throw new ApiError(0, 'NETWORK_ERROR', 'The job stream was interrupted.')
+  } finally {
+    signal.removeEventListener('abort', stop)
+  }
+}
+
+export const jobs = {
+  list: (ref: string) => call<Job[]>('GET', jobsBase(ref)),
+  get: (ref: string, id: string) => call<Job>('GET', `${jobsBase(ref)}/${encodePathSegment(id)}`),
+  /** Asks the job to stop (its starter or an admin); 409 when it has already ended. */
+  cancel: (ref: string, id: string) => call<Job>('DELETE', `${jobsBase(ref)}/${encodePathSegment(id)}`),
+  events: streamJob,
+}
+
+/** One SLOWLOG entry. */
+export interface SlowEntry {
+  id: number
+  timestamp: number
+  duration_us: number
+  command: string[]
+  client_addr: string | null
+  client_name: string | null
+  node: string | null
+}
+
+/** One connected Redis client (CLIENT LIST). */
+export interface RedisClientEntry {
+  id: number
+  address: string
+  name: string
+  age: number
+  idle: number
+  db: number
+  last_command: string
+  memory: number | null
+  flags: string
+  node: string | null
+}
+
+/** Options of the keyspace analysis (every one optional). */
+export interface AnalysisOptions {
+  separator?: string
+  depth?: number
+  keys_per_second?: number
+  memory_sample_rate?: number
+}
+
+export interface AnalysisTally {
+  keys: number
+  memory: number
+}
+
+export interface RankedKey {
+  amount: number
+  key: string
+  key_encoding: Encoding
+  type: string
+}
+
+/** The result of a `redis.analysis` job. */
+export interface AnalysisResult {
+  keys: number
+  memory: { estimated_total: number; sampled_keys: number; sample_rate: number; note: string }
+  separator: string
+  namespaces: { depth: number; total: number; namespaces: ({ name: string } & AnalysisTally)[] }[]
+  types: Record<string, AnalysisTally>
+  ttl: { with_ttl: number; without_ttl: number; buckets: { label: string; keys: number }[] }
+  biggest_by_memory: RankedKey[]
+  biggest_by_length: RankedKey[]
+  nodes: number
+}
+
+export const redisOps = {
+  slowlog: (ref: string, connectionId?: string, count?: number) =>
+    call<SlowEntry[]>('GET', withQuery(`${redisBase(ref)}/slowlog`, { connection_id: connectionId, count })),
+  resetSlowlog: (ref: string, connectionId?: string) =>
+    call<void>('DELETE', withQuery(`${redisBase(ref)}/slowlog`, { connection_id: connectionId })),
+  clients: (ref: string, connectionId?: string) =>
+    call<RedisClientEntry[]>('GET', withQuery(`${redisBase(ref)}/clients`, { connection_id: connectionId })),
+  killClient: (ref: string, id: number, connectionId?: string) =>
+    call<void>('DELETE', withQuery(`${redisBase(ref)}/clients/${id}`, { connection_id: connectionId })),
+  /** Starts the keyspace analysis job; follow it with `jobs.events`. */
+  analysis: (ref: string, options: AnalysisOptions, connectionId?: string) =>
+    call<{ job_id: string; state: JobState }>('POST', withQuery(`${redisBase(ref)}/analysis`, { connection_id: connectionId }), options),
+}
+
+/** One statement of `pg_stat_statements`. */
+export interface StatementStats {
+  query_id: string | null
+  query: string
+  calls: number
+  total_time_ms: number
+  mean_time_ms: number
+  rows: number
+  cache_hit_ratio: number | null
+}
+
+export interface QueryStats {
+  available: boolean
+  how_to_enable: string | null
+  statements: StatementStats[]
+}
+
+export type StatsOrder = 'total_time' | 'mean_time' | 'calls' | 'rows'
+
+export interface AdvisorFinding {
+  check: string
+  severity: 'info' | 'warning' | 'error'
+  object: string
+  message: string
+  fix_sql: string | null
+}
+
+export interface TableSize {
+  schema: string
+  name: string
+  total_bytes: number
+  table_bytes: number
+  index_bytes: number
+  rows_estimate: number
+  seq_scan: number
+  idx_scan: number
+}
+
+export interface Advisors {
+  findings: AdvisorFinding[]
+  tables: TableSize[]
+  cache_hit_ratio: { table: number | null; index: number | null }
+}
+
+export const pgPerf = {
+  queryStats: (ref: string, connectionId?: string, order?: StatsOrder, limit?: number) =>
+    call<QueryStats>(
+      'GET',
+      withQuery(`${platform}/pg-meta/${encodePathSegment(ref)}/query-stats`, { connection_id: connectionId, order, limit }),
+    ),
+  /** Findings with their fix SQL, table sizes and the cache hit ratios. */
+  advisors: (ref: string, connectionId?: string) =>
+    call<Advisors>('GET', withQuery(`${platform}/pg-meta/${encodePathSegment(ref)}/advisors`, { connection_id: connectionId })),
+}
+
+/** One session or operation of the project's activity, across engines. */
+export interface ActivityEntry {
+  engine: Engine
+  connection_id: string
+  connection_name: string
+  id: string
+  user: string | null
+  client: string | null
+  what: string | null
+  state: string | null
+  duration_ms: number | null
+  blocked_by: string[]
+  /** How to stop it (admins only; null when it cannot be stopped or the caller may not). */
+  kill: { method: 'POST' | 'DELETE'; path: string; label: string } | null
+}
+
+export interface ProjectActivity {
+  entries: ActivityEntry[]
+  unreachable: { connection_id: string; connection_name: string; engine: Engine; error: string }[]
+}
+
+export const activity = {
+  project: (ref: string) => call<ProjectActivity>('GET', `${platform}/projects/${encodePathSegment(ref)}/activity`),
+  /**
+   * Stops an entry through the engine route the server named in `kill`; only API paths are
+   * followed, so a changed answer cannot send the session anywhere else.
+   */
+  kill: (kill: { method: 'POST' | 'DELETE'; path: string }) => {
+    if (!kill.path.startsWith('/api/') || kill.path.includes('..')) {
+      return Promise.reject(new ApiError(0, 'BAD_RESPONSE', 'The server named an unexpected path to stop this.'))
+    }
+    return call<void>(kill.method, kill.path)
+  },
+}

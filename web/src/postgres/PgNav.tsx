@@ -1,14 +1,14 @@
 // What the PostgreSQL pages share: the project and connection they are on, the caller's role, and
-// the tabs between the SQL editor, the Table Editor, the database's objects and the types.
+// the tabs between the SQL editor, the Table Editor, the database's objects, the types and performance.
 import { canChangeSchema, canWrite, projects, type Connection, type Project } from '../api'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { Link, navigate } from '../router'
 import { useLoad, type Loaded } from '../useLoad'
 
-export type PgTab = 'sql' | 'tables' | 'database' | 'types'
+export type PgTab = 'sql' | 'tables' | 'database' | 'types' | 'performance'
 
-const TAB_PATHS: Record<PgTab, string> = { sql: '', tables: '/tables', database: '/database', types: '/types' }
-const TAB_NAMES: Record<PgTab, string> = { sql: 'SQL', tables: 'Table Editor', database: 'Database', types: 'Types' }
+const TAB_PATHS: Record<PgTab, string> = { sql: '', tables: '/tables', database: '/database', types: '/types', performance: '/performance' }
+const TAB_NAMES: Record<PgTab, string> = { sql: 'SQL', tables: 'Table Editor', database: 'Database', types: 'Types', performance: 'Performance' }
 
 /** The address of a PostgreSQL page, on a connection (none: the primary), with more query parameters. */
 export function pgHref(projectRef: string, tab: PgTab, connectionId?: string, params: [string, string][] = []): string {

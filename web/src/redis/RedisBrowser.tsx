@@ -6,7 +6,7 @@ import { ErrorMessage } from '../components/ErrorMessage'
 import { TwoStepConfirm } from '../components/ConfirmAction'
 import { WriteButton } from '../components/WriteButton'
 import { formatBytes, formatCount, formatTtl } from '../format'
-import { Link, navigate } from '../router'
+import { Link, navigate, useLocation } from '../router'
 import { useLoad } from '../useLoad'
 import { useWindowRange } from '../useWindowRange'
 import { NewKeyDialog } from './NewKeyDialog'
@@ -184,12 +184,20 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
   const redisConnections = (databases.data ?? []).filter((c) => c.database_type === 'redis')
   const active = redisConnections.find((c) => (connectionId ? c.id === connectionId : c.is_primary))
 
-  const [patternInput, setPatternInput] = useState('')
-  const [pattern, setPattern] = useState('')
+  // `?key=` (e.g. from the analysis' biggest keys) opens on that key: looked up by name when the
+  // name has no glob character, and selected either way.
+  const { query } = useLocation()
+  const [linked] = useState<KeyName | null>(() => {
+    const key = query.get('key')
+    return key === null ? null : { key, key_encoding: query.get('key_encoding') === 'base64' ? 'base64' : 'utf8' }
+  })
+  const linkedPattern = linked && linked.key_encoding === 'utf8' && isLiteralPattern(linked.key) ? linked.key : ''
+  const [patternInput, setPatternInput] = useState(linkedPattern)
+  const [pattern, setPattern] = useState(linkedPattern)
   const [listing, setListing] = useState<Listing>(FRESH)
   const [loading, setLoading] = useState(false)
   const [error, setError] = useState<unknown>(null)
-  const [selected, setSelected] = useState<KeyName | null>(null)
+  const [selected, setSelected] = useState<KeyName | null>(linked)
   const [creating, setCreating] = useState(false)
   const [sentinelVisible, setSentinelVisible] = useState(false)
   const [view, setViewState] = useState<'tree' | 'list'>(() =>

@@ -1,4 +1,4 @@
-// The tabs of the Redis pages (Keys, Pub/Sub, Server) and the header the Pub/Sub and Server pages
+// The tabs of the Redis pages (Keys, Pub/Sub, Server, Command line, Slowlog, Clients, Analysis) and the header the Pub/Sub and Server pages
 // share. Every link keeps `?connection_id=`, so switching tabs stays on the same Redis.
 import type { ReactNode } from 'react'
 import { canWrite, projects, type Connection, type Project } from '../api'
@@ -6,13 +6,16 @@ import { ErrorMessage } from '../components/ErrorMessage'
 import { Link, navigate } from '../router'
 import { useLoad } from '../useLoad'
 
-export type RedisTab = 'keys' | 'pubsub' | 'server' | 'cli'
+export type RedisTab = 'keys' | 'pubsub' | 'server' | 'cli' | 'slowlog' | 'clients' | 'analysis'
 
 const TABS: { tab: RedisTab; label: string; path: string }[] = [
   { tab: 'keys', label: 'Keys', path: '' },
   { tab: 'pubsub', label: 'Pub/Sub', path: '/pubsub' },
   { tab: 'server', label: 'Server', path: '/server' },
   { tab: 'cli', label: 'Command line', path: '/cli' },
+  { tab: 'slowlog', label: 'Slowlog', path: '/slowlog' },
+  { tab: 'clients', label: 'Clients', path: '/clients' },
+  { tab: 'analysis', label: 'Analysis', path: '/analysis' },
 ]
 
 /** The address of a Redis tab, on a given connection (none: the primary). */
