@@ -61,6 +61,7 @@ fn path_parameter_description(name: &str, path: &str) -> &'static str {
         ("user_id", _) => "The user's id (a UUID)",
         ("query_id", _) => "The id the client gave the running query (`query_id` of `POST …/query`)",
         ("pid", _) => "The PostgreSQL backend's process id (`pid` of the activity list)",
+        ("opid", _) => "The MongoDB operation's id (`opid` of the operations list; `shard:number` on mongos)",
         ("key", _) => "The Redis key, percent-encoded; any bytes, including ones that are not UTF-8",
         ("database", _) => "The MongoDB database's name",
         ("collection", _) => "The MongoDB collection's name",

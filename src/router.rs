@@ -435,16 +435,46 @@ fn mongodb_ops_routes() -> Vec<Route> {
     let coll = format!("{database}/collections/{{collection}}");
     let profiling = format!("{database}/profiling");
     vec![
-        route(Method::GET, format!("{base}/operations"), get(ops::operations)).query::<ops::OperationsQuery>(),
-        route(Method::DELETE, format!("{base}/operations/{{opid}}"), delete(ops::kill_operation)).query::<Target>(),
-        route(Method::GET, &profiling, get(ops::profiling)).query::<Target>(),
-        route(Method::PUT, &profiling, put(ops::set_profiling)).query::<Target>().body::<ops::ProfilingBody>(),
-        route(Method::GET, format!("{database}/profile"), get(ops::profile)).query::<ops::ProfileQuery>(),
-        route(Method::POST, format!("{coll}/explain"), post(ops::explain)).query::<Target>().body::<ops::ExplainBody>(),
+        route(Method::GET, format!("{base}/operations"), get(ops::operations))
+            .query::<ops::OperationsQuery>()
+            .summary("Running operations (currentOp), longest first")
+            .ok::<Vec<crate::engines::mongodb::ops::Operation>>(),
+        route(Method::DELETE, format!("{base}/operations/{{opid}}"), delete(ops::kill_operation))
+            .query::<Target>()
+            .summary("Kill an operation (killOp)")
+            .describe("Admins only; audited with the operation id.")
+            .no_content(),
+        route(Method::GET, &profiling, get(ops::profiling))
+            .query::<Target>()
+            .summary("The database profiler's level, slowms and sample rate")
+            .ok::<crate::engines::mongodb::ops::Profiling>(),
+        route(Method::PUT, &profiling, put(ops::set_profiling))
+            .query::<Target>()
+            .body::<ops::ProfilingBody>()
+            .summary("Change the database profiler's level and threshold")
+            .describe("Admins only; audited.")
+            .ok::<crate::engines::mongodb::ops::Profiling>(),
+        route(Method::GET, format!("{database}/profile"), get(ops::profile))
+            .query::<ops::ProfileQuery>()
+            .summary("Slow operations recorded in system.profile, newest first")
+            .ok::<Vec<crate::engines::mongodb::ops::ProfileEntry>>(),
+        route(Method::POST, format!("{coll}/explain"), post(ops::explain))
+            .query::<Target>()
+            .body::<ops::ExplainBody>()
+            .summary("Explain a find or an aggregation")
+            .describe(
+                "Any member; a pipeline that writes needs the developer role and is only explained with queryPlanner.",
+            )
+            .ok::<crate::engines::mongodb::ops::Explanation>(),
         route(Method::POST, format!("{coll}/schema"), post(ops::analyse_schema))
             .query::<Target>()
-            .body::<ops::SchemaBody>(),
-        route(Method::GET, format!("{coll}/index-stats"), get(ops::index_stats)).query::<Target>(),
+            .body::<ops::SchemaBody>()
+            .summary("Analyse the schema of sampled documents")
+            .ok::<crate::engines::mongodb::schema::Schema>(),
+        route(Method::GET, format!("{coll}/index-stats"), get(ops::index_stats))
+            .query::<Target>()
+            .summary("Index usage ($indexStats), least used first")
+            .ok::<Vec<crate::engines::mongodb::ops::IndexStat>>(),
     ]
 }
 

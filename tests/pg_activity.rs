@@ -148,7 +148,8 @@ async fn query_stats_list_the_heaviest_statement_or_say_how_to_enable_them() {
 
 /// The findings of `GET …/advisors` for one connection.
 async fn advice(app: &TestApp, token: &str, connection_id: &str) -> Value {
-    let (s, body) = app.get(&format!("/api/platform/pg-meta/default/advisors?connection_id={connection_id}"), token).await;
+    let (s, body) =
+        app.get(&format!("/api/platform/pg-meta/default/advisors?connection_id={connection_id}"), token).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     body["data"].clone()
 }
@@ -206,7 +207,8 @@ async fn advisors_flag_a_fixtures_problems_with_their_fixes_and_stay_quiet_on_a_
     assert!(duplicate["message"].as_str().unwrap().contains("public.orders_customer"), "{duplicate}");
     assert!(finding(&shop, "rls_enabled_no_policy", "public.secrets").is_some());
     assert!(finding(&shop, "rls_enabled_no_policy", "public.guarded").is_none(), "guarded has a policy");
-    let severities: Vec<&str> = shop["findings"].as_array().unwrap().iter().map(|f| f["severity"].as_str().unwrap()).collect();
+    let severities: Vec<&str> =
+        shop["findings"].as_array().unwrap().iter().map(|f| f["severity"].as_str().unwrap()).collect();
     let mut sorted = severities.clone();
     sorted.sort_by_key(|s| ["error", "warning", "info"].iter().position(|x| x == s));
     assert_eq!(severities, sorted, "most severe first");

@@ -203,8 +203,9 @@ pub async fn advise(client: &PostgresClient) -> Result<Advice, EngineError> {
                     "{qualified} has no primary key: rows cannot be told apart reliably, so editors \
                      cannot update or delete one row and logical replication cannot replicate updates"
                 ),
-                fix_sql: (!has_id)
-                    .then(|| format!("ALTER TABLE {qualified} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;")),
+                fix_sql: (!has_id).then(|| {
+                    format!("ALTER TABLE {qualified} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;")
+                }),
             });
         }
         if rls && !has_policy {

@@ -3,7 +3,6 @@ import { Link } from '../router'
 
 const TABS: [string, string][] = [
   ['', 'Databases'],
-  ['activity', 'Activity'],
   ['members', 'Members'],
   ['tokens', 'API tokens'],
   ['audit', 'Audit trail'],
