@@ -14,7 +14,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use crate::api::organizations::CreateOrganization;
 use crate::api::pg_meta::ddl::Change;
 use crate::api::{
-    audit, auth, connections, health, jobs, mongodb, mongodb_ops, organizations, pg_meta, projects, redis,
+    activity, audit, auth, connections, health, jobs, mongodb, mongodb_ops, organizations, pg_meta, projects, redis,
     redis_command, redis_ops, snippets, tokens, users, ws,
 };
 use crate::app::AppState;
@@ -832,6 +832,14 @@ fn platform_routes() -> Vec<Route> {
             .summary("Delete a snippet")
             .describe("Developers and above; audited.")
             .no_content(),
+        route(Method::GET, format!("{p}/activity"), get(activity::project_activity))
+            .summary("What runs on every database of the project")
+            .describe(
+                "Any role. Sessions and operations of every connection (pg_stat_activity, CLIENT LIST, currentOp), \
+                 running work first, longest first; `kill` names the engine route that stops an entry (admins only). \
+                 A connection that does not answer within 5 s is listed under `unreachable`.",
+            )
+            .ok::<activity::ProjectActivity>(),
         route(Method::GET, format!("{p}/jobs"), get(jobs::list))
             .summary("List the project's background jobs")
             .ok::<Vec<jobs::JobView>>(),

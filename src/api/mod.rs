@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per resource. Each handler's first line names the permission it needs
 //! (through [`crate::auth::authorize`]); the rest is validation, one store or engine call, and a view.
 
+pub mod activity;
 pub mod audit;
 pub mod auth;
 pub mod connections;

@@ -111,6 +111,52 @@ describe('Operations console: activity, Redis analysis', () => {
     await stack?.stop()
   })
 
+  test('a pg_sleep(60) started elsewhere appears on the Activity page and is cancelled there', async () => {
+    const ended = startSleeper()
+    await until('the pg_sleep(60) did not start', () => Number(sleeping()) >= 1)
+    await openAs(ADMIN_EMAIL, ADMIN_PASSWORD, ACTIVITY)
+    const row = page.locator('tr[data-engine="postgres"]', { hasText: 'SELECT pg_sleep(60)' })
+    await expectVisible(row)
+    // Auto-refresh: the duration grows without a reload.
+    const before = await row.locator('td.num').innerText()
+    await page.waitForFunction(
+      (text) => document.querySelector('tr[data-engine="postgres"] td.num')?.textContent !== text,
+      before,
+      { timeout: 10000 },
+    )
+    await page.screenshot({ path: path.join(outputDir, 'ops-activity.png') })
+    // The stop control asks first; a double-click lands on Cancel or an unarmed Confirm, never stops.
+    await row.locator('button.danger-outline').dblclick()
+    await new Promise((r) => setTimeout(r, 300))
+    assert.equal(sleeping(), '1')
+    if ((await row.locator('button.danger-outline').count()) === 1) await row.locator('button.danger-outline').click()
+    const confirm = row.locator('button.danger')
+    await expectVisible(confirm)
+    await page.waitForSelector('tr[data-engine="postgres"] button.danger[data-armed="true"]', { timeout: 5000 })
+    await confirm.click()
+    await until('the pg_sleep(60) still runs on the server', () => sleeping() === '0')
+    const { code, stderr } = await ended
+    assert.notEqual(code, 0)
+    assert.match(stderr, /cancel/i)
+    await page.locator('tr[data-engine="postgres"]', { hasText: 'SELECT pg_sleep(60)' }).waitFor({ state: 'detached', timeout: 10000 })
+  })
+
+  test('a viewer sees the activity but no stop button', async () => {
+    const ended = startSleeper()
+    await until('the pg_sleep(60) did not start', () => Number(sleeping()) >= 1)
+    await openAs('viewer@example.com', 'e2e-viewer-password', ACTIVITY)
+    const row = page.locator('tr[data-engine="postgres"]', { hasText: 'SELECT pg_sleep(60)' })
+    await expectVisible(row)
+    assert.equal(await page.locator('tr[data-engine] button').count(), 0)
+    // Pause stops the refresh: the duration shown stays still.
+    await page.click('button[aria-pressed]:has-text("Pause")')
+    const shown = await row.locator('td.num').innerText()
+    await new Promise((r) => setTimeout(r, 4500))
+    assert.equal(await row.locator('td.num').innerText(), shown)
+    psql(stack.pgPort, "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)'")
+    await ended
+  })
+
   test('Redis slowlog and clients: an admin kills a blocked client after confirming', async () => {
     spawnSync('redis-cli', ['-p', String(stack.redisPort), 'CONFIG', 'SET', 'slowlog-log-slower-than', '0'])
     redisEval("return redis.call('SET', 'slow:probe', 'x')")

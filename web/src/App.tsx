@@ -45,6 +45,8 @@ const TokensPage = lazy(() => import('./team/TeamPages').then((m) => ({ default:
 const AuditPage = lazy(() => import('./team/TeamPages').then((m) => ({ default: m.AuditPage })))
 const SettingsPage = lazy(() => import('./team/TeamPages').then((m) => ({ default: m.SettingsPage })))
 const UsersPage = lazy(() => import('./team/TeamPages').then((m) => ({ default: m.UsersPage })))
+// The project's Activity page (sessions across its databases) is a chunk of its own.
+const ActivityPage = lazy(() => import('./ops/ActivityPage').then((m) => ({ default: m.ActivityPage })))
 const TEAM_TABS = { members: MembersPage, tokens: TokensPage, audit: AuditPage, settings: SettingsPage }
 
 function signInPath(): string {
@@ -107,6 +109,8 @@ function SignedIn({ path, query }: { path: string; query: URLSearchParams }) {
     page = <UsersPage />
   } else if (parts[0] === 'project' && parts[1] && parts.length === 2) {
     page = <ProjectHome projectRef={parts[1]} />
+  } else if (parts[0] === 'project' && parts[1] && parts.length === 3 && parts[2] === 'activity') {
+    page = <ActivityPage key={parts[1]} projectRef={parts[1]} />
   } else if (parts[0] === 'project' && parts[1] && parts.length === 3 && parts[2]! in TEAM_TABS) {
     const Tab = TEAM_TABS[parts[2] as keyof typeof TEAM_TABS]
     page = <Tab key={parts[1]} projectRef={parts[1]} />

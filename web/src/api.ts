@@ -1897,3 +1897,40 @@ export const pgPerf = {
   advisors: (ref: string, connectionId?: string) =>
     call<Advisors>('GET', withQuery(`${platform}/pg-meta/${encodePathSegment(ref)}/advisors`, { connection_id: connectionId })),
 }
+
+/** One session or operation of the project's activity, across engines. */
+export interface ActivityEntry {
+  engine: Engine
+  connection_id: string
+  connection_name: string
+  id: string
+  user: string | null
+  client: string | null
+  what: string | null
+  state: string | null
+  /** Running, blocked, waiting or in a transaction, rather than idle. */
+  active: boolean
+  duration_ms: number | null
+  blocked_by: string[]
+  /** How to stop it (admins only; null when it cannot be stopped or the caller may not). */
+  kill: { method: 'POST' | 'DELETE'; path: string; label: string } | null
+}
+
+export interface ProjectActivity {
+  entries: ActivityEntry[]
+  unreachable: { connection_id: string; connection_name: string; engine: Engine; error: string }[]
+}
+
+export const activity = {
+  project: (ref: string) => call<ProjectActivity>('GET', `${platform}/projects/${encodePathSegment(ref)}/activity`),
+  /**
+   * Stops an entry through the engine route the server named in `kill`; only API paths are
+   * followed, so a changed answer cannot send the session anywhere else.
+   */
+  kill: (kill: { method: 'POST' | 'DELETE'; path: string }) => {
+    if (!kill.path.startsWith('/api/') || kill.path.includes('..')) {
+      return Promise.reject(new ApiError(0, 'BAD_RESPONSE', 'The server named an unexpected path to stop this.'))
+    }
+    return call<void>(kill.method, kill.path)
+  },
+}

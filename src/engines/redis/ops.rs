@@ -130,6 +130,8 @@ pub struct ClientEntry {
     pub address: String,
     /// The name it gave itself.
     pub name: String,
+    /// The ACL user it authenticated as (Redis 6 and later).
+    pub user: Option<String>,
     /// Seconds connected.
     pub age: i64,
     /// Seconds idle.
@@ -154,6 +156,7 @@ fn parse_client(line: &str, node: Option<String>) -> Option<ClientEntry> {
         id: int("id")?,
         address: fields.get("addr").copied().unwrap_or_default().to_string(),
         name: fields.get("name").copied().unwrap_or_default().to_string(),
+        user: fields.get("user").map(|u| u.to_string()),
         age: int("age").unwrap_or(0),
         idle: int("idle").unwrap_or(0),
         db: int("db").unwrap_or(0),

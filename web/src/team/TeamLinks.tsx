@@ -3,6 +3,7 @@ import { Link } from '../router'
 
 const TABS: [string, string][] = [
   ['', 'Databases'],
+  ['activity', 'Activity'],
   ['members', 'Members'],
   ['tokens', 'API tokens'],
   ['audit', 'Audit trail'],
