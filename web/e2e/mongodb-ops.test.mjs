@@ -1,4 +1,4 @@
-// End-to-end tests of the MongoDB Schema and Explain tabs in headless Chromium against the real
+// End-to-end tests of the MongoDB Schema and Explain tabs, the profiler and index usage in headless Chromium against the real
 // binary and the MongoDB-wire test server (nx-27017; docs/testing-mongodb.md says what it lacks).
 // A viewer uses both: they only read.
 import assert from 'node:assert/strict'
@@ -104,5 +104,26 @@ describe('MongoDB Schema and Explain tabs', () => {
     await page.fill('input[name="explain-filter"]', '{ "$where": "true" }')
     await page.click('button:has-text("Explain")')
     await expectVisible(page.locator('[role="alert"]:has-text("$where")'))
+  })
+
+  test('the database page shows its profiler, read-only for a viewer; indexes show their usage', async () => {
+    await page.goto('/project/default/databases/mongodb?db=shop')
+    const profiler = page.locator('section.profiler')
+    await expectVisible(profiler)
+    assert.ok(await profiler.locator('select[name="profiler-level"]').isDisabled(), 'a viewer cannot change the level')
+    assert.equal(await profiler.locator('button[type="submit"]').count(), 0)
+    // mongod answers the level and the slow operations; the test server has no profiler and says so.
+    await expectVisible(profiler.locator('table[aria-label="Slow operations"], p.empty, [role="alert"]').first())
+
+    await page.goto('/project/default/databases/mongodb?db=shop&collection=orders&tab=indexes')
+    const age = page.locator('tr[data-index="age_1"]')
+    await expectVisible(age)
+    const uses = await age.locator('td[data-uses]').getAttribute('data-uses')
+    if (uses === '') {
+      console.log('SKIPPED on the test server: index usage ($indexStats is not supported; the tab says so)')
+      await expectVisible(page.locator('[role="note"]:has-text("Index usage is not available")'))
+    } else {
+      assert.ok(Number(uses) >= 0)
+    }
   })
 })

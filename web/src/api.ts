@@ -1472,7 +1472,57 @@ export interface MongoSchema {
   time_ms: number
 }
 
+/** A database profiler's settings (`GET/PUT …/databases/{db}/profiling`). */
+export interface MongoProfiling {
+  /** 0 off, 1 slow operations, 2 everything. */
+  level: number | null
+  slowms: number | null
+  sample_rate: number | null
+  filter: Record<string, unknown> | null
+}
+
+/** One slow operation of `system.profile`. */
+export interface MongoProfileEntry {
+  ts: unknown
+  op: string | null
+  ns: string | null
+  millis: number | null
+  command: Record<string, unknown> | null
+  docs_examined: number | null
+  keys_examined: number | null
+  n_returned: number | null
+  plan_summary: string | null
+  client: string | null
+  user: string | null
+  app_name: string | null
+}
+
+/** Usage of one index (`$indexStats`). */
+export interface MongoIndexStat {
+  name: string | null
+  key: Record<string, unknown> | null
+  ops: number | null
+  since: unknown
+  host: string | null
+  shard: string | null
+  building: boolean | null
+}
+
 export const mongodbOps = {
+  profiling: (at: MongoConn, db: string) =>
+    call<MongoProfiling>('GET', withQuery(`${mongoDatabase(at, db)}/profiling`, { connection_id: at.connectionId })),
+  setProfiling: (at: MongoConn, db: string, level: number, slowms: number | undefined) =>
+    call<MongoProfiling>('PUT', withQuery(`${mongoDatabase(at, db)}/profiling`, { connection_id: at.connectionId }), {
+      level,
+      slowms,
+    }),
+  profile: (at: MongoConn, db: string, minMillis: number | undefined) =>
+    call<MongoProfileEntry[]>(
+      'GET',
+      withQuery(`${mongoDatabase(at, db)}/profile`, { connection_id: at.connectionId, limit: '100', min_millis: minMillis?.toString() }),
+    ),
+  indexStats: (at: MongoConn, db: string, collection: string) =>
+    call<MongoIndexStat[]>('GET', withQuery(`${mongoCollection(at, db, collection)}/index-stats`, { connection_id: at.connectionId })),
   explain: (at: MongoConn, db: string, collection: string, request: ExplainRequest, verbosity: 'queryPlanner' | 'executionStats') => {
     const fields: Record<string, unknown> =
       request.kind === 'aggregate'

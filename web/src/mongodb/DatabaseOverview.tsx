@@ -1,5 +1,5 @@
 // A database opened without a collection: its dbStats, its collections with their sizes, and the
-// actions on it (create a collection; drop the database, admin only, confirmed).
+// actions on it (create a collection; drop the database, admin only, confirmed), and its profiler.
 import { useCallback, useEffect, useState } from 'react'
 import { TypedConfirm } from '../components/ConfirmAction'
 import { mongodb, type MongoConn, type Role } from '../api'
@@ -8,6 +8,7 @@ import { formatBytes, formatCount } from '../format'
 import { Link } from '../router'
 import { useLoad } from '../useLoad'
 import { MongoError } from './errors'
+import { ProfilerPanel } from './ProfilerPanel'
 import { RoleButton } from './roles'
 import type { CollectionLists } from './useCollectionLists'
 
@@ -146,6 +147,7 @@ export function DatabaseOverview({ at, db, lists, role, version, hrefFor, onCrea
           </tbody>
         </table>
       )}
+      <ProfilerPanel key={db} at={at} db={db} role={role} />
     </section>
   )
 }

@@ -1,9 +1,9 @@
 // The indexes of a collection: what each covers and how (unique, sparse, TTL, partial), a form to
 // create one (the key pattern is Extended JSON, in order) and a confirmed drop.
 import { useCallback, useState, type FormEvent } from 'react'
-import { mongodb, type MongoConn, type MongoIndex, type Role } from '../api'
-import { ErrorMessage } from '../components/ErrorMessage'
-import { formatBytes, formatTtl } from '../format'
+import { mongodb, mongodbOps, type MongoConn, type MongoIndex, type Role } from '../api'
+import { ErrorMessage, errorText } from '../components/ErrorMessage'
+import { formatBytes, formatCount, formatTtl } from '../format'
 import { useLoad } from '../useLoad'
 import { checkIndexKeys } from './shell'
 import { MongoError } from './errors'
@@ -96,6 +96,10 @@ function CreateIndex({ at, db, collection, onCreated, onCancel }: { at: MongoCon
 export function IndexesTab({ at, db, collection, role }: { at: MongoConn; db: string; collection: string; role: Role | undefined }) {
   const load = useCallback(() => mongodb.indexes(at, db, collection), [at, db, collection])
   const indexes = useLoad(load, [load])
+  // Usage ($indexStats) is a second, optional answer: a server without it still lists its indexes.
+  const loadUsage = useCallback(() => mongodbOps.indexStats(at, db, collection), [at, db, collection])
+  const usage = useLoad(loadUsage, [loadUsage])
+  const uses = new Map((usage.data ?? []).map((u) => [u.name, u]))
   const [creating, setCreating] = useState(false)
   const [error, setError] = useState<unknown>(null)
   const [notice, setNotice] = useState<string | null>(null)
@@ -117,7 +121,14 @@ export function IndexesTab({ at, db, collection, role }: { at: MongoConn; db: st
         <RoleButton need="write" role={role} className="primary" onClick={() => setCreating(true)} disabled={creating}>
           Create Index
         </RoleButton>
-        <button type="button" className="link small" onClick={indexes.reload}>
+        <button
+          type="button"
+          className="link small"
+          onClick={() => {
+            indexes.reload()
+            usage.reload()
+          }}
+        >
           Refresh
         </button>
       </div>
@@ -142,6 +153,11 @@ export function IndexesTab({ at, db, collection, role }: { at: MongoConn; db: st
       <ErrorMessage error={indexes.error} />
       <MongoError error={error} onDismiss={() => setError(null)} />
       {indexes.loading && !indexes.data && <p className="muted">Loading indexes…</p>}
+      {usage.error != null && (
+        <p className="muted small" role="note">
+          Index usage is not available from this server: {errorText(usage.error)}
+        </p>
+      )}
       {list.length > 0 && (
         <table className="grid">
           <thead>
@@ -150,6 +166,9 @@ export function IndexesTab({ at, db, collection, role }: { at: MongoConn; db: st
               <th>Keys</th>
               <th>Properties</th>
               <th className="num">Size</th>
+              <th className="num" title="Operations that used the index since the server started or the index was built ($indexStats)">
+                Uses
+              </th>
               <th />
             </tr>
           </thead>
@@ -162,6 +181,9 @@ export function IndexesTab({ at, db, collection, role }: { at: MongoConn; db: st
                   <Properties index={index} />
                 </td>
                 <td className="num">{formatBytes(index.size)}</td>
+                <td className="num" data-uses={uses.get(index.name)?.ops ?? ''}>
+                  {uses.get(index.name)?.ops == null ? '—' : formatCount(uses.get(index.name)?.ops ?? 0)}
+                </td>
                 <td className="num">
                   <RoleButton
                     need="write"
