@@ -444,6 +444,12 @@ pub async fn resolve(
     Ok(record)
 }
 
+/// A stored connection's settings, opened and approved by the network policy: the only way to
+/// dial a stored connection (the pool, tests, and dedicated connections such as Pub/Sub).
+pub async fn guarded_settings(app: &App, record: &ConnectionRecord) -> Result<crate::network::Guarded, ApiError> {
+    app.network.approve(open_settings(app, record)?).await
+}
+
 /// The pool version of a record: a changed connection gets a new client.
 pub(crate) fn version(record: &ConnectionRecord) -> i128 {
     record.updated_at.unix_timestamp_nanos()
@@ -463,7 +469,7 @@ pub async fn client(app: &App, record: &ConnectionRecord) -> Result<EngineClient
     let client = match app.pools.get(record.id, version(record)).await {
         Some(client) => client,
         None => {
-            let settings = app.network.approve(open_settings(app, record)?).await?;
+            let settings = guarded_settings(app, record).await?;
             match app.pools.get_or_open(record.id, version(record), engines::connect(&settings)).await {
                 Ok(client) => client,
                 Err(e) => {
@@ -499,6 +505,53 @@ pub(crate) async fn record_health(app: &App, record: &ConnectionRecord, outcome:
     }
 }
 
+tokio::task_local! {
+    static REQUEST_CONNECTIONS: RequestConnections;
+}
+
+/// The connections one request opened, so that no error it answers can repeat one of their secrets,
+/// whichever handler produced the error: filled by [`client_for`], read only when an error is
+/// answered (the success path decrypts nothing).
+struct RequestConnections {
+    app: Arc<App>,
+    opened: std::sync::Mutex<Vec<Arc<ConnectionRecord>>>,
+}
+
+/// Runs one request with its own (empty) list of opened connections.
+pub async fn with_request_scope<F: std::future::Future>(app: Arc<App>, request: F) -> F::Output {
+    let scope = RequestConnections { app, opened: std::sync::Mutex::new(Vec::new()) };
+    REQUEST_CONNECTIONS.scope(scope, request).await
+}
+
+/// Remembers that this request opened `record` (outside a request scope: nothing to remember).
+fn note_opened(record: &Arc<ConnectionRecord>) {
+    let _ = REQUEST_CONNECTIONS.try_with(|scope| {
+        if let Ok(mut opened) = scope.opened.lock() {
+            if !opened.iter().any(|r| r.id == record.id) {
+                opened.push(record.clone());
+            }
+        }
+    });
+}
+
+/// `text` with every secret of the connections this request opened replaced by `***`.
+pub fn scrub_request_secrets(text: String) -> String {
+    REQUEST_CONNECTIONS
+        .try_with(|scope| {
+            let opened = scope.opened.lock().map(|o| o.clone()).unwrap_or_default();
+            opened.iter().fold(text.clone(), |text, record| match open_settings(&scope.app, record) {
+                Ok(settings) => crate::domain::connection::scrub(&text, &settings.secrets()),
+                Err(_) => text,
+            })
+        })
+        .unwrap_or(text)
+}
+
+/// Whether this request opened any connection (so an answered error may need scrubbing).
+pub fn request_opened_connections() -> bool {
+    REQUEST_CONNECTIONS.try_with(|scope| scope.opened.lock().map(|o| !o.is_empty()).unwrap_or(false)).unwrap_or(false)
+}
+
 /// The pooled client for an engine request: resolves the connection, then opens or reuses its client.
 pub async fn client_for(
     app: &App,
@@ -507,6 +560,7 @@ pub async fn client_for(
     connection_id: Option<ConnectionId>,
 ) -> Result<(Arc<ConnectionRecord>, EngineClient), ApiError> {
     let record = resolve(app, project, engine, connection_id).await?;
+    note_opened(&record);
     let client = client(app, &record).await?;
     Ok((record, client))
 }
@@ -514,7 +568,7 @@ pub async fn client_for(
 /// Tests a stored connection through its pooled client (the path every engine request takes, so a
 /// stale client would show here) and records the outcome as the connection's status.
 pub async fn test_saved(app: &App, record: &ConnectionRecord) -> Result<engines::TestReport, ApiError> {
-    let report = match app.network.approve(open_settings(app, record)?).await {
+    let report = match guarded_settings(app, record).await {
         // A host that cannot be resolved fails the test like one that does not answer.
         Err(ApiError::Connection(message)) => engines::TestReport::failed(&engines::EngineError::Connect(message)),
         Err(refused) => return Err(refused),

@@ -115,7 +115,20 @@ impl IntoResponse for ApiError {
             Self::Stale { details, .. } => Some(details),
             _ => None,
         };
-        let mut body = envelope(&self.to_string(), code, details);
+        // Whatever produced the message, it never repeats a secret of a connection this request
+        // opened (a driver may quote a connection string back).
+        let (message, scrubbed_details);
+        let details = if crate::connections::request_opened_connections() {
+            message = crate::connections::scrub_request_secrets(self.to_string());
+            scrubbed_details = details
+                .map(|d| crate::connections::scrub_request_secrets(d.to_string()))
+                .and_then(|text| serde_json::from_str::<Value>(&text).ok());
+            scrubbed_details.as_ref()
+        } else {
+            message = self.to_string();
+            details
+        };
+        let mut body = envelope(&message, code, details);
         let mut response;
         if let Self::RateLimited { retry_after_secs } = self {
             body["error"]["retryAfter"] = json!(retry_after_secs);

@@ -82,3 +82,45 @@ async fn the_store_holds_no_plaintext_and_tampering_fails_closed() {
     }
     app.restart().await;
 }
+
+/// Whatever handler an engine error comes from, the answer never repeats a secret of the
+/// connection the request opened: the error path scrubs every answered message and its details.
+#[tokio::test]
+async fn an_engine_error_quoting_a_password_is_answered_without_it() {
+    let redis_password = secret("sb-secret-echoed-redis");
+    let redis = Redis::start(Some(&redis_password));
+    let pg = Postgres::start();
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    let pg_password = secret("sb-secret-echoed-pg");
+    for (engine, body) in [
+        ("redis", json!({"identifier": "r", "host": "127.0.0.1", "port": redis.port, "password": redis_password})),
+        (
+            "postgres",
+            json!({"identifier": "p", "host": "127.0.0.1", "port": pg.port, "database_name": "postgres",
+                            "username": "postgres", "password": pg_password}),
+        ),
+    ] {
+        let (s, created) = app.post(&format!("/api/platform/{engine}/default/connections"), &admin, body).await;
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+    }
+
+    // Redis answers a script's error text; our own check quotes an unknown subcommand upper-cased.
+    let script = json!({"args": ["EVAL_RO", "return redis.error_reply(ARGV[1])", "0", redis_password]});
+    let unknown = json!({"args": ["OBJECT", redis_password]});
+    for args in [script, unknown] {
+        let (s, body) = app.post("/api/platform/redis/default/command", &admin, args).await;
+        assert!(s.is_client_error(), "{s} {body}");
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("***"), "the echoed password is masked: {body}");
+        assert!(!message.to_ascii_lowercase().contains(&redis_password.to_ascii_lowercase()), "{body}");
+    }
+
+    // PostgreSQL quotes a value it cannot cast.
+    let (s, body) = app
+        .post("/api/platform/pg-meta/default/query", &admin, json!({"query": format!("SELECT '{pg_password}'::int")}))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap_or_default().contains("***"), "{body}");
+    common::assert_no_secrets("a PostgreSQL error", &body.to_string());
+}

@@ -7,7 +7,6 @@
 //! parameter), searched for `$where`, `$function` and `$accumulator` (400 QUERY_ERROR, nothing
 //! sent), and only then converted to BSON.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -19,18 +18,17 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::open::Opened;
 use super::{ApiJson, ApiPath, ApiQuery, Created, Data};
-use crate::app::{App, AppState};
-use crate::auth::{authorize, AuthUser, ProjectContext};
-use crate::connections::{client_for, open_settings};
-use crate::domain::{ConnectionId, Engine, Permission};
+use crate::app::AppState;
+use crate::auth::{authorize, AuthUser};
+use crate::domain::{ConnectionId, Permission};
 use crate::engines::mongodb::admin::{self, NewCollection, NewIndex};
 use crate::engines::mongodb::documents::{self, AggregateOptions, Change, Query};
 use crate::engines::mongodb::extjson::DocumentId;
 use crate::engines::mongodb::{export, extjson, sanitize, MongoClient};
-use crate::engines::{EngineClient, EngineError};
+use crate::engines::EngineError;
 use crate::error::{ApiError, ApiResult};
-use crate::store::ConnectionRecord;
 
 /// Picks the connection: `?connection_id=` or the primary.
 #[derive(Deserialize, Default, JsonSchema)]
@@ -40,28 +38,7 @@ pub struct Target {
 }
 
 /// The project's MongoDB client and the connection it belongs to.
-pub(super) struct Mongo {
-    pub(super) record: Arc<ConnectionRecord>,
-    pub(super) client: MongoClient,
-}
-
-impl Mongo {
-    /// Resolves `connection_id` or the primary connection to its pooled client.
-    pub(super) async fn open(app: &App, ctx: &ProjectContext, connection_id: Option<ConnectionId>) -> ApiResult<Self> {
-        match client_for(app, &ctx.project, Engine::Mongodb, connection_id).await? {
-            (record, EngineClient::Mongodb(client)) => Ok(Self { record, client }),
-            (record, _) => Err(ApiError::Internal(anyhow::anyhow!("connection {} has no MongoDB client", record.id))),
-        }
-    }
-
-    /// An engine result with the connection's secrets scrubbed from any error message.
-    pub(super) fn scrubbed<T>(&self, app: &App, result: Result<T, EngineError>) -> ApiResult<T> {
-        result.map_err(|err| match open_settings(app, &self.record) {
-            Ok(settings) => err.scrubbed(&settings).into(),
-            Err(e) => e,
-        })
-    }
-}
+pub(super) type Mongo = Opened<MongoClient>;
 
 /// Checks a caller's JSON for forbidden operators, then converts it to a document.
 pub(super) fn document(what: &str, value: Value) -> ApiResult<Document> {
@@ -90,7 +67,7 @@ pub async fn list_databases(
     ApiQuery(target): ApiQuery<Target>,
 ) -> ApiResult<Data<Vec<admin::DatabaseSummary>>> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
-    let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, target.connection_id).await?;
     Ok(Data(mongo.scrubbed(&app, admin::list_databases(&mongo.client).await)?))
 }
 
@@ -111,7 +88,7 @@ pub async fn create_database(
     ApiJson(body): ApiJson<CreateDatabase>,
 ) -> ApiResult<Created<CreatedDatabase>> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Write).await?;
-    let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, target.connection_id).await?;
     mongo.scrubbed(&app, admin::create_database(&mongo.client, &body.name, &body.collection).await)?;
     Ok(Created(CreatedDatabase { name: body.name, collection: body.collection }))
 }
@@ -152,7 +129,7 @@ pub async fn drop_database(
     ApiQuery(target): ApiQuery<Target>,
 ) -> ApiResult<StatusCode> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Admin).await?;
-    let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, target.connection_id).await?;
     mongo.scrubbed(&app, admin::drop_database(&mongo.client, &database).await)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -165,7 +142,7 @@ pub async fn database_stats(
     ApiQuery(target): ApiQuery<Target>,
 ) -> ApiResult<Data<Value>> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
-    let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, target.connection_id).await?;
     Ok(Data(mongo.scrubbed(&app, admin::database_stats(&mongo.client, &database).await)?))
 }
 
@@ -177,7 +154,7 @@ pub async fn list_collections(
     ApiQuery(target): ApiQuery<Target>,
 ) -> ApiResult<Data<Vec<admin::CollectionSummary>>> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
-    let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, target.connection_id).await?;
     Ok(Data(mongo.scrubbed(&app, admin::list_collections(&mongo.client, &database).await)?))
 }
 
@@ -227,7 +204,7 @@ pub async fn create_collection(
         pipeline: o.pipeline.map(|p| pipeline("options.pipeline", p)).transpose()?,
     };
     let kind = if new.view_on.is_some() { "view" } else { "collection" };
-    let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, target.connection_id).await?;
     let options = mongo.scrubbed(&app, admin::create_collection(&mongo.client, &database, &body.name, &new).await)?;
     Ok(Created(CreatedCollection { name: body.name, kind, options }))
 }
@@ -240,7 +217,7 @@ pub async fn drop_collection(
     ApiQuery(target): ApiQuery<Target>,
 ) -> ApiResult<StatusCode> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Admin).await?;
-    let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, target.connection_id).await?;
     mongo.scrubbed(&app, admin::drop_collection(&mongo.client, &database, &collection).await)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -284,7 +261,7 @@ pub async fn find_documents(
     };
     admin::check_database_name(&database)?;
     admin::check_collection_name(&collection)?;
-    let mongo = Mongo::open(&app, &ctx, q.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, q.connection_id).await?;
     let wants_ndjson = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -341,7 +318,7 @@ pub async fn insert_documents(
     };
     admin::check_database_name(&database)?;
     admin::check_collection_name(&collection)?;
-    let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, target.connection_id).await?;
     Ok(Created(mongo.scrubbed(&app, documents::insert(&mongo.client, &database, &collection, docs).await)?))
 }
 
@@ -361,7 +338,7 @@ pub async fn get_document(
     let key = DocumentId::parse(&id)?;
     admin::check_database_name(&database)?;
     admin::check_collection_name(&collection)?;
-    let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, target.connection_id).await?;
     let found = mongo.scrubbed(&app, documents::get(&mongo.client, &database, &collection, &key).await)?;
     Ok(Data(found.ok_or_else(|| not_found(&id))?))
 }
@@ -410,7 +387,7 @@ pub async fn update_document(
     let change = change(body.update, body.replace)?;
     admin::check_database_name(&database)?;
     admin::check_collection_name(&collection)?;
-    let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, target.connection_id).await?;
     let updated = mongo
         .scrubbed(&app, documents::update(&mongo.client, &database, &collection, &key, change, body.upsert).await)?;
     if updated.matched_count == 0 && updated.upserted_id.is_none() {
@@ -430,7 +407,7 @@ pub async fn delete_document(
     let key = DocumentId::parse(&id)?;
     admin::check_database_name(&database)?;
     admin::check_collection_name(&collection)?;
-    let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, target.connection_id).await?;
     if !mongo.scrubbed(&app, documents::delete(&mongo.client, &database, &collection, &key).await)? {
         return Err(not_found(&id));
     }
@@ -504,7 +481,7 @@ pub async fn aggregate(
     let stages = pipeline("pipeline", body.pipeline)?;
     admin::check_database_name(&database)?;
     admin::check_collection_name(&collection)?;
-    let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, target.connection_id).await?;
     Ok(Data(mongo.scrubbed(&app, documents::aggregate(&mongo.client, &database, &collection, stages, options).await)?))
 }
 
@@ -516,7 +493,7 @@ pub async fn list_indexes(
     ApiQuery(target): ApiQuery<Target>,
 ) -> ApiResult<Data<Vec<admin::IndexSummary>>> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
-    let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, target.connection_id).await?;
     Ok(Data(mongo.scrubbed(&app, admin::list_indexes(&mongo.client, &database, &collection).await)?))
 }
 
@@ -566,7 +543,7 @@ pub async fn create_index(
             .transpose()?,
         background: o.background,
     };
-    let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, target.connection_id).await?;
     let name = mongo.scrubbed(&app, admin::create_index(&mongo.client, &database, &collection, new).await)?;
     Ok(Created(CreatedIndex { name }))
 }
@@ -579,7 +556,7 @@ pub async fn drop_index(
     ApiQuery(target): ApiQuery<Target>,
 ) -> ApiResult<StatusCode> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Write).await?;
-    let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, target.connection_id).await?;
     mongo.scrubbed(&app, admin::drop_index(&mongo.client, &database, &collection, &name).await)?;
     Ok(StatusCode::NO_CONTENT)
 }

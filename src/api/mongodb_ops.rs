@@ -40,7 +40,7 @@ pub async fn operations(
     ApiQuery(q): ApiQuery<OperationsQuery>,
 ) -> ApiResult<Data<Vec<ops::Operation>>> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
-    let mongo = Mongo::open(&app, &ctx, q.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, q.connection_id).await?;
     Ok(Data(mongo.scrubbed(&app, ops::current_ops(&mongo.client, q.all.unwrap_or(false)).await)?))
 }
 
@@ -54,7 +54,7 @@ pub async fn kill_operation(
 ) -> ApiResult<StatusCode> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Admin).await?;
     let id = OpId::parse(&opid)?;
-    let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, target.connection_id).await?;
     note.connection(mongo.record.id);
     note.target(format!("operation {opid}"));
     match mongo.scrubbed(&app, ops::kill_op(&mongo.client, &id).await)? {
@@ -76,7 +76,7 @@ pub async fn profiling(
 ) -> ApiResult<Data<ops::Profiling>> {
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
     admin::check_database_name(&database)?;
-    let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, target.connection_id).await?;
     Ok(Data(mongo.scrubbed(&app, ops::get_profiling(&mongo.client, &database).await)?))
 }
 
@@ -112,7 +112,7 @@ pub async fn set_profiling(
         return Err(ApiError::validation("sample_rate must be more than 0 and at most 1"));
     }
     admin::check_database_name(&database)?;
-    let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, target.connection_id).await?;
     note.connection(mongo.record.id);
     note.target(format!("profiling of {database}"));
     note.details(json!({ "level": body.level, "slowms": body.slowms, "sample_rate": body.sample_rate }));
@@ -147,7 +147,7 @@ pub async fn profile(
         return Err(ApiError::validation("min_millis must not be negative"));
     }
     admin::check_database_name(&database)?;
-    let mongo = Mongo::open(&app, &ctx, q.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, q.connection_id).await?;
     Ok(Data(mongo.scrubbed(&app, ops::profile(&mongo.client, &database, limit, q.min_millis).await)?))
 }
 
@@ -230,7 +230,7 @@ pub async fn explain(
     };
     admin::check_database_name(&database)?;
     admin::check_collection_name(&collection)?;
-    let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, target.connection_id).await?;
     let explained = ops::explain(&mongo.client, &database, &collection, what, verbosity, max_time).await;
     Ok(Data(mongo.scrubbed(&app, explained)?))
 }
@@ -274,7 +274,7 @@ pub async fn analyse_schema(
     let filter = body.filter.map(|f| document("filter", f)).transpose()?;
     admin::check_database_name(&database)?;
     admin::check_collection_name(&collection)?;
-    let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, target.connection_id).await?;
     let analysed = schema::analyse(&mongo.client, &database, &collection, filter, sample_size, max_time).await;
     Ok(Data(mongo.scrubbed(&app, analysed)?))
 }
@@ -289,6 +289,6 @@ pub async fn index_stats(
     let ctx = authorize(&app, &user, &project_ref, Permission::Read).await?;
     admin::check_database_name(&database)?;
     admin::check_collection_name(&collection)?;
-    let mongo = Mongo::open(&app, &ctx, target.connection_id).await?;
+    let mongo = Mongo::within(&app, &ctx, target.connection_id).await?;
     Ok(Data(mongo.scrubbed(&app, ops::index_stats(&mongo.client, &database, &collection).await)?))
 }

@@ -16,14 +16,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::open::Opened;
 use super::{ApiJson, ApiPath, ApiQuery, Data};
 use crate::app::{App, AppState};
 use crate::auth::{authorize, AuthUser, ProjectContext};
-use crate::connections::client_for;
-use crate::domain::{ConnectionId, Engine, Permission};
+use crate::domain::{ConnectionId, Permission};
 use crate::engines::redis::keys::{self, Condition, Encoding, NewValue, ReadOptions, TtlChange};
 use crate::engines::redis::{glob, info, RedisClient};
-use crate::engines::EngineClient;
 use crate::error::{ApiError, ApiResult};
 use crate::middleware::audit::AuditNote;
 
@@ -45,10 +44,8 @@ pub(crate) async fn redis_connection(
     ctx: &ProjectContext,
     connection_id: Option<ConnectionId>,
 ) -> ApiResult<(ConnectionId, RedisClient)> {
-    match client_for(app, &ctx.project, Engine::Redis, connection_id).await? {
-        (record, EngineClient::Redis(c)) => Ok((record.id, c)),
-        _ => Err(ApiError::Internal(anyhow::anyhow!("a redis connection opened a non-redis client"))),
-    }
+    let opened = Opened::<RedisClient>::within(app, ctx, connection_id).await?;
+    Ok((opened.id(), opened.client))
 }
 
 /// The project ref and the raw bytes of the key, read from the raw path

@@ -15,14 +15,14 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::open::Opened;
 use super::redis::Target;
 use super::{ApiJson, ApiPath, ApiQuery, Data};
 use crate::app::AppState;
 use crate::auth::{authorize, AuthUser};
-use crate::connections::client_for;
-use crate::domain::{Engine, Permission, Role};
+use crate::domain::{Permission, Role};
 use crate::engines::redis::command::{self, Class};
-use crate::engines::EngineClient;
+use crate::engines::redis::RedisClient;
 use crate::error::{ApiError, ApiResult};
 use crate::middleware::audit::{AuditNote, DeferredAudit};
 
@@ -78,10 +78,7 @@ pub async fn run_command(
             }
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    let (record, client) = client_for(&app, &ctx.project, Engine::Redis, target.connection_id).await?;
-    let EngineClient::Redis(client) = client else {
-        return Err(ApiError::Internal(anyhow::anyhow!("a redis connection opened a non-redis client")));
-    };
+    let Opened { record, client } = Opened::<RedisClient>::within(&app, &ctx, target.connection_id).await?;
     let facts = command::lookup(&client, &args).await?;
     let class = command::classify(&facts, &args);
     let shown = facts.name.replace('|', " ").to_uppercase();

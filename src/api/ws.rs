@@ -25,7 +25,7 @@ use super::{ApiPath, ApiQuery};
 use crate::app::{App, AppState};
 use crate::auth::session::{same_origin, SessionCaller};
 use crate::auth::{authorize, AuthUser};
-use crate::connections::{open_settings, resolve};
+use crate::connections::{guarded_settings, resolve};
 use crate::domain::{ConnectionId, Engine, Permission};
 use crate::engines::redis::pubsub::message_json;
 use crate::error::{ApiError, ApiResult};
@@ -169,7 +169,7 @@ pub async fn subscribe(
         )));
     }
     let record = resolve(&app, &ctx.project, Engine::Redis, query.connection_id).await?;
-    let settings = app.network.approve(open_settings(&app, &record)?).await?;
+    let settings = guarded_settings(&app, &record).await?;
     let mut pubsub = crate::engines::redis::subscriber(&settings).await.map_err(|e| e.scrubbed(&settings))?;
     let channels = split_list(query.channels.as_deref());
     let patterns = split_list(query.patterns.as_deref());

@@ -409,14 +409,30 @@ impl ConnectionSettings {
 }
 
 /// Replaces every occurrence of a secret in `text` with `***`, so driver messages can be shown.
+/// Matching ignores ASCII case: a message that upper-cases what it quotes (a command name and its
+/// arguments, say) must not reveal the secret either.
 pub fn scrub(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_string();
     for secret in secrets {
         // Very short secrets would blank out ordinary words; they are also not worth hiding from
         // a message that the driver produced without them in mind.
-        if secret.len() >= 3 {
-            out = out.replace(secret, "***");
+        if secret.len() < 3 {
+            continue;
         }
+        // ASCII lower-casing keeps every byte offset, so a match in the folded text is a range of
+        // the original.
+        let needle = secret.to_ascii_lowercase();
+        let mut masked = String::with_capacity(out.len());
+        let folded = out.to_ascii_lowercase();
+        let mut rest = 0;
+        while let Some(found) = folded[rest..].find(&needle) {
+            let start = rest + found;
+            masked.push_str(&out[rest..start]);
+            masked.push_str("***");
+            rest = start + needle.len();
+        }
+        masked.push_str(&out[rest..]);
+        out = masked;
     }
     out
 }
@@ -448,5 +464,12 @@ mod tests {
     #[test]
     fn scrub_hides_secrets() {
         assert_eq!(scrub("auth failed for hunter2!", &["hunter2"]), "auth failed for ***!");
+    }
+
+    #[test]
+    fn scrub_ignores_ascii_case_and_keeps_other_text() {
+        assert_eq!(scrub("unknown command `OBJECT HUNTER2` – é", &["hunter2"]), "unknown command `OBJECT ***` – é");
+        assert_eq!(scrub("pässwörd and PÄSSWÖRD", &["pässwörd"]), "*** and PÄSSWÖRD");
+        assert_eq!(scrub("hunter2hunter2", &["hunter2"]), "******");
     }
 }

@@ -95,6 +95,15 @@ pub enum EngineClient {
     Postgres(postgres::PostgresClient),
 }
 
+/// An engine's own client type, as taken out of the pooled [`EngineClient`]: what a handler
+/// names to open a connection of that engine (see `api::open::Opened`).
+pub trait EngineKind: Clone + Send + Sync + 'static {
+    /// The engine whose connections give this client.
+    const ENGINE: Engine;
+    /// This engine's client, when `client` is one.
+    fn from_pooled(client: EngineClient) -> Option<Self>;
+}
+
 /// Result of testing a connection (spec 3.1, 4.1): always a 200, with `success` saying how it went.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TestReport {

@@ -109,10 +109,17 @@ pub async fn front_door(State(app): State<AppState>, mut req: Request, next: Nex
         // The audit trail and the project gate run inside this one layer: as layers of their own,
         // each cost a boxed future, a cloned service and a copy of the request's future.
         // A session's cross-site request is refused inside the audit layer, so it is recorded.
-        Ok(()) => match refusal {
-            Some(refusal) => audit::audit(&app, req, |_| async { ApiError::Forbidden(refusal).into_response() }).await,
-            None => audit::audit(&app, req, |req| project_gate(&app, req, next)).await,
-        },
+        Ok(()) => {
+            let answer = async {
+                match refusal {
+                    Some(refusal) => {
+                        audit::audit(&app, req, |_| async { ApiError::Forbidden(refusal).into_response() }).await
+                    }
+                    None => audit::audit(&app, req, |req| project_gate(&app, req, next)).await,
+                }
+            };
+            crate::connections::with_request_scope(app.clone(), answer).await
+        }
     };
 
     let response_needs_envelope = response.status().is_client_error() || response.status().is_server_error();

@@ -37,18 +37,18 @@ pub mod triggers;
 pub mod typescript;
 
 use super::{ApiJson, ApiPath, ApiQuery, Data};
+use crate::api::open::Opened;
 use crate::app::App;
 use crate::app::AppState;
 use crate::auth::{authorize, AuthUser, ProjectContext};
-use crate::connections::{client_for, open_settings};
-use crate::domain::{ConnectionId, Engine, Permission};
+use crate::domain::{ConnectionId, Permission};
 use crate::engines::postgres::cancel::{send_cancel, CancelOutcome};
 use crate::engines::postgres::catalog::{self, ColumnInfo, Schema, SchemaFilter, Table, View};
 use crate::engines::postgres::command;
 use crate::engines::postgres::export::{self, Format};
 use crate::engines::postgres::query::{self, QueryRequest, DEFAULT_ROW_CAP};
 use crate::engines::postgres::{PostgresClient, SqlCaller};
-use crate::engines::{EngineClient, EngineError};
+use crate::engines::EngineError;
 use crate::error::{ApiError, ApiResult};
 use crate::middleware::audit::{AuditNote, DeferredAudit};
 use crate::store::ConnectionRecord;
@@ -151,18 +151,13 @@ pub(crate) async fn postgres(
     ctx: &ProjectContext,
     connection_id: Option<ConnectionId>,
 ) -> ApiResult<(Arc<ConnectionRecord>, PostgresClient)> {
-    match client_for(app, &ctx.project, Engine::Postgres, connection_id).await? {
-        (record, EngineClient::Postgres(client)) => Ok((record, client)),
-        (record, _) => Err(ApiError::Internal(anyhow::anyhow!("connection {} has no PostgreSQL client", record.id))),
-    }
+    let opened = Opened::<PostgresClient>::within(app, ctx, connection_id).await?;
+    Ok((opened.record, opened.client))
 }
 
 /// An engine error with the connection's secrets scrubbed from its message.
 pub(crate) fn engine_error(app: &App, record: &ConnectionRecord, err: EngineError) -> ApiError {
-    match open_settings(app, record) {
-        Ok(settings) => err.scrubbed(&settings).into(),
-        Err(e) => e,
-    }
+    crate::api::open::scrubbed_error(app, record, err)
 }
 
 /// The statement's first keyword (after comments and parentheses), upper-cased, to name a write in

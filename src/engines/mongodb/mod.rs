@@ -29,6 +29,17 @@ pub struct MongoClient {
     client: Client,
 }
 
+impl crate::engines::EngineKind for MongoClient {
+    const ENGINE: crate::domain::Engine = crate::domain::Engine::Mongodb;
+
+    fn from_pooled(client: crate::engines::EngineClient) -> Option<Self> {
+        match client {
+            crate::engines::EngineClient::Mongodb(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
 /// Maps a driver error to the engine layer. Messages are the server's `errmsg` or the driver's
 /// one-line description of the kind, never the driver's `Debug` dump (`Kind: …, labels: {…}`).
 pub fn map_error(err: MongoError) -> EngineError {

@@ -55,6 +55,17 @@ pub struct PostgresClient {
     lock_timeout: Duration,
 }
 
+impl crate::engines::EngineKind for PostgresClient {
+    const ENGINE: crate::domain::Engine = crate::domain::Engine::Postgres;
+
+    fn from_pooled(client: crate::engines::EngineClient) -> Option<Self> {
+        match client {
+            crate::engines::EngineClient::Postgres(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
 /// Powers of a login that reach past the database onto its host: running programs and reading or
 /// writing the server's files. A read-only transaction does not take them away (`COPY … TO
 /// PROGRAM`, `pg_read_file`, `lo_import` all run in one), so viewers' SQL never runs as a login

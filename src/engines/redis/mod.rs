@@ -40,6 +40,17 @@ pub struct RedisClient {
     pub(crate) commands: command::CommandCache,
 }
 
+impl crate::engines::EngineKind for RedisClient {
+    const ENGINE: crate::domain::Engine = crate::domain::Engine::Redis;
+
+    fn from_pooled(client: crate::engines::EngineClient) -> Option<Self> {
+        match client {
+            crate::engines::EngineClient::Redis(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone)]
 enum RedisConn {
     Single(ConnectionManager),
