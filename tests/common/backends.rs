@@ -1,5 +1,6 @@
 //! Throwaway backend processes for tests: redis-server, PostgreSQL and the MongoDB-wire server
 //! `nx-27017`, each on a free port in its own temporary directory, stopped when dropped.
+//! [`Backend`] is what they have in common, so one test can run against every engine.
 //! See docs/dev-notes-backends.md for why each command line looks the way it does.
 
 use std::io::{Read, Write};
@@ -8,6 +9,20 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+/// A throwaway server of one engine, seen the way the API sees it.
+pub trait Backend {
+    /// The engine's segment in API paths: `/api/platform/{engine}/{ref}/connections`.
+    fn engine(&self) -> &'static str;
+    /// The connection body fields that reach this server: host, port and what else the engine needs.
+    fn fields(&self) -> Value;
+    /// Stops the server; its port and data stay for [`Backend::restart`].
+    fn kill(&mut self);
+    /// Starts it again on the same port and data.
+    fn restart(&mut self);
+}
 
 /// Ports come from 20000-32767 (below the ephemeral range, where a readiness probe could
 /// connect to itself), starting at an offset from the pid so parallel test processes rarely meet.
@@ -148,6 +163,28 @@ fn redis_ping(port: u16, password: Option<&str>) -> bool {
     false
 }
 
+impl Backend for Redis {
+    fn engine(&self) -> &'static str {
+        "redis"
+    }
+
+    fn fields(&self) -> Value {
+        let mut fields = json!({"host": "127.0.0.1", "port": self.port});
+        if let Some(p) = &self.password {
+            fields["password"] = json!(p);
+        }
+        fields
+    }
+
+    fn kill(&mut self) {
+        Redis::kill(self);
+    }
+
+    fn restart(&mut self) {
+        Redis::restart(self);
+    }
+}
+
 impl Drop for Redis {
     fn drop(&mut self) {
         self.kill();
@@ -179,6 +216,9 @@ fn postgres_ids() -> Option<(u32, u32)> {
 fn is_root() -> bool {
     Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
 }
+
+/// The password [`Backend::fields`] sends to PostgreSQL (ignored by its trust authentication).
+pub const POSTGRES_PASSWORD: &str = "sb-secret-pg-trust-password";
 
 /// A PostgreSQL server with trust authentication; user `postgres`, database `postgres`.
 pub struct Postgres {
@@ -349,11 +389,16 @@ impl Postgres {
         });
     }
 
-    /// Stops the server (fast shutdown) and starts it again on the same port and data.
-    pub fn restart(&mut self) {
+    /// Stops the server (fast shutdown); the port and data stay for a restart.
+    pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             stop(&mut child, "-INT");
         }
+    }
+
+    /// Stops the server (fast shutdown) and starts it again on the same port and data.
+    pub fn restart(&mut self) {
+        self.kill();
         self.spawn();
     }
 
@@ -391,6 +436,27 @@ impl Postgres {
     /// Its data directory.
     pub fn dir(&self) -> &Path {
         self.dir.path()
+    }
+}
+
+impl Backend for Postgres {
+    fn engine(&self) -> &'static str {
+        "postgres"
+    }
+
+    /// Trust authentication accepts any password; one is sent anyway so tests can check that it
+    /// never comes back.
+    fn fields(&self) -> Value {
+        json!({"host": "127.0.0.1", "port": self.port, "database_name": "postgres", "username": "postgres",
+               "password": POSTGRES_PASSWORD})
+    }
+
+    fn kill(&mut self) {
+        Postgres::kill(self);
+    }
+
+    fn restart(&mut self) {
+        Postgres::restart(self);
     }
 }
 
@@ -459,6 +525,24 @@ impl Mongo {
     pub fn restart(&mut self) {
         self.kill();
         self.spawn();
+    }
+}
+
+impl Backend for Mongo {
+    fn engine(&self) -> &'static str {
+        "mongodb"
+    }
+
+    fn fields(&self) -> Value {
+        json!({"host": "127.0.0.1", "port": self.port, "database_name": "app"})
+    }
+
+    fn kill(&mut self) {
+        Mongo::kill(self);
+    }
+
+    fn restart(&mut self) {
+        Mongo::restart(self);
     }
 }
 
