@@ -5,7 +5,7 @@
 # only run when something is actually missing. Must run as root (or with
 # passwordless sudo) if Debian packages are missing.
 #
-# It only installs binaries; it never starts the system PostgreSQL/Redis
+# It only installs binaries; it never starts the system PostgreSQL/Redis/MariaDB
 # services (the test harness starts throwaway instances itself, see
 # docs/dev-notes-backends.md).
 #
@@ -46,6 +46,9 @@ need_bin /usr/bin/redis-cli      redis-tools
 if ! compgen -G '/usr/lib/postgresql/15/bin/initdb' >/dev/null; then
     apt_missing+=(postgresql-15)
 fi
+# MariaDB: the harness runs mariadb-install-db and mariadbd itself; the client answers its sql().
+need_bin /usr/sbin/mariadbd      mariadb-server
+need_bin /usr/bin/mariadb        mariadb-client
 command -v pkg-config >/dev/null 2>&1 || apt_missing+=(pkg-config)
 # libssl-dev: not needed while we use rustls. If that ever changes:
 # pkg-config --exists openssl 2>/dev/null || apt_missing+=(libssl-dev)
@@ -63,7 +66,7 @@ need_bin /usr/bin/chromium chromium
 if [ "${#apt_missing[@]}" -gt 0 ]; then
     log "installing Debian packages: ${apt_missing[*]}"
     # Keep package postinst scripts from starting system services
-    # (redis-server/redis-sentinel/postgresql would grab 6379/26379/5432).
+    # (redis-server/redis-sentinel/postgresql/mariadb would grab 6379/26379/5432/3306).
     policy=/usr/sbin/policy-rc.d
     created_policy=0
     if [ ! -e "$policy" ]; then

@@ -1,5 +1,6 @@
-//! Throwaway backend processes for tests: redis-server, PostgreSQL and the MongoDB-wire server
-//! `nx-27017`, each on a free port in its own temporary directory, stopped when dropped.
+//! Throwaway backend processes for tests: redis-server, PostgreSQL, the MongoDB-wire server
+//! `nx-27017` and MariaDB, each on a free port in its own temporary directory, stopped when dropped.
+//! [`Backend`] is what they have in common, so one test can run against every engine.
 //! See docs/dev-notes-backends.md for why each command line looks the way it does.
 
 use std::io::{Read, Write};
@@ -8,6 +9,20 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+/// A throwaway server of one engine, seen the way the API sees it.
+pub trait Backend {
+    /// The engine's segment in API paths: `/api/platform/{engine}/{ref}/connections`.
+    fn engine(&self) -> &'static str;
+    /// The connection body fields that reach this server: host, port and what else the engine needs.
+    fn fields(&self) -> Value;
+    /// Stops the server; its port and data stay for [`Backend::restart`].
+    fn kill(&mut self);
+    /// Starts it again on the same port and data.
+    fn restart(&mut self);
+}
 
 /// Ports come from 20000-32767 (below the ephemeral range, where a readiness probe could
 /// connect to itself), starting at an offset from the pid so parallel test processes rarely meet.
@@ -148,6 +163,28 @@ fn redis_ping(port: u16, password: Option<&str>) -> bool {
     false
 }
 
+impl Backend for Redis {
+    fn engine(&self) -> &'static str {
+        "redis"
+    }
+
+    fn fields(&self) -> Value {
+        let mut fields = json!({"host": "127.0.0.1", "port": self.port});
+        if let Some(p) = &self.password {
+            fields["password"] = json!(p);
+        }
+        fields
+    }
+
+    fn kill(&mut self) {
+        Redis::kill(self);
+    }
+
+    fn restart(&mut self) {
+        Redis::restart(self);
+    }
+}
+
 impl Drop for Redis {
     fn drop(&mut self) {
         self.kill();
@@ -179,6 +216,9 @@ fn postgres_ids() -> Option<(u32, u32)> {
 fn is_root() -> bool {
     Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
 }
+
+/// The password [`Backend::fields`] sends to PostgreSQL (ignored by its trust authentication).
+pub const POSTGRES_PASSWORD: &str = "sb-secret-pg-trust-password";
 
 /// A PostgreSQL server with trust authentication; user `postgres`, database `postgres`.
 pub struct Postgres {
@@ -349,11 +389,16 @@ impl Postgres {
         });
     }
 
-    /// Stops the server (fast shutdown) and starts it again on the same port and data.
-    pub fn restart(&mut self) {
+    /// Stops the server (fast shutdown); the port and data stay for a restart.
+    pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             stop(&mut child, "-INT");
         }
+    }
+
+    /// Stops the server (fast shutdown) and starts it again on the same port and data.
+    pub fn restart(&mut self) {
+        self.kill();
         self.spawn();
     }
 
@@ -391,6 +436,27 @@ impl Postgres {
     /// Its data directory.
     pub fn dir(&self) -> &Path {
         self.dir.path()
+    }
+}
+
+impl Backend for Postgres {
+    fn engine(&self) -> &'static str {
+        "postgres"
+    }
+
+    /// Trust authentication accepts any password; one is sent anyway so tests can check that it
+    /// never comes back.
+    fn fields(&self) -> Value {
+        json!({"host": "127.0.0.1", "port": self.port, "database_name": "postgres", "username": "postgres",
+               "password": POSTGRES_PASSWORD})
+    }
+
+    fn kill(&mut self) {
+        Postgres::kill(self);
+    }
+
+    fn restart(&mut self) {
+        Postgres::restart(self);
     }
 }
 
@@ -459,6 +525,24 @@ impl Mongo {
     pub fn restart(&mut self) {
         self.kill();
         self.spawn();
+    }
+}
+
+impl Backend for Mongo {
+    fn engine(&self) -> &'static str {
+        "mongodb"
+    }
+
+    fn fields(&self) -> Value {
+        json!({"host": "127.0.0.1", "port": self.port, "database_name": "app"})
+    }
+
+    fn kill(&mut self) {
+        Mongo::kill(self);
+    }
+
+    fn restart(&mut self) {
+        Mongo::restart(self);
     }
 }
 
@@ -587,6 +671,166 @@ impl Drop for Sentinel {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
             stop(&mut child, "-KILL");
+        }
+    }
+}
+
+/// The TCP login every [`MariaDb`] creates, with all privileges.
+pub const MARIADB_USER: &str = "switchboard";
+/// Its password.
+pub const MARIADB_PASSWORD: &str = "sb-secret-mariadb-password";
+/// The database every [`MariaDb`] creates.
+pub const MARIADB_DATABASE: &str = "app";
+
+/// A MariaDB server (Debian's `mariadb-server`) with the login [`MARIADB_USER`] and the database
+/// [`MARIADB_DATABASE`]; socket, pid file and log live in its temporary directory.
+pub struct MariaDb {
+    /// Its port.
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+    as_root: bool,
+}
+
+impl MariaDb {
+    /// Runs `mariadb-install-db` and starts the server.
+    pub fn start() -> Self {
+        let dir = shared_tempdir("sb-maria-");
+        let mut db = MariaDb { port: free_port(), dir, child: None, as_root: is_root() };
+        let d = db.dir.path();
+        let log_path = d.join("install.log");
+        let log = std::fs::File::create(&log_path).expect("install log");
+        let mut install = Command::new("mariadb-install-db");
+        // --no-defaults must come first; it keeps the system's my.cnf (port 3306, its datadir) out.
+        install.arg("--no-defaults").arg(format!("--datadir={}", d.join("data").display()));
+        install.args(["--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"]);
+        if db.as_root {
+            install.arg("--user=root");
+        }
+        let status = install
+            .current_dir(d)
+            .stdout(log.try_clone().expect("install log"))
+            .stderr(log)
+            .status()
+            .expect("run mariadb-install-db (run scripts/install-deps.sh)");
+        assert!(status.success(), "mariadb-install-db failed:\n{}", super::read_lossy(&log_path));
+        // Runs at every start, hence IF NOT EXISTS: a restart keeps what the tests changed.
+        let init = format!(
+            "CREATE DATABASE IF NOT EXISTS `{MARIADB_DATABASE}`;\n\
+             CREATE USER IF NOT EXISTS '{MARIADB_USER}'@'%' IDENTIFIED BY '{MARIADB_PASSWORD}';\n\
+             GRANT ALL PRIVILEGES ON *.* TO '{MARIADB_USER}'@'%' WITH GRANT OPTION;\n"
+        );
+        std::fs::write(d.join("init.sql"), init).expect("write init.sql");
+        db.spawn();
+        db
+    }
+
+    fn spawn(&mut self) {
+        let d = self.dir.path();
+        let path = |name: &str| d.join(name).display().to_string();
+        let mut cmd = Command::new("mariadbd");
+        cmd.arg("--no-defaults")
+            .arg(format!("--datadir={}", path("data")))
+            .args(["--bind-address=127.0.0.1", &format!("--port={}", self.port)])
+            .arg(format!("--socket={}", path("mysqld.sock")))
+            .arg(format!("--pid-file={}", path("mysqld.pid")))
+            .arg(format!("--log-error={}", path("mysqld.log")))
+            .arg(format!("--init-file={}", path("init.sql")))
+            .arg("--skip-name-resolve")
+            // Commits reach the OS at once but are not fsynced: they survive a killed server.
+            .arg("--innodb-flush-log-at-trx-commit=2")
+            .arg("--innodb-buffer-pool-size=32M");
+        if self.as_root {
+            cmd.arg("--user=root");
+        }
+        let child = cmd
+            .current_dir(d)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start mariadbd (run scripts/install-deps.sh)");
+        // Held by self before waiting, so Drop stops it if the wait panics.
+        self.child = Some(child);
+        let port = self.port;
+        let log_path = d.join("mysqld.log");
+        let child = &mut self.child;
+        // Ready when our login works: the init file has run by then.
+        wait_until("mariadbd", Duration::from_secs(60), || {
+            if let Some(Ok(Some(status))) = child.as_mut().map(Child::try_wait) {
+                panic!("mariadbd exited with {status}:\n{}", super::read_lossy(&log_path));
+            }
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+                && mariadb_client(port).args(["-e", "SELECT 1"]).output().is_ok_and(|o| o.status.success())
+        });
+    }
+
+    /// Runs SQL in database `db` with the `mariadb` client over TCP; returns its tab-separated
+    /// output without column names.
+    pub fn sql(&self, db: &str, sql: &str) -> String {
+        let out = mariadb_client(self.port).arg("-e").arg(sql).arg(db).output().expect("mariadb client");
+        assert!(out.status.success(), "mariadb failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Kills the server (SIGKILL, like a crash); the port and data stay for a restart.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            stop(&mut child, "-KILL");
+        }
+    }
+
+    /// Stops the server cleanly (if it runs) and starts it again on the same port and data.
+    pub fn restart(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            stop(&mut child, "-TERM");
+        }
+        self.spawn();
+    }
+
+    /// Its temporary directory (data, socket, pid file, logs).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// The `mariadb` client as [`MARIADB_USER`] on 127.0.0.1:`port`, batch mode without column names.
+fn mariadb_client(port: u16) -> Command {
+    let mut cmd = Command::new("mariadb");
+    // MYSQL_PWD keeps the password off the command line (and its warning off stderr).
+    cmd.arg("--no-defaults")
+        .args(["--protocol=TCP", "-h", "127.0.0.1", "-P", &port.to_string(), "-u", MARIADB_USER, "-N", "-B"])
+        .env("MYSQL_PWD", MARIADB_PASSWORD)
+        .env_remove("MYSQL_HOST")
+        .env_remove("MYSQL_TCP_PORT")
+        .env_remove("MYSQL_UNIX_PORT")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+impl Backend for MariaDb {
+    fn engine(&self) -> &'static str {
+        "mysql"
+    }
+
+    fn fields(&self) -> Value {
+        json!({"host": "127.0.0.1", "port": self.port, "database_name": MARIADB_DATABASE,
+               "username": MARIADB_USER, "password": MARIADB_PASSWORD})
+    }
+
+    fn kill(&mut self) {
+        MariaDb::kill(self);
+    }
+
+    fn restart(&mut self) {
+        MariaDb::restart(self);
+    }
+}
+
+impl Drop for MariaDb {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            stop(&mut child, "-TERM");
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Test harness: runs the real `switchboard` binary on a free port with its own data dir, against
-//! backends the harness starts itself (see `backends`).
+//! backends the harness starts itself (see `backends`; `Backend` is what every engine's server offers).
 #![allow(dead_code, unused_imports)]
 
 pub mod backends;
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-pub use backends::{free_port, Mongo, Postgres, Redis, RedisCluster, Sentinel};
+pub use backends::{free_port, Backend, MariaDb, Mongo, Postgres, Redis, RedisCluster, Sentinel};
 
 /// The JWT secret every test server uses, so tests can forge tokens.
 pub const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdef0123456789abcdef";
