@@ -6,9 +6,11 @@
 // CSRF token. A 401 on an authenticated call calls the handler set with `onUnauthorized`.
 import { parseSse } from './sse'
 import { documentsOf, rawMember, type RawDocument } from './mongodb/ejson'
+import type { EngineName } from './engines/registry'
 
 export type Role = 'viewer' | 'developer' | 'admin' | 'owner'
-export type Engine = 'redis' | 'mongodb' | 'postgres'
+/** A database engine's name in the API; the console's engine registry is where each is listed. */
+export type Engine = EngineName
 export type ConnectionStatus = 'ACTIVE' | 'INACTIVE' | 'ERROR' | 'CONNECTING'
 export type Encoding = 'utf8' | 'base64'
 export type RedisType = 'string' | 'hash' | 'list' | 'set' | 'zset' | 'stream'
@@ -388,45 +390,6 @@ export const projects = {
 
 // --- Connections (src/api/connections.rs): create, update, delete and test, per engine. ---
 
-/** Redis options the server accepts (`RedisOptions`); any other name is refused with 400. */
-export interface RedisConnectionOptions {
-  /** Logical database, 0-15. */
-  db?: number
-  tls?: boolean
-  cluster?: boolean
-  sentinel?: { master: string; sentinels: { host: string; port: number }[] }
-  connect_timeout_ms?: number
-  command_timeout_ms?: number
-  /** Admins may run SHUTDOWN, CONFIG SET, FLUSHALL… on the command line. */
-  allow_server_commands?: boolean
-}
-
-/** MongoDB options the server accepts (`MongoOptions`). */
-export interface MongoConnectionOptions {
-  replica_set?: string
-  auth_source?: string
-  tls?: boolean
-  server_selection_timeout?: number
-  /** Unset: direct for one host without a replica set. */
-  direct_connection?: boolean
-  connect_timeout_ms?: number
-  pool_size?: number
-}
-
-/** PostgreSQL options the server accepts (`PostgresOptions`). */
-export interface PostgresConnectionOptions {
-  ssl?: boolean
-  /** A PEM certificate authority to trust as well. */
-  ssl_root_cert?: string
-  pool_size?: number
-  statement_timeout?: number
-  /** How long a schema change waits for a lock before it answers 409, in ms (default 5000). */
-  lock_timeout?: number
-  connect_timeout_ms?: number
-}
-
-export type ConnectionOptions = RedisConnectionOptions | MongoConnectionOptions | PostgresConnectionOptions
-
 /** Body of create, update and unsaved test: fields or a `connection_string`, plus options. */
 export interface ConnectionBody {
   identifier?: string
@@ -437,8 +400,11 @@ export interface ConnectionBody {
   /** Absent keeps the stored password, `null` clears it, a string sets it. */
   password?: string | null
   connection_string?: string
-  /** Replaces the stored options as a whole. */
-  options?: ConnectionOptions
+  /**
+   * Replaces the stored options as a whole. Their names are the engine's (its connection-form spec
+   * in `src/<engine>/engine.ts`); the server refuses any other with 400.
+   */
+  options?: Record<string, unknown>
   is_primary?: boolean
 }
 

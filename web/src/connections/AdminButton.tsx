@@ -1,8 +1,13 @@
 // WriteButton's idea for connection management: the button is there for every member, so they see
-// what exists, but only admins and owners can press it; others get a tooltip saying why.
+// what exists, but only admins and owners can press it; others get a tooltip saying why. The rule is
+// here rather than in form.ts so the project page does not carry the form's code.
 import type { ButtonHTMLAttributes } from 'react'
 import type { Role } from '../api'
-import { canManageConnections } from './form'
+
+/** Only admins and owners may add, change, delete or test-before-saving connections (the API's rule). */
+export function canManageConnections(role: Role | undefined): boolean {
+  return role === 'admin' || role === 'owner'
+}
 
 export function adminOnlyReason(role: Role | undefined): string {
   return role

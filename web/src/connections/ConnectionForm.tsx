@@ -1,14 +1,13 @@
-// "Add connection" and "Edit": one form for the three engines, by host and port or by connection
-// string, with the options each engine accepts. Passwords are write-only: the field starts empty,
+// "Add connection" and "Edit": one form for every engine of the registry, by host and port or by
+// connection string, with the options each engine accepts (its entry's fields). Passwords are write-only: the field starts empty,
 // an empty field keeps the stored password, and "Clear password" removes it. "Test connection"
 // tries the settings before they are saved.
 import { useRef, useState, type FormEvent, type ReactNode } from 'react'
 import type { Connection, ConnectionBody, ConnectionTestReport, Engine } from '../api'
 import { ErrorMessage } from '../components/ErrorMessage'
+import { ENGINES, engineOf } from '../engines/registry'
+import type { FieldGroup, OptionField } from '../engines/types'
 import {
-  DEFAULT_PORTS,
-  ENGINE_LABELS,
-  URL_EXAMPLES,
   createBody,
   emptyForm,
   formFromConnection,
@@ -30,14 +29,78 @@ interface Props {
   onCancel: () => void
 }
 
-const ENGINES: Engine[] = ['redis', 'mongodb', 'postgres']
-
 function Hint({ children }: { children: ReactNode }) {
   return <span className="muted small">{children}</span>
 }
 
+/** A field's label text, with its hint after it when it has one. */
+function caption(field: OptionField): ReactNode {
+  return field.hint ? (
+    <span>
+      {field.label} <Hint>{field.hint}</Hint>
+    </span>
+  ) : (
+    field.label
+  )
+}
+
+/** One engine-specific input, bound to the form's values. */
+function FieldInput({ field, form, set }: { field: OptionField; form: FormState; set: (patch: Partial<FormState>) => void }) {
+  if (field.when && !field.when(form)) return null
+  const value = form.values[field.name]
+  const change = (next: string | boolean) => set({ values: { ...form.values, [field.name]: next } })
+  if (field.kind === 'flag') {
+    return (
+      <label className={field.className} title={field.title}>
+        <input type="checkbox" name={field.name} checked={value === true} onChange={(e) => change(e.target.checked)} />{' '}
+        {field.label}
+      </label>
+    )
+  }
+  const raw = typeof value === 'string' ? value : ''
+  return (
+    <label className={field.className} title={field.title}>
+      {caption(field)}
+      {field.kind === 'select' || field.kind === 'tristate' ? (
+        <select name={field.name} value={raw} onChange={(e) => change(e.target.value)}>
+          {(field.choices ?? []).map(([v, label]) => (
+            <option key={v} value={v}>
+              {label}
+            </option>
+          ))}
+        </select>
+      ) : field.kind === 'textarea' ? (
+        <textarea name={field.name} rows={3} spellCheck={false} value={raw} onChange={(e) => change(e.target.value)} placeholder={field.placeholder} />
+      ) : (
+        <input
+          name={field.name}
+          inputMode={field.kind === 'number' ? 'numeric' : undefined}
+          value={raw}
+          onChange={(e) => change(e.target.value)}
+          placeholder={field.placeholder}
+        />
+      )}
+    </label>
+  )
+}
+
+/** Fields alone or side by side in a `form-row`. */
+function FieldGroups({ groups, form, set }: { groups: FieldGroup[]; form: FormState; set: (patch: Partial<FormState>) => void }) {
+  return groups.map((g) =>
+    'row' in g ? (
+      <div key={g.row.map((f) => f.name).join()} className="form-row">
+        {g.row.map((f) => (
+          <FieldInput key={f.name} field={f} form={form} set={set} />
+        ))}
+      </div>
+    ) : (
+      <FieldInput key={g.name} field={g} form={form} set={set} />
+    ),
+  )
+}
+
 export function ConnectionForm({ original, save, test, onSaved, onCancel }: Props) {
-  const [form, setForm] = useState<FormState>(() => (original ? formFromConnection(original) : emptyForm('redis')))
+  const [form, setForm] = useState<FormState>(() => (original ? formFromConnection(original) : emptyForm(ENGINES[0].name)))
   const [busy, setBusy] = useState<'test' | 'save' | null>(null)
   const [error, setError] = useState<unknown>(null)
   const [report, setReport] = useState<ConnectionTestReport | null>(null)
@@ -99,6 +162,8 @@ export function ConnectionForm({ original, save, test, onSaved, onCancel }: Prop
   }
 
   const engine = form.engine
+  const entry = engineOf(engine)
+  const spec = entry.connectionForm
   const byUrl = form.mode === 'url'
   return (
     <div className="backdrop" onKeyDown={(e) => e.key === 'Escape' && onCancel()}>
@@ -113,15 +178,15 @@ export function ConnectionForm({ original, save, test, onSaved, onCancel }: Prop
         <h2 id="connection-form-title">{original ? `Edit ${original.identifier}` : 'Add connection'}</h2>
         {original ? (
           <p>
-            <span className={`badge engine-${engine}`}>{ENGINE_LABELS[engine]}</span>
+            <span className={`badge engine-${engine}`}>{entry.label}</span>
           </p>
         ) : (
           <label>
             Engine
             <select name="engine" value={engine} onChange={(e) => set(switchEngine(form, e.target.value as Engine))}>
               {ENGINES.map((e) => (
-                <option key={e} value={e}>
-                  {ENGINE_LABELS[e]}
+                <option key={e.name} value={e.name}>
+                  {e.label}
                 </option>
               ))}
             </select>
@@ -134,7 +199,7 @@ export function ConnectionForm({ original, save, test, onSaved, onCancel }: Prop
             value={form.identifier}
             onChange={(e) => set({ identifier: e.target.value })}
             autoFocus
-            placeholder={engine === 'redis' ? 'cache' : engine === 'postgres' ? 'main-db' : 'documents'}
+            placeholder={spec.identifierPlaceholder}
           />
           <Hint>Unique in the project: letters, digits, &apos;-&apos;, &apos;_&apos; and &apos;.&apos;.</Hint>
         </label>
@@ -162,7 +227,7 @@ export function ConnectionForm({ original, save, test, onSaved, onCancel }: Prop
                 spellCheck={false}
                 value={form.connectionString}
                 onChange={(e) => set({ connectionString: e.target.value })}
-                placeholder={URL_EXAMPLES[engine]}
+                placeholder={spec.urlExample}
               />
               <button type="button" className="link" onClick={() => setShowUrl(!showUrl)}>
                 {showUrl ? 'Hide' : 'Show'}
@@ -188,7 +253,7 @@ export function ConnectionForm({ original, save, test, onSaved, onCancel }: Prop
                   inputMode="numeric"
                   value={form.port}
                   onChange={(e) => set({ port: e.target.value })}
-                  placeholder={String(DEFAULT_PORTS[engine])}
+                  placeholder={String(entry.defaultPort)}
                 />
               </label>
             </div>
@@ -198,20 +263,20 @@ export function ConnectionForm({ original, save, test, onSaved, onCancel }: Prop
                 port replaces it.
               </p>
             )}
-            {engine !== 'redis' && (
+            {spec.database && (
               <label>
-                {engine === 'postgres' ? 'Database' : 'Default database'}
+                {spec.database.label}
                 <input
                   name="database_name"
                   value={form.databaseName}
                   onChange={(e) => set({ databaseName: e.target.value })}
-                  placeholder={engine === 'postgres' ? 'postgres' : 'app'}
+                  placeholder={spec.database.placeholder}
                 />
               </label>
             )}
             <label>
               <span>
-                User name {engine === 'redis' && <Hint>(Redis 6 ACL user; empty for the default user)</Hint>}
+                User name {spec.usernameHint && <Hint>{spec.usernameHint}</Hint>}
               </span>
               <input name="username" autoComplete="off" value={form.username} onChange={(e) => set({ username: e.target.value })} />
             </label>
@@ -251,85 +316,12 @@ export function ConnectionForm({ original, save, test, onSaved, onCancel }: Prop
           </label>
         )}
 
-        {engine === 'redis' && (
-          <>
-            <div className="form-row">
-              <label className="port">
-                Database number
-                <input name="db" inputMode="numeric" value={form.redisDb} onChange={(e) => set({ redisDb: e.target.value })} placeholder="0" />
-              </label>
-              <label className="grow">
-                Mode
-                <select
-                  name="topology"
-                  value={form.redisTopology}
-                  onChange={(e) => set({ redisTopology: e.target.value as FormState['redisTopology'] })}
-                >
-                  <option value="standalone">Standalone</option>
-                  <option value="cluster">Cluster</option>
-                  <option value="sentinel">Sentinel</option>
-                </select>
-              </label>
-            </div>
-            {form.redisTopology === 'sentinel' && (
-              <>
-                <label>
-                  Master name
-                  <input name="sentinel_master" value={form.sentinelMaster} onChange={(e) => set({ sentinelMaster: e.target.value })} placeholder="mymaster" />
-                </label>
-                <label>
-                  <span>
-                    Sentinels <Hint>(host:port, separated by commas)</Hint>
-                  </span>
-                  <input name="sentinels" value={form.sentinels} onChange={(e) => set({ sentinels: e.target.value })} placeholder="10.0.0.1:26379, 10.0.0.2:26379" />
-                </label>
-              </>
-            )}
-          </>
-        )}
-        {engine === 'mongodb' && (
-          <div className="form-row">
-            <label className="grow">
-              Replica set
-              <input name="replica_set" value={form.replicaSet} onChange={(e) => set({ replicaSet: e.target.value })} placeholder="rs0" />
-            </label>
-            <label className="grow">
-              Auth database
-              <input name="auth_source" value={form.authSource} onChange={(e) => set({ authSource: e.target.value })} placeholder="admin" />
-            </label>
-            <label className="grow">
-              Direct connection
-              <select
-                name="direct_connection"
-                value={form.directConnection}
-                onChange={(e) => set({ directConnection: e.target.value as FormState['directConnection'] })}
-              >
-                <option value="">Automatic</option>
-                <option value="true">Yes</option>
-                <option value="false">No</option>
-              </select>
-            </label>
-          </div>
-        )}
+        <FieldGroups groups={spec.main} form={form} set={set} />
         <label className="check">
           <input type="checkbox" name="tls" checked={form.tls} onChange={(e) => set({ tls: e.target.checked })} />
-          {engine === 'postgres' ? 'Require SSL (verify the server certificate)' : 'Use TLS'}
+          {spec.tlsLabel}
         </label>
-        {engine === 'postgres' && form.tls && (
-          <label>
-            <span>
-              Extra CA certificate <Hint>(PEM, for a private CA or a self-signed server)</Hint>
-            </span>
-            <textarea
-              name="ssl_root_cert"
-              rows={3}
-              spellCheck={false}
-              value={form.sslRootCert}
-              onChange={(e) => set({ sslRootCert: e.target.value })}
-              placeholder="-----BEGIN CERTIFICATE-----"
-            />
-          </label>
-        )}
+        <FieldGroups groups={spec.tls} form={form} set={set} />
 
         <details>
           <summary>Timeouts and pool</summary>
@@ -338,70 +330,13 @@ export function ConnectionForm({ original, save, test, onSaved, onCancel }: Prop
               Connect timeout (ms)
               <input name="connect_timeout_ms" inputMode="numeric" value={form.connectTimeoutMs} onChange={(e) => set({ connectTimeoutMs: e.target.value })} placeholder="5000" />
             </label>
-            {engine === 'redis' && (
-              <label>
-                Command timeout (ms)
-                <input name="command_timeout_ms" inputMode="numeric" value={form.commandTimeoutMs} onChange={(e) => set({ commandTimeoutMs: e.target.value })} />
-              </label>
-            )}
-            {engine === 'redis' && (
-              <label className="inline" title="SHUTDOWN, CONFIG SET, FLUSHALL, DEBUG… stay refused on the command line unless this is set">
-                <input
-                  type="checkbox"
-                  name="allow_server_commands"
-                  checked={form.allowServerCommands}
-                  onChange={(e) => set({ allowServerCommands: e.target.checked })}
-                />{' '}
-                Let admins run server commands (SHUTDOWN, CONFIG SET, FLUSHALL…) on the command line
-              </label>
-            )}
-            {engine === 'mongodb' && (
-              <label>
-                Server selection timeout (ms)
-                <input
-                  name="server_selection_timeout"
-                  inputMode="numeric"
-                  value={form.serverSelectionTimeout}
-                  onChange={(e) => set({ serverSelectionTimeout: e.target.value })}
-                />
-              </label>
-            )}
-            {engine === 'postgres' && (
-              <label>
-                Statement timeout (ms)
-                <input
-                  name="statement_timeout"
-                  inputMode="numeric"
-                  value={form.statementTimeout}
-                  onChange={(e) => set({ statementTimeout: e.target.value })}
-                  placeholder="30000"
-                />
-              </label>
-            )}
-            {engine === 'postgres' && (
-              <label>
-                Lock timeout of schema changes (ms)
-                <input
-                  name="lock_timeout"
-                  inputMode="numeric"
-                  value={form.lockTimeout}
-                  onChange={(e) => set({ lockTimeout: e.target.value })}
-                  placeholder="5000"
-                />
-              </label>
-            )}
-            {engine !== 'redis' && (
-              <label>
-                Pool size
-                <input name="pool_size" inputMode="numeric" value={form.poolSize} onChange={(e) => set({ poolSize: e.target.value })} placeholder="10" />
-              </label>
-            )}
+            <FieldGroups groups={spec.timeouts} form={form} set={set} />
           </div>
         </details>
 
         <label className="check">
           <input type="checkbox" name="is_primary" checked={form.isPrimary} onChange={(e) => set({ isPrimary: e.target.checked })} />
-          Primary {ENGINE_LABELS[engine]} connection of the project
+          Primary {entry.label} connection of the project
           {!original && <Hint>(the first one of an engine always is)</Hint>}
         </label>
 

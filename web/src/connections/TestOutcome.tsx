@@ -1,6 +1,6 @@
 // The answer of a connection test in one line: the server's version and round trip, or why it failed.
 import type { ConnectionTestReport, Engine } from '../api'
-import { ENGINE_LABELS } from './form'
+import { engineOf } from '../engines/registry'
 
 /** "Connected to Redis 7.2.4 in 0.4 ms (standalone)" or "Connection failed: …". */
 export function describeReport(engine: Engine, r: ConnectionTestReport): string {
@@ -8,7 +8,7 @@ export function describeReport(engine: Engine, r: ConnectionTestReport): string 
   const version = r.version ? ` ${r.version}` : ''
   const latency = typeof r.latency_ms === 'number' ? ` in ${r.latency_ms} ms` : ''
   const facts = [r.mode, r.topology, r.database && `database ${r.database}`, r.user && `as ${r.user}`].filter(Boolean)
-  return `Connected to ${ENGINE_LABELS[engine]}${version}${latency}${facts.length ? ` (${facts.join(', ')})` : ''}.`
+  return `Connected to ${engineOf(engine).label}${version}${latency}${facts.length ? ` (${facts.join(', ')})` : ''}.`
 }
 
 export function TestOutcome({ engine, report }: { engine: Engine; report: ConnectionTestReport }) {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { Connection } from '../api'
+import { canManageConnections } from './AdminButton'
 import { describeReport } from './TestOutcome'
 import {
-  canManageConnections,
   createBody,
   emptyForm,
   formFromConnection,
@@ -12,8 +12,15 @@ import {
   type ConnectionForm,
 } from './form'
 
-function form(patch: Partial<ConnectionForm> = {}): ConnectionForm {
-  return { ...emptyForm('redis'), identifier: 'cache', host: '127.0.0.1', ...patch }
+function form(patch: Partial<ConnectionForm> = {}, values: ConnectionForm['values'] = {}): ConnectionForm {
+  const f: ConnectionForm = { ...emptyForm('redis'), identifier: 'cache', host: '127.0.0.1', ...patch }
+  return { ...f, values: { ...f.values, ...values } }
+}
+
+/** The form switched to another engine, with some of its own fields typed. */
+function other(engine: ConnectionForm['engine'], patch: Partial<ConnectionForm>, values: ConnectionForm['values']): ConnectionForm {
+  const f = switchEngine(form(), engine)
+  return { ...f, ...patch, values: { ...f.values, ...values } }
 }
 
 const saved: Connection = {
@@ -36,14 +43,14 @@ const saved: Connection = {
 
 describe('createBody', () => {
   it('sends the fields of a Redis connection, with the db option and no empty ones', () => {
-    expect(createBody(form({ port: '6380', redisDb: '2', tls: true }))).toEqual({
+    expect(createBody(form({ port: '6380', tls: true }, { db: '2' }))).toEqual({
       ok: true,
       value: { identifier: 'cache', host: '127.0.0.1', port: 6380, options: { db: 2, tls: true } },
     })
   })
 
   it('sends allow_server_commands only when an admin ticks it', () => {
-    expect(createBody(form({ allowServerCommands: true }))).toEqual({
+    expect(createBody(form({}, { allow_server_commands: true }))).toEqual({
       ok: true,
       value: { identifier: 'cache', host: '127.0.0.1', port: 6379, options: { allow_server_commands: true } },
     })
@@ -61,17 +68,13 @@ describe('createBody', () => {
   })
 
   it('sends PostgreSQL and MongoDB fields and options under their own names', () => {
-    const pg = createBody({
-      ...switchEngine(form(), 'postgres'),
-      databaseName: 'postgres',
-      username: 'postgres',
-      password: 's3cret',
-      tls: true,
-      sslRootCert: '-----BEGIN CERTIFICATE-----',
-      statementTimeout: '1000',
-      lockTimeout: '300',
-      isPrimary: true,
-    })
+    const pg = createBody(
+      other(
+        'postgres',
+        { databaseName: 'postgres', username: 'postgres', password: 's3cret', tls: true, isPrimary: true },
+        { ssl_root_cert: '-----BEGIN CERTIFICATE-----', statement_timeout: '1000', lock_timeout: '300' },
+      ),
+    )
     expect(pg).toEqual({
       ok: true,
       value: {
@@ -85,7 +88,7 @@ describe('createBody', () => {
         is_primary: true,
       },
     })
-    const mongo = createBody({ ...switchEngine(form(), 'mongodb'), replicaSet: 'rs0', directConnection: 'false', poolSize: '20' })
+    const mongo = createBody(other('mongodb', {}, { replica_set: 'rs0', direct_connection: 'false', pool_size: '20' }))
     expect(mongo).toEqual({
       ok: true,
       value: {
@@ -98,9 +101,9 @@ describe('createBody', () => {
   })
 
   it('builds Redis cluster and sentinel options', () => {
-    expect(createBody(form({ redisTopology: 'cluster' }))).toMatchObject({ ok: true, value: { options: { cluster: true } } })
+    expect(createBody(form({}, { topology: 'cluster' }))).toMatchObject({ ok: true, value: { options: { cluster: true } } })
     expect(
-      createBody(form({ redisTopology: 'sentinel', sentinelMaster: 'mymaster', sentinels: '10.0.0.1:26379, 10.0.0.2:26380' })),
+      createBody(form({}, { topology: 'sentinel', sentinel_master: 'mymaster', sentinels: '10.0.0.1:26379, 10.0.0.2:26380' })),
     ).toMatchObject({
       ok: true,
       value: {
@@ -115,8 +118,8 @@ describe('createBody', () => {
         },
       },
     })
-    expect(createBody(form({ redisTopology: 'sentinel', sentinelMaster: 'm', sentinels: 'nohost' })).ok).toBe(false)
-    expect(createBody(form({ redisTopology: 'sentinel', sentinels: 'a:1' })).ok).toBe(false)
+    expect(createBody(form({}, { topology: 'sentinel', sentinel_master: 'm', sentinels: 'nohost' })).ok).toBe(false)
+    expect(createBody(form({}, { topology: 'sentinel', sentinels: 'a:1' })).ok).toBe(false)
   })
 
   it('refuses an empty or malformed identifier before sending', () => {
@@ -155,7 +158,7 @@ describe('updateBody', () => {
 
   it('prefills everything but the password', () => {
     const f = formFromConnection(saved)
-    expect(f).toMatchObject({ identifier: 'main-db', host: 'db.internal', port: '5432', databaseName: 'app', tls: true, poolSize: '5', lockTimeout: '300' })
+    expect(f).toMatchObject({ identifier: 'main-db', host: 'db.internal', port: '5432', databaseName: 'app', tls: true, values: { pool_size: '5', lock_timeout: '300' } })
     expect(f.password).toBe('')
   })
 

@@ -1,29 +1,17 @@
 // The connection form's state and the request bodies it turns into. Pure functions, so the rules
 // (what is sent on create, what on update, how the password is kept, cleared or set) are tested
-// without a browser. The server checks everything again; these checks only save a round trip and
-// give a message next to the form.
-import type {
-  Connection,
-  ConnectionBody,
-  ConnectionOptions,
-  Engine,
-  MongoConnectionOptions,
-  PostgresConnectionOptions,
-  RedisConnectionOptions,
-  Role,
-} from '../api'
+// without a browser. What differs between engines (their fields, options and defaults) comes from
+// each engine's entry in the registry. The server checks everything again; these checks only save a
+// round trip and give a message next to the form.
+import type { Connection, ConnectionBody, Engine } from '../api'
+import { FormError, parsePort, text, wholeNumber } from '../engines/fields'
+import { engineOf } from '../engines/registry'
+import type { FieldValues, OptionField } from '../engines/types'
 
-export const ENGINE_LABELS: Record<Engine, string> = { redis: 'Redis', mongodb: 'MongoDB', postgres: 'PostgreSQL' }
-export const DEFAULT_PORTS: Record<Engine, number> = { redis: 6379, mongodb: 27017, postgres: 5432 }
-export const URL_EXAMPLES: Record<Engine, string> = {
-  redis: 'redis://user:password@host:6379/0',
-  mongodb: 'mongodb://user:password@host:27017/app',
-  postgres: 'postgres://user:password@host:5432/postgres',
-}
-
-/** Only admins and owners may add, change, delete or test-before-saving connections (the API's rule). */
-export function canManageConnections(role: Role | undefined): boolean {
-  return role === 'admin' || role === 'owner'
+/** Every engine-specific field of an engine's form, in the order they show. */
+export function engineFields(engine: Engine): OptionField[] {
+  const spec = engineOf(engine).connectionForm
+  return [...spec.main.flatMap((g) => ('row' in g ? g.row : [g])), ...spec.tls, ...spec.timeouts]
 }
 
 /** Fields as typed (numbers stay text until they are checked). */
@@ -42,35 +30,30 @@ export interface ConnectionForm {
   clearPassword: boolean
   connectionString: string
   isPrimary: boolean
-  /** Redis and MongoDB `tls`, PostgreSQL `ssl`. Unchecked leaves it unset (a rediss:// string still turns it on). */
+  /** The engine's TLS option (`tls`, PostgreSQL `ssl`). Unchecked leaves it unset (a rediss:// string still turns it on). */
   tls: boolean
-  redisDb: string
-  redisTopology: 'standalone' | 'cluster' | 'sentinel'
-  sentinelMaster: string
-  /** `host:port` pairs separated by commas or new lines. */
-  sentinels: string
-  replicaSet: string
-  authSource: string
-  /** Unset, true or false. */
-  directConnection: '' | 'true' | 'false'
-  sslRootCert: string
   connectTimeoutMs: string
-  commandTimeoutMs: string
-  /** Redis: admins may run commands that stop or reconfigure the server on the command line. */
-  allowServerCommands: boolean
-  serverSelectionTimeout: string
-  poolSize: string
-  statementTimeout: string
-  lockTimeout: string
+  /** The engine's own fields (its registry entry's), by input name. */
+  values: FieldValues
 }
 
+/** The engine's fields as they start: empty, unticked, or a select's first choice. */
+function emptyValues(engine: Engine): FieldValues {
+  const values: FieldValues = {}
+  for (const field of engineFields(engine)) {
+    values[field.name] = field.kind === 'flag' ? false : (field.choices?.[0]?.[0] ?? '')
+  }
+  return values
+}
+
+/** The form of a new connection of `engine`: its default port, everything else empty. */
 export function emptyForm(engine: Engine): ConnectionForm {
   return {
     engine,
     identifier: '',
     mode: 'fields',
     host: '',
-    port: String(DEFAULT_PORTS[engine]),
+    port: String(engineOf(engine).defaultPort),
     databaseName: '',
     username: '',
     password: '',
@@ -78,39 +61,33 @@ export function emptyForm(engine: Engine): ConnectionForm {
     connectionString: '',
     isPrimary: false,
     tls: false,
-    redisDb: '',
-    redisTopology: 'standalone',
-    sentinelMaster: '',
-    sentinels: '',
-    replicaSet: '',
-    authSource: '',
-    directConnection: '',
-    sslRootCert: '',
     connectTimeoutMs: '',
-    commandTimeoutMs: '',
-    allowServerCommands: false,
-    serverSelectionTimeout: '',
-    poolSize: '',
-    statementTimeout: '',
-    lockTimeout: '',
+    values: emptyValues(engine),
   }
 }
 
 /** A new engine keeps what applies to every engine and moves the port along if it was the default. */
 export function switchEngine(form: ConnectionForm, engine: Engine): ConnectionForm {
-  const port = form.port.trim() === '' || form.port === String(DEFAULT_PORTS[form.engine]) ? String(DEFAULT_PORTS[engine]) : form.port
+  const port = form.port.trim() === '' || form.port === String(engineOf(form.engine).defaultPort) ? String(engineOf(engine).defaultPort) : form.port
   return { ...emptyForm(engine), identifier: form.identifier, mode: form.mode, host: form.host, port, username: form.username, password: form.password, isPrimary: form.isPrimary }
 }
 
-function text(value: unknown): string {
-  return typeof value === 'string' || typeof value === 'number' ? String(value) : ''
+/** The engine's field values of saved options. */
+function valuesFromOptions(engine: Engine, o: Record<string, unknown>): FieldValues {
+  const values = emptyValues(engine)
+  for (const field of engineFields(engine)) {
+    if (field.custom) continue
+    const option = o[field.option ?? field.name]
+    if (field.kind === 'flag') values[field.name] = option === true
+    else if (field.kind === 'tristate') values[field.name] = option === true ? 'true' : option === false ? 'false' : ''
+    else values[field.name] = text(option)
+  }
+  return { ...values, ...engineOf(engine).connectionForm.readOptions?.(o) }
 }
 
 /** The form for editing a saved connection. The password and connection string never come back from the server. */
 export function formFromConnection(c: Connection): ConnectionForm {
   const o = c.options
-  const sentinel = o.sentinel as { master?: unknown; sentinels?: { host?: unknown; port?: unknown }[] } | undefined
-  const direct = o.direct_connection
   return {
     ...emptyForm(c.database_type),
     identifier: c.identifier,
@@ -119,29 +96,14 @@ export function formFromConnection(c: Connection): ConnectionForm {
     databaseName: c.database_name ?? '',
     username: c.username ?? '',
     isPrimary: c.is_primary,
-    tls: o.tls === true || o.ssl === true,
-    redisDb: text(o.db),
-    redisTopology: o.cluster === true ? 'cluster' : sentinel ? 'sentinel' : 'standalone',
-    sentinelMaster: text(sentinel?.master),
-    sentinels: Array.isArray(sentinel?.sentinels) ? sentinel.sentinels.map((s) => `${text(s.host)}:${text(s.port)}`).join(', ') : '',
-    replicaSet: text(o.replica_set),
-    authSource: text(o.auth_source),
-    directConnection: direct === true ? 'true' : direct === false ? 'false' : '',
-    sslRootCert: text(o.ssl_root_cert),
+    tls: o[engineOf(c.database_type).connectionForm.tlsOption ?? 'tls'] === true,
     connectTimeoutMs: text(o.connect_timeout_ms),
-    commandTimeoutMs: text(o.command_timeout_ms),
-    allowServerCommands: o.allow_server_commands === true,
-    serverSelectionTimeout: text(o.server_selection_timeout),
-    poolSize: text(o.pool_size),
-    statementTimeout: text(o.statement_timeout),
-    lockTimeout: text(o.lock_timeout),
+    values: valuesFromOptions(c.database_type, o),
   }
 }
 
 /** A checked value, or a message to show next to the form. */
 export type Built<T> = { ok: true; value: T } | { ok: false; error: string }
-
-class FormError extends Error {}
 
 const IDENTIFIER = /^[A-Za-z0-9._-]{1,64}$/
 
@@ -154,83 +116,31 @@ function checkIdentifier(raw: string): string {
   return identifier
 }
 
-/** `undefined` for an empty field (the server's default), the number, or an error. */
-export function parsePort(raw: string, label = 'The port'): number | undefined {
-  const t = raw.trim()
-  if (t === '') return undefined
-  const n = Number(t)
-  if (!/^\d+$/.test(t) || n < 1 || n > 65535) throw new FormError(`${label} must be a whole number between 1 and 65535.`)
-  return n
-}
-
-function wholeNumber(raw: string, label: string): number | undefined {
-  const t = raw.trim()
-  if (t === '') return undefined
-  if (!/^\d+$/.test(t)) throw new FormError(`${label} must be a whole number.`)
-  return Number(t)
-}
-
-function parseSentinels(raw: string): { host: string; port: number }[] {
-  const items = raw.split(/[\s,]+/).filter(Boolean)
-  if (items.length === 0) throw new FormError('List at least one sentinel as host:port.')
-  return items.map((item) => {
-    const at = item.lastIndexOf(':')
-    const host = at > 0 ? item.slice(0, at).replace(/^\[|\]$/g, '') : ''
-    if (!host) throw new FormError(`Write each sentinel as host:port (got "${item}").`)
-    const port = parsePort(item.slice(at + 1), `The port of sentinel ${host}`)
-    if (port === undefined) throw new FormError(`Write each sentinel as host:port (got "${item}").`)
-    return { host, port }
-  })
-}
-
 /** The options object for the form's engine, with unset options left out. */
-function buildOptions(f: ConnectionForm): ConnectionOptions {
+function buildOptions(f: ConnectionForm): Record<string, unknown> {
+  const spec = engineOf(f.engine).connectionForm
+  const o: Record<string, unknown> = {}
   const timeout = wholeNumber(f.connectTimeoutMs, 'The connect timeout')
-  switch (f.engine) {
-    case 'redis': {
-      const o: RedisConnectionOptions = {}
-      const db = wholeNumber(f.redisDb, 'The database number')
-      if (db !== undefined) o.db = db
-      if (f.tls) o.tls = true
-      if (f.redisTopology === 'cluster') o.cluster = true
-      if (f.redisTopology === 'sentinel') {
-        const master = f.sentinelMaster.trim()
-        if (!master) throw new FormError("Name the sentinels' master (for example mymaster).")
-        o.sentinel = { master, sentinels: parseSentinels(f.sentinels) }
-      }
-      if (timeout !== undefined) o.connect_timeout_ms = timeout
-      const command = wholeNumber(f.commandTimeoutMs, 'The command timeout')
-      if (command !== undefined) o.command_timeout_ms = command
-      if (f.allowServerCommands) o.allow_server_commands = true
-      return o
-    }
-    case 'mongodb': {
-      const o: MongoConnectionOptions = {}
-      if (f.replicaSet.trim()) o.replica_set = f.replicaSet.trim()
-      if (f.authSource.trim()) o.auth_source = f.authSource.trim()
-      if (f.tls) o.tls = true
-      const selection = wholeNumber(f.serverSelectionTimeout, 'The server selection timeout')
-      if (selection !== undefined) o.server_selection_timeout = selection
-      if (f.directConnection) o.direct_connection = f.directConnection === 'true'
-      if (timeout !== undefined) o.connect_timeout_ms = timeout
-      const pool = wholeNumber(f.poolSize, 'The pool size')
-      if (pool !== undefined) o.pool_size = pool
-      return o
-    }
-    case 'postgres': {
-      const o: PostgresConnectionOptions = {}
-      if (f.tls) o.ssl = true
-      if (f.sslRootCert.trim()) o.ssl_root_cert = f.sslRootCert.trim()
-      const pool = wholeNumber(f.poolSize, 'The pool size')
-      if (pool !== undefined) o.pool_size = pool
-      const statement = wholeNumber(f.statementTimeout, 'The statement timeout')
-      if (statement !== undefined) o.statement_timeout = statement
-      const lock = wholeNumber(f.lockTimeout, 'The lock timeout')
-      if (lock !== undefined) o.lock_timeout = lock
-      if (timeout !== undefined) o.connect_timeout_ms = timeout
-      return o
+  for (const field of engineFields(f.engine)) {
+    if (field.custom) continue
+    const key = field.option ?? field.name
+    const value = f.values[field.name] ?? ''
+    if (field.kind === 'flag') {
+      if (value === true) o[key] = true
+    } else if (field.kind === 'tristate') {
+      if (value === 'true' || value === 'false') o[key] = value === 'true'
+    } else if (field.kind === 'number') {
+      const n = wholeNumber(text(value), field.what ?? field.label)
+      if (n !== undefined) o[key] = n
+    } else {
+      const t = text(value).trim()
+      if (t) o[key] = t
     }
   }
+  if (f.tls) o[spec.tlsOption ?? 'tls'] = true
+  spec.writeOptions?.(f.values, o)
+  if (timeout !== undefined) o.connect_timeout_ms = timeout
+  return o
 }
 
 /** JSON with sorted keys, to compare option objects whatever their key order. */
@@ -245,7 +155,7 @@ function canonical(value: unknown): string {
 
 function requireConnectionString(f: ConnectionForm): string {
   const cs = f.connectionString.trim()
-  if (!cs) throw new FormError(`Paste a connection string, such as ${URL_EXAMPLES[f.engine]}.`)
+  if (!cs) throw new FormError(`Paste a connection string, such as ${engineOf(f.engine).connectionForm.urlExample}.`)
   return cs
 }
 
@@ -264,8 +174,8 @@ function settingsBody(f: ConnectionForm): ConnectionBody {
     body.host = requireHost(f)
     const port = parsePort(f.port)
     if (port !== undefined) body.port = port
-    // Redis has no database name; its database is the `db` option.
-    if (f.engine !== 'redis' && f.databaseName.trim()) body.database_name = f.databaseName.trim()
+    // Some engines have no database name (Redis: its database is the `db` option).
+    if (engineOf(f.engine).connectionForm.database && f.databaseName.trim()) body.database_name = f.databaseName.trim()
     if (f.username.trim()) body.username = f.username.trim()
   }
   if (f.password) body.password = f.password
@@ -312,8 +222,9 @@ export function updateBody(f: ConnectionForm, original: Connection): Built<Conne
       if (host !== original.host) body.host = host
       const port = parsePort(f.port)
       if (port !== undefined && port !== original.port) body.port = port
-      const texts: [string, 'database_name' | 'username', string][] =
-        f.engine === 'redis' ? [[f.username, 'username', 'user name']] : [[f.databaseName, 'database_name', 'database name'], [f.username, 'username', 'user name']]
+      const texts: [string, 'database_name' | 'username', string][] = engineOf(f.engine).connectionForm.database
+        ? [[f.databaseName, 'database_name', 'database name'], [f.username, 'username', 'user name']]
+        : [[f.username, 'username', 'user name']]
       for (const [raw, field, label] of texts) {
         const value = raw.trim()
         // The server keeps a stored value when it gets an empty one; say so rather than pretend it was removed.

@@ -4,6 +4,7 @@
 // and disables what cannot work.
 import { useEffect, type ReactNode } from 'react'
 import { connections, type Connection, type Engine } from '../api'
+import { engineOf } from '../engines/registry'
 import { useLoad } from '../useLoad'
 
 /** How often an open page re-reads its connection's status. */
@@ -47,13 +48,6 @@ export function ConnectionDown({ health }: { health: ConnectionHealth }) {
   )
 }
 
-/** The actions an engine's pages offer, shown disabled while its connection is down. */
-const ENGINE_ACTIONS: Record<Engine, string[]> = {
-  redis: ['New key', 'Scan keys', 'Command line'],
-  postgres: ['Run query', 'Table Editor', 'New table'],
-  mongodb: ['Create database', 'Find documents', 'Aggregate'],
-}
-
 /**
  * Mounts an engine page only while its connection is not known to be failing. A failing one gets
  * its reason once (no page of errors, one per panel) and the page's actions, disabled; the page
@@ -77,7 +71,7 @@ export function ConnectionGate({
     <section className="connection-gate">
       <ConnectionDown health={health} />
       <div className="toolbar" aria-label="Unavailable actions">
-        {ENGINE_ACTIONS[engine].map((label) => (
+        {engineOf(engine).gateActions.map((label) => (
           <span key={label} className="tooltip-host" title={reason}>
             <button type="button" disabled>
               {label}

@@ -7,14 +7,13 @@ import { useQuery } from '@tanstack/react-query'
 import { activity, projects, roleAtLeast, type ActivityEntry } from '../api'
 import { TwoStepConfirm } from '../components/ConfirmAction'
 import { ErrorMessage } from '../components/ErrorMessage'
+import { engineLabel } from '../engines/registry'
 import { Link } from '../router'
 import { TeamLinks } from '../team/TeamLinks'
 import { blockedCounts, entryKey, formatDuration, rowId } from './activity'
 
 /** How often the list is read again while not paused. */
 export const REFRESH_MS = 2000
-
-const ENGINE_NAMES = { postgres: 'PostgreSQL', redis: 'Redis', mongodb: 'MongoDB' } as const
 
 export function ActivityPage({ projectRef }: { projectRef: string }) {
   const project = useQuery({ queryKey: ['project', projectRef], queryFn: () => projects.get(projectRef) })
@@ -70,7 +69,7 @@ export function ActivityPage({ projectRef }: { projectRef: string }) {
           <ul>
             {list.data.unreachable.map((u) => (
               <li key={u.connection_id} data-unreachable={u.connection_name}>
-                <strong>{u.connection_name}</strong> ({ENGINE_NAMES[u.engine] ?? u.engine}): <span className="error-text">{u.error}</span>
+                <strong>{u.connection_name}</strong> ({engineLabel(u.engine)}): <span className="error-text">{u.error}</span>
               </li>
             ))}
           </ul>
@@ -106,7 +105,7 @@ export function ActivityPage({ projectRef }: { projectRef: string }) {
                   data-engine={e.engine}
                 >
                   <td>
-                    <span className={`badge engine-${e.engine}`}>{ENGINE_NAMES[e.engine] ?? e.engine}</span>
+                    <span className={`badge engine-${e.engine}`}>{engineLabel(e.engine)}</span>
                   </td>
                   <td>{e.connection_name}</td>
                   <td className="mono">{e.id}</td>

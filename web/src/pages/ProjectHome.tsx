@@ -1,13 +1,16 @@
 // `/project/{ref}`: every database connection of the project, across engines, one click away.
-import { projects, type Connection, type Engine } from '../api'
+import { projects, type Connection } from '../api'
 import { Link } from '../router'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { useLoad } from '../useLoad'
 import { AddConnection, ConnectionActions } from '../connections/ConnectionActions'
-import { canManageConnections } from '../connections/form'
+import { canManageConnections } from '../connections/AdminButton'
+import { ENGINES, engineOf } from '../engines/registry'
 import { TeamLinks } from '../team/TeamLinks'
 
-export const ENGINE_NAMES: Record<Engine, string> = { redis: 'Redis', mongodb: 'MongoDB', postgres: 'PostgreSQL' }
+/** "Redis, MongoDB or PostgreSQL": every engine a connection may be. */
+const ENGINE_LABELS = ENGINES.map((e) => e.label)
+const ENGINE_CHOICES = [ENGINE_LABELS.slice(0, -1).join(', '), ...ENGINE_LABELS.slice(-1)].filter(Boolean).join(' or ')
 
 /** Where a connection opens in the console. */
 export function connectionHref(projectRef: string, c: Connection): string {
@@ -16,15 +19,11 @@ export function connectionHref(projectRef: string, c: Connection): string {
 }
 
 /**
- * Which database of its server a connection opens, so two connections to one server differ: the
- * database name (PostgreSQL, MongoDB) or the Redis db number (0 unless set).
+ * Which database of its server a connection opens, so two connections to one server differ (the
+ * database name, the Redis db number…): its engine's summary.
  */
 export function databaseLabel(c: Connection): string | null {
-  if (c.database_type === 'redis') {
-    const db = c.options.db
-    return `db ${typeof db === 'number' || typeof db === 'string' ? db : 0}`
-  }
-  return c.database_name ? `/ ${c.database_name}` : null
+  return engineOf(c.database_type).summary(c)
 }
 
 export function ProjectHome({ projectRef }: { projectRef: string }) {
@@ -52,7 +51,7 @@ export function ProjectHome({ projectRef }: { projectRef: string }) {
           <p>This project has no database connections yet.</p>
           <p className="muted">
             {canManageConnections(role)
-              ? 'Add one with “Add connection”: Redis, MongoDB or PostgreSQL, by host and port or by connection string.'
+              ? `Add one with “Add connection”: ${ENGINE_CHOICES}, by host and port or by connection string.`
               : 'Ask an admin or owner of this project to add one.'}
           </p>
         </div>
@@ -74,7 +73,7 @@ export function ProjectHome({ projectRef }: { projectRef: string }) {
             {list.map((c) => (
               <tr key={c.id} data-connection={c.identifier}>
                 <td>
-                  <span className={`badge engine-${c.database_type}`}>{ENGINE_NAMES[c.database_type]}</span>
+                  <span className={`badge engine-${c.database_type}`}>{engineOf(c.database_type).label}</span>
                 </td>
                 <td className="mono">{c.identifier}</td>
                 <td className="mono muted">
