@@ -38,6 +38,15 @@ impl Engine {
         }
     }
 
+    /// Its routes' segment under `/api/platform/` (PostgreSQL's keep postgres-meta's name).
+    pub fn api_path(self) -> &'static str {
+        match self {
+            Engine::Postgres => "pg-meta",
+            Engine::Redis => "redis",
+            Engine::Mongodb => "mongodb",
+        }
+    }
+
     /// The port used when none is given.
     pub fn default_port(self) -> u16 {
         match self {

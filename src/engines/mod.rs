@@ -84,15 +84,103 @@ impl EngineError {
     }
 }
 
+/// The driver of `engine`: the one place that names every engine's folder.
+pub fn driver(engine: Engine) -> &'static dyn Driver {
+    match engine {
+        Engine::Postgres => &postgres::driver::PostgresDriver,
+        Engine::Redis => &redis::driver::RedisDriver,
+        Engine::Mongodb => &mongodb::driver::MongoDriver,
+    }
+}
+
+/// A boxed future, for the object-safe engine traits.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What every engine supplies, written in its own folder: the addresses it dials and how it opens a
+/// pooled client. [`driver`] is the one place naming them.
+pub trait Driver: Send + Sync + 'static {
+    /// Every address a client would dial for `settings` before it discovers more by itself.
+    fn dial_targets<'a>(
+        &'a self,
+        settings: &'a ConnectionSettings,
+    ) -> BoxFuture<'a, Result<Vec<DialTarget>, EngineError>>;
+    /// Opens a pooled client for settings the network guard approved.
+    fn connect<'a>(&'a self, settings: &'a Guarded) -> BoxFuture<'a, Result<EngineClient, EngineError>>;
+}
+
+/// A pooled client of any engine, as the pool, the connection tests, the health check and the
+/// project's activity view use it.
+pub trait Pooled: Send + Sync + 'static {
+    /// Measures one round trip to the server.
+    fn ping(&self) -> BoxFuture<'_, Result<Duration, EngineError>>;
+    /// The server's version and engine-specific facts, for a connection test.
+    fn facts<'a>(&'a self, settings: &'a ConnectionSettings) -> BoxFuture<'a, Result<ProbeFacts, EngineError>>;
+    /// Closes the client's connections now rather than when the last clone is dropped.
+    fn close(&self) -> BoxFuture<'_, ()>;
+    /// What the server runs now: its sessions or operations, for the project's activity view.
+    fn sessions(&self) -> BoxFuture<'_, Result<Vec<Session>, EngineError>>;
+    /// The client itself, for [`EngineKind::from_pooled`].
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+
 /// A live, shareable client for one connection: cloning is cheap and shares the underlying pool.
 #[derive(Clone)]
-pub enum EngineClient {
-    /// Redis.
-    Redis(redis::RedisClient),
-    /// MongoDB.
-    Mongodb(mongodb::MongoClient),
-    /// PostgreSQL.
-    Postgres(postgres::PostgresClient),
+pub struct EngineClient(std::sync::Arc<dyn Pooled>);
+
+impl EngineClient {
+    /// Wraps an engine's client.
+    pub fn new(client: impl Pooled) -> Self {
+        Self(std::sync::Arc::new(client))
+    }
+
+    /// Measures one round trip to the server.
+    pub async fn ping(&self) -> Result<Duration, EngineError> {
+        self.0.ping().await
+    }
+
+    /// Closes the client's connections now rather than when the last clone is dropped.
+    pub async fn close(&self) {
+        self.0.close().await
+    }
+
+    /// What the server runs now.
+    pub async fn sessions(&self) -> Result<Vec<Session>, EngineError> {
+        self.0.sessions().await
+    }
+}
+
+/// One session or operation a server runs, for the project's activity view.
+#[derive(Debug, Clone, Default)]
+pub struct Session {
+    /// The engine's id for it: a PostgreSQL pid, a Redis client id, a MongoDB opid.
+    pub id: String,
+    /// Who runs it, as the database knows them.
+    pub user: Option<String>,
+    /// The client's address.
+    pub client: Option<String>,
+    /// The statement, last command or operation.
+    pub what: Option<String>,
+    /// The engine's state (`active`, `idle in transaction`, `blocked`, `idle`…).
+    pub state: Option<String>,
+    /// Doing or holding something now, rather than idle.
+    pub active: bool,
+    /// Milliseconds in that state.
+    pub duration_ms: Option<i64>,
+    /// Ids of sessions of the same server it waits for.
+    pub blocked_by: Vec<String>,
+    /// How it is stopped, if it can be.
+    pub stop: Option<Stop>,
+}
+
+/// How a session is stopped: an engine route under `/api/platform/{api}/{ref}/`.
+#[derive(Debug, Clone)]
+pub struct Stop {
+    /// `POST` or `DELETE`.
+    pub method: &'static str,
+    /// The route after the project ref, e.g. `activity/42/cancel`.
+    pub route: String,
+    /// What it does, for a button.
+    pub label: &'static str,
 }
 
 /// An engine's own client type, as taken out of the pooled [`EngineClient`]: what a handler
@@ -101,7 +189,9 @@ pub trait EngineKind: Clone + Send + Sync + 'static {
     /// The engine whose connections give this client.
     const ENGINE: Engine;
     /// This engine's client, when `client` is one.
-    fn from_pooled(client: EngineClient) -> Option<Self>;
+    fn from_pooled(client: EngineClient) -> Option<Self> {
+        client.0.as_any().downcast_ref::<Self>().cloned()
+    }
 }
 
 /// Result of testing a connection (spec 3.1, 4.1): always a 200, with `success` saying how it went.
@@ -153,26 +243,14 @@ pub async fn within<T>(
 /// Every address a driver will dial for `settings` before it discovers more by itself: the host,
 /// every host and `hostaddr` of a connection string, the sentinels. The network guard checks all.
 pub async fn dial_targets(settings: &ConnectionSettings) -> Result<Vec<DialTarget>, EngineError> {
-    let targets = match settings.engine {
-        Engine::Postgres => postgres::dial_targets(settings)?,
-        Engine::Mongodb => mongodb::dial_targets(settings).await?,
-        Engine::Redis => redis::dial_targets(settings),
-    };
-    Ok(targets)
+    driver(settings.engine).dial_targets(settings).await
 }
 
 /// Opens a client for `settings` (the pool manager caches it). Only settings the network guard
 /// approved can be opened.
 pub async fn connect(settings: &Guarded) -> Result<EngineClient, EngineError> {
     let limit = settings.options.connect_timeout();
-    let result = within(limit, "connecting", async {
-        Ok(match settings.engine {
-            Engine::Redis => EngineClient::Redis(redis::connect(settings).await?),
-            Engine::Mongodb => EngineClient::Mongodb(mongodb::connect(settings).await?),
-            Engine::Postgres => EngineClient::Postgres(postgres::connect(settings)?),
-        })
-    })
-    .await;
+    let result = within(limit, "connecting", async { driver(settings.engine).connect(settings).await }).await;
     result.map_err(|e| e.scrubbed(settings))
 }
 
@@ -182,11 +260,7 @@ pub async fn probe(client: &EngineClient, settings: &ConnectionSettings) -> Test
     let started = Instant::now();
     let result = within(limit, "testing the connection", async {
         let latency = client.ping().await?;
-        let facts = match client {
-            EngineClient::Redis(c) => c.facts(settings).await?,
-            EngineClient::Mongodb(c) => c.facts().await?,
-            EngineClient::Postgres(c) => c.facts().await?,
-        };
+        let facts = client.0.facts(settings).await?;
         Ok((latency, facts))
     })
     .await;
@@ -216,26 +290,5 @@ pub async fn test_unsaved(settings: &Guarded) -> Result<TestReport, EngineError>
         }
         Err(e @ EngineError::Refused(_)) => Err(e),
         Err(e) => Ok(TestReport::failed(&e)),
-    }
-}
-
-impl EngineClient {
-    /// Measures one round trip to the server.
-    pub async fn ping(&self) -> Result<Duration, EngineError> {
-        match self {
-            EngineClient::Redis(c) => c.ping().await,
-            EngineClient::Mongodb(c) => c.ping().await,
-            EngineClient::Postgres(c) => c.ping().await,
-        }
-    }
-
-    /// Closes the client's connections now rather than when the last clone is dropped.
-    pub async fn close(&self) {
-        match self {
-            EngineClient::Mongodb(c) => c.close().await,
-            EngineClient::Postgres(c) => c.close(),
-            // Redis connections close when the last handle is dropped.
-            EngineClient::Redis(_) => {}
-        }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod documents;
+pub mod driver;
 pub mod export;
 pub mod extjson;
 pub mod ops;
@@ -31,13 +32,6 @@ pub struct MongoClient {
 
 impl crate::engines::EngineKind for MongoClient {
     const ENGINE: crate::domain::Engine = crate::domain::Engine::Mongodb;
-
-    fn from_pooled(client: crate::engines::EngineClient) -> Option<Self> {
-        match client {
-            crate::engines::EngineClient::Mongodb(c) => Some(c),
-            _ => None,
-        }
-    }
 }
 
 /// Maps a driver error to the engine layer. Messages are the server's `errmsg` or the driver's

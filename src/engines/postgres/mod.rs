@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod checks;
 pub mod command;
 pub mod ddl;
+pub mod driver;
 pub mod export;
 pub mod objects;
 pub mod policies;
@@ -57,13 +58,6 @@ pub struct PostgresClient {
 
 impl crate::engines::EngineKind for PostgresClient {
     const ENGINE: crate::domain::Engine = crate::domain::Engine::Postgres;
-
-    fn from_pooled(client: crate::engines::EngineClient) -> Option<Self> {
-        match client {
-            crate::engines::EngineClient::Postgres(c) => Some(c),
-            _ => None,
-        }
-    }
 }
 
 /// Powers of a login that reach past the database onto its host: running programs and reading or

@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod command;
+pub mod driver;
 pub mod glob;
 pub mod info;
 pub mod keys;
@@ -42,13 +43,6 @@ pub struct RedisClient {
 
 impl crate::engines::EngineKind for RedisClient {
     const ENGINE: crate::domain::Engine = crate::domain::Engine::Redis;
-
-    fn from_pooled(client: crate::engines::EngineClient) -> Option<Self> {
-        match client {
-            crate::engines::EngineClient::Redis(c) => Some(c),
-            _ => None,
-        }
-    }
 }
 
 #[derive(Clone)]
