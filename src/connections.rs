@@ -150,23 +150,14 @@ pub fn check_identifier(identifier: &str) -> Result<(), ApiError> {
 }
 
 fn parse_connection_string(engine: Engine, text: &str) -> Result<ParsedConnectionString, ApiError> {
-    let schemes: &[&str] = match engine {
-        Engine::Redis => &["redis://", "rediss://"],
-        Engine::Mongodb => &["mongodb://", "mongodb+srv://"],
-        Engine::Postgres => &["postgres://", "postgresql://"],
-    };
-    if !schemes.iter().any(|s| text.starts_with(s)) {
+    let spec = engines::spec(engine);
+    if !spec.url_schemes.iter().any(|s| text.starts_with(s)) {
         return Err(ApiError::validation(format!(
             "a {engine} connection_string must start with {}",
-            schemes.join(" or ")
+            spec.url_schemes.join(" or ")
         )));
     }
-    let parsed = match engine {
-        Engine::Redis => engines::redis::parse_connection_string(text),
-        Engine::Mongodb => engines::mongodb::parse_connection_string(text),
-        Engine::Postgres => engines::postgres::parse_connection_string(text),
-    };
-    parsed.map_err(ApiError::validation)
+    (spec.parse_connection_string)(text).map_err(ApiError::validation)
 }
 
 fn check_host(host: &str) -> Result<String, ApiError> {
@@ -257,7 +248,7 @@ pub fn settings_from_input(
         SecretPatch::Clear => None,
         SecretPatch::Keep => base.as_ref().and_then(|b| b.viewer_password.clone()),
     };
-    if engine != Engine::Postgres && (viewer_username.is_some() || viewer_password.is_some()) {
+    if !engines::spec(engine).viewer_credentials && (viewer_username.is_some() || viewer_password.is_some()) {
         return Err(ApiError::validation("viewer_username and viewer_password are supported for PostgreSQL only"));
     }
     if viewer_username.is_none() && viewer_password.is_some() {

@@ -17,6 +17,7 @@ use schemars::{json_schema, Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 
 use crate::domain::connection::{MongoOptions, PostgresOptions, RedisOptions};
+use crate::domain::Engine;
 use crate::router::{routes, Payload, Route, SchemaFn, Success};
 
 /// Routes that need no token.
@@ -24,13 +25,13 @@ const PUBLIC: [&str; 6] = ["/healthz", "/readyz", "/metrics", "/api/auth/token",
 
 fn tag(path: &str) -> &'static str {
     let segments: Vec<&str> = path.split('/').collect();
+    let engine = segments.get(3).and_then(|s| Engine::ALL.into_iter().find(|e| *s == e.as_str() || *s == e.api_path()));
     match (segments.get(1).copied(), segments.get(3).copied()) {
-        (Some("api"), Some("redis")) if path.contains("/connections") => "connections",
-        (Some("api"), Some("mongodb")) if path.contains("/connections") => "connections",
-        (Some("api"), Some("postgres")) => "connections",
-        (Some("api"), Some("redis")) => "redis",
-        (Some("api"), Some("mongodb")) => "mongodb",
-        (Some("api"), Some("pg-meta")) => "postgres",
+        // `/api/platform/{engine}/{ref}/connections…`; the engine's own routes are tagged by engine.
+        (Some("api"), Some(s)) if engine.is_some_and(|e| s == e.as_str()) && path.contains("/connections") => {
+            "connections"
+        }
+        (Some("api"), Some(_)) if engine.is_some() => engine.map_or("platform", Engine::as_str),
         (Some("api"), Some("token" | "session" | "sessions")) => "auth",
         (Some("api"), _) => "platform",
         _ => "operations",

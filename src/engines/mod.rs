@@ -84,13 +84,30 @@ impl EngineError {
     }
 }
 
-/// The driver of `engine`: the one place that names every engine's folder.
-pub fn driver(engine: Engine) -> &'static dyn Driver {
+/// What an engine declares about its connections, written in its folder (`<engine>::SPEC`).
+pub struct EngineSpec {
+    /// Connection string schemes it accepts (`postgres://`).
+    pub url_schemes: &'static [&'static str],
+    /// Reads a connection string into fields (the scheme already checked).
+    pub parse_connection_string: fn(&str) -> Result<crate::domain::connection::ParsedConnectionString, String>,
+    /// Whether a connection may carry separate viewer credentials (a login for viewers' reads).
+    pub viewer_credentials: bool,
+    /// How it is dialled and opened.
+    pub driver: &'static dyn Driver,
+}
+
+/// The spec of `engine`: the one place that names every engine's folder.
+pub fn spec(engine: Engine) -> &'static EngineSpec {
     match engine {
-        Engine::Postgres => &postgres::driver::PostgresDriver,
-        Engine::Redis => &redis::driver::RedisDriver,
-        Engine::Mongodb => &mongodb::driver::MongoDriver,
+        Engine::Postgres => &postgres::driver::SPEC,
+        Engine::Redis => &redis::driver::SPEC,
+        Engine::Mongodb => &mongodb::driver::SPEC,
     }
+}
+
+/// The driver of `engine`.
+pub fn driver(engine: Engine) -> &'static dyn Driver {
+    spec(engine).driver
 }
 
 /// A boxed future, for the object-safe engine traits.

@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use crate::app::AppState;
 use crate::auth::extract::{bearer_token, VerifiedToken};
 use crate::auth::session::SessionCaller;
+use crate::domain::Engine;
 use crate::error::{envelope, ApiError};
 
 /// Header carrying the request id (taken from the client when sane, else generated).
@@ -49,12 +50,7 @@ pub(crate) fn route_labels(template: &str, path: &str) -> (Option<String>, Optio
             project_ref = Some(p.to_string());
         }
         if i == 3 {
-            engine = match t {
-                "redis" => Some("redis"),
-                "mongodb" => Some("mongodb"),
-                "postgres" | "pg-meta" => Some("postgres"),
-                _ => None,
-            };
+            engine = Engine::ALL.into_iter().find(|e| t == e.as_str() || t == e.api_path()).map(Engine::as_str);
         }
     }
     (project_ref, engine)

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::{ops, MongoClient};
 use crate::domain::ConnectionSettings;
-use crate::engines::{BoxFuture, Driver, EngineClient, EngineError, Pooled, ProbeFacts, Session, Stop};
+use crate::engines::{BoxFuture, Driver, EngineClient, EngineError, EngineSpec, Pooled, ProbeFacts, Session, Stop};
 use crate::network::{DialTarget, Guarded};
 
 /// Longest command text kept for a session (a command can be large).
@@ -16,6 +16,14 @@ const MAX_WHAT: usize = 2048;
 
 /// MongoDB's [`Driver`].
 pub struct MongoDriver;
+
+/// What the engine declares about its connections.
+pub static SPEC: EngineSpec = EngineSpec {
+    url_schemes: &["mongodb://", "mongodb+srv://"],
+    parse_connection_string: super::parse_connection_string,
+    viewer_credentials: false,
+    driver: &MongoDriver,
+};
 
 impl Driver for MongoDriver {
     fn dial_targets<'a>(

@@ -5,11 +5,19 @@ use std::time::Duration;
 
 use super::{activity, PostgresClient};
 use crate::domain::ConnectionSettings;
-use crate::engines::{BoxFuture, Driver, EngineClient, EngineError, Pooled, ProbeFacts, Session, Stop};
+use crate::engines::{BoxFuture, Driver, EngineClient, EngineError, EngineSpec, Pooled, ProbeFacts, Session, Stop};
 use crate::network::{DialTarget, Guarded};
 
 /// PostgreSQL's [`Driver`].
 pub struct PostgresDriver;
+
+/// What the engine declares about its connections.
+pub static SPEC: EngineSpec = EngineSpec {
+    url_schemes: &["postgres://", "postgresql://"],
+    parse_connection_string: super::parse_connection_string,
+    viewer_credentials: true,
+    driver: &PostgresDriver,
+};
 
 impl Driver for PostgresDriver {
     fn dial_targets<'a>(

@@ -5,11 +5,19 @@ use std::time::Duration;
 
 use super::{ops, RedisClient};
 use crate::domain::ConnectionSettings;
-use crate::engines::{BoxFuture, Driver, EngineClient, EngineError, Pooled, ProbeFacts, Session, Stop};
+use crate::engines::{BoxFuture, Driver, EngineClient, EngineError, EngineSpec, Pooled, ProbeFacts, Session, Stop};
 use crate::network::{DialTarget, Guarded};
 
 /// Redis's [`Driver`].
 pub struct RedisDriver;
+
+/// What the engine declares about its connections.
+pub static SPEC: EngineSpec = EngineSpec {
+    url_schemes: &["redis://", "rediss://"],
+    parse_connection_string: super::parse_connection_string,
+    viewer_credentials: false,
+    driver: &RedisDriver,
+};
 
 impl Driver for RedisDriver {
     fn dial_targets<'a>(
