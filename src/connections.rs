@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 
 use crate::app::App;
 use crate::domain::connection::{check_port, ParsedConnectionString};
-use crate::domain::{ConnectionId, ConnectionSettings, ConnectionStatus, Engine, EngineOptions, ProjectId};
+use crate::domain::{ConnectionId, ConnectionSettings, ConnectionStatus, Engine, ProjectId};
 use crate::engines::{self, EngineClient};
 use crate::error::ApiError;
 use crate::store::{ConnectionHealth, ConnectionRecord, Project};
@@ -198,34 +198,15 @@ pub fn settings_from_input(
         Some(p) => check_port("port", p).map_err(ApiError::validation)?,
         None => parsed.port.or(base.as_ref().map(|b| b.port)).unwrap_or(engine.default_port()),
     };
-    let mut options = match input.options {
-        Some(value) => EngineOptions::parse(engine, value).map_err(ApiError::validation)?,
+    let options = match input.options {
+        Some(value) => engines::parse_options(engine, value).map_err(ApiError::validation)?,
         None => match &base {
             Some(b) => b.options.clone(),
-            None => EngineOptions::parse(engine, Value::Null).map_err(ApiError::validation)?,
+            None => engines::parse_options(engine, Value::Null).map_err(ApiError::validation)?,
         },
     };
-    // What the connection string says about TLS and the Redis database fills options left unset.
-    match &mut options {
-        EngineOptions::Redis(o) => {
-            if parsed.tls {
-                o.tls.get_or_insert(true);
-            }
-            if let Some(db) = parsed.redis_db.filter(|db| *db != 0) {
-                o.db.get_or_insert(db);
-            }
-            if o.db.is_some_and(|db| !(0..=15).contains(&db)) {
-                return Err(ApiError::validation("the connection string's database must be between 0 and 15"));
-            }
-        }
-        EngineOptions::Mongodb(o) if parsed.tls => {
-            o.tls.get_or_insert(true);
-        }
-        EngineOptions::Postgres(o) if parsed.tls => {
-            o.ssl.get_or_insert(true);
-        }
-        _ => {}
-    }
+    // What the connection string says (TLS, a Redis database) fills options left unset.
+    let options = options.with_connection_string(&parsed).map_err(ApiError::validation)?;
     let base_password = base.as_ref().and_then(|b| b.password.clone());
     let password = match input.password {
         SecretPatch::Set(p) => Some(p),
@@ -334,7 +315,7 @@ pub fn open_settings(app: &App, record: &ConnectionRecord) -> Result<ConnectionS
         connection_string: open(&record.connection_string, "connection_string")?,
         viewer_username: record.viewer_username.clone(),
         viewer_password: open(&record.viewer_password, "viewer_password")?,
-        options: EngineOptions::parse(record.engine, record.options.clone()).map_err(|e| {
+        options: engines::parse_options(record.engine, record.options.clone()).map_err(|e| {
             ApiError::Internal(anyhow::anyhow!("stored options of connection {} are invalid: {e}", record.id))
         })?,
         pinned_addr: None,

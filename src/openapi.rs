@@ -16,7 +16,6 @@ use schemars::generate::SchemaSettings;
 use schemars::{json_schema, Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 
-use crate::domain::connection::{MongoOptions, PostgresOptions, RedisOptions};
 use crate::domain::Engine;
 use crate::router::{routes, Payload, Route, SchemaFn, Success};
 
@@ -168,14 +167,10 @@ pub fn optional_timestamp(_: &mut SchemaGenerator) -> Schema {
 
 /// The schema of a connection's `options`: the options of one engine (the route's), or null.
 pub fn connection_options(generator: &mut SchemaGenerator) -> Schema {
-    json_schema!({
-        "anyOf": [
-            generator.subschema_for::<RedisOptions>(),
-            generator.subschema_for::<MongoOptions>(),
-            generator.subschema_for::<PostgresOptions>(),
-            { "type": "null" }
-        ]
-    })
+    let mut any_of: Vec<Value> =
+        Engine::ALL.into_iter().map(|e| (crate::engines::spec(e).options_schema)(generator).to_value()).collect();
+    any_of.push(json!({ "type": "null" }));
+    json_schema!({ "anyOf": any_of })
 }
 
 fn error_response(description: &str) -> Value {

@@ -114,122 +114,37 @@ impl FromStr for ConnectionStatus {
     }
 }
 
-/// A host and port, as used by sentinel lists.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct HostPort {
-    /// Host name or address.
-    pub host: String,
-    /// TCP port.
-    pub port: i64,
+/// One engine's connection options, typed in the engine's folder (`engines/<engine>/options.rs`).
+pub trait EngineOptionsKind: Send + Sync + fmt::Debug + std::any::Any {
+    /// The options as stored and returned (unset options omitted).
+    fn to_value(&self) -> Value;
+    /// How long to wait for a connection, in milliseconds, when set.
+    fn connect_timeout_ms(&self) -> Option<i64>;
+    /// Fills options left unset from what a connection string said (TLS, a database number…).
+    fn merge_connection_string(&mut self, parsed: &ParsedConnectionString) -> Result<(), String>;
+    /// A copy to change.
+    fn clone_box(&self) -> Box<dyn EngineOptionsKind>;
+    /// The options themselves, for an engine to read its own type back.
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
-/// Redis sentinel settings: the master's name and where the sentinels listen.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SentinelOptions {
-    /// The monitored master's name.
-    pub master: String,
-    /// The sentinels to ask.
-    pub sentinels: Vec<HostPort>,
-}
+/// A connection's validated options, of its engine's type.
+#[derive(Clone, Debug)]
+pub struct EngineOptions(std::sync::Arc<dyn EngineOptionsKind>);
 
-/// Options of a Redis connection.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RedisOptions {
-    /// Logical database, 0-15.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub db: Option<i64>,
-    /// Use TLS (`rediss://`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tls: Option<bool>,
-    /// Connect as a cluster client.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cluster: Option<bool>,
-    /// Resolve the master through sentinels.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sentinel: Option<SentinelOptions>,
-    /// How long to wait for a connection, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub connect_timeout_ms: Option<i64>,
-    /// How long to wait for one command's answer, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub command_timeout_ms: Option<i64>,
-    /// Lets admins run commands that stop or reconfigure the server (SHUTDOWN, CONFIG SET,
-    /// FLUSHALL…) on the command line.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub allow_server_commands: Option<bool>,
-}
-
-/// Options of a MongoDB connection (spec 4.1).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MongoOptions {
-    /// Replica set name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub replica_set: Option<String>,
-    /// Database holding the user's credentials.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub auth_source: Option<String>,
-    /// Use TLS.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tls: Option<bool>,
-    /// Server selection timeout, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub server_selection_timeout: Option<i64>,
-    /// Talk to the one given host only, without topology discovery. Defaults to true for a single host
-    /// without a replica set (as mongosh and Compass do).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub direct_connection: Option<bool>,
-    /// How long to wait for a connection, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub connect_timeout_ms: Option<i64>,
-    /// Maximum connections in the driver's pool.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pool_size: Option<i64>,
-}
-
-/// Options of a PostgreSQL connection (spec 2.2).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PostgresOptions {
-    /// Require TLS, verifying the server certificate against the public roots (and `ssl_root_cert`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ssl: Option<bool>,
-    /// A PEM certificate authority to trust as well (a private CA or a self-signed server).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ssl_root_cert: Option<String>,
-    /// Maximum connections in the pool (default 10).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pool_size: Option<i64>,
-    /// Statement timeout, in milliseconds (default 30,000).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub statement_timeout: Option<i64>,
-    /// How long a schema change waits for a lock before it gives up, in milliseconds (default 5,000).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lock_timeout: Option<i64>,
-    /// How long to wait for a connection, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub connect_timeout_ms: Option<i64>,
-}
-
-/// Typed options, one variant per engine.
-#[derive(Clone, Debug, PartialEq)]
-pub enum EngineOptions {
-    /// Redis options.
-    Redis(RedisOptions),
-    /// MongoDB options.
-    Mongodb(MongoOptions),
-    /// PostgreSQL options.
-    Postgres(PostgresOptions),
+impl PartialEq for EngineOptions {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_value() == other.to_value()
+    }
 }
 
 /// The connect timeout used when a connection sets none.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-const MAX_TIMEOUT_MS: i64 = 10 * 60 * 1000;
+/// The longest timeout an option may set, in milliseconds.
+pub const MAX_TIMEOUT_MS: i64 = 10 * 60 * 1000;
 
-fn check_timeout(name: &str, value: Option<i64>) -> Result<(), String> {
+/// Checks an optional timeout in milliseconds (1 ms to 10 minutes).
+pub fn check_timeout(name: &str, value: Option<i64>) -> Result<(), String> {
     match value {
         Some(ms) if !(1..=MAX_TIMEOUT_MS).contains(&ms) => {
             Err(format!("options.{name} must be between 1 and {MAX_TIMEOUT_MS} milliseconds"))
@@ -238,7 +153,8 @@ fn check_timeout(name: &str, value: Option<i64>) -> Result<(), String> {
     }
 }
 
-fn check_pool_size(value: Option<i64>) -> Result<(), String> {
+/// Checks an optional pool size (1-100).
+pub fn check_pool_size(value: Option<i64>) -> Result<(), String> {
     match value {
         Some(n) if !(1..=100).contains(&n) => Err("options.pool_size must be between 1 and 100".into()),
         _ => Ok(()),
@@ -254,82 +170,43 @@ pub fn check_port(name: &str, port: i64) -> Result<u16, String> {
 }
 
 impl EngineOptions {
-    /// Parses and validates options for `engine`; unknown options are an error naming them.
-    pub fn parse(engine: Engine, value: Value) -> Result<Self, String> {
-        let value = if value.is_null() { Value::Object(Default::default()) } else { value };
-        let wrap = |e: serde_json::Error| format!("invalid options for {engine}: {e}");
-        let options = match engine {
-            Engine::Redis => EngineOptions::Redis(serde_json::from_value(value).map_err(wrap)?),
-            Engine::Mongodb => EngineOptions::Mongodb(serde_json::from_value(value).map_err(wrap)?),
-            Engine::Postgres => EngineOptions::Postgres(serde_json::from_value(value).map_err(wrap)?),
-        };
-        options.validate()?;
-        Ok(options)
+    /// Wraps an engine's validated options.
+    pub fn new(options: impl EngineOptionsKind) -> Self {
+        Self(std::sync::Arc::new(options))
     }
 
-    fn validate(&self) -> Result<(), String> {
-        match self {
-            EngineOptions::Redis(o) => {
-                if let Some(db) = o.db {
-                    if !(0..=15).contains(&db) {
-                        return Err(format!("options.db must be between 0 and 15, got {db}"));
-                    }
-                }
-                if let Some(sentinel) = &o.sentinel {
-                    if sentinel.master.trim().is_empty() {
-                        return Err("options.sentinel.master must not be empty".into());
-                    }
-                    if sentinel.sentinels.is_empty() {
-                        return Err("options.sentinel.sentinels must list at least one sentinel".into());
-                    }
-                    for s in &sentinel.sentinels {
-                        if s.host.trim().is_empty() {
-                            return Err("options.sentinel.sentinels[].host must not be empty".into());
-                        }
-                        check_port("options.sentinel.sentinels[].port", s.port)?;
-                    }
-                }
-                if o.cluster == Some(true) && o.sentinel.is_some() {
-                    return Err("options.cluster and options.sentinel cannot be combined".into());
-                }
-                check_timeout("connect_timeout_ms", o.connect_timeout_ms)?;
-                check_timeout("command_timeout_ms", o.command_timeout_ms)
-            }
-            EngineOptions::Mongodb(o) => {
-                check_timeout("server_selection_timeout", o.server_selection_timeout)?;
-                check_timeout("connect_timeout_ms", o.connect_timeout_ms)?;
-                check_pool_size(o.pool_size)
-            }
-            EngineOptions::Postgres(o) => {
-                if let Some(ms) = o.statement_timeout {
-                    if !(0..=MAX_TIMEOUT_MS * 6).contains(&ms) {
-                        return Err("options.statement_timeout must be between 0 and 3600000 milliseconds".into());
-                    }
-                }
-                check_timeout("lock_timeout", o.lock_timeout)?;
-                check_timeout("connect_timeout_ms", o.connect_timeout_ms)?;
-                check_pool_size(o.pool_size)
-            }
-        }
+    /// Reads `text` as `T` (an engine's options type) and validates it with `check`; unknown
+    /// options are an error naming them.
+    pub fn parse_as<T>(engine: Engine, value: Value, check: fn(&T) -> Result<(), String>) -> Result<Self, String>
+    where
+        T: EngineOptionsKind + serde::de::DeserializeOwned,
+    {
+        let value = if value.is_null() { Value::Object(Default::default()) } else { value };
+        let options: T = serde_json::from_value(value).map_err(|e| format!("invalid options for {engine}: {e}"))?;
+        check(&options)?;
+        Ok(Self::new(options))
+    }
+
+    /// The options as `T`, when they are of that engine's type.
+    pub fn get<T: 'static>(&self) -> Option<&T> {
+        self.0.as_any().downcast_ref::<T>()
+    }
+
+    /// These options with what a connection string said filled in where they were unset.
+    pub fn with_connection_string(&self, parsed: &ParsedConnectionString) -> Result<Self, String> {
+        let mut copy = self.0.clone_box();
+        copy.merge_connection_string(parsed)?;
+        Ok(Self(std::sync::Arc::from(copy)))
     }
 
     /// The options as stored and returned (unset options omitted).
     pub fn to_value(&self) -> Value {
-        let value = match self {
-            EngineOptions::Redis(o) => serde_json::to_value(o),
-            EngineOptions::Mongodb(o) => serde_json::to_value(o),
-            EngineOptions::Postgres(o) => serde_json::to_value(o),
-        };
-        value.unwrap_or(Value::Null)
+        self.0.to_value()
     }
 
     /// How long to wait for a connection.
     pub fn connect_timeout(&self) -> Duration {
-        let ms = match self {
-            EngineOptions::Redis(o) => o.connect_timeout_ms,
-            EngineOptions::Mongodb(o) => o.connect_timeout_ms,
-            EngineOptions::Postgres(o) => o.connect_timeout_ms,
-        };
+        let ms = self.0.connect_timeout_ms();
         ms.and_then(|ms| u64::try_from(ms).ok()).map(Duration::from_millis).unwrap_or(DEFAULT_CONNECT_TIMEOUT)
     }
 }
@@ -449,19 +326,6 @@ pub fn scrub(text: &str, secrets: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn unknown_option_is_named() {
-        let err = EngineOptions::parse(Engine::Redis, json!({"dbb": 1})).unwrap_err();
-        assert!(err.contains("dbb"), "{err}");
-    }
-
-    #[test]
-    fn redis_db_range() {
-        assert!(EngineOptions::parse(Engine::Redis, json!({"db": 16})).is_err());
-        assert!(EngineOptions::parse(Engine::Redis, json!({"db": 15})).is_ok());
-    }
 
     #[test]
     fn ports() {

@@ -92,6 +92,10 @@ pub struct EngineSpec {
     pub parse_connection_string: fn(&str) -> Result<crate::domain::connection::ParsedConnectionString, String>,
     /// Whether a connection may carry separate viewer credentials (a login for viewers' reads).
     pub viewer_credentials: bool,
+    /// Reads and checks its connections' options (null is no options).
+    pub parse_options: fn(Value) -> Result<crate::domain::EngineOptions, String>,
+    /// The JSON Schema of its options, for the API description.
+    pub options_schema: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
     /// How it is dialled and opened.
     pub driver: &'static dyn Driver,
 }
@@ -103,6 +107,11 @@ pub fn spec(engine: Engine) -> &'static EngineSpec {
         Engine::Redis => &redis::driver::SPEC,
         Engine::Mongodb => &mongodb::driver::SPEC,
     }
+}
+
+/// Reads and checks the options of an `engine` connection.
+pub fn parse_options(engine: Engine, value: Value) -> Result<crate::domain::EngineOptions, String> {
+    (spec(engine).parse_options)(value)
 }
 
 /// The driver of `engine`.

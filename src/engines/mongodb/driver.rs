@@ -22,6 +22,8 @@ pub static SPEC: EngineSpec = EngineSpec {
     url_schemes: &["mongodb://", "mongodb+srv://"],
     parse_connection_string: super::parse_connection_string,
     viewer_credentials: false,
+    parse_options: super::options::parse,
+    options_schema: schemars::SchemaGenerator::subschema_for::<super::options::MongoOptions>,
     driver: &MongoDriver,
 };
 

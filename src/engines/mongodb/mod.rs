@@ -7,6 +7,7 @@ pub mod driver;
 pub mod export;
 pub mod extjson;
 pub mod ops;
+pub mod options;
 pub mod sanitize;
 pub mod schema;
 
@@ -20,9 +21,10 @@ use secrecy::ExposeSecret;
 use serde_json::{json, Map};
 
 use super::{EngineError, ProbeFacts};
-use crate::domain::connection::{MongoOptions, ParsedConnectionString};
-use crate::domain::{ConnectionSettings, EngineOptions};
+use crate::domain::connection::ParsedConnectionString;
+use crate::domain::ConnectionSettings;
 use crate::network::{DialRole, DialTarget, Guarded};
+use options::MongoOptions;
 
 /// A pooled MongoDB client.
 #[derive(Clone)]
@@ -117,10 +119,7 @@ pub async fn dial_targets(settings: &ConnectionSettings) -> Result<Vec<DialTarge
 }
 
 fn options(settings: &ConnectionSettings) -> Result<&MongoOptions, EngineError> {
-    match &settings.options {
-        EngineOptions::Mongodb(o) => Ok(o),
-        _ => Err(EngineError::Config("not a MongoDB connection".into())),
-    }
+    settings.options.get::<MongoOptions>().ok_or_else(|| EngineError::Config("not a MongoDB connection".into()))
 }
 
 fn millis(ms: Option<i64>) -> Option<Duration> {

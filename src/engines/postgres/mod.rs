@@ -10,6 +10,7 @@ pub mod ddl;
 pub mod driver;
 pub mod export;
 pub mod objects;
+pub mod options;
 pub mod policies;
 pub mod query;
 pub mod roles;
@@ -30,9 +31,10 @@ use tokio_postgres::config::Host;
 use tokio_postgres::{Client, NoTls};
 
 use super::{EngineError, ProbeFacts};
-use crate::domain::connection::{ParsedConnectionString, PostgresOptions};
-use crate::domain::{ConnectionSettings, EngineOptions};
+use crate::domain::connection::ParsedConnectionString;
+use crate::domain::ConnectionSettings;
 use crate::network::{DialRole, DialTarget};
+use options::PostgresOptions;
 
 const DEFAULT_POOL_SIZE: usize = 10;
 /// Statement timeout applied to every session unless the connection sets another.
@@ -205,10 +207,7 @@ pub fn dial_targets(settings: &ConnectionSettings) -> Result<Vec<DialTarget>, En
 }
 
 fn options(settings: &ConnectionSettings) -> Result<&PostgresOptions, EngineError> {
-    match &settings.options {
-        EngineOptions::Postgres(o) => Ok(o),
-        _ => Err(EngineError::Config("not a PostgreSQL connection".into())),
-    }
+    settings.options.get::<PostgresOptions>().ok_or_else(|| EngineError::Config("not a PostgreSQL connection".into()))
 }
 
 /// Builds the pool; sessions open lazily, on first use.

@@ -8,6 +8,7 @@ pub mod glob;
 pub mod info;
 pub mod keys;
 pub mod ops;
+pub mod options;
 pub mod pubsub;
 
 use std::sync::{Arc, Mutex};
@@ -25,8 +26,9 @@ use secrecy::ExposeSecret;
 use serde_json::{json, Map};
 
 use super::{EngineError, ProbeFacts};
-use crate::domain::connection::{ParsedConnectionString, RedisOptions};
-use crate::domain::{ConnectionSettings, EngineOptions};
+use crate::domain::connection::ParsedConnectionString;
+use crate::domain::ConnectionSettings;
+use options::RedisOptions;
 
 const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -166,16 +168,13 @@ impl KindStr for RedisError {
 }
 
 fn options(settings: &ConnectionSettings) -> Result<&RedisOptions, EngineError> {
-    match &settings.options {
-        EngineOptions::Redis(o) => Ok(o),
-        _ => Err(EngineError::Config("not a Redis connection".into())),
-    }
+    settings.options.get::<RedisOptions>().ok_or_else(|| EngineError::Config("not a Redis connection".into()))
 }
 
 /// The host and every sentinel; the master a sentinel announces is checked when it is dialed.
 pub fn dial_targets(settings: &ConnectionSettings) -> Vec<DialTarget> {
     let mut targets = vec![DialTarget { host: settings.host.clone(), port: settings.port, role: DialRole::Host }];
-    if let EngineOptions::Redis(o) = &settings.options {
+    if let Some(o) = settings.options.get::<RedisOptions>() {
         for s in o.sentinel.iter().flat_map(|s| s.sentinels.iter()) {
             let port = u16::try_from(s.port).unwrap_or(0);
             targets.push(DialTarget { host: s.host.clone(), port, role: DialRole::Sentinel });
@@ -238,7 +237,7 @@ async fn node_client(settings: &Guarded, opts: &RedisOptions) -> Result<redis::C
 async fn announced_master(
     settings: &Guarded,
     master: &str,
-    sentinels: &[crate::domain::connection::HostPort],
+    sentinels: &[options::HostPort],
     tls: bool,
 ) -> Result<(String, u16), EngineError> {
     let limit = settings.options.connect_timeout();
@@ -452,7 +451,7 @@ impl RedisClient {
     pub async fn facts(&self, settings: &ConnectionSettings) -> Result<ProbeFacts, EngineError> {
         let info: redis::InfoDict = redis::InfoDict::new(&self.info_text("default").await?);
         let text = |key: &str| info.get::<String>(key).unwrap_or_default();
-        let sentinel = matches!(&settings.options, EngineOptions::Redis(o) if o.sentinel.is_some());
+        let sentinel = settings.options.get::<RedisOptions>().is_some_and(|o| o.sentinel.is_some());
         let mode = if sentinel { "sentinel".to_string() } else { text("redis_mode") };
         let mut details = Map::new();
         details.insert("mode".into(), json!(if mode.is_empty() { "standalone".to_string() } else { mode }));
