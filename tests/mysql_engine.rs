@@ -173,6 +173,14 @@ async fn values_catalog_and_errors() {
     let capped =
         write(&client, QueryRequest { sql: "SELECT 1; SELECT seq FROM seq_1_to_1000", row_cap: 5 }).await.unwrap();
     assert_eq!((capped.rows.len(), capped.truncated), (5, true));
+    // MariaDB's JSON columns are known even when the result is cut (and the statement killed).
+    for capped in [
+        read(&client, QueryRequest { sql: "SELECT j FROM every_type ORDER BY id", row_cap: 1 }).await.unwrap(),
+        write(&client, QueryRequest { sql: "DO 1; SELECT j FROM every_type ORDER BY id", row_cap: 1 }).await.unwrap(),
+    ] {
+        assert!(capped.truncated);
+        assert_eq!(capped.rows, vec![vec![json!({"a": [1, 2, {"b": null}]})]]);
+    }
     // The pool's connections are still usable after a cut.
     assert_eq!(w(&client, "SELECT 7").await.unwrap().rows, vec![vec![json!(7)]]);
 
@@ -375,6 +383,11 @@ async fn survives_a_server_restart() {
     assert_eq!(w(&client, "SELECT 3").await.unwrap().rows, vec![vec![json!(3)]]);
     assert_eq!(r(&client, "SELECT 4").await.unwrap().rows, vec![vec![json!(4)]]);
     assert!(client.probe().await.is_ok());
+
+    // TLS required from a server that offers none: a connection error, not a plain-text fallback.
+    let mut tls = target(&db, 1, 0);
+    tls.tls = MysqlTls::Require;
+    assert!(matches!(connect(&tls).await, Err(EngineError::Connect(_))));
 
     // Wrong password: an authentication error.
     let mut bad = target(&db, 1, 0);

@@ -78,6 +78,10 @@ struct Collected {
     columns: Vec<Column>,
     rows: Vec<Vec<MyValue>>,
     truncated: bool,
+    /// Whether the statement was killed at the cap (its connection is still draining).
+    truncated_by_kill: bool,
+    /// Which columns are MariaDB JSON, when known before the rows were read.
+    json: Option<Vec<bool>>,
     affected: u64,
     last_insert_id: Option<u64>,
     warnings: u16,
@@ -182,8 +186,16 @@ async fn limited<T>(
 /// cap the statement is killed.
 async fn run_prepared(client: &MysqlClient, conn: &mut Conn, sql: &str, cap: usize) -> Result<Collected, EngineError> {
     let id = conn.id();
-    let mut result = conn.exec_iter(sql, ()).await.map_err(map_error)?;
-    let mut out = Collected { columns: result.columns().map(|c| c.to_vec()).unwrap_or_default(), ..Default::default() };
+    let statement = conn.prep(sql).await.map_err(map_error)?;
+    // Asked now, from the prepared statement's columns: once rows flow the connection is busy,
+    // and after a cut at the cap it is being drained.
+    let json = match client.kind() {
+        Some(ServerKind::MariaDb) => Some(json_columns(conn, &statement.columns()).await?),
+        _ => None,
+    };
+    let mut result = conn.exec_iter(&statement, ()).await.map_err(map_error)?;
+    let mut out =
+        Collected { columns: result.columns().map(|c| c.to_vec()).unwrap_or_default(), json, ..Default::default() };
     while let Some(row) = next_row_binary(&mut result).await? {
         if out.rows.len() == cap {
             out.truncated = true;
@@ -192,6 +204,7 @@ async fn run_prepared(client: &MysqlClient, conn: &mut Conn, sql: &str, cap: usi
         out.rows.push(row);
     }
     if out.truncated {
+        out.truncated_by_kill = true;
         drop(result);
         // Stop producing rows nobody reads; the pool drains what is already on the way.
         client.kill_on_side(u64::from(id), true).await?;
@@ -249,10 +262,17 @@ async fn finish(
     collected: Collected,
     statements: &[Statement],
 ) -> Result<QueryResult, EngineError> {
-    let json = if client.kind() == Some(ServerKind::MariaDb) && !collected.truncated && !collected.rows.is_empty() {
-        json_columns(conn, &collected.columns).await?
-    } else {
-        vec![false; collected.columns.len()]
+    let json = match collected.json {
+        // The prepared statement's columns can differ from the result's (a table changed between).
+        Some(json) if json.len() == collected.columns.len() => json,
+        // A text-protocol result: the connection is free again, so it is asked now.
+        _ if client.kind() == Some(ServerKind::MariaDb)
+            && !collected.truncated_by_kill
+            && !collected.rows.is_empty() =>
+        {
+            json_columns(conn, &collected.columns).await?
+        }
+        _ => vec![false; collected.columns.len()],
     };
     let rows: Vec<Vec<Value>> = collected
         .rows
