@@ -494,6 +494,15 @@ mod tests {
     }
 
     #[test]
+    fn unfinished_texts_do_not_panic() {
+        for sql in ["'", "\"", "`", "'\\", "/*", "/*!", "/*M!", "/*!123", "--", "#", "*/", ";", "é'", "(", "/"] {
+            let _ = split(sql);
+        }
+        assert!(viewer_check(&split("")).is_err());
+        assert!(viewer_check(&split(";")).is_err());
+    }
+
+    #[test]
     fn viewers_read_only() {
         let check = |sql: &str| viewer_check(&split(sql)).is_ok();
         assert!(check("select * from t where a = 'INTO OUTFILE'"));
