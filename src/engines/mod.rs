@@ -4,6 +4,7 @@
 //! Adding an engine means one folder here, one variant in [`EngineClient`], and its handlers in `api/`.
 
 pub mod mongodb;
+pub mod mysql;
 pub mod pools;
 pub mod postgres;
 pub mod redis;
