@@ -2,6 +2,7 @@
 // "Test" and "Delete" (with a confirmation). Each reports a change with `onChanged`, so the page
 // reloads the list, and owns its own dialog and results so the page stays a plain list. The form
 // is a chunk of its own, fetched when a dialog first opens: the project page does not need it.
+import { findEngine } from '../engines/registry'
 import { lazy, Suspense, useState, type ComponentProps } from 'react'
 import { connections, type Connection, type ConnectionBody, type ConnectionTestReport, type Engine, type Role } from '../api'
 import { ErrorMessage } from '../components/ErrorMessage'
@@ -113,9 +114,12 @@ export function ConnectionActions({ projectRef, connection: c, role, onChanged }
   return (
     <div className="row-actions">
       <div className="row-buttons">
-        <AdminButton role={role} onClick={() => setEditing(true)} disabled={busy !== null}>
-          Edit
-        </AdminButton>
+        {/* The form knows the console's engines; one the server has and it lacks can still be tested and deleted. */}
+        {findEngine(c.database_type) && (
+          <AdminButton role={role} onClick={() => setEditing(true)} disabled={busy !== null}>
+            Edit
+          </AdminButton>
+        )}
         {/* Any member may test a saved connection: it reads, and shows whether the database is up. */}
         <button type="button" onClick={runTest} disabled={busy !== null} title="Connect with the saved settings">
           {busy === 'test' ? 'Testing…' : 'Test'}

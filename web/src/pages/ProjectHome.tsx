@@ -5,7 +5,7 @@ import { ErrorMessage } from '../components/ErrorMessage'
 import { useLoad } from '../useLoad'
 import { AddConnection, ConnectionActions } from '../connections/ConnectionActions'
 import { canManageConnections } from '../connections/AdminButton'
-import { ENGINES, engineOf } from '../engines/registry'
+import { ENGINES, engineLabel, findEngine } from '../engines/registry'
 import { TeamLinks } from '../team/TeamLinks'
 
 /** "Redis, MongoDB or PostgreSQL": every engine a connection may be. */
@@ -23,7 +23,8 @@ export function connectionHref(projectRef: string, c: Connection): string {
  * database name, the Redis db number…): its engine's summary.
  */
 export function databaseLabel(c: Connection): string | null {
-  return engineOf(c.database_type).summary(c)
+  // An engine the server has and this console not yet: its database name, if any.
+  return findEngine(c.database_type)?.summary(c) ?? c.database_name ?? null
 }
 
 export function ProjectHome({ projectRef }: { projectRef: string }) {
@@ -73,7 +74,7 @@ export function ProjectHome({ projectRef }: { projectRef: string }) {
             {list.map((c) => (
               <tr key={c.id} data-connection={c.identifier}>
                 <td>
-                  <span className={`badge engine-${c.database_type}`}>{engineOf(c.database_type).label}</span>
+                  <span className={`badge engine-${c.database_type}`}>{engineLabel(c.database_type)}</span>
                 </td>
                 <td className="mono">{c.identifier}</td>
                 <td className="mono muted">
@@ -92,9 +93,11 @@ export function ProjectHome({ projectRef }: { projectRef: string }) {
                 </td>
                 <td>{c.is_primary ? '★ primary' : ''}</td>
                 <td>
-                  <Link href={connectionHref(projectRef, c)} className="button">
-                    Open
-                  </Link>
+                  {findEngine(c.database_type) && (
+                    <Link href={connectionHref(projectRef, c)} className="button">
+                      Open
+                    </Link>
+                  )}
                 </td>
                 <td>
                   <ConnectionActions projectRef={projectRef} connection={c} role={role} onChanged={databases.reload} />
