@@ -161,7 +161,12 @@ async fn sessions(
             connection_name: record.identifier.clone(),
             kill: s.stop.filter(|_| admin).map(|stop| KillAction {
                 method: stop.method,
-                path: format!("{base}/{}?connection_id={connection}", stop.route),
+                // A route may carry a query of its own (`…/kill?query_only=true`).
+                path: format!(
+                    "{base}/{}{}connection_id={connection}",
+                    stop.route,
+                    if stop.route.contains('?') { '&' } else { '?' }
+                ),
                 label: stop.label,
             }),
             id: s.id,
