@@ -146,7 +146,7 @@ async fn validation_errors_are_400_with_useful_messages() {
         assert!(resp["error"]["message"].as_str().unwrap().contains(expected), "{resp}");
     }
     // Unknown engines are not routes.
-    assert_eq!(app.get("/api/platform/mysql/default/connections", &admin).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/api/platform/oracle/default/connections", &admin).await.0, StatusCode::NOT_FOUND);
 
     // Duplicate identifiers conflict, across engines too (identifiers are unique per project).
     let ok = json!({"identifier": "dup", "host": "127.0.0.1", "port": 6379});

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{assert_no_secrets, secret, Backend, Mongo, Postgres, Redis, TestApp};
+use common::{assert_no_secrets, secret, Backend, MariaDb, Mongo, Postgres, Redis, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -101,4 +101,9 @@ async fn story(backend: &mut dyn Backend) {
     assert_eq!(app.put(&format!("{base}/{id}"), &admin, json!({})).await.0, StatusCode::NOT_FOUND);
     assert_eq!(app.delete(&format!("{base}/{id}"), &admin).await.0, StatusCode::NOT_FOUND);
     assert!(listed(&app, &admin, &id).await.is_none(), "{engine}: still listed after delete");
+}
+
+#[tokio::test]
+async fn mysql() {
+    story(&mut MariaDb::start()).await;
 }

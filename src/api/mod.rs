@@ -9,6 +9,7 @@ pub mod health;
 pub mod jobs;
 pub mod mongodb;
 pub mod mongodb_ops;
+pub mod mysql;
 pub mod open;
 pub mod organizations;
 pub mod pg_meta;

@@ -23,11 +23,13 @@ pub enum Engine {
     Redis,
     /// MongoDB.
     Mongodb,
+    /// MariaDB or MySQL.
+    Mysql,
 }
 
 impl Engine {
     /// Every engine, in display order.
-    pub const ALL: [Engine; 3] = [Engine::Postgres, Engine::Redis, Engine::Mongodb];
+    pub const ALL: [Engine; 4] = [Engine::Postgres, Engine::Redis, Engine::Mongodb, Engine::Mysql];
 
     /// The name stored in the platform database and used in URLs.
     pub fn as_str(self) -> &'static str {
@@ -35,6 +37,7 @@ impl Engine {
             Engine::Postgres => "postgres",
             Engine::Redis => "redis",
             Engine::Mongodb => "mongodb",
+            Engine::Mysql => "mysql",
         }
     }
 
@@ -44,6 +47,7 @@ impl Engine {
             Engine::Postgres => "pg-meta",
             Engine::Redis => "redis",
             Engine::Mongodb => "mongodb",
+            Engine::Mysql => "mysql",
         }
     }
 
@@ -53,6 +57,7 @@ impl Engine {
             Engine::Postgres => 5432,
             Engine::Redis => 6379,
             Engine::Mongodb => 27017,
+            Engine::Mysql => 3306,
         }
     }
 }
@@ -70,7 +75,8 @@ impl FromStr for Engine {
             "postgres" | "postgresql" => Ok(Engine::Postgres),
             "redis" => Ok(Engine::Redis),
             "mongodb" | "mongo" => Ok(Engine::Mongodb),
-            other => Err(format!("unknown engine `{other}`: expected postgres, redis or mongodb")),
+            "mysql" | "mariadb" => Ok(Engine::Mysql),
+            other => Err(format!("unknown engine `{other}`: expected postgres, redis, mongodb or mysql")),
         }
     }
 }

@@ -107,6 +107,7 @@ pub fn spec(engine: Engine) -> &'static EngineSpec {
         Engine::Postgres => &postgres::driver::SPEC,
         Engine::Redis => &redis::driver::SPEC,
         Engine::Mongodb => &mongodb::driver::SPEC,
+        Engine::Mysql => &mysql::driver::SPEC,
     }
 }
 

@@ -16,6 +16,7 @@ use crate::api::{activity, audit, auth, connections, health, jobs, organizations
 use crate::app::AppState;
 
 mod mongodb;
+mod mysql;
 mod postgres;
 mod redis;
 use crate::domain::Engine;
@@ -397,6 +398,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(redis::routes());
     all.extend(mongodb::routes());
     all.extend(postgres::routes());
+    all.extend(mysql::routes());
     all
 }
 

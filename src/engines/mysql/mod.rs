@@ -11,6 +11,8 @@
 
 pub mod activity;
 pub mod catalog;
+pub mod driver;
+pub mod options;
 pub mod query;
 pub mod types;
 
