@@ -704,6 +704,11 @@ impl MariaDb {
         // --no-defaults must come first; it keeps the system's my.cnf (port 3306, its datadir) out.
         install.arg("--no-defaults").arg(format!("--datadir={}", d.join("data").display()));
         install.args(["--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"]);
+        // Its own temporary folder: two installs at once in /tmp pick the same temporary table
+        // names and one of them fails ("Unknown table 'mysql.tmp_user_sys'").
+        let tmp = d.join("tmp");
+        std::fs::create_dir_all(&tmp).expect("MariaDB tmpdir");
+        install.arg(format!("--tmpdir={}", tmp.display()));
         if db.as_root {
             install.arg("--user=root");
         }
@@ -736,6 +741,7 @@ impl MariaDb {
             .arg(format!("--pid-file={}", path("mysqld.pid")))
             .arg(format!("--log-error={}", path("mysqld.log")))
             .arg(format!("--init-file={}", path("init.sql")))
+            .arg(format!("--tmpdir={}", path("tmp")))
             .arg("--skip-name-resolve")
             // Commits reach the OS at once but are not fsynced: they survive a killed server.
             .arg("--innodb-flush-log-at-trx-commit=2")
