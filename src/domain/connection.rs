@@ -120,23 +120,49 @@ impl FromStr for ConnectionStatus {
     }
 }
 
-/// One engine's connection options, typed in the engine's folder (`engines/<engine>/options.rs`).
-pub trait EngineOptionsKind: Send + Sync + fmt::Debug + std::any::Any {
-    /// The options as stored and returned (unset options omitted).
-    fn to_value(&self) -> Value;
+/// One engine's connection options, typed in the engine's folder (`engines/<engine>/options.rs`):
+/// what differs between engines. Storing, copying and reading them back come with [`Stored`].
+pub trait EngineOptionsKind: Serialize + Clone + Send + Sync + fmt::Debug + 'static {
     /// How long to wait for a connection, in milliseconds, when set.
     fn connect_timeout_ms(&self) -> Option<i64>;
     /// Fills options left unset from what a connection string said (TLS, a database number…).
     fn merge_connection_string(&mut self, parsed: &ParsedConnectionString) -> Result<(), String>;
-    /// A copy to change.
-    fn clone_box(&self) -> Box<dyn EngineOptionsKind>;
-    /// The options themselves, for an engine to read its own type back.
+}
+
+/// Any engine's options behind one type: written once for every [`EngineOptionsKind`].
+trait Stored: Send + Sync + fmt::Debug {
+    fn to_value(&self) -> Value;
+    fn connect_timeout_ms(&self) -> Option<i64>;
+    fn merge_connection_string(&mut self, parsed: &ParsedConnectionString) -> Result<(), String>;
+    fn clone_box(&self) -> Box<dyn Stored>;
     fn as_any(&self) -> &dyn std::any::Any;
+}
+
+impl<T: EngineOptionsKind> Stored for T {
+    fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    fn connect_timeout_ms(&self) -> Option<i64> {
+        EngineOptionsKind::connect_timeout_ms(self)
+    }
+
+    fn merge_connection_string(&mut self, parsed: &ParsedConnectionString) -> Result<(), String> {
+        EngineOptionsKind::merge_connection_string(self, parsed)
+    }
+
+    fn clone_box(&self) -> Box<dyn Stored> {
+        Box::new(self.clone())
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
 }
 
 /// A connection's validated options, of its engine's type.
 #[derive(Clone, Debug)]
-pub struct EngineOptions(std::sync::Arc<dyn EngineOptionsKind>);
+pub struct EngineOptions(std::sync::Arc<dyn Stored>);
 
 impl PartialEq for EngineOptions {
     fn eq(&self, other: &Self) -> bool {

@@ -47,10 +47,6 @@ fn check(o: &MongoOptions) -> Result<(), String> {
 }
 
 impl EngineOptionsKind for MongoOptions {
-    fn to_value(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
-    }
-
     fn connect_timeout_ms(&self) -> Option<i64> {
         self.connect_timeout_ms
     }
@@ -60,13 +56,5 @@ impl EngineOptionsKind for MongoOptions {
             self.tls.get_or_insert(true);
         }
         Ok(())
-    }
-
-    fn clone_box(&self) -> Box<dyn EngineOptionsKind> {
-        Box::new(self.clone())
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
     }
 }

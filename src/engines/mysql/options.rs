@@ -61,10 +61,6 @@ fn check(o: &MysqlOptions) -> Result<(), String> {
 }
 
 impl EngineOptionsKind for MysqlOptions {
-    fn to_value(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
-    }
-
     fn connect_timeout_ms(&self) -> Option<i64> {
         self.connect_timeout_ms
     }
@@ -74,14 +70,6 @@ impl EngineOptionsKind for MysqlOptions {
             self.ssl_mode.get_or_insert(TlsMode::VerifyFull);
         }
         Ok(())
-    }
-
-    fn clone_box(&self) -> Box<dyn EngineOptionsKind> {
-        Box::new(self.clone())
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
     }
 }
 

@@ -50,10 +50,6 @@ fn check(o: &PostgresOptions) -> Result<(), String> {
 }
 
 impl EngineOptionsKind for PostgresOptions {
-    fn to_value(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
-    }
-
     fn connect_timeout_ms(&self) -> Option<i64> {
         self.connect_timeout_ms
     }
@@ -63,13 +59,5 @@ impl EngineOptionsKind for PostgresOptions {
             self.ssl.get_or_insert(true);
         }
         Ok(())
-    }
-
-    fn clone_box(&self) -> Box<dyn EngineOptionsKind> {
-        Box::new(self.clone())
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
     }
 }

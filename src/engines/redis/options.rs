@@ -88,10 +88,6 @@ fn check(o: &RedisOptions) -> Result<(), String> {
 }
 
 impl EngineOptionsKind for RedisOptions {
-    fn to_value(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
-    }
-
     fn connect_timeout_ms(&self) -> Option<i64> {
         self.connect_timeout_ms
     }
@@ -107,14 +103,6 @@ impl EngineOptionsKind for RedisOptions {
             return Err("the connection string's database must be between 0 and 15".into());
         }
         Ok(())
-    }
-
-    fn clone_box(&self) -> Box<dyn EngineOptionsKind> {
-        Box::new(self.clone())
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
     }
 }
 
