@@ -148,3 +148,61 @@ async fn a_sleeping_query_is_in_the_project_activity_and_only_admins_kill_it() {
         "{audit}"
     );
 }
+
+/// A hostile member: another project's connection id, names with quotes and operators, a
+/// developer token against the admin kill, and a kill aimed at a process id that is not there.
+#[tokio::test]
+async fn another_projects_connection_hostile_names_and_tokens_are_refused() {
+    let db = MariaDb::start();
+    let (app, admin, viewer) = setup(&db).await;
+    // A connection of another project, to the same server.
+    let (_, other) = app.post("/api/platform/projects", &admin, json!({"name": "Other"})).await;
+    let other_ref = other["data"]["ref"].as_str().unwrap().to_string();
+    let mut body = db.fields();
+    body["identifier"] = json!("theirs");
+    let (s, theirs) = app.post(&format!("/api/platform/mysql/{other_ref}/connections"), &admin, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{theirs}");
+    let theirs = theirs["data"]["id"].as_str().unwrap().to_string();
+    for path in [
+        format!("{M}/databases?connection_id={theirs}"),
+        format!("{M}/databases/app/tables?connection_id={theirs}"),
+        format!("{M}/activity?connection_id={theirs}"),
+    ] {
+        let (s, answer) = app.get(&path, &viewer).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{path}: {answer}");
+    }
+    let (s, answer) =
+        app.post(&format!("{M}/query?connection_id={theirs}"), &admin, json!({"query": "SELECT 1"})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{answer}");
+
+    // Names are bound values, never SQL: quotes and operators list nothing and break nothing.
+    for name in ["app' OR '1'='1", "app`; DROP DATABASE app; --", "%", "information_schema\" --"] {
+        let path = format!("{M}/databases/{}/tables", urlencoding(name));
+        let (s, answer) = app.get(&path, &viewer).await;
+        assert_eq!(s, StatusCode::OK, "{name}: {answer}");
+        assert_eq!(answer["data"], json!([]), "{name}");
+        let path = format!("{M}/databases/app/columns?table={}", urlencoding(name));
+        let (s, answer) = app.get(&path, &viewer).await;
+        assert_eq!((s, &answer["data"]), (StatusCode::OK, &json!([])), "{name}");
+    }
+    assert_eq!(db.sql("app", "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'app'"), "1");
+
+    // A developer API token may run SQL but not kill; a bad id is a 400, an absent one a 404.
+    let (s, token) =
+        app.post("/api/platform/projects/default/tokens", &admin, json!({"name": "ci", "role": "developer"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{token}");
+    let token = token["data"]["secret"].as_str().unwrap().to_string();
+    assert_eq!(sql(&app, &token, "SELECT 1").await.0, StatusCode::OK);
+    assert_eq!(app.post(&format!("{M}/activity/1/kill"), &token, json!({})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.post(&format!("{M}/activity/1/kill"), &viewer, json!({})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.post(&format!("{M}/activity/x%27/kill"), &admin, json!({})).await.0, StatusCode::BAD_REQUEST);
+    let (s, answer) = app.post(&format!("{M}/activity/987654321/kill"), &admin, json!({})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{answer}");
+}
+
+/// Percent-encodes a path segment.
+fn urlencoding(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b == b'_' { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
