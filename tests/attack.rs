@@ -78,6 +78,8 @@ async fn every_route_refuses_bad_callers() {
     ];
 
     let routes = switchboard::router::route_list();
+    // Writes refused to the viewer: each must leave a `denied` record in the audit trail.
+    let mut refused_writes = Vec::new();
     let mut cases = 0;
     let mut checked_routes = 0;
     for (method, path) in &routes {
@@ -120,12 +122,40 @@ async fn every_route_refuses_bad_callers() {
                     let refused = s == StatusCode::FORBIDDEN
                         || (s == StatusCode::BAD_REQUEST && resp["error"]["code"] == "VALIDATION_ERROR");
                     assert!(refused, "viewer: {method} {path} -> {s} {resp}");
+                    if s == StatusCode::FORBIDDEN {
+                        refused_writes.push(format!("{method} {path}"));
+                    }
                 }
                 cases += 1;
             }
         }
     }
     eprintln!("attack suite: {checked_routes} authenticated routes of {} in the table, {cases} cases", routes.len());
+
+    // The audit walk of refusals, read from the same route table: every write refused to the
+    // viewer is in the trail as denied.
+    let mut denied = std::collections::HashSet::new();
+    let mut before: Option<i64> = None;
+    loop {
+        let page = match before {
+            Some(b) => format!("/api/platform/projects/default/audit?limit=500&before={b}"),
+            None => "/api/platform/projects/default/audit?limit=500".to_string(),
+        };
+        let (s, body) = app.get(&page, &admin).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        for entry in body["data"]["entries"].as_array().unwrap() {
+            if entry["outcome"] == "denied" {
+                denied.insert(entry["action"].as_str().unwrap_or_default().to_string());
+            }
+        }
+        match body["data"]["next_before"].as_i64() {
+            Some(b) => before = Some(b),
+            None => break,
+        }
+    }
+    let unrecorded: Vec<&String> = refused_writes.iter().filter(|w| !denied.contains(*w)).collect();
+    assert!(unrecorded.is_empty(), "writes refused to a viewer without a denied audit record: {unrecorded:?}");
+    assert!(refused_writes.len() >= 40, "only {} writes were refused to the viewer", refused_writes.len());
     assert!(checked_routes >= 60, "the route table shrank unexpectedly: {checked_routes}");
 }
 

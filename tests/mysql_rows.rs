@@ -187,12 +187,32 @@ async fn the_table_editor_pages_filters_and_writes_rows_like_postgres() {
         app.call(Method::DELETE, &rows_path("people"), Some(&admin), Some(json!([{"pk": {"name": "p001"}}]))).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "a row is named by its primary key only");
 
+    // Row writes are audited by table and count, never by value; the SQL by command and hash.
+    let value = common::secret("sb-secret-cell-value");
+    let (s, _) = app.post(&rows_path("people"), &admin, json!({"name": value})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, trail) = app.get("/api/platform/projects/default/audit?limit=500", &admin).await;
+    let entries = trail["data"]["entries"].as_array().unwrap();
+    for method in ["POST", "PATCH", "DELETE"] {
+        let action = format!("{method} /api/platform/mysql/{{ref}}/databases/{{database}}/tables/{{table}}/rows");
+        let entry = entries
+            .iter()
+            .find(|e| e["action"] == action && e["outcome"] == "ok")
+            .unwrap_or_else(|| panic!("{action}: {trail}"));
+        assert_eq!(entry["target"], "app/people", "{entry}");
+        assert_eq!(entry["engine"], "mysql", "{entry}");
+    }
+    let query =
+        entries.iter().find(|e| e["action"] == "POST /api/platform/mysql/{ref}/query").expect("the SQL is audited");
+    assert!(query["details"]["statement_sha256"].is_string(), "{query}");
+    common::assert_no_secrets("the audit trail", &trail.to_string());
+
     // A view pages by offset and cannot be edited; a missing table is a 404.
     run(&app, &admin, "CREATE VIEW named AS SELECT id, name FROM people WHERE name IS NOT NULL").await;
     let (s, view) = app.get(&format!("{}?limit=100", rows_path("named")), &viewer).await;
     assert_eq!(s, StatusCode::OK, "{view}");
     assert_eq!(view["data"]["paging"], "offset");
-    assert_eq!(walk(&app, &viewer, "named", "limit=100").await.len(), 225);
+    assert_eq!(walk(&app, &viewer, "named", "limit=100").await.len(), 226, "225 named rows and the audited one");
     let (s, _) = app.post(&rows_path("named"), &admin, json!({"name": "x"})).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(app.get(&rows_path("nothing"), &viewer).await.0, StatusCode::NOT_FOUND);

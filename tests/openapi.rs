@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{AppOptions, Mongo, Postgres, Redis, TestApp};
+use common::{AppOptions, TestApp};
 use reqwest::StatusCode;
 use schemars::generate::SchemaSettings;
 use serde_json::{json, Value};
@@ -208,20 +208,15 @@ fn schemathesis() -> PathBuf {
 
 #[tokio::test]
 async fn schemathesis_finds_no_server_error_and_no_schema_violation() {
-    let redis = Redis::start(None);
-    let pg = Postgres::start();
-    let mongo = Mongo::start();
+    // A server of every engine, so each engine's routes reach a real one.
+    let backends = common::every_backend();
     let app =
         TestApp::start_with(AppOptions { env: vec![("RUST_LOG".into(), "info".into())], ..Default::default() }).await;
     let admin = app.admin_token().await;
-    for (engine, body) in [
-        ("redis", json!({"identifier": "cache", "host": "127.0.0.1", "port": redis.port})),
-        (
-            "postgres",
-            json!({"identifier": "db", "host": "127.0.0.1", "port": pg.port, "username": "postgres", "database_name": "postgres"}),
-        ),
-        ("mongodb", json!({"identifier": "docs", "host": "127.0.0.1", "port": mongo.port})),
-    ] {
+    for backend in &backends {
+        let engine = backend.engine();
+        let mut body = backend.fields();
+        body["identifier"] = json!(format!("{engine}-main"));
         let (s, created) = app.post(&format!("/api/platform/{engine}/default/connections"), &admin, body).await;
         assert_eq!(s, StatusCode::CREATED, "{created}");
     }

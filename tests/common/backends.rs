@@ -24,6 +24,17 @@ pub trait Backend {
     fn restart(&mut self);
 }
 
+/// A server of every engine, started: what suites that read the route table (schemathesis) save
+/// a connection to. A new engine's backend is added here once.
+pub fn every_backend() -> Vec<Box<dyn Backend>> {
+    vec![
+        Box::new(Redis::start(None)),
+        Box::new(Postgres::start()),
+        Box::new(Mongo::start()),
+        Box::new(MariaDb::start()),
+    ]
+}
+
 /// Ports come from 20000-32767 (below the ephemeral range, where a readiness probe could
 /// connect to itself), starting at an offset from the pid so parallel test processes rarely meet.
 pub fn free_port() -> u16 {

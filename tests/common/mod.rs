@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-pub use backends::{free_port, Backend, MariaDb, Mongo, Postgres, Redis, RedisCluster, Sentinel};
+pub use backends::{every_backend, free_port, Backend, MariaDb, Mongo, Postgres, Redis, RedisCluster, Sentinel};
 
 /// The JWT secret every test server uses, so tests can forge tokens.
 pub const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdef0123456789abcdef";
