@@ -13,17 +13,6 @@ use serde_json::{json, Value};
 
 const M: &str = "/api/platform/mysql/default";
 
-async fn setup(db: &MariaDb) -> (TestApp, String, String) {
-    let app = TestApp::start().await;
-    let admin = app.admin_token().await;
-    let mut body = db.fields();
-    body["identifier"] = json!("maria");
-    let (s, created) = app.post(&format!("{M}/connections"), &admin, body).await;
-    assert_eq!(s, StatusCode::CREATED, "{created}");
-    let viewer = app.user_with_role(&admin, "viewer@example.com", "default", "viewer").await;
-    (app, admin, viewer)
-}
-
 async fn sql(app: &TestApp, token: &str, text: &str) -> (StatusCode, Value) {
     app.post(&format!("{M}/query"), token, json!({ "query": text })).await
 }
@@ -31,7 +20,7 @@ async fn sql(app: &TestApp, token: &str, text: &str) -> (StatusCode, Value) {
 #[tokio::test]
 async fn writers_change_viewers_read_and_values_keep_their_types() {
     let db = MariaDb::start();
-    let (app, admin, viewer) = setup(&db).await;
+    let (app, admin, viewer) = common::app_with_mariadb(&db).await;
 
     let (s, body) = sql(
         &app,
@@ -106,7 +95,7 @@ async fn writers_change_viewers_read_and_values_keep_their_types() {
 #[tokio::test]
 async fn a_sleeping_query_is_in_the_project_activity_and_only_admins_kill_it() {
     let db = MariaDb::start();
-    let (app, admin, viewer) = setup(&db).await;
+    let (app, admin, viewer) = common::app_with_mariadb(&db).await;
     let port = db.port;
     let sleeper = std::thread::spawn(move || {
         std::process::Command::new("mariadb")
@@ -154,7 +143,7 @@ async fn a_sleeping_query_is_in_the_project_activity_and_only_admins_kill_it() {
 #[tokio::test]
 async fn another_projects_connection_hostile_names_and_tokens_are_refused() {
     let db = MariaDb::start();
-    let (app, admin, viewer) = setup(&db).await;
+    let (app, admin, viewer) = common::app_with_mariadb(&db).await;
     // A connection of another project, to the same server.
     let (_, other) = app.post("/api/platform/projects", &admin, json!({"name": "Other"})).await;
     let other_ref = other["data"]["ref"].as_str().unwrap().to_string();

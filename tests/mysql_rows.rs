@@ -7,22 +7,11 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Backend, MariaDb, TestApp};
+use common::{MariaDb, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 const M: &str = "/api/platform/mysql/default";
-
-async fn setup(db: &MariaDb) -> (TestApp, String, String) {
-    let app = TestApp::start().await;
-    let admin = app.admin_token().await;
-    let mut body = db.fields();
-    body["identifier"] = json!("maria");
-    let (s, created) = app.post(&format!("{M}/connections"), &admin, body).await;
-    assert_eq!(s, StatusCode::CREATED, "{created}");
-    let viewer = app.user_with_role(&admin, "viewer@example.com", "default", "viewer").await;
-    (app, admin, viewer)
-}
 
 async fn sql(app: &TestApp, token: &str, text: &str) -> (StatusCode, Value) {
     app.post(&format!("{M}/query"), token, json!({ "query": text })).await
@@ -63,7 +52,7 @@ async fn walk(app: &TestApp, token: &str, table: &str, query: &str) -> Vec<Value
 #[tokio::test]
 async fn the_table_editor_pages_filters_and_writes_rows_like_postgres() {
     let db = MariaDb::start();
-    let (app, admin, viewer) = setup(&db).await;
+    let (app, admin, viewer) = common::app_with_mariadb(&db).await;
     run(
         &app,
         &admin,
@@ -242,20 +231,11 @@ async fn the_table_editor_pages_filters_and_writes_rows_like_postgres() {
     assert_eq!(db.sql("app", "SELECT COUNT(*) FROM big WHERE id = 2"), "1");
 }
 
-fn peak_rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_million_rows_stream_as_ndjson_with_flat_memory_and_csv_too() {
     let db = MariaDb::start();
-    let (app, admin, viewer) = setup(&db).await;
-    let before = peak_rss_kib(app.pid().unwrap());
+    let (app, admin, viewer) = common::app_with_mariadb(&db).await;
+    let before = common::peak_rss_kib(app.pid().unwrap());
     let started = Instant::now();
     // `seq_1_to_N` is MariaDB's Sequence engine: rows made as they are read.
     // No overall deadline: an unoptimized build streams slower than the harness client's 60 s.
@@ -291,7 +271,7 @@ async fn a_million_rows_stream_as_ndjson_with_flat_memory_and_csv_too() {
     let last_line = String::from_utf8_lossy(&last).lines().last().unwrap().to_string();
     let row: Value = serde_json::from_str(&last_line).unwrap();
     assert_eq!(row["id"], 1_000_000);
-    let peak = peak_rss_kib(app.pid().unwrap());
+    let peak = common::peak_rss_kib(app.pid().unwrap());
     eprintln!(
         "mysql ndjson export of 1,000,000 rows: {:.1} s, switchboard peak RSS {} MiB (before: {} MiB)",
         started.elapsed().as_secs_f64(),
@@ -336,7 +316,7 @@ async fn a_million_rows_stream_as_ndjson_with_flat_memory_and_csv_too() {
 #[tokio::test]
 async fn plans_syntax_positions_and_a_client_that_leaves() {
     let db = MariaDb::start();
-    let (app, admin, viewer) = setup(&db).await;
+    let (app, admin, viewer) = common::app_with_mariadb(&db).await;
     run(&app, &admin, "CREATE TABLE t (id INT PRIMARY KEY, v INT, KEY by_v (v))").await;
 
     // EXPLAIN FORMAT=JSON, for a viewer too; the statement does not run.

@@ -22,23 +22,15 @@ async fn setup(pg: &Postgres) -> (TestApp, String) {
 
 const QUERY: &str = "/api/platform/pg-meta/default/query";
 
-fn peak_rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_million_row_ndjson_export_keeps_memory_flat() {
     let pg = Postgres::start();
     let (app, admin) = setup(&pg).await;
-    let before = peak_rss_kib(app.pid().unwrap());
+    let before = common::peak_rss_kib(app.pid().unwrap());
     let started = Instant::now();
-    let response = app
-        .http
+    // No overall deadline: an unoptimized build on a busy machine can take longer than the
+    // harness client's 60 s; memory, not speed, is what this test checks.
+    let response = reqwest::Client::new()
         .post(format!("{}{QUERY}", app.base))
         .bearer_auth(&admin)
         .header("accept", "application/x-ndjson")
@@ -59,7 +51,7 @@ async fn a_million_row_ndjson_export_keeps_memory_flat() {
     let last_line = String::from_utf8_lossy(&last).lines().last().unwrap().to_string();
     let row: Value = serde_json::from_str(&last_line).unwrap();
     assert_eq!(row["id"], 1_000_000);
-    let peak = peak_rss_kib(app.pid().unwrap());
+    let peak = common::peak_rss_kib(app.pid().unwrap());
     eprintln!(
         "ndjson export of 1,000,000 rows: {:.1} s, switchboard peak RSS {} MiB (before: {} MiB)",
         started.elapsed().as_secs_f64(),

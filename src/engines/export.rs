@@ -56,6 +56,63 @@ pub fn encode_row(format: Format, columns: &[String], values: &[Value], out: &mu
     }
 }
 
+/// Where an export's rows go: written in `format`, gathered into chunks of about [`CHUNK`]
+/// bytes and handed to the HTTP body through a channel of [`IN_FLIGHT`] chunks.
+pub struct RowSink {
+    format: Format,
+    columns: Vec<String>,
+    buffer: String,
+    chunks: tokio::sync::mpsc::Sender<Result<axum::body::Bytes, std::io::Error>>,
+}
+
+impl RowSink {
+    /// A sink for rows of `columns` (a CSV starts with their names).
+    pub fn new(
+        format: Format,
+        columns: Vec<String>,
+        chunks: tokio::sync::mpsc::Sender<Result<axum::body::Bytes, std::io::Error>>,
+    ) -> Self {
+        let mut buffer = String::with_capacity(CHUNK + 4096);
+        if format == Format::Csv {
+            let header: Vec<Value> = columns.iter().map(|c| Value::String(c.clone())).collect();
+            encode_row(Format::Csv, &columns, &header, &mut buffer);
+        }
+        Self { format, columns, buffer, chunks }
+    }
+
+    /// Writes one row; `false` when the client has gone (the export should stop).
+    pub async fn row(&mut self, values: &[Value]) -> bool {
+        encode_row(self.format, &self.columns, values, &mut self.buffer);
+        if self.buffer.len() < CHUNK {
+            return true;
+        }
+        let chunk = std::mem::replace(&mut self.buffer, String::with_capacity(CHUNK + 4096));
+        self.chunks.send(Ok(chunk.into())).await.is_ok()
+    }
+
+    /// Resolves when the client has gone.
+    pub async fn closed(&self) {
+        self.chunks.closed().await
+    }
+
+    /// Ends the export with `error`: an NDJSON export says why on its last line, then the body
+    /// fails (the client sees a broken transfer rather than a complete-looking file).
+    pub async fn fail(mut self, error: &str) {
+        if self.format == Format::Ndjson {
+            let line = serde_json::json!({ "error": { "message": error, "code": "QUERY_ERROR" } });
+            self.buffer.push_str(&line.to_string());
+            self.buffer.push('\n');
+            let _ = self.chunks.send(Ok(std::mem::take(&mut self.buffer).into())).await;
+        }
+        let _ = self.chunks.send(Err(std::io::Error::other(error.to_string()))).await;
+    }
+
+    /// Sends what is left; `false` when the client has gone.
+    pub async fn finish(self) -> bool {
+        self.buffer.is_empty() || self.chunks.send(Ok(self.buffer.into())).await.is_ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

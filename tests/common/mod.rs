@@ -260,6 +260,29 @@ impl Drop for TestApp {
     }
 }
 
+/// Starts a server whose primary MySQL connection `maria` is `db`; returns it with an admin's
+/// and a viewer's token.
+pub async fn app_with_mariadb(db: &MariaDb) -> (TestApp, String, String) {
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    let mut body = db.fields();
+    body["identifier"] = json!("maria");
+    let (s, created) = app.post("/api/platform/mysql/default/connections", &admin, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let viewer = app.user_with_role(&admin, "viewer@example.com", "default", "viewer").await;
+    (app, admin, viewer)
+}
+
+/// The peak resident memory of process `pid` so far (VmHWM), in KiB.
+pub fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
 /// Reads a file as lossy text.
 pub fn read_lossy(path: &Path) -> String {
     String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned()

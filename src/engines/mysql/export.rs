@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::query::{json_columns, limited, split, viewer_check, CancelOnDrop};
 use super::types::to_json;
 use super::{map_error, MysqlClient, ServerKind};
-use crate::engines::export::{encode_row, Format, CHUNK, IN_FLIGHT};
+use crate::engines::export::{Format, RowSink, IN_FLIGHT};
 use crate::engines::EngineError;
 
 /// Starts an export of `sql` (one statement). Errors found before the first row come back here
@@ -94,11 +94,7 @@ pub async fn start(
         }
         let columns_meta = result.columns().map(|c| c.to_vec()).unwrap_or_default();
         let columns: Vec<String> = columns_meta.iter().map(|c| c.name_str().into_owned()).collect();
-        let mut buffer = String::with_capacity(CHUNK + 4096);
-        if format == Format::Csv {
-            let header: Vec<Value> = columns.iter().map(|c| Value::String(c.clone())).collect();
-            encode_row(Format::Csv, &columns, &header, &mut buffer);
-        }
+        let mut sink = RowSink::new(format, columns, chunks_tx);
         let mut failure = None;
         loop {
             let row = match next_row.take() {
@@ -106,7 +102,7 @@ pub async fn start(
                 None => {
                     let next = tokio::select! {
                         next = result.next() => next,
-                        _ = chunks_tx.closed() => return,
+                        _ = sink.closed() => return,
                     };
                     match next {
                         Ok(Some(row)) => row,
@@ -123,32 +119,22 @@ pub async fn start(
                 .zip(columns_meta.iter().zip(&json))
                 .map(|(value, (column, json))| to_json(column, value, *json))
                 .collect();
-            encode_row(format, &columns, &values, &mut buffer);
-            if buffer.len() >= CHUNK {
-                let chunk = Bytes::from(std::mem::replace(&mut buffer, String::with_capacity(CHUNK + 4096)));
-                if chunks_tx.send(Ok(chunk)).await.is_err() {
-                    return;
-                }
+            if !sink.row(&values).await {
+                return;
             }
         }
         drop(result);
         guard.disarm();
-        if let Some(e) = failure {
-            tracing::warn!(error = %e, "a MySQL export ended early");
-            if format == Format::Ndjson {
-                buffer.push_str(
-                    &serde_json::json!({ "error": { "message": e.to_string(), "code": "QUERY_ERROR" } }).to_string(),
-                );
-                buffer.push('\n');
-                let _ = chunks_tx.send(Ok(Bytes::from(buffer))).await;
+        match failure {
+            Some(e) => {
+                tracing::warn!(error = %e, "a MySQL export ended early");
+                sink.fail(&e.to_string()).await;
             }
-            let _ = chunks_tx.send(Err(io::Error::other(e.to_string()))).await;
-            return;
-        }
-        // A viewer's transaction ends when the pool resets the connection; a writer's statement
-        // committed itself (autocommit).
-        if !buffer.is_empty() {
-            let _ = chunks_tx.send(Ok(Bytes::from(buffer))).await;
+            // A viewer's transaction ends when the pool resets the connection; a writer's
+            // statement committed itself (autocommit).
+            None => {
+                sink.finish().await;
+            }
         }
     });
 

@@ -15,7 +15,7 @@ use super::query::{bind_params, is_multi_statement, single_statement, CancelOnDr
 use super::types::{decode, Decoded, RawValue};
 use super::SqlCaller;
 use super::{map_error, PostgresClient};
-use crate::engines::export::{encode_row, Format, CHUNK, IN_FLIGHT};
+use crate::engines::export::{Format, RowSink, IN_FLIGHT};
 use crate::engines::EngineError;
 
 /// Rows fetched per portal round trip.
@@ -87,11 +87,7 @@ pub async fn start(
         if started_tx.send(Ok(())).is_err() {
             return;
         }
-        let mut buffer = String::with_capacity(CHUNK + 4096);
-        if format == Format::Csv {
-            let header: Vec<Value> = columns.iter().map(|c| Value::String(c.clone())).collect();
-            encode_row(Format::Csv, &columns, &header, &mut buffer);
-        }
+        let mut sink = RowSink::new(format, columns, chunks_tx);
         let mut failure = None;
         let mut fetched: i32 = 0;
         loop {
@@ -102,7 +98,7 @@ pub async fn start(
                     // cancels the statement as this task ends).
                     let next = tokio::select! {
                         next = rows.try_next() => next,
-                        _ = chunks_tx.closed() => return,
+                        _ = sink.closed() => return,
                     };
                     match next {
                         Ok(Some(row)) => row,
@@ -112,7 +108,7 @@ pub async fn start(
                             fetched = 0;
                             let more = tokio::select! {
                                 more = transaction.query_portal_raw(&portal, BATCH) => more,
-                                _ = chunks_tx.closed() => return,
+                                _ = sink.closed() => return,
                             };
                             match more {
                                 Ok(more) => {
@@ -146,34 +142,23 @@ pub async fn start(
                     Err(_) => Value::Null,
                 })
                 .collect();
-            encode_row(format, &columns, &values, &mut buffer);
-            if buffer.len() >= CHUNK {
-                let chunk = Bytes::from(std::mem::replace(&mut buffer, String::with_capacity(CHUNK + 4096)));
-                if chunks_tx.send(Ok(chunk)).await.is_err() {
-                    return;
-                }
+            if !sink.row(&values).await {
+                return;
             }
         }
         if let Some(e) = failure {
             let _ = transaction.rollback().await;
             guard.disarm();
-            if format == Format::Ndjson {
-                buffer.push_str(
-                    &serde_json::json!({ "error": { "message": e.to_string(), "code": "QUERY_ERROR" } }).to_string(),
-                );
-                buffer.push('\n');
-                let _ = chunks_tx.send(Ok(Bytes::from(buffer))).await;
-            }
-            let _ = chunks_tx.send(Err(io::Error::other(e.to_string()))).await;
+            sink.fail(&e.to_string()).await;
             return;
         }
         let end = if read_only { transaction.rollback().await } else { transaction.commit().await };
         guard.disarm();
-        if !buffer.is_empty() && chunks_tx.send(Ok(Bytes::from(buffer))).await.is_err() {
-            return;
-        }
-        if let Err(e) = end {
-            let _ = chunks_tx.send(Err(io::Error::other(map_error(e).to_string()))).await;
+        match end {
+            Ok(()) => {
+                sink.finish().await;
+            }
+            Err(e) => sink.fail(&map_error(e).to_string()).await,
         }
     });
 
