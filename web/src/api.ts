@@ -212,7 +212,8 @@ export function onUnauthorized(handler: () => void): void {
   unauthorized = handler
 }
 
-function encodePathSegment(name: string): string {
+/** A path segment of a URL: a name percent-encoded. */
+export function encodePathSegment(name: string): string {
   return encodeURIComponent(name)
 }
 
@@ -227,9 +228,11 @@ export function keySegment(name: KeyName): string {
   return out
 }
 
-type Query = Record<string, string | number | boolean | undefined | null>
+/** Query parameters; unset and empty ones are left out. */
+export type Query = Record<string, string | number | boolean | undefined | null>
 
-function withQuery(path: string, query?: Query): string {
+/** `path` with `query`'s set parameters after it. */
+export function withQuery(path: string, query?: Query): string {
   if (!query) return path
   const params = new URLSearchParams()
   for (const [name, value] of Object.entries(query)) {
@@ -338,6 +341,14 @@ async function call<T>(method: string, path: string, body?: unknown, authenticat
 }
 
 const platform = '/api/platform'
+
+/**
+ * A signed-in call of the platform API (`/api/platform/…`, `path` after that) answering
+ * `{"data": …}`: for an engine's own module, which this file does not list.
+ */
+export function platformCall<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return call<T>(method, `${platform}/${path}`, body)
+}
 
 /**
  * Asks the server who is signed in (the session cookie survives reloads and new tabs); `null`
@@ -769,6 +780,25 @@ export interface QueryResult {
   rowsAffected: number | null
 }
 
+/**
+ * Sends SQL to a query route of the platform API (`path` after `/api/platform/`) and reads the
+ * answer every SQL engine gives alike: `{"data": [row…], "command", "rows_affected"}` and the row
+ * cap's headers. `answer` is the whole JSON, for what an engine adds.
+ */
+export async function runSql(path: string, body: unknown): Promise<{ result: QueryResult; answer: Record<string, unknown> }> {
+  const { json, headers } = await sendWithHeaders('POST', `${platform}/${path}`, body, true)
+  const cap = Number(headers.get('x-switchboard-row-cap'))
+  const answer = json as { data?: SqlRow[]; command?: unknown; rows_affected?: unknown }
+  const result: QueryResult = {
+    rows: (answer.data ?? []) as SqlRow[],
+    truncated: headers.get('x-switchboard-truncated') === 'true',
+    rowCap: Number.isFinite(cap) && cap > 0 ? cap : null,
+    command: typeof answer.command === 'string' ? answer.command : null,
+    rowsAffected: typeof answer.rows_affected === 'number' ? answer.rows_affected : null,
+  }
+  return { result, answer: json as Record<string, unknown> }
+}
+
 /** What PostgreSQL said about a failed statement (`details` of a `QUERY_ERROR`). */
 export interface SqlErrorDetails {
   /** SQLSTATE, e.g. `42601`. */
@@ -814,21 +844,8 @@ export interface PgRelation {
 export const pg = {
   /** Runs SQL (read-only for viewers, server-side); at most the row cap of rows come back. */
   query: async (ref: string, query: string, connectionId?: string, queryId?: string): Promise<QueryResult> => {
-    const { json, headers } = await sendWithHeaders(
-      'POST',
-      withQuery(`${pgBase(ref)}/query`, { connection_id: connectionId }),
-      queryId ? { query, query_id: queryId } : { query },
-      true,
-    )
-    const cap = Number(headers.get('x-switchboard-row-cap'))
-    const answer = json as { data?: SqlRow[]; command?: unknown; rows_affected?: unknown }
-    return {
-      rows: (answer.data ?? []) as SqlRow[],
-      truncated: headers.get('x-switchboard-truncated') === 'true',
-      rowCap: Number.isFinite(cap) && cap > 0 ? cap : null,
-      command: typeof answer.command === 'string' ? answer.command : null,
-      rowsAffected: typeof answer.rows_affected === 'number' ? answer.rows_affected : null,
-    }
+    const path = withQuery(`pg-meta/${encodePathSegment(ref)}/query`, { connection_id: connectionId })
+    return (await runSql(path, queryId ? { query, query_id: queryId } : { query })).result
   },
   /** Cancels the caller's running query sent with `queryId` (the server sends PostgreSQL's cancel). */
   cancel: (ref: string, queryId: string) =>
@@ -1525,7 +1542,8 @@ export function signedInUserId(): string | null {
   return currentSession()?.user.id ?? null
 }
 
-export type SnippetEngine = 'postgres' | 'redis' | 'mongodb'
+/** The engine a snippet is written for (any engine's name). */
+export type SnippetEngine = Engine
 export type SnippetVisibility = 'project' | 'private'
 
 export interface Snippet {
