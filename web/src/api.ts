@@ -7,6 +7,7 @@
 import { parseSse } from './sse'
 import { documentsOf, rawMember, type RawDocument } from './mongodb/ejson'
 import type { EngineName } from './engines/registry'
+import type { EditorKind } from './postgres/editor/cells'
 
 export type Role = 'viewer' | 'developer' | 'admin' | 'owner'
 /** A database engine's name in the API; the console's engine registry is where each is listed. */
@@ -900,11 +901,17 @@ export interface RowColumn {
   /** The default's expression, or null. */
   default: string | null
   primary_key: boolean
-  foreign_key: { schema: string; table: string; table_id: number; column: string } | null
+  /** The column it references; `table_id` is PostgreSQL's (the table's oid). */
+  foreign_key: { schema: string; table: string; table_id?: number; column: string } | null
   enum_values: string[] | null
   updatable: boolean
   identity?: boolean
   generated?: boolean
+  /**
+   * Set by the console, not the server: the editor a value takes when `format` is not one of
+   * PostgreSQL's type names (another SQL engine's columns).
+   */
+  editor?: EditorKind
 }
 
 export type PgRow = Record<string, unknown>
@@ -1059,19 +1066,29 @@ function pgPath(ref: string, tail: string, connectionId?: string, query?: Query)
   return withQuery(`${pgBase(ref)}/${tail}`, { connection_id: connectionId, ...query })
 }
 
-export const pgRows = {
-  list: (ref: string, tableId: number, q: RowQuery, connectionId?: string) =>
-    call<RowPage>('GET', `${pgBase(ref)}/tables/${tableId}/rows${rowQueryString(connectionId, q)}`),
-  insert: (ref: string, tableId: number, rows: PgRow[], connectionId?: string) =>
-    call<PgRow[]>('POST', pgPath(ref, `tables/${tableId}/rows`, connectionId), bodyText(rows)),
-  update: (ref: string, tableId: number, changes: RowChange[], connectionId?: string) =>
-    call<PgRow[]>('PATCH', pgPath(ref, `tables/${tableId}/rows`, connectionId), bodyText(changes)),
-  remove: (ref: string, tableId: number, pks: PgRow[], connectionId?: string) =>
-    call<{ deleted: number }>(
-      'DELETE',
-      pgPath(ref, `tables/${tableId}/rows`, connectionId),
-      bodyText(pks.map((pk) => ({ pk }))),
-    ),
+/** The rows of one table: the routes `…/rows` take the same query and bodies for every SQL engine. */
+export interface RowsApi {
+  list: (q: RowQuery) => Promise<RowPage>
+  insert: (rows: PgRow[]) => Promise<PgRow[]>
+  update: (changes: RowChange[]) => Promise<PgRow[]>
+  remove: (pks: PgRow[]) => Promise<{ deleted: number }>
+}
+
+/** The rows routes at `path` (after `/api/platform/`, ending in `/rows`) on a connection. */
+export function rowsApi(path: string, connectionId?: string): RowsApi {
+  const at = `${platform}/${path}`
+  const written = withQuery(at, { connection_id: connectionId })
+  return {
+    list: (q) => call<RowPage>('GET', `${at}${rowQueryString(connectionId, q)}`),
+    insert: (rows) => call<PgRow[]>('POST', written, bodyText(rows)),
+    update: (changes) => call<PgRow[]>('PATCH', written, bodyText(changes)),
+    remove: (pks) => call<{ deleted: number }>('DELETE', written, bodyText(pks.map((pk) => ({ pk })))),
+  }
+}
+
+/** A PostgreSQL table's rows, by its oid. */
+export function pgTableRows(ref: string, tableId: number, connectionId?: string): RowsApi {
+  return rowsApi(`pg-meta/${encodePathSegment(ref)}/tables/${tableId}/rows`, connectionId)
 }
 
 /** Schema changes (admins) and the database's objects. Every change takes `dryRun` and then answers its SQL. */
