@@ -64,6 +64,7 @@ fn path_parameter_description(name: &str, path: &str) -> &'static str {
         ("opid", _) => "The MongoDB operation's id (`opid` of the operations list; `shard:number` on mongos)",
         ("key", _) => "The Redis key, percent-encoded; any bytes, including ones that are not UTF-8",
         ("database", _) => "The database's name",
+        ("table", _) => "The table's or view's name",
         ("collection", _) => "The MongoDB collection's name",
         ("name", "indexes") => "The MongoDB index's name",
         ("name", "extensions") => "The PostgreSQL extension's name",

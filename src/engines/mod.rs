@@ -3,11 +3,13 @@
 //!
 //! Adding an engine means one folder here, one variant in [`EngineClient`], and its handlers in `api/`.
 
+pub mod export;
 pub mod mongodb;
 pub mod mysql;
 pub mod pools;
 pub mod postgres;
 pub mod redis;
+pub mod table_rows;
 
 use std::future::Future;
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! MariaDB/MySQL routes: `/api/platform/mysql/{ref}/…`.
 
 use axum::http::Method;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, patch, post};
 
 use super::{route, Route};
 use crate::api::mysql;
@@ -10,6 +10,7 @@ use crate::api::mysql;
 pub(super) fn routes() -> Vec<Route> {
     let base = "/api/platform/mysql/{ref}";
     let database = format!("{base}/databases/{{database}}");
+    let rows = format!("{database}/tables/{{table}}/rows");
     vec![
         route(Method::POST, format!("{base}/query"), post(mysql::run_query))
             .query::<mysql::Target>()
@@ -45,6 +46,29 @@ pub(super) fn routes() -> Vec<Route> {
             .query::<mysql::Target>()
             .summary("List a database's foreign keys")
             .ok::<Vec<crate::engines::mysql::catalog::ForeignKey>>(),
+        route(Method::GET, &rows, get(mysql::list_rows))
+            .query::<crate::api::table_rows::RowsQuery>()
+            .summary("Read a page of a table's rows")
+            .describe("Keyset pages by primary key (`cursor` from the previous page), typed filters and sort; PostgreSQL's query string and answer.")
+            .ok::<crate::api::table_rows::RowsPage<'static, crate::engines::mysql::rows::RowColumn>>(),
+        route(Method::POST, &rows, post(mysql::insert_rows))
+            .query::<crate::api::table_rows::RowsTarget>()
+            .body::<crate::api::table_rows::InsertBody>()
+            .summary("Insert rows")
+            .describe("Developers and above; audited.")
+            .created::<crate::engines::postgres::query::RowObjects<'static>>(),
+        route(Method::PATCH, &rows, patch(mysql::update_rows))
+            .query::<crate::api::table_rows::RowsTarget>()
+            .body::<Vec<crate::engines::table_rows::RowUpdate>>()
+            .summary("Update rows by primary key")
+            .describe("Developers and above; audited. A row changed since it was read is a 409 with its current values.")
+            .ok::<crate::engines::postgres::query::RowObjects<'static>>(),
+        route(Method::DELETE, &rows, delete(mysql::delete_rows))
+            .query::<crate::api::table_rows::RowsTarget>()
+            .body::<Vec<crate::engines::table_rows::RowKey>>()
+            .summary("Delete rows by primary key")
+            .describe("Developers and above; audited.")
+            .ok::<crate::api::table_rows::Deleted>(),
         route(Method::GET, format!("{base}/activity"), get(mysql::processlist))
             .query::<mysql::Target>()
             .summary("The server's connections (processlist), the longest running first")

@@ -73,28 +73,28 @@ fn meta() -> Vec<Route> {
             .summary("List columns")
             .ok::<Vec<crate::engines::postgres::catalog::ColumnInfo>>(),
         route(Method::GET, &rows, get(pg_meta::rows::list))
-            .query::<pg_meta::rows::RowsQuery>()
+            .query::<crate::api::table_rows::RowsQuery>()
             .summary("Read a page of a table's rows")
             .describe("Keyset pages by primary key (`cursor` from the previous page), typed filters and sort.")
-            .ok::<pg_meta::rows::RowsPage<'static>>(),
+            .ok::<crate::api::table_rows::RowsPage<'static, crate::engines::postgres::rows::RowColumn>>(),
         route(Method::POST, &rows, post(pg_meta::rows::insert))
-            .query::<pg_meta::rows::RowsTarget>()
-            .body::<pg_meta::rows::InsertBody>()
+            .query::<crate::api::table_rows::RowsTarget>()
+            .body::<crate::api::table_rows::InsertBody>()
             .summary("Insert rows")
             .describe("Developers and above; audited.")
             .created::<crate::engines::postgres::query::RowObjects<'static>>(),
         route(Method::PATCH, &rows, patch(pg_meta::rows::update))
-            .query::<pg_meta::rows::RowsTarget>()
-            .body::<Vec<crate::engines::postgres::rows::RowUpdate>>()
+            .query::<crate::api::table_rows::RowsTarget>()
+            .body::<Vec<crate::engines::table_rows::RowUpdate>>()
             .summary("Update rows by primary key")
             .describe("Developers and above; audited. A row changed since it was read is a 409 with its current values.")
             .ok::<crate::engines::postgres::query::RowObjects<'static>>(),
         route(Method::DELETE, &rows, delete(pg_meta::rows::delete))
-            .query::<pg_meta::rows::RowsTarget>()
-            .body::<Vec<crate::engines::postgres::rows::RowKey>>()
+            .query::<crate::api::table_rows::RowsTarget>()
+            .body::<Vec<crate::engines::table_rows::RowKey>>()
             .summary("Delete rows by primary key")
             .describe("Developers and above; audited.")
-            .ok::<pg_meta::rows::Deleted>(),
+            .ok::<crate::api::table_rows::Deleted>(),
         route(Method::GET, format!("{base}/indexes"), get(indexes::indexes))
             .query::<ListParams>()
             .summary("List indexes")

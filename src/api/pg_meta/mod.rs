@@ -15,9 +15,8 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use schemars::JsonSchema;
@@ -45,7 +44,7 @@ use crate::domain::{ConnectionId, Permission};
 use crate::engines::postgres::cancel::{send_cancel, CancelOutcome};
 use crate::engines::postgres::catalog::{self, ColumnInfo, Schema, SchemaFilter, Table, View};
 use crate::engines::postgres::command;
-use crate::engines::postgres::export::{self, Format};
+use crate::engines::postgres::export;
 use crate::engines::postgres::query::{self, QueryRequest, DEFAULT_ROW_CAP};
 use crate::engines::postgres::{PostgresClient, SqlCaller};
 use crate::engines::EngineError;
@@ -189,18 +188,6 @@ impl From<EngineError> for WriteError {
     }
 }
 
-/// The streaming format asked for with `Accept`, if any.
-fn export_format(headers: &HeaderMap) -> Option<Format> {
-    let accept = headers.get(header::ACCEPT)?.to_str().ok()?;
-    if accept.contains("application/x-ndjson") {
-        Some(Format::Ndjson)
-    } else if accept.contains("text/csv") {
-        Some(Format::Csv)
-    } else {
-        None
-    }
-}
-
 /// `POST /api/platform/pg-meta/{ref}/query`: the rows of the last statement, or with `explain`
 /// the plan. With `Accept: application/x-ndjson` or `text/csv` the whole result streams instead,
 /// without the row cap.
@@ -257,25 +244,14 @@ pub async fn query(
             .map_err(|e| engine_error(&app, &record, e))?;
         return Ok(Data(plan).into_response());
     }
-    if let Some(format) = export_format(&headers).filter(|_| !body.explain) {
+    if let Some(format) = crate::api::export::format(&headers).filter(|_| !body.explain) {
         if !read_only {
             begin_write().await?;
         }
         let stream = export::start(&client, body.query, parameters, read_only, format)
             .await
             .map_err(|e| engine_error(&app, &record, e))?;
-        let (content_type, disposition) = match format {
-            Format::Ndjson => ("application/x-ndjson", "inline"),
-            Format::Csv => ("text/csv; charset=utf-8", "attachment; filename=\"query.csv\""),
-        };
-        return Ok((
-            [(header::CONTENT_TYPE, content_type), (header::CONTENT_DISPOSITION, disposition)],
-            Body::from_stream(futures_util::StreamExt::map(stream, move |chunk| {
-                let _held = &slot;
-                chunk
-            })),
-        )
-            .into_response());
+        return Ok(crate::api::export::response(format, stream, slot));
     }
     // EXPLAIN ANALYZE runs the statement: it goes the writer's way, audited if it wrote.
     let analyzed;

@@ -2,132 +2,24 @@
 //! Viewers read; developers write. A relation is named by its oid as `tables`/`views` list it.
 //! Paging, filters and value checks live in `engines::postgres::rows`.
 
-use axum::extract::{FromRequestParts, State};
-use axum::http::request::Parts;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
 use super::{engine_error, postgres};
+use crate::api::table_rows::{
+    check_write_count, page_request, stale, Deleted, InsertBody, RowsPage, RowsQuery, RowsTarget,
+};
 use crate::api::{ApiJson, ApiPath, Data};
 use crate::app::AppState;
 use crate::auth::{authorize, AuthUser};
 use crate::domain::{ConnectionId, Permission};
-use crate::engines::postgres::query::RowObjects;
-use crate::engines::postgres::rows::{
-    self, Filter, OrderBy, PageRequest, Paging, Relation, RowColumn, RowKey, RowUpdate, UpdateError, DEFAULT_LIMIT,
-    MAX_LIMIT,
-};
+use crate::engines::postgres::rows::{self, Relation, RowKey, RowUpdate};
 use crate::engines::postgres::PostgresClient;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::middleware::audit::AuditNote;
 use crate::store::ConnectionRecord;
-
-/// Query string of `GET …/rows`. `order`, `filter` and `select` may be repeated, so it is read
-/// with a parser that keeps every value (the schema documents it for OpenAPI).
-#[derive(Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RowsQuery {
-    /// The PostgreSQL connection (default: the project's primary one).
-    connection_id: Option<ConnectionId>,
-    /// Rows per page, 1 to 1,000 (default 100).
-    limit: Option<usize>,
-    /// `column.asc|desc[.nullsfirst|.nullslast]`, repeatable; the primary key is always appended.
-    #[serde(default)]
-    order: Vec<String>,
-    /// `column.op.value` (ops `eq neq lt lte gt gte like ilike in is`; `in` takes `(a,b,"c,d")`), or
-    /// `column.null` / `column.notnull`; repeatable, all must hold.
-    #[serde(default)]
-    filter: Vec<String>,
-    /// Columns to return (repeatable, or comma-separated); all by default.
-    #[serde(default)]
-    select: Vec<String>,
-    /// Where the previous page ended (opaque; only valid with the same order and filters).
-    cursor: Option<String>,
-    /// `exact` counts the matching rows (bounded by the statement timeout); `estimated` (default)
-    /// asks the planner.
-    count: Option<String>,
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for RowsQuery {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let mut query = RowsQuery::default();
-        let raw = parts.uri.query().unwrap_or_default();
-        for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
-            let value = value.into_owned();
-            let number = |what: &str| {
-                value
-                    .parse()
-                    .map_err(|_| ApiError::validation(format!("invalid query string: {what} must be a number")))
-            };
-            match key.as_ref() {
-                "connection_id" => {
-                    query.connection_id = Some(value.parse().map_err(|_| {
-                        ApiError::validation("invalid query string: connection_id is not a connection id")
-                    })?)
-                }
-                "limit" => query.limit = Some(number("limit")?),
-                "order" => query.order.push(value),
-                "filter" => query.filter.push(value),
-                "select" => query.select.push(value),
-                "cursor" => query.cursor = Some(value),
-                "count" => query.count = Some(value),
-                other => return Err(ApiError::validation(format!("invalid query string: unknown field `{other}`"))),
-            }
-        }
-        Ok(query)
-    }
-}
-
-/// `?connection_id=` of the row writes.
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RowsTarget {
-    connection_id: Option<ConnectionId>,
-}
-
-/// Body of `POST …/rows`: one row or an array of rows (column → value; omitted columns take their
-/// defaults).
-#[derive(Deserialize, JsonSchema)]
-#[serde(untagged)]
-pub enum InsertBody {
-    /// One row.
-    One(Map<String, Value>),
-    /// Several rows, inserted in one transaction.
-    Many(Vec<Map<String, Value>>),
-}
-
-/// A page of a table's rows (`GET …/tables/{id}/rows`).
-#[derive(Serialize, JsonSchema)]
-pub struct RowsPage<'a> {
-    /// The rows, objects of the relation's columns.
-    rows: RowObjects<'a>,
-    /// The relation's columns, in order, with their types.
-    columns: Vec<&'a RowColumn>,
-    /// The primary key's columns (empty without one: pages go by offset and rows cannot be written).
-    primary_key: Vec<String>,
-    /// Where the next page starts (`cursor` of the next request); null on the last page.
-    cursor: Option<String>,
-    /// How pages continue.
-    paging: Paging,
-    /// The number of matching rows, when counted.
-    count: Option<i64>,
-    /// The count is the planner's estimate, not an exact count.
-    count_is_estimate: bool,
-    /// Why the count is missing or estimated.
-    count_note: Option<String>,
-}
-
-/// The answer of `DELETE …/tables/{id}/rows`.
-#[derive(Serialize, JsonSchema)]
-pub struct Deleted {
-    /// How many rows were deleted.
-    pub deleted: u64,
-}
 
 /// The connection and the relation a rows request works on, with the caller's SQL slot held
 /// while the request runs (a page, an exact count above all, holds a session like SQL does).
@@ -171,12 +63,7 @@ async fn open_write(
     note: &AuditNote,
     rows: usize,
 ) -> ApiResult<Opened> {
-    if rows == 0 {
-        return Err(ApiError::validation("name at least one row"));
-    }
-    if rows > MAX_LIMIT {
-        return Err(ApiError::validation(format!("at most {MAX_LIMIT} rows per call")));
-    }
+    check_write_count(rows)?;
     let opened = open(app, user, project_ref, target.connection_id, Permission::Write, id).await?;
     note.target(opened.relation.name.to_string());
     note.details(json!({ "rows": rows }));
@@ -197,7 +84,7 @@ pub async fn list(
     let page = rows::page(&client, &relation, &request).await.map_err(|e| engine_error(&app, &record, e))?;
     let body = RowsPage {
         rows: page.rows.objects(),
-        columns: request.picked(&relation).into_iter().map(|i| &relation.columns[i]).collect(),
+        columns: request.picked(relation.columns.len()).into_iter().map(|i| &relation.columns[i]).collect(),
         primary_key: relation.primary_key_names(),
         cursor: page.cursor,
         paging: page.paging,
@@ -206,24 +93,6 @@ pub async fn list(
         count_note: page.count_note,
     };
     Ok(Data(body).into_response())
-}
-
-fn page_request(relation: &Relation, params: RowsQuery) -> Result<PageRequest, crate::engines::EngineError> {
-    use crate::engines::EngineError;
-    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(EngineError::Config(format!("limit must be between 1 and {MAX_LIMIT}")));
-    }
-    let exact_count = match params.count.as_deref() {
-        None | Some("estimated") => false,
-        Some("exact") => true,
-        Some(_) => return Err(EngineError::Config("count must be exact or estimated".into())),
-    };
-    let order = params.order.iter().map(|o| OrderBy::parse(relation, o)).collect::<Result<Vec<_>, _>>()?;
-    let filters = params.filter.iter().map(|f| Filter::parse(relation, f)).collect::<Result<Vec<_>, _>>()?;
-    let select =
-        if params.select.is_empty() { None } else { Some(PageRequest::parse_select(relation, &params.select)?) };
-    Ok(PageRequest { limit, order, filters, select, cursor: params.cursor, exact_count })
 }
 
 /// `POST /api/platform/pg-meta/{ref}/tables/{id}/rows`: inserts one row or an array in one
@@ -261,14 +130,7 @@ pub async fn update(
         open_write(&app, &user, &project_ref, target, id, &note, items.len()).await?;
     match rows::update(&client, &relation, &items).await {
         Ok(written) => Ok(Data(written.objects()).into_response()),
-        Err(UpdateError::Stale { pk, current }) => Err(ApiError::Stale {
-            message: match current {
-                Some(_) => "the row changed since it was read; nothing was written".into(),
-                None => "the row was deleted since it was read; nothing was written".into(),
-            },
-            details: json!({ "pk": pk, "current": current }),
-        }),
-        Err(UpdateError::Engine(e)) => Err(engine_error(&app, &record, e)),
+        Err(e) => Err(stale(e).unwrap_or_else(|e| engine_error(&app, &record, e))),
     }
 }
 

@@ -12,8 +12,10 @@
 pub mod activity;
 pub mod catalog;
 pub mod driver;
+pub mod export;
 pub mod options;
 pub mod query;
+pub mod rows;
 pub mod types;
 
 use std::net::SocketAddr;
@@ -178,6 +180,11 @@ fn options(target: &MysqlTarget) -> Result<Opts, EngineError> {
     Ok(builder.into())
 }
 
+/// A name quoted for MySQL SQL: in backticks, a backtick doubled.
+pub fn quote_name(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
 /// Maps a driver error: the server's code and SQLSTATE are kept.
 pub fn map_error(err: mysql_async::Error) -> EngineError {
     match err {
@@ -288,6 +295,16 @@ impl MysqlClient {
             }
             ServerKind::Mysql => format!("SET SESSION time_zone = '+00:00', SESSION max_execution_time = {ms}"),
         }
+    }
+
+    /// Lifts the server's statement timeout on `conn` for what runs next (a streamed export, timed
+    /// by its caller until its first row instead); the pool's reset restores it for the next borrower.
+    pub async fn lift_statement_timeout(&self, conn: &mut Conn) -> Result<(), EngineError> {
+        let sql = match self.kind() {
+            Some(ServerKind::MariaDb) => "SET SESSION max_statement_time = 0",
+            _ => "SET SESSION max_execution_time = 0",
+        };
+        conn.query_drop(sql).await.map_err(map_error)
     }
 
     /// The statement timeout, if any.

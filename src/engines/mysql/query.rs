@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use mysql_async::consts::ColumnType;
 use mysql_async::prelude::Queryable;
-use mysql_async::{BinaryProtocol, Column, Conn, TextProtocol, Value as MyValue};
+use mysql_async::{BinaryProtocol, Column, Conn, Params, TextProtocol, Value as MyValue};
 use serde_json::Value;
 
 use super::types::to_json;
@@ -39,6 +39,9 @@ pub const DEFAULT_ROW_CAP: usize = 10_000;
 
 /// How long past the statement timeout a statement may run before it is killed from here.
 pub const TIMEOUT_GRACE: Duration = Duration::from_secs(2);
+
+/// `ER_PARSE_ERROR`: a syntax error, whose message quotes the text where parsing stopped.
+const PARSE_ERROR: u16 = 1064;
 
 /// `ER_UNSUPPORTED_PS`: this statement cannot be prepared.
 const UNSUPPORTED_PS: u16 = 1295;
@@ -89,17 +92,17 @@ struct Collected {
 }
 
 /// Kills the connection's running statement from another connection if dropped while armed.
-struct CancelOnDrop {
+pub(crate) struct CancelOnDrop {
     client: Option<MysqlClient>,
     id: u32,
 }
 
 impl CancelOnDrop {
-    fn new(client: &MysqlClient, conn: &Conn) -> Self {
+    pub(crate) fn new(client: &MysqlClient, conn: &Conn) -> Self {
         Self { client: Some(client.clone()), id: conn.id() }
     }
 
-    fn disarm(mut self) {
+    pub(crate) fn disarm(mut self) {
         self.client = None;
     }
 }
@@ -128,7 +131,7 @@ pub async fn read(client: &MysqlClient, request: QueryRequest<'_>) -> Result<Que
     let guard = CancelOnDrop::new(client, &conn);
     let run = async {
         conn.query_drop("START TRANSACTION READ ONLY").await.map_err(map_error)?;
-        let collected = run_prepared(client, &mut conn, request.sql, request.row_cap).await?;
+        let collected = run_prepared(client, &mut conn, request.sql, Params::Empty, request.row_cap).await?;
         if !collected.truncated {
             conn.query_drop("ROLLBACK").await.map_err(map_error)?;
         }
@@ -139,7 +142,7 @@ pub async fn read(client: &MysqlClient, request: QueryRequest<'_>) -> Result<Que
         guard.disarm();
     }
     // A truncated statement was killed; the pool drains, rolls back and resets the connection.
-    let collected = collected?;
+    let collected = collected.map_err(|e| with_position(e, request.sql))?;
     finish(client, &mut conn, collected, &statements).await
 }
 
@@ -153,7 +156,7 @@ pub async fn write(client: &MysqlClient, request: QueryRequest<'_>) -> Result<Qu
         if statements.len() > 1 {
             return run_text(&mut conn, request.sql, request.row_cap).await;
         }
-        match run_prepared(client, &mut conn, request.sql, request.row_cap).await {
+        match run_prepared(client, &mut conn, request.sql, Params::Empty, request.row_cap).await {
             Err(EngineError::Query { details: Some(d), .. }) if d["code"] == UNSUPPORTED_PS => {
                 run_text(&mut conn, request.sql, request.row_cap).await
             }
@@ -164,13 +167,51 @@ pub async fn write(client: &MysqlClient, request: QueryRequest<'_>) -> Result<Qu
     if !matches!(collected, Err(EngineError::Timeout(_))) {
         guard.disarm();
     }
-    let collected = collected?;
+    let collected = collected.map_err(|e| with_position(e, request.sql))?;
     finish(client, &mut conn, collected, &statements).await
+}
+
+/// The plan of one statement, as the server's `EXPLAIN FORMAT=JSON` writes it. The statement is
+/// not run; a viewer's must be one they could run, and their plan is asked inside a read-only
+/// transaction all the same (an `EXPLAIN` may evaluate a subquery). A writer's is not: the
+/// server refuses to plan a write there.
+#[tracing::instrument(skip_all)]
+pub async fn explain(client: &MysqlClient, sql: &str, viewer: bool) -> Result<Value, EngineError> {
+    let statements = split(sql);
+    if viewer {
+        viewer_check(&statements)?;
+    } else if statements.len() != 1 {
+        return Err(EngineError::Config("explain takes a single statement".into()));
+    }
+    let mut conn = client.session().await?;
+    let guard = CancelOnDrop::new(client, &conn);
+    let run = async {
+        if viewer {
+            conn.query_drop("START TRANSACTION READ ONLY").await.map_err(map_error)?;
+        }
+        let row: Option<mysql_async::Row> =
+            conn.query_first(format!("EXPLAIN FORMAT=JSON {sql}")).await.map_err(map_error)?;
+        if viewer {
+            conn.query_drop("ROLLBACK").await.map_err(map_error)?;
+        }
+        let plan: Vec<(String,)> = typed_rows(row.into_iter().collect())?;
+        plan.into_iter()
+            .next()
+            .map(|(text,)| text)
+            .ok_or_else(|| EngineError::Query { message: "the server sent no plan".into(), details: None })
+    };
+    let plan = limited(client, run).await;
+    if !matches!(plan, Err(EngineError::Timeout(_))) {
+        guard.disarm();
+    }
+    let plan = plan.map_err(|e| with_position(e, sql))?;
+    serde_json::from_str(&plan)
+        .map_err(|e| EngineError::Query { message: format!("the server's plan is not JSON: {e}"), details: None })
 }
 
 /// Runs `fut` under the statement timeout plus [`TIMEOUT_GRACE`]; past it, the statement is
 /// abandoned (and killed by the caller's armed guard).
-async fn limited<T>(
+pub(crate) async fn limited<T>(
     client: &MysqlClient,
     fut: impl std::future::Future<Output = Result<T, EngineError>>,
 ) -> Result<T, EngineError> {
@@ -182,9 +223,29 @@ async fn limited<T>(
     }
 }
 
+/// Runs one statement of ours with bound values on `conn` (the caller's transaction) and answers
+/// its rows as JSON, at most `cap` of them (past it the statement is killed).
+pub(crate) async fn run_statement(
+    client: &MysqlClient,
+    conn: &mut Conn,
+    sql: &str,
+    values: Vec<MyValue>,
+    cap: usize,
+) -> Result<QueryResult, EngineError> {
+    let params = if values.is_empty() { Params::Empty } else { Params::Positional(values) };
+    let collected = run_prepared(client, conn, sql, params, cap).await?;
+    finish(client, conn, collected, &[]).await
+}
+
 /// Prepares and runs one statement (binary protocol), reading at most `cap + 1` rows; past the
 /// cap the statement is killed.
-async fn run_prepared(client: &MysqlClient, conn: &mut Conn, sql: &str, cap: usize) -> Result<Collected, EngineError> {
+async fn run_prepared(
+    client: &MysqlClient,
+    conn: &mut Conn,
+    sql: &str,
+    params: Params,
+    cap: usize,
+) -> Result<Collected, EngineError> {
     let id = conn.id();
     let statement = conn.prep(sql).await.map_err(map_error)?;
     // Asked now, from the prepared statement's columns: once rows flow the connection is busy,
@@ -193,7 +254,7 @@ async fn run_prepared(client: &MysqlClient, conn: &mut Conn, sql: &str, cap: usi
         Some(ServerKind::MariaDb) => Some(json_columns(conn, &statement.columns()).await?),
         _ => None,
     };
-    let mut result = conn.exec_iter(&statement, ()).await.map_err(map_error)?;
+    let mut result = conn.exec_iter(&statement, params).await.map_err(map_error)?;
     let mut out =
         Collected { columns: result.columns().map(|c| c.to_vec()).unwrap_or_default(), json, ..Default::default() };
     while let Some(row) = next_row_binary(&mut result).await? {
@@ -303,7 +364,7 @@ async fn finish(
 
 /// Which columns MariaDB knows as `JSON`: a text `BLOB` column with the `json_valid()` check
 /// MariaDB adds for that alias (or that the user wrote), found in `CHECK_CONSTRAINTS`.
-async fn json_columns(conn: &mut Conn, columns: &[Column]) -> Result<Vec<bool>, EngineError> {
+pub(crate) async fn json_columns(conn: &mut Conn, columns: &[Column]) -> Result<Vec<bool>, EngineError> {
     use ColumnType::*;
     let mut json = vec![false; columns.len()];
     // Per table (schema, name): its check constraints (name, clause).
@@ -335,10 +396,40 @@ async fn json_columns(conn: &mut Conn, columns: &[Column]) -> Result<Vec<bool>, 
                 seen.len() - 1
             }
         };
-        let wanted = format!("json_valid(`{}`)", name.replace('`', "``")).to_ascii_lowercase();
+        let wanted = format!("json_valid({})", super::quote_name(&name)).to_ascii_lowercase();
         json[i] = seen[position].2.iter().any(|(_, clause)| clause.to_ascii_lowercase() == wanted);
     }
     Ok(json)
+}
+
+/// Adds `position` (1-based, in characters of `sql`, as PostgreSQL's errors have it) to a syntax
+/// error's details. MySQL does not send a position: its message quotes the text where parsing
+/// stopped (`… near 'FORM t' at line 2`), which is found again in `sql` from that line on. The
+/// quote may be cut short by the server, so it is matched as a prefix; at the end of the text
+/// it is empty. Where it cannot be found, `position` is null and the message still says where.
+pub fn with_position(err: EngineError, sql: &str) -> EngineError {
+    let EngineError::Query { message, details: Some(mut details) } = err else { return err };
+    if details["code"] == PARSE_ERROR {
+        details["position"] = serde_json::json!(parse_error_position(&message, sql));
+    }
+    EngineError::Query { message, details: Some(details) }
+}
+
+fn parse_error_position(message: &str, sql: &str) -> Option<usize> {
+    let start = message.find("near '")? + "near '".len();
+    let end = message.rfind("' at line ")?;
+    let near = message.get(start..end)?;
+    let line: usize = message.get(end + "' at line ".len()..)?.trim().parse().ok()?;
+    let line_start: usize = sql.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let byte = if near.is_empty() {
+        sql.trim_end().len()
+    } else {
+        match sql.get(line_start..).and_then(|rest| rest.find(near)) {
+            Some(b) => line_start + b,
+            None => sql.find(near)?,
+        }
+    };
+    Some(sql.get(..byte)?.chars().count() + 1)
 }
 
 /// One statement of a text, as its words outside literals, quoted names and comments.
@@ -500,6 +591,19 @@ mod tests {
         }
         assert!(viewer_check(&split("")).is_err());
         assert!(viewer_check(&split(";")).is_err());
+    }
+
+    #[test]
+    fn syntax_errors_point_into_the_text() {
+        let message = |near: &str, line: usize| {
+            format!("You have an error in your SQL syntax; check the manual that corresponds to your MariaDB server version for the right syntax to use near '{near}' at line {line}")
+        };
+        assert_eq!(parse_error_position(&message("FORM t", 1), "SELECT * FORM t"), Some(10));
+        assert_eq!(parse_error_position(&message("FORM t", 2), "SELECT 'é',\n* FORM t"), Some(15));
+        assert_eq!(parse_error_position(&message("", 1), "SELECT * FROM "), Some(14));
+        assert_eq!(parse_error_position(&message("it's", 1), "SELECT it's"), Some(8));
+        assert_eq!(parse_error_position(&message("nowhere", 1), "SELECT 1"), None);
+        assert_eq!(parse_error_position("Table 'x' doesn't exist", "SELECT 1"), None);
     }
 
     #[test]

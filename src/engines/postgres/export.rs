@@ -15,61 +15,11 @@ use super::query::{bind_params, is_multi_statement, single_statement, CancelOnDr
 use super::types::{decode, Decoded, RawValue};
 use super::SqlCaller;
 use super::{map_error, PostgresClient};
+use crate::engines::export::{encode_row, Format, CHUNK, IN_FLIGHT};
 use crate::engines::EngineError;
 
 /// Rows fetched per portal round trip.
 const BATCH: i32 = 1000;
-/// Bytes gathered before a chunk is handed to the HTTP body.
-const CHUNK: usize = 64 * 1024;
-/// Chunks in flight between the query task and the HTTP body.
-const IN_FLIGHT: usize = 4;
-
-/// The export formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// One JSON object per line.
-    Ndjson,
-    /// RFC 4180 CSV with a header line.
-    Csv,
-}
-
-/// One value as CSV: text as is (quoted when needed), JSON documents as JSON text, NULL empty.
-fn csv_field(value: &Value, out: &mut String) {
-    let text = match value {
-        Value::Null => return,
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&text.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(&text);
-    }
-}
-
-fn encode_row(format: Format, columns: &[String], values: &[Value], out: &mut String) {
-    match format {
-        Format::Ndjson => {
-            let object: serde_json::Map<String, Value> = columns.iter().cloned().zip(values.iter().cloned()).collect();
-            out.push_str(&Value::Object(object).to_string());
-        }
-        Format::Csv => {
-            for (i, value) in values.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                csv_field(value, out);
-            }
-            out.push_str("\r\n");
-        }
-    }
-    if format == Format::Ndjson {
-        out.push('\n');
-    }
-}
-
 /// Starts an export. Errors found before the first row (syntax, parameters, permissions at bind
 /// time) come back here so the caller can answer them with a status; later errors end the stream.
 pub async fn start(
@@ -231,23 +181,5 @@ pub async fn start(
         Ok(Ok(())) => Ok(futures_util::stream::poll_fn(move |cx| chunks_rx.poll_recv(cx))),
         Ok(Err(e)) => Err(e),
         Err(_) => Err(EngineError::Connect("the export stopped before its first row".into())),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_quotes_what_needs_quoting() {
-        let mut out = String::new();
-        let columns = vec!["a".to_string(), "b".to_string(), "c".to_string(), "d".to_string()];
-        encode_row(
-            Format::Csv,
-            &columns,
-            &[Value::from("x,y"), Value::from("say \"hi\""), Value::Null, Value::from(3)],
-            &mut out,
-        );
-        assert_eq!(out, "\"x,y\",\"say \"\"hi\"\"\",,3\r\n");
     }
 }

@@ -16,12 +16,10 @@
 //! type (`SELECT $1` with the parameter declared as that type), so a bad value answers 400 naming
 //! its column and no default, sequence or trigger has run.
 
-use base64::Engine as _;
 use futures_util::future::join_all;
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 use tokio_postgres::types::Type;
 use tokio_postgres::Statement;
 
@@ -29,12 +27,12 @@ use super::ddl::{quote_ident, Ident, QualifiedName};
 use super::query::{collect, print_as_text, CancelOnDrop, SESSION_STATE_SQL};
 use super::types::{text_param, RawValue, TextParam};
 use super::{map_error, PostgresClient, Session, SqlCaller};
+use crate::engines::table_rows::{column_named, cursor_misfit, CursorData, FilterOp, RowColumns};
 use crate::engines::EngineError;
 
-/// Rows per page unless asked otherwise.
-pub const DEFAULT_LIMIT: usize = 100;
-/// Most rows per page, and most rows one write call may name.
-pub const MAX_LIMIT: usize = 1_000;
+pub use crate::engines::table_rows::{
+    Filter, OrderBy, PageRequest, Paging, RowKey, RowUpdate, UpdateError, DEFAULT_LIMIT, MAX_LIMIT,
+};
 
 /// A column as the Table Editor needs it.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -126,31 +124,23 @@ impl Relation {
         Ok(Self { id: 1, name, is_table: true, columns, primary_key })
     }
 
-    fn column(&self, name: &str) -> Option<usize> {
-        self.columns.iter().position(|c| c.name == name)
-    }
-
     fn column_named(&self, name: &str, what: &str) -> Result<usize, EngineError> {
-        self.column(name)
-            .ok_or_else(|| EngineError::Config(format!("{what}: {} has no column {}", self.name, quote_ident(name))))
+        column_named(self, name, what)
     }
 
     /// Names of the primary key columns.
     pub fn primary_key_names(&self) -> Vec<String> {
         self.primary_key.iter().map(|&i| self.columns[i].name.clone()).collect()
     }
+}
 
-    /// The column whose name starts `text` followed by `.`, preferring the longest name (a column
-    /// may itself contain dots), with the rest of the text.
-    fn split_column<'t>(&self, text: &'t str) -> Vec<(usize, &'t str)> {
-        let mut found: Vec<(usize, &str)> = self
-            .columns
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| text.strip_prefix(c.name.as_str()).and_then(|r| r.strip_prefix('.')).map(|r| (i, r)))
-            .collect();
-        found.sort_by_key(|(i, _)| std::cmp::Reverse(self.columns[*i].name.len()));
-        found
+impl RowColumns for Relation {
+    fn column_names(&self) -> Vec<&str> {
+        self.columns.iter().map(|c| c.name.as_str()).collect()
+    }
+
+    fn label(&self) -> String {
+        self.name.to_string()
     }
 }
 
@@ -239,221 +229,16 @@ pub async fn describe(session: &Session, id: i64) -> Result<Relation, EngineErro
     Ok(Relation { id, name, is_table, columns, primary_key })
 }
 
-/// One `order` of a page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderBy {
-    column: usize,
-    descending: bool,
-    nulls_first: bool,
-}
-
-impl OrderBy {
-    /// Reads `column.asc|desc[.nullsfirst|.nullslast]`.
-    pub fn parse(relation: &Relation, text: &str) -> Result<Self, EngineError> {
-        for (column, rest) in relation.split_column(text) {
-            let mut parts = rest.split('.');
-            let descending = match parts.next() {
-                Some("asc") => false,
-                Some("desc") => true,
-                _ => continue,
-            };
-            // PostgreSQL's defaults: NULLs sort as larger than any value.
-            let nulls_first = match parts.next() {
-                None => descending,
-                Some("nullsfirst") => true,
-                Some("nullslast") => false,
-                Some(_) => continue,
-            };
-            if parts.next().is_some() {
-                continue;
-            }
-            return Ok(Self { column, descending, nulls_first });
-        }
-        Err(EngineError::Config(format!(
-            "order {text:?}: expected column.asc or column.desc (optionally .nullsfirst or .nullslast) naming a \
-             column of {}",
-            relation.name
-        )))
-    }
-
-    /// The ORDER BY term; the column is qualified by its relation so it cannot be mistaken for an
-    /// output column of the same name (the page also returns the keys as text).
-    fn sql(&self, relation: &Relation) -> String {
-        format!(
-            "{}.{} {} NULLS {}",
-            relation.name,
-            quote_ident(&relation.columns[self.column].name),
-            if self.descending { "DESC" } else { "ASC" },
-            if self.nulls_first { "FIRST" } else { "LAST" }
-        )
-    }
-}
-
-/// A filter's comparison.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum FilterOp {
-    Compare(&'static str, String),
-    Like(&'static str, String),
-    In(Vec<String>),
-    Is(&'static str),
-}
-
-/// One `filter` of a page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Filter {
-    column: usize,
-    op: FilterOp,
-}
-
-impl Filter {
-    /// Reads `column.op.value` (`eq neq lt lte gt gte like ilike in is`) or `column.null` /
-    /// `column.notnull`.
-    pub fn parse(relation: &Relation, text: &str) -> Result<Self, EngineError> {
-        for (column, rest) in relation.split_column(text) {
-            let (op, value) = match rest.split_once('.') {
-                Some((op, value)) => (op, Some(value)),
-                None => (rest, None),
-            };
-            let op = match (op, value) {
-                ("null", None) => FilterOp::Is("NULL"),
-                ("notnull", None) => FilterOp::Is("NOT NULL"),
-                ("is", Some(v)) => match v.to_ascii_lowercase().as_str() {
-                    "null" => FilterOp::Is("NULL"),
-                    "notnull" => FilterOp::Is("NOT NULL"),
-                    "true" => FilterOp::Is("TRUE"),
-                    "false" => FilterOp::Is("FALSE"),
-                    "unknown" => FilterOp::Is("UNKNOWN"),
-                    _ => {
-                        return Err(EngineError::Config(format!(
-                            "filter {text:?}: `is` takes null, notnull, true, false or unknown"
-                        )))
-                    }
-                },
-                ("in", Some(v)) => FilterOp::In(parse_list(v).ok_or_else(|| {
-                    EngineError::Config(format!(
-                        "filter {text:?}: `in` takes a list in parentheses, e.g. (1,2,\"a,b\")"
-                    ))
-                })?),
-                ("like", Some(v)) => FilterOp::Like("LIKE", v.to_string()),
-                ("ilike", Some(v)) => FilterOp::Like("ILIKE", v.to_string()),
-                (op, Some(v)) => {
-                    let sql = match op {
-                        "eq" => "=",
-                        "neq" => "<>",
-                        "lt" => "<",
-                        "lte" => "<=",
-                        "gt" => ">",
-                        "gte" => ">=",
-                        _ => continue,
-                    };
-                    FilterOp::Compare(sql, v.to_string())
-                }
-                _ => continue,
-            };
-            return Ok(Self { column, op });
-        }
-        Err(EngineError::Config(format!(
-            "filter {text:?}: expected column.op.value with op one of eq, neq, lt, lte, gt, gte, like, ilike, in, \
-             is, or column.null / column.notnull, naming a column of {}",
-            relation.name
-        )))
-    }
-}
-
-/// Reads `(a,b,"c,d")` (items may be double-quoted, with `\"` and `\\` inside quotes).
-fn parse_list(text: &str) -> Option<Vec<String>> {
-    let inner = text.strip_prefix('(')?.strip_suffix(')')?;
-    let mut items = Vec::new();
-    let mut chars = inner.chars().peekable();
-    if inner.is_empty() {
-        return Some(items);
-    }
-    loop {
-        let mut item = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
-            loop {
-                match chars.next()? {
-                    '"' => break,
-                    '\\' => item.push(chars.next()?),
-                    c => item.push(c),
-                }
-            }
-            match chars.next() {
-                None => {
-                    items.push(item);
-                    return Some(items);
-                }
-                Some(',') => {}
-                Some(_) => return None,
-            }
-        } else {
-            loop {
-                match chars.next() {
-                    None => {
-                        items.push(item);
-                        return Some(items);
-                    }
-                    Some(',') => break,
-                    Some(c) => item.push(c),
-                }
-            }
-        }
-        items.push(item);
-    }
-}
-
-/// What a page asks for.
-#[derive(Debug, Clone, Default)]
-pub struct PageRequest {
-    /// Rows per page (1..=1000).
-    pub limit: usize,
-    /// Orders, before the primary key.
-    pub order: Vec<OrderBy>,
-    /// Filters, all of which must hold.
-    pub filters: Vec<Filter>,
-    /// The columns to return (all when `None`).
-    pub select: Option<Vec<usize>>,
-    /// Where the previous page ended.
-    pub cursor: Option<String>,
-    /// Count exactly instead of estimating.
-    pub exact_count: bool,
-}
-
-impl PageRequest {
-    /// Indexes of the columns a page returns: those selected, else all.
-    pub fn picked(&self, relation: &Relation) -> Vec<usize> {
-        match &self.select {
-            Some(picked) if !picked.is_empty() => picked.clone(),
-            _ => (0..relation.columns.len()).collect(),
-        }
-    }
-
-    /// Reads `select` values: each a column name, or several separated by commas.
-    pub fn parse_select(relation: &Relation, values: &[String]) -> Result<Vec<usize>, EngineError> {
-        let mut picked = Vec::new();
-        for value in values {
-            let names: Vec<&str> =
-                if relation.column(value).is_some() { vec![value.as_str()] } else { value.split(',').collect() };
-            for name in names {
-                let index = relation.column_named(name.trim(), "select")?;
-                if !picked.contains(&index) {
-                    picked.push(index);
-                }
-            }
-        }
-        Ok(picked)
-    }
-}
-
-/// How a page continues.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Paging {
-    /// After the last row's key values.
-    Keyset,
-    /// By position (no primary key).
-    Offset,
+/// The ORDER BY term of `order`; the column is qualified by its relation so it cannot be mistaken
+/// for an output column of the same name (the page also returns the keys as text).
+fn order_sql(order: &OrderBy, relation: &Relation) -> String {
+    format!(
+        "{}.{} {} NULLS {}",
+        relation.name,
+        quote_ident(&relation.columns[order.column].name),
+        if order.descending { "DESC" } else { "ASC" },
+        if order.nulls_first { "FIRST" } else { "LAST" }
+    )
 }
 
 /// One page.
@@ -471,38 +256,6 @@ pub struct Page {
     pub count_is_estimate: bool,
     /// Why an exact count asked for is not there.
     pub count_note: Option<String>,
-}
-
-/// What a cursor carries: the page spec it belongs to and where the previous page ended.
-#[derive(Serialize, Deserialize)]
-struct CursorData {
-    /// A fingerprint of the relation, orders and filters.
-    s: String,
-    /// Key values of the last row (keyset), as the server printed them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    k: Option<Vec<Option<String>>>,
-    /// Rows already returned (offset).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    o: Option<u64>,
-}
-
-fn fingerprint(relation: &Relation, request: &PageRequest) -> String {
-    let spec = format!("{}|{:?}|{:?}", relation.id, request.order, request.filters);
-    hex::encode(&Sha256::digest(spec.as_bytes())[..12])
-}
-
-fn encode_cursor(data: &CursorData) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(data).unwrap_or_default())
-}
-
-fn decode_cursor(text: &str, expected: &str) -> Result<CursorData, EngineError> {
-    let bad = || EngineError::Config("cursor is not one this route gave out; start again without it".into());
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).map_err(|_| bad())?;
-    let data: CursorData = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    if data.s != expected {
-        return Err(EngineError::Config("cursor belongs to another order or filter; start again without it".into()));
-    }
-    Ok(data)
 }
 
 /// Numbered parameters of a statement being built, with the column each one belongs to.
@@ -657,9 +410,9 @@ fn select_list(relation: &Relation, picked: &[usize]) -> String {
 /// statement is ours: names from the catalog, values bound).
 pub async fn page(client: &PostgresClient, relation: &Relation, request: &PageRequest) -> Result<Page, EngineError> {
     let paging = if relation.primary_key.is_empty() { Paging::Offset } else { Paging::Keyset };
-    let spec = fingerprint(relation, request);
-    let cursor = request.cursor.as_deref().map(|c| decode_cursor(c, &spec)).transpose()?;
-    let picked = request.picked(relation);
+    let spec = CursorData::fingerprint(&relation.id.to_string(), request);
+    let cursor = request.cursor.as_deref().map(|c| CursorData::decode(c, &spec)).transpose()?;
+    let picked = request.picked(relation.columns.len());
     // The page's keys: the orders asked for, then the primary key columns not among them.
     let mut keys = request.order.clone();
     for &column in &relation.primary_key {
@@ -677,16 +430,14 @@ pub async fn page(client: &PostgresClient, relation: &Relation, request: &PageRe
             conditions.push(keyset_sql(relation, &keys, values, &mut params));
         }
         (Some(CursorData { o: Some(o), .. }), Paging::Offset) => offset = *o,
-        (Some(_), _) => {
-            return Err(EngineError::Config("cursor does not fit this table's paging; start again without it".into()))
-        }
+        (Some(_), _) => return Err(cursor_misfit()),
         (None, _) => {}
     }
     let key_columns: Vec<String> =
         keys.iter().map(|k| format!("{}::text", quote_ident(&relation.columns[k.column].name))).collect();
     let order_by = match paging {
-        Paging::Keyset => keys.iter().map(|k| k.sql(relation)).collect::<Vec<_>>(),
-        Paging::Offset => request.order.iter().map(|k| k.sql(relation)).collect(),
+        Paging::Keyset => keys.iter().map(|k| order_sql(k, relation)).collect::<Vec<_>>(),
+        Paging::Offset => request.order.iter().map(|k| order_sql(k, relation)).collect(),
     };
     let mut sql = format!("SELECT {}", select_list(relation, &picked));
     if paging == Paging::Keyset {
@@ -777,7 +528,7 @@ pub async fn page(client: &PostgresClient, relation: &Relation, request: &PageRe
     let next = match (more, paging) {
         (false, _) => None,
         (true, Paging::Offset) => {
-            Some(encode_cursor(&CursorData { s: spec, k: None, o: Some(offset + request.limit as u64) }))
+            Some(CursorData { s: spec, k: None, o: Some(offset + request.limit as u64) }.encode())
         }
         (true, Paging::Keyset) => {
             let last = result.rows.last().map(|row| {
@@ -789,7 +540,7 @@ pub async fn page(client: &PostgresClient, relation: &Relation, request: &PageRe
                     })
                     .collect::<Vec<_>>()
             });
-            last.map(|values| encode_cursor(&CursorData { s: spec, k: Some(values), o: None }))
+            last.map(|values| CursorData { s: spec, k: Some(values), o: None }.encode())
         }
     };
     if paging == Paging::Keyset {
@@ -831,47 +582,6 @@ async fn page_error(
 
 /// Rows written, as stored.
 pub type Written = super::query::QueryResult;
-
-/// Why a row update did not happen.
-#[derive(Debug)]
-pub enum UpdateError {
-    /// The row changed (or went) since the editor read it: its current values, nothing written.
-    Stale {
-        /// The primary key asked for.
-        pk: Map<String, Value>,
-        /// The row as it is now, or `None` if it is gone.
-        current: Option<Map<String, Value>>,
-    },
-    /// Anything else.
-    Engine(EngineError),
-}
-
-impl From<EngineError> for UpdateError {
-    fn from(e: EngineError) -> Self {
-        Self::Engine(e)
-    }
-}
-
-/// One row to change.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RowUpdate {
-    /// The primary key of the row.
-    pub pk: Map<String, Value>,
-    /// The new values.
-    pub set: Map<String, Value>,
-    /// The values the editor saw; a row that differs now is not written (409).
-    #[serde(default)]
-    pub expect: Option<Map<String, Value>>,
-}
-
-/// One row to delete.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RowKey {
-    /// The primary key of the row.
-    pub pk: Map<String, Value>,
-}
 
 fn refuse_without_key(relation: &Relation) -> Result<(), EngineError> {
     if !relation.is_table {
@@ -1149,16 +859,6 @@ pub async fn delete(client: &PostgresClient, relation: &Relation, items: &[RowKe
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lists_read_quoted_items() {
-        assert_eq!(parse_list("(1,2,3)").unwrap(), vec!["1", "2", "3"]);
-        assert_eq!(parse_list("(\"a,b\",c)").unwrap(), vec!["a,b", "c"]);
-        assert_eq!(parse_list("(\"say \\\"hi\\\"\")").unwrap(), vec!["say \"hi\""]);
-        assert_eq!(parse_list("()").unwrap(), Vec::<String>::new());
-        assert!(parse_list("1,2").is_none());
-        assert!(parse_list("(\"a\"b)").is_none());
-    }
 
     #[test]
     fn orders_and_filters_find_columns_with_dots_in_their_names() {
