@@ -800,6 +800,19 @@ export async function runSql(path: string, body: unknown): Promise<{ result: Que
   return { result, answer: json as Record<string, unknown> }
 }
 
+/**
+ * The whole result of a query route (`path` after `/api/platform/`) as CSV: asked with `Accept:
+ * text/csv`, which every SQL engine streams without the row cap.
+ */
+export async function sqlCsv(path: string, body: unknown): Promise<Blob> {
+  const response = await fetchOk('POST', `${platform}/${path}`, body, true, 'text/csv')
+  try {
+    return await response.blob()
+  } catch {
+    throw new ApiError(0, 'NETWORK_ERROR', 'The export was interrupted before it finished.')
+  }
+}
+
 /** What PostgreSQL said about a failed statement (`details` of a `QUERY_ERROR`). */
 export interface SqlErrorDetails {
   /** SQLSTATE, e.g. `42601`. */
@@ -863,20 +876,8 @@ export const pg = {
   explain: (ref: string, query: string, connectionId?: string) =>
     call<unknown>('POST', withQuery(`${pgBase(ref)}/query`, { connection_id: connectionId }), { query, explain: true }),
   /** The whole result as CSV (streamed by the server, without the row cap). */
-  exportCsv: async (ref: string, query: string, connectionId?: string): Promise<Blob> => {
-    const response = await fetchOk(
-      'POST',
-      withQuery(`${pgBase(ref)}/query`, { connection_id: connectionId }),
-      { query },
-      true,
-      'text/csv',
-    )
-    try {
-      return await response.blob()
-    } catch {
-      throw new ApiError(0, 'NETWORK_ERROR', 'The export was interrupted before it finished.')
-    }
-  },
+  exportCsv: (ref: string, query: string, connectionId?: string): Promise<Blob> =>
+    sqlCsv(withQuery(`pg-meta/${encodePathSegment(ref)}/query`, { connection_id: connectionId }), { query }),
   tables: (ref: string, connectionId?: string) =>
     call<PgRelation[]>('GET', withQuery(`${pgBase(ref)}/tables`, { connection_id: connectionId })),
   views: (ref: string, connectionId?: string) =>
