@@ -1,9 +1,10 @@
 // What the end-to-end tests run against: a throwaway redis-server, a throwaway PostgreSQL (initdb +
-// postgres, as the `postgres` user when run as root) and the real switchboard binary, each on a free
-// port below 32768 in a temporary directory, and Debian's Chromium driven by playwright-core.
+// postgres, as the `postgres` user when run as root), a MariaDB when a test asks (startMariaDb) and
+// the real switchboard binary, each on a free port below 32768 in a temporary directory, and
+// Debian's Chromium driven by playwright-core.
 // Nothing on the machine's standard ports is touched.
 import { spawn, spawnSync } from 'node:child_process'
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -191,6 +192,106 @@ function tcpOpen(port) {
     })
     socket.once('error', () => resolve(false))
   })
+}
+
+/** The TCP login every {@link startMariaDb} creates, with all privileges, and its password. */
+export const MARIADB_USER = 'switchboard'
+export const MARIADB_PASSWORD = 'sb-e2e-mariadb-password'
+/** The database every {@link startMariaDb} creates. */
+export const MARIADB_DATABASE = 'app'
+
+/** The `mariadb` client's arguments as {@link MARIADB_USER} over TCP (the password in MYSQL_PWD). */
+function mariadbClient(port, args) {
+  const env = { ...process.env, MYSQL_PWD: MARIADB_PASSWORD }
+  for (const name of ['MYSQL_HOST', 'MYSQL_TCP_PORT', 'MYSQL_UNIX_PORT']) delete env[name]
+  return spawnSync(
+    'mariadb',
+    ['--no-defaults', '--protocol=TCP', '-h', '127.0.0.1', '-P', String(port), '-u', MARIADB_USER, '-N', '-B', ...args],
+    { encoding: 'utf8', env },
+  )
+}
+
+/**
+ * A throwaway MariaDB (Debian's mariadb-server), as the Rust tests start one: `mariadb-install-db`
+ * into a temporary directory (its own --tmpdir: two installs at once in /tmp collide), then
+ * `mariadbd` on a free port with the login {@link MARIADB_USER} and the database
+ * {@link MARIADB_DATABASE}. `stop()` ends it and removes the directory; so does the test process's exit.
+ */
+export async function startMariaDb() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-e2e-maria-'))
+  chmodSync(dir, 0o711)
+  const tmp = path.join(dir, 'tmp')
+  mkdirSync(tmp)
+  const asRoot = process.getuid?.() === 0
+  const user = asRoot ? ['--user=root'] : []
+  // --no-defaults comes first: it keeps the system's my.cnf (port 3306, its datadir) out.
+  const install = spawnSync(
+    'mariadb-install-db',
+    ['--no-defaults', `--datadir=${path.join(dir, 'data')}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', `--tmpdir=${tmp}`, ...user],
+    { cwd: dir, encoding: 'utf8' },
+  )
+  if (install.status !== 0) {
+    rmSync(dir, { recursive: true, force: true })
+    throw new Error(`mariadb-install-db failed (run scripts/install-deps.sh): ${install.error?.message ?? ''}${install.stdout ?? ''}${install.stderr ?? ''}`)
+  }
+  writeFileSync(
+    path.join(dir, 'init.sql'),
+    `CREATE DATABASE IF NOT EXISTS \`${MARIADB_DATABASE}\`;
+CREATE USER IF NOT EXISTS '${MARIADB_USER}'@'%' IDENTIFIED BY '${MARIADB_PASSWORD}';
+GRANT ALL PRIVILEGES ON *.* TO '${MARIADB_USER}'@'%' WITH GRANT OPTION;
+`,
+  )
+  const port = await freePort()
+  const at = (name) => path.join(dir, name)
+  const proc = start(
+    'mariadbd',
+    [
+      '--no-defaults',
+      `--datadir=${at('data')}`,
+      '--bind-address=127.0.0.1',
+      `--port=${port}`,
+      `--socket=${at('mysqld.sock')}`,
+      `--pid-file=${at('mysqld.pid')}`,
+      `--log-error=${at('mysqld.log')}`,
+      `--init-file=${at('init.sql')}`,
+      `--tmpdir=${tmp}`,
+      '--skip-name-resolve',
+      '--innodb-flush-log-at-trx-commit=2',
+      '--innodb-buffer-pool-size=32M',
+      ...user,
+    ],
+    { cwd: dir },
+  )
+  // A crashed test file still ends its server: kill() is synchronous, so it runs at exit.
+  const atExit = () => {
+    if (proc.child.exitCode === null) proc.child.kill('SIGKILL')
+    rmSync(dir, { recursive: true, force: true })
+  }
+  process.once('exit', atExit)
+  const maria = {
+    port,
+    /** Runs SQL in database `db` with the `mariadb` client; its tab-separated output without names. */
+    sql(db, query) {
+      const out = mariadbClient(port, ['-e', query, db])
+      if (out.status !== 0) throw new Error(`mariadb failed: ${out.error?.message ?? ''}${out.stderr}`)
+      return out.stdout.trim()
+    },
+    async stop() {
+      process.removeListener('exit', atExit)
+      await stop(proc)
+      rmSync(dir, { recursive: true, force: true })
+    },
+    log: () => proc.log.join('') + (existsSync(at('mysqld.log')) ? readFileSync(at('mysqld.log'), 'utf8') : ''),
+  }
+  try {
+    // Ready when our login works: the init file has run by then.
+    await waitFor('mariadbd', 60000, () => checked(proc, 'mariadbd', async () => (await tcpOpen(port)) && mariadbClient(port, ['-e', 'SELECT 1']).status === 0))
+  } catch (e) {
+    console.error(maria.log())
+    await maria.stop()
+    throw e
+  }
+  return maria
 }
 
 /**

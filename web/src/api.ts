@@ -7,6 +7,7 @@
 import { parseSse } from './sse'
 import { documentsOf, rawMember, type RawDocument } from './mongodb/ejson'
 import type { EngineName } from './engines/registry'
+import type { EditorKind } from './postgres/editor/cells'
 
 export type Role = 'viewer' | 'developer' | 'admin' | 'owner'
 /** A database engine's name in the API; the console's engine registry is where each is listed. */
@@ -212,7 +213,8 @@ export function onUnauthorized(handler: () => void): void {
   unauthorized = handler
 }
 
-function encodePathSegment(name: string): string {
+/** A path segment of a URL: a name percent-encoded. */
+export function encodePathSegment(name: string): string {
   return encodeURIComponent(name)
 }
 
@@ -227,9 +229,11 @@ export function keySegment(name: KeyName): string {
   return out
 }
 
-type Query = Record<string, string | number | boolean | undefined | null>
+/** Query parameters; unset and empty ones are left out. */
+export type Query = Record<string, string | number | boolean | undefined | null>
 
-function withQuery(path: string, query?: Query): string {
+/** `path` with `query`'s set parameters after it. */
+export function withQuery(path: string, query?: Query): string {
   if (!query) return path
   const params = new URLSearchParams()
   for (const [name, value] of Object.entries(query)) {
@@ -338,6 +342,14 @@ async function call<T>(method: string, path: string, body?: unknown, authenticat
 }
 
 const platform = '/api/platform'
+
+/**
+ * A signed-in call of the platform API (`/api/platform/…`, `path` after that) answering
+ * `{"data": …}`: for an engine's own module, which this file does not list.
+ */
+export function platformCall<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return call<T>(method, `${platform}/${path}`, body)
+}
 
 /**
  * Asks the server who is signed in (the session cookie survives reloads and new tabs); `null`
@@ -769,6 +781,38 @@ export interface QueryResult {
   rowsAffected: number | null
 }
 
+/**
+ * Sends SQL to a query route of the platform API (`path` after `/api/platform/`) and reads the
+ * answer every SQL engine gives alike: `{"data": [row…], "command", "rows_affected"}` and the row
+ * cap's headers. `answer` is the whole JSON, for what an engine adds.
+ */
+export async function runSql(path: string, body: unknown): Promise<{ result: QueryResult; answer: Record<string, unknown> }> {
+  const { json, headers } = await sendWithHeaders('POST', `${platform}/${path}`, body, true)
+  const cap = Number(headers.get('x-switchboard-row-cap'))
+  const answer = json as { data?: SqlRow[]; command?: unknown; rows_affected?: unknown }
+  const result: QueryResult = {
+    rows: (answer.data ?? []) as SqlRow[],
+    truncated: headers.get('x-switchboard-truncated') === 'true',
+    rowCap: Number.isFinite(cap) && cap > 0 ? cap : null,
+    command: typeof answer.command === 'string' ? answer.command : null,
+    rowsAffected: typeof answer.rows_affected === 'number' ? answer.rows_affected : null,
+  }
+  return { result, answer: json as Record<string, unknown> }
+}
+
+/**
+ * The whole result of a query route (`path` after `/api/platform/`) as CSV: asked with `Accept:
+ * text/csv`, which every SQL engine streams without the row cap.
+ */
+export async function sqlCsv(path: string, body: unknown): Promise<Blob> {
+  const response = await fetchOk('POST', `${platform}/${path}`, body, true, 'text/csv')
+  try {
+    return await response.blob()
+  } catch {
+    throw new ApiError(0, 'NETWORK_ERROR', 'The export was interrupted before it finished.')
+  }
+}
+
 /** What PostgreSQL said about a failed statement (`details` of a `QUERY_ERROR`). */
 export interface SqlErrorDetails {
   /** SQLSTATE, e.g. `42601`. */
@@ -814,21 +858,8 @@ export interface PgRelation {
 export const pg = {
   /** Runs SQL (read-only for viewers, server-side); at most the row cap of rows come back. */
   query: async (ref: string, query: string, connectionId?: string, queryId?: string): Promise<QueryResult> => {
-    const { json, headers } = await sendWithHeaders(
-      'POST',
-      withQuery(`${pgBase(ref)}/query`, { connection_id: connectionId }),
-      queryId ? { query, query_id: queryId } : { query },
-      true,
-    )
-    const cap = Number(headers.get('x-switchboard-row-cap'))
-    const answer = json as { data?: SqlRow[]; command?: unknown; rows_affected?: unknown }
-    return {
-      rows: (answer.data ?? []) as SqlRow[],
-      truncated: headers.get('x-switchboard-truncated') === 'true',
-      rowCap: Number.isFinite(cap) && cap > 0 ? cap : null,
-      command: typeof answer.command === 'string' ? answer.command : null,
-      rowsAffected: typeof answer.rows_affected === 'number' ? answer.rows_affected : null,
-    }
+    const path = withQuery(`pg-meta/${encodePathSegment(ref)}/query`, { connection_id: connectionId })
+    return (await runSql(path, queryId ? { query, query_id: queryId } : { query })).result
   },
   /** Cancels the caller's running query sent with `queryId` (the server sends PostgreSQL's cancel). */
   cancel: (ref: string, queryId: string) =>
@@ -845,20 +876,8 @@ export const pg = {
   explain: (ref: string, query: string, connectionId?: string) =>
     call<unknown>('POST', withQuery(`${pgBase(ref)}/query`, { connection_id: connectionId }), { query, explain: true }),
   /** The whole result as CSV (streamed by the server, without the row cap). */
-  exportCsv: async (ref: string, query: string, connectionId?: string): Promise<Blob> => {
-    const response = await fetchOk(
-      'POST',
-      withQuery(`${pgBase(ref)}/query`, { connection_id: connectionId }),
-      { query },
-      true,
-      'text/csv',
-    )
-    try {
-      return await response.blob()
-    } catch {
-      throw new ApiError(0, 'NETWORK_ERROR', 'The export was interrupted before it finished.')
-    }
-  },
+  exportCsv: (ref: string, query: string, connectionId?: string): Promise<Blob> =>
+    sqlCsv(withQuery(`pg-meta/${encodePathSegment(ref)}/query`, { connection_id: connectionId }), { query }),
   tables: (ref: string, connectionId?: string) =>
     call<PgRelation[]>('GET', withQuery(`${pgBase(ref)}/tables`, { connection_id: connectionId })),
   views: (ref: string, connectionId?: string) =>
@@ -883,11 +902,17 @@ export interface RowColumn {
   /** The default's expression, or null. */
   default: string | null
   primary_key: boolean
-  foreign_key: { schema: string; table: string; table_id: number; column: string } | null
+  /** The column it references; `table_id` is PostgreSQL's (the table's oid). */
+  foreign_key: { schema: string; table: string; table_id?: number; column: string } | null
   enum_values: string[] | null
   updatable: boolean
   identity?: boolean
   generated?: boolean
+  /**
+   * Set by the console, not the server: the editor a value takes when `format` is not one of
+   * PostgreSQL's type names (another SQL engine's columns).
+   */
+  editor?: EditorKind
 }
 
 export type PgRow = Record<string, unknown>
@@ -1042,19 +1067,29 @@ function pgPath(ref: string, tail: string, connectionId?: string, query?: Query)
   return withQuery(`${pgBase(ref)}/${tail}`, { connection_id: connectionId, ...query })
 }
 
-export const pgRows = {
-  list: (ref: string, tableId: number, q: RowQuery, connectionId?: string) =>
-    call<RowPage>('GET', `${pgBase(ref)}/tables/${tableId}/rows${rowQueryString(connectionId, q)}`),
-  insert: (ref: string, tableId: number, rows: PgRow[], connectionId?: string) =>
-    call<PgRow[]>('POST', pgPath(ref, `tables/${tableId}/rows`, connectionId), bodyText(rows)),
-  update: (ref: string, tableId: number, changes: RowChange[], connectionId?: string) =>
-    call<PgRow[]>('PATCH', pgPath(ref, `tables/${tableId}/rows`, connectionId), bodyText(changes)),
-  remove: (ref: string, tableId: number, pks: PgRow[], connectionId?: string) =>
-    call<{ deleted: number }>(
-      'DELETE',
-      pgPath(ref, `tables/${tableId}/rows`, connectionId),
-      bodyText(pks.map((pk) => ({ pk }))),
-    ),
+/** The rows of one table: the routes `…/rows` take the same query and bodies for every SQL engine. */
+export interface RowsApi {
+  list: (q: RowQuery) => Promise<RowPage>
+  insert: (rows: PgRow[]) => Promise<PgRow[]>
+  update: (changes: RowChange[]) => Promise<PgRow[]>
+  remove: (pks: PgRow[]) => Promise<{ deleted: number }>
+}
+
+/** The rows routes at `path` (after `/api/platform/`, ending in `/rows`) on a connection. */
+export function rowsApi(path: string, connectionId?: string): RowsApi {
+  const at = `${platform}/${path}`
+  const written = withQuery(at, { connection_id: connectionId })
+  return {
+    list: (q) => call<RowPage>('GET', `${at}${rowQueryString(connectionId, q)}`),
+    insert: (rows) => call<PgRow[]>('POST', written, bodyText(rows)),
+    update: (changes) => call<PgRow[]>('PATCH', written, bodyText(changes)),
+    remove: (pks) => call<{ deleted: number }>('DELETE', written, bodyText(pks.map((pk) => ({ pk })))),
+  }
+}
+
+/** A PostgreSQL table's rows, by its oid. */
+export function pgTableRows(ref: string, tableId: number, connectionId?: string): RowsApi {
+  return rowsApi(`pg-meta/${encodePathSegment(ref)}/tables/${tableId}/rows`, connectionId)
 }
 
 /** Schema changes (admins) and the database's objects. Every change takes `dryRun` and then answers its SQL. */
@@ -1525,7 +1560,8 @@ export function signedInUserId(): string | null {
   return currentSession()?.user.id ?? null
 }
 
-export type SnippetEngine = 'postgres' | 'redis' | 'mongodb'
+/** The engine a snippet is written for (any engine's name). */
+export type SnippetEngine = Engine
 export type SnippetVisibility = 'project' | 'private'
 
 export interface Snippet {

@@ -317,10 +317,12 @@ export function ConnectionForm({ original, save, test, onSaved, onCancel }: Prop
         )}
 
         <FieldGroups groups={spec.main} form={form} set={set} />
-        <label className="check">
-          <input type="checkbox" name="tls" checked={form.tls} onChange={(e) => set({ tls: e.target.checked })} />
-          {spec.tlsLabel}
-        </label>
+        {spec.tlsLabel !== null && (
+          <label className="check">
+            <input type="checkbox" name="tls" checked={form.tls} onChange={(e) => set({ tls: e.target.checked })} />
+            {spec.tlsLabel}
+          </label>
+        )}
         <FieldGroups groups={spec.tls} form={form} set={set} />
 
         <details>

@@ -137,7 +137,7 @@ function buildOptions(f: ConnectionForm): Record<string, unknown> {
       if (t) o[key] = t
     }
   }
-  if (f.tls) o[spec.tlsOption ?? 'tls'] = true
+  if (f.tls && spec.tlsLabel !== null) o[spec.tlsOption ?? 'tls'] = true
   spec.writeOptions?.(f.values, o)
   if (timeout !== undefined) o.connect_timeout_ms = timeout
   return o

@@ -2,12 +2,13 @@
 // `engine.ts` exporting its `EngineEntry` and the area component that routes its pages) and one line
 // here; the routes, the project page and the connection form read this list and name no engine.
 import { mongodb } from '../mongodb/engine'
+import { mysql } from '../mysql/engine'
 import { postgres } from '../postgres/engine'
 import { redis } from '../redis/engine'
 import type { EngineEntry } from './types'
 
 /** Every engine, in the order the connection form offers them (the first is its default). */
-export const ENGINES = [redis, mongodb, postgres] as const
+export const ENGINES = [redis, mongodb, postgres, mysql] as const
 
 /** An engine's name in URLs and in the API (`redis`, …); `Engine` in api.ts is this type. */
 export type EngineName = (typeof ENGINES)[number]['name']

@@ -60,10 +60,11 @@ export interface ConnectionFormSpec {
   usernameHint?: string
   /** The option the TLS checkbox sets (`tls` unless said) and its label. */
   tlsOption?: string
-  tlsLabel: string
+  /** Null: no TLS checkbox, the engine's `tls` fields say how it uses TLS (a mode to pick). */
+  tlsLabel: string | null
   /** Fields between the password and the TLS checkbox. */
   main: FieldGroup[]
-  /** Fields right after the TLS checkbox. */
+  /** Fields right after the TLS checkbox (or in its place). */
   tls: OptionField[]
   /** Fields under "Timeouts and pool", after the connect timeout. */
   timeouts: OptionField[]

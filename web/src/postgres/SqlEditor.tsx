@@ -1,9 +1,9 @@
-// The SQL editor: CodeMirror 6 with PostgreSQL highlighting and completion of keywords, schemas,
-// tables and columns (from the catalog). Each query tab keeps its own editor state, so undo
+// The SQL editor: CodeMirror 6 with its engine's SQL highlighting (PostgreSQL's unless told) and
+// completion of keywords, schemas, tables and columns (from the catalog). Each query tab keeps its own editor state, so undo
 // history and the selection survive switching tabs; the text is reported up for saving.
 import { autocompletion, closeBrackets, closeBracketsKeymap, closeCompletion, completionKeymap } from '@codemirror/autocomplete'
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands'
-import { PostgreSQL, sql, type SQLNamespace } from '@codemirror/lang-sql'
+import { PostgreSQL, sql, type SQLDialect, type SQLNamespace } from '@codemirror/lang-sql'
 import { bracketMatching, indentOnInput, syntaxHighlighting } from '@codemirror/language'
 import { Compartment, EditorState, Prec, StateEffect, StateField, type Extension } from '@codemirror/state'
 import { Decoration, EditorView, highlightActiveLine, keymap, lineNumbers, placeholder, type DecorationSet } from '@codemirror/view'
@@ -24,6 +24,10 @@ interface Props {
   catalog?: SqlCatalog
   /** The range to mark as the error, in UTF-16 offsets. */
   error?: { start: number; end: number } | null
+  /** The SQL dialect (PostgreSQL unless told), read once when the editor is made. */
+  dialect?: SQLDialect
+  /** Where unqualified table names complete from (`public` unless told). */
+  defaultSchema?: string
 }
 
 /** What the page may do to the editor. */
@@ -61,7 +65,10 @@ export function completionSchema(catalog: SqlCatalog): SQLNamespace {
   return namespace
 }
 
-export const SqlEditor = forwardRef<SqlEditorHandle, Props>(function SqlEditor({ tabId, initial, onChange, onRun, catalog, error }, ref) {
+export const SqlEditor = forwardRef<SqlEditorHandle, Props>(function SqlEditor(
+  { tabId, initial, onChange, onRun, catalog, error, dialect = PostgreSQL, defaultSchema = 'public' },
+  ref,
+) {
   const host = useRef<HTMLDivElement | null>(null)
   const view = useRef<EditorView | null>(null)
   const states = useRef(new Map<string, EditorState>())
@@ -74,7 +81,7 @@ export const SqlEditor = forwardRef<SqlEditorHandle, Props>(function SqlEditor({
   catalogRef.current = catalog
 
   const languageFor = (c: SqlCatalog | undefined): Extension =>
-    sql({ dialect: PostgreSQL, upperCaseKeywords: true, schema: completionSchema(c ?? {}), defaultSchema: 'public' })
+    sql({ dialect, upperCaseKeywords: true, schema: completionSchema(c ?? {}), defaultSchema })
 
   const makeState = (text: string) =>
     EditorState.create({

@@ -6,7 +6,7 @@ import type { RowColumn } from '../../api'
 import { editorKind, type Draft } from './cells'
 
 interface Props {
-  column: Pick<RowColumn, 'name' | 'type' | 'format' | 'enum_values' | 'nullable'>
+  column: Pick<RowColumn, 'name' | 'type' | 'format' | 'enum_values' | 'nullable' | 'editor'>
   draft: Draft
   onChange: (draft: Draft) => void
   /** Enter (Ctrl/⌘ + Enter in a multi-line box). */

@@ -20,8 +20,10 @@ export type EditorKind =
   | 'uuid'
   | 'bytea'
 
-export function editorKind(col: Pick<RowColumn, 'format' | 'enum_values'>): EditorKind {
+/** The editor of a column: its engine's choice when it made one, else by PostgreSQL's type name. */
+export function editorKind(col: Pick<RowColumn, 'format' | 'enum_values' | 'editor'>): EditorKind {
   if (col.enum_values && col.enum_values.length > 0) return 'enum'
+  if (col.editor) return col.editor
   const f = col.format
   if (f.startsWith('_')) return 'array'
   switch (f) {
@@ -65,7 +67,7 @@ export interface Draft {
 }
 
 /** The draft of a stored value: strings as they are, JSON pretty, NULL as NULL. */
-export function draftOf(col: Pick<RowColumn, 'format' | 'enum_values'>, value: unknown): Draft {
+export function draftOf(col: Pick<RowColumn, 'format' | 'enum_values' | 'editor'>, value: unknown): Draft {
   if (value === null || value === undefined) return { isNull: true, text: '' }
   if (typeof value === 'string') return { isNull: false, text: value }
   const kind = editorKind(col)
@@ -87,7 +89,7 @@ const INT_RANGE: Record<string, [number, number]> = { int2: [-32768, 32767], int
 const INT8_MAX = 9223372036854775807n
 
 /** The value to send for a draft, or why it cannot be sent (named by column, as the user sees it). */
-export function parseDraft(col: Pick<RowColumn, 'name' | 'format' | 'enum_values' | 'nullable'>, draft: Draft): Parsed {
+export function parseDraft(col: Pick<RowColumn, 'name' | 'format' | 'enum_values' | 'nullable' | 'editor'>, draft: Draft): Parsed {
   const fail = (why: string): Parsed => ({ ok: false, error: `${col.name}: ${why}` })
   if (draft.isNull) return col.nullable ? { ok: true, value: null } : fail('cannot be NULL')
   const text = draft.text

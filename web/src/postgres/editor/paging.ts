@@ -94,8 +94,8 @@ export function shouldLoadMore(state: RowsState, lastVisibleIndex: number): bool
 }
 
 /** The key of a view of a table: the cursor of one key is meaningless under another. */
-export function viewKey(tableId: number, order: string[], filter: string[], select: string[]): string {
-  return JSON.stringify([tableId, order, filter, select])
+export function viewKey(table: number | string, order: string[], filter: string[], select: string[]): string {
+  return JSON.stringify([table, order, filter, select])
 }
 
 /** The primary key of a row, as the write routes take it. */

@@ -1,13 +1,14 @@
 // The rows of one view of a table (order, filters, columns), fetched a page at a time as the grid
 // scrolls. See ./paging for the state and why a new view starts over.
 import { useCallback, useEffect, useReducer, useRef } from 'react'
-import { pgRows } from '../../api'
+import type { RowsApi } from '../../api'
 import { initialRows, PAGE_SIZE, rowsReducer, shouldLoadMore, viewKey, type RowsAction, type RowsState } from './paging'
 
 export interface RowsView {
-  projectRef: string
-  connectionId?: string
-  tableId: number | null
+  /** The table's rows routes; null while no table is open. */
+  rows: RowsApi | null
+  /** Names the table (and its connection): another one starts over. */
+  tableKey: string
   order: string[]
   filter: string[]
   select: string[]
@@ -20,8 +21,9 @@ export function useRows(view: RowsView): {
   visibleEnd: (index: number) => void
   reload: () => void
 } {
-  const { projectRef, connectionId, tableId, order, filter, select } = view
-  const key = viewKey(tableId ?? 0, order, filter, select)
+  const { tableKey, order, filter, select } = view
+  const open = view.rows !== null
+  const key = viewKey(tableKey, order, filter, select)
   const [state, dispatch] = useReducer(rowsReducer, key, initialRows)
   const latest = useRef(state)
   latest.current = state
@@ -33,16 +35,11 @@ export function useRows(view: RowsView): {
   const fetchPage = useCallback(
     async (forKey: string, cursor: string | null) => {
       const v = viewRef.current
-      if (v.tableId === null) return
+      if (v.rows === null) return
       inFlight.current = forKey
       dispatch({ type: 'loading', key: forKey })
       try {
-        const page = await pgRows.list(
-          v.projectRef,
-          v.tableId,
-          { limit: PAGE_SIZE, order: v.order, filter: v.filter, select: v.select, cursor },
-          v.connectionId,
-        )
+        const page = await v.rows.list({ limit: PAGE_SIZE, order: v.order, filter: v.filter, select: v.select, cursor })
         dispatch({ type: 'page', key: forKey, page })
       } catch (error) {
         dispatch({ type: 'error', key: forKey, error })
@@ -59,10 +56,10 @@ export function useRows(view: RowsView): {
   }, [key, fetchPage])
 
   useEffect(() => {
-    if (tableId === null) return
+    if (!open) return
     reload()
-    // `key` holds everything the rows depend on; projectRef and connectionId make a new page.
-  }, [reload, tableId, projectRef, connectionId])
+    // `key` holds everything the rows depend on, the table and its connection included.
+  }, [reload, open])
 
   const visibleEnd = useCallback(
     (index: number) => {

@@ -2,13 +2,15 @@
 // save the current tab as one, delete one's own.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
-import { snippets, type Snippet, type SnippetVisibility } from '../../api'
+import { snippets, type Snippet, type SnippetEngine, type SnippetVisibility } from '../../api'
 import { ConfirmDelete } from '../../components/ConfirmAction'
 import { ErrorMessage } from '../../components/ErrorMessage'
 import { READ_ONLY_REASON, WriteButton } from '../../components/WriteButton'
 
 interface Props {
   projectRef: string
+  /** The engine whose snippets are listed and saved. */
+  engine: SnippetEngine
   userId: string | null
   writable: boolean
   /** The current tab, to save. */
@@ -16,15 +18,15 @@ interface Props {
   onOpen: (snippet: Snippet) => void
 }
 
-export function SnippetsPanel({ projectRef, userId, writable, current, onOpen }: Props) {
+export function SnippetsPanel({ projectRef, engine, userId, writable, current, onOpen }: Props) {
   const client = useQueryClient()
-  const key = ['snippets', projectRef, 'postgres']
-  const list = useQuery({ queryKey: key, queryFn: () => snippets.list(projectRef, 'postgres') })
+  const key = ['snippets', projectRef, engine]
+  const list = useQuery({ queryKey: key, queryFn: () => snippets.list(projectRef, engine) })
   const [saving, setSaving] = useState(false)
   const [name, setName] = useState('')
   const [visibility, setVisibility] = useState<SnippetVisibility>('project')
   const save = useMutation({
-    mutationFn: () => snippets.create(projectRef, { name: name.trim(), engine: 'postgres', content: current.sql, visibility }),
+    mutationFn: () => snippets.create(projectRef, { name: name.trim(), engine, content: current.sql, visibility }),
     onSuccess: () => {
       setSaving(false)
       void client.invalidateQueries({ queryKey: key })
