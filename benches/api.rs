@@ -5,11 +5,13 @@
 //! measured at 1 and 32 concurrent clients for `BENCH_SECS` seconds (default 10): Switchboard and
 //! the peers (postgres-meta, redis-commander, mongo-express, installed by `bench/peers.sh`) with
 //! `wrk`, Redis with `redis-benchmark` or the redis crate, PostgreSQL with `pgbench` (prepared
-//! statements), MongoDB with the official Rust driver. Then memory: Switchboard's RSS idle, after
-//! the load, with 1,000 connections in 100 projects of which 200 have open pools, and its peak while
-//! streaming 1,000,000 PostgreSQL rows, 1,000,000 MongoDB documents and walking 1,000,000 Redis keys.
-//! Results print as tables and go to `bench/results.json`. Backends are started by the test harness
-//! on free ports in temporary directories. `BENCH_SKIP_PEERS=1` leaves the peers out.
+//! statements), MongoDB with the official Rust driver, MariaDB with `mysql_async` (prepared
+//! statements, binary protocol). Then memory: Switchboard's RSS idle, after the load, with 1,000
+//! connections in 100 projects of which 200 have open pools, and its peak while streaming 1,000,000
+//! PostgreSQL rows, 1,000,000 MongoDB documents and walking 1,000,000 Redis keys. Results print as
+//! tables and go to `bench/results.json`. Backends are started by the test harness on free ports in
+//! temporary directories. `BENCH_SKIP_PEERS=1` leaves the peers out; `BENCH_ONLY` (a comma-separated
+//! list of `redis`, `postgres`, `mongodb`, `mysql` and `memory`) runs only those parts.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -20,7 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{AppOptions, Mongo, Postgres, Redis, TestApp};
+use common::{AppOptions, Backend, MariaDb, Mongo, Postgres, Redis, TestApp};
 use serde_json::{json, Value};
 
 /// One measured case.
@@ -38,6 +40,17 @@ struct Measure {
 
 fn secs() -> u64 {
     std::env::var("BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(10)
+}
+
+/// The parts `BENCH_ONLY` may name.
+const PARTS: [&str; 5] = ["redis", "postgres", "mongodb", "mysql", "memory"];
+
+/// Whether this run measures `part`: every part unless `BENCH_ONLY` lists some.
+fn wants(part: &str) -> bool {
+    match std::env::var("BENCH_ONLY") {
+        Ok(only) if !only.trim().is_empty() => only.split(',').any(|p| p.trim() == part),
+        _ => true,
+    }
 }
 
 fn to_ms(value: &str) -> f64 {
@@ -209,6 +222,69 @@ async fn mongo_direct(port: u16, clients: u32) -> Measure {
     let (p50, p99) = percentiles(&mut all);
     Measure {
         case: "mongodb find 20 (filtered)".into(),
+        path: "direct".into(),
+        clients,
+        requests_per_sec: rps,
+        p50_ms: p50,
+        p99_ms: p99,
+        errors: 0,
+    }
+}
+
+/// The same statement through `mysql_async` from `clients` tasks sharing a pool of that many
+/// connections: prepared once per connection and run with the binary protocol, like the server
+/// does; connections go back to the pool without a reset (an application's usual setting), so
+/// each query is one round trip.
+async fn mysql_direct(case: &str, maria: &MariaDb, sql: &'static str, rows: usize, clients: u32) -> Measure {
+    use mysql_async::prelude::Queryable;
+    let fields = maria.fields();
+    let text = |name: &str| fields[name].as_str().map(str::to_string);
+    let constraints = mysql_async::PoolConstraints::new(0, clients as usize).expect("pool size");
+    // Without an idle lifetime the driver closes every connection given back beyond `min` (0):
+    // each query would open a new one.
+    let pool_opts = mysql_async::PoolOpts::default()
+        .with_constraints(constraints)
+        .with_inactive_connection_ttl(Duration::from_secs(60))
+        .with_reset_connection(false);
+    let opts = mysql_async::OptsBuilder::default()
+        .ip_or_hostname("127.0.0.1")
+        .tcp_port(maria.port)
+        .user(text("username"))
+        .pass(text("password"))
+        .db_name(text("database_name"))
+        .prefer_socket(false)
+        .pool_opts(pool_opts);
+    let pool = mysql_async::Pool::new(opts);
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let pool = pool.clone();
+        let stop = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let t = Instant::now();
+                let mut conn = pool.get_conn().await.unwrap();
+                let got: Vec<mysql_async::Row> = conn.exec(sql, ()).await.unwrap();
+                drop(conn);
+                assert_eq!(got.len(), rows);
+                latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            latencies
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(secs())).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let rps = all.len() as f64 / started.elapsed().as_secs_f64();
+    let _ = pool.disconnect().await;
+    let (p50, p99) = percentiles(&mut all);
+    Measure {
+        case: case.into(),
         path: "direct".into(),
         clients,
         requests_per_sec: rps,
@@ -398,9 +474,15 @@ async fn main() {
         println!("benches/api.rs: run it with bench/run.sh (cargo bench --bench api)");
         return;
     }
+    if let Ok(only) = std::env::var("BENCH_ONLY") {
+        let unknown: Vec<&str> =
+            only.split(',').map(str::trim).filter(|p| !p.is_empty() && !PARTS.contains(p)).collect();
+        assert!(unknown.is_empty(), "BENCH_ONLY: unknown part(s) {unknown:?}; known: {PARTS:?}");
+    }
     let redis = Redis::start(None);
     let pg = Postgres::start();
     let mongo = Mongo::start();
+    let maria = MariaDb::start();
     let app = TestApp::start_with(AppOptions {
         env: vec![
             ("SWITCHBOARD_RATE_LIMIT_PER_SECOND".into(), "1000000000".into()),
@@ -416,6 +498,9 @@ async fn main() {
     let pid = app.pid().expect("server pid");
     let idle_rss = rss_mib(pid, "VmRSS:");
     let dir = tempfile::tempdir().unwrap();
+    let mut maria_fields = maria.fields();
+    maria_fields["identifier"] = json!("sql");
+    maria_fields["options"] = json!({"pool_size": 32});
     for (engine, body) in [
         ("redis", json!({"identifier": "cache", "host": "127.0.0.1", "port": redis.port})),
         (
@@ -423,6 +508,7 @@ async fn main() {
             json!({"identifier": "db", "host": "127.0.0.1", "port": pg.port, "username": "postgres", "database_name": "postgres", "options": {"pool_size": 32}}),
         ),
         ("mongodb", json!({"identifier": "docs", "host": "127.0.0.1", "port": mongo.port})),
+        ("mysql", maria_fields),
     ] {
         let (status, created) = app.post(&format!("/api/platform/{engine}/default/connections"), &token, body).await;
         assert!(status.is_success(), "{created}");
@@ -431,38 +517,52 @@ async fn main() {
     // Data: the key redis-benchmark reads (`key:__rand_int__` defaults to `key:000000000000`), 100
     // rows, and 10,000 documents in 500 groups of 20.
     redis.cli(&["SET", "key:000000000000", "xxx"]);
-    pg.psql(
-        "postgres",
-        "CREATE TABLE bench_rows AS SELECT g AS id, md5(g::text) AS name, now() AS at FROM generate_series(1, 100) g",
-    );
-    // The Table Editor's page: 1,000,000 rows, paged by the primary key.
-    pg.psql(
-        "postgres",
-        "CREATE TABLE editor_rows (id bigint PRIMARY KEY, name text, at timestamptz); \
-         INSERT INTO editor_rows SELECT g, md5(g::text), now() FROM generate_series(1, 1000000) g; ANALYZE editor_rows;",
-    );
-    let docs: Vec<Value> = (0..1000).map(|i| json!({"i": i, "group": i % 50, "name": format!("item {i}")})).collect();
-    for batch in 0..10 {
-        let docs: Vec<Value> = docs
-            .iter()
-            .map(|d| {
-                let mut d = d.clone();
-                d["group"] = json!((d["i"].as_i64().unwrap() + batch * 1000) % 500);
-                d
-            })
-            .collect();
-        let (status, body) = app
-            .post(
-                "/api/platform/mongodb/default/databases/bench/collections/items/documents",
-                &token,
-                json!({"documents": docs}),
-            )
-            .await;
-        assert!(status.is_success(), "{body}");
+    if wants("postgres") {
+        pg.psql(
+            "postgres",
+            "CREATE TABLE bench_rows AS SELECT g AS id, md5(g::text) AS name, now() AS at FROM generate_series(1, 100) g",
+        );
+        // The Table Editor's page: 1,000,000 rows, paged by the primary key.
+        pg.psql(
+            "postgres",
+            "CREATE TABLE editor_rows (id bigint PRIMARY KEY, name text, at timestamptz); \
+             INSERT INTO editor_rows SELECT g, md5(g::text), now() FROM generate_series(1, 1000000) g; ANALYZE editor_rows;",
+        );
+    }
+    if wants("mongodb") {
+        let docs: Vec<Value> =
+            (0..1000).map(|i| json!({"i": i, "group": i % 50, "name": format!("item {i}")})).collect();
+        for batch in 0..10 {
+            let docs: Vec<Value> = docs
+                .iter()
+                .map(|d| {
+                    let mut d = d.clone();
+                    d["group"] = json!((d["i"].as_i64().unwrap() + batch * 1000) % 500);
+                    d
+                })
+                .collect();
+            let (status, body) = app
+                .post(
+                    "/api/platform/mongodb/default/databases/bench/collections/items/documents",
+                    &token,
+                    json!({"documents": docs}),
+                )
+                .await;
+            assert!(status.is_success(), "{body}");
+        }
+    }
+    // MariaDB: 1,000 rows like PostgreSQL's bench_rows, of which the query reads the first 100.
+    if wants("mysql") {
+        maria.sql(
+            common::backends::MARIADB_DATABASE,
+            "CREATE TABLE bench_rows (id INT PRIMARY KEY, name VARCHAR(32), at TIMESTAMP(6)); \
+             INSERT INTO bench_rows WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 1000) \
+             SELECT n, md5(n), now(6) FROM g;",
+        );
     }
 
     // 10,000 more keys for the listing, and one document with a known id.
-    {
+    if wants("redis") {
         let client = redis::Client::open(format!("redis://127.0.0.1:{}", redis.port)).unwrap();
         let mut conn = client.get_multiplexed_async_connection().await.unwrap();
         let mut pipe = redis::pipe();
@@ -472,91 +572,129 @@ async fn main() {
         let () = pipe.query_async(&mut conn).await.unwrap();
     }
     let doc_id = "650000000000000000000001";
-    let (status, body) = app
-        .post(
-            "/api/platform/mongodb/default/databases/bench/collections/items/documents",
-            &token,
-            json!({"document": {"_id": {"$oid": doc_id}, "group": -1, "name": "known"}}),
-        )
-        .await;
-    assert!(status.is_success(), "{body}");
+    if wants("mongodb") {
+        let (status, body) = app
+            .post(
+                "/api/platform/mongodb/default/databases/bench/collections/items/documents",
+                &token,
+                json!({"document": {"_id": {"$oid": doc_id}, "group": -1, "name": "known"}}),
+            )
+            .await;
+        assert!(status.is_success(), "{body}");
+    }
 
     let peers = std::env::var("BENCH_SKIP_PEERS").map_or(true, |v| v != "1");
     let mut peer_rss = Vec::new();
-    let (pg_meta, commander, express) = if peers {
+    if peers {
         let installed = Command::new("bash")
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/peers.sh"))
             .arg("install")
             .status()
             .expect("bench/peers.sh");
         assert!(installed.success(), "bench/peers.sh install failed");
-        let pg_meta = start_peer("postgres-meta", pg.port, "/tables").await;
-        let commander = start_peer("redis-commander", redis.port, "/connections").await;
-        let express = start_peer("mongo-express", mongo.port, "/db/bench/items").await;
-        (Some(pg_meta), Some(commander), Some(express))
+    }
+    let pg_meta =
+        if peers && wants("postgres") { Some(start_peer("postgres-meta", pg.port, "/tables").await) } else { None };
+    let commander = if peers && wants("redis") {
+        Some(start_peer("redis-commander", redis.port, "/connections").await)
     } else {
-        (None, None, None)
+        None
+    };
+    let express = if peers && wants("mongodb") {
+        Some(start_peer("mongo-express", mongo.port, "/db/bench/items").await)
+    } else {
+        None
     };
 
     let select_one = post_script(dir.path(), "select1", &json!({"query": "SELECT 1 AS one"}));
     let select_rows = post_script(dir.path(), "rows", &json!({"query": "SELECT * FROM bench_rows"}));
+    const MYSQL_ONE: &str = "SELECT 1";
+    const MYSQL_ROWS: &str = "SELECT * FROM bench_rows LIMIT 100";
+    let mysql_one = post_script(dir.path(), "mysql-select1", &json!({ "query": MYSQL_ONE }));
+    let mysql_rows = post_script(dir.path(), "mysql-rows", &json!({ "query": MYSQL_ROWS }));
     let base = &app.base;
-    let editor_page = editor_page_urls(&app, &token, &pg).await;
+    let editor_page = if wants("postgres") { Some(editor_page_urls(&app, &token, &pg).await) } else { None };
     let mut results = Vec::new();
     for clients in [1u32, 32] {
-        results.push(wrk(
-            "redis GET small string",
-            &format!("{base}/api/platform/redis/default/keys/key:000000000000"),
-            &token,
-            clients,
-            None,
-        ));
-        results.push(redis_benchmark(redis.port, clients));
-        if let Some(peer) = &commander {
-            let url = format!("{}/apiv2/key/R%3A127.0.0.1%3A{}%3A0/key%3A000000000000", peer.base, redis.port);
-            results.push(wrk_as("peer", "redis GET small string", &url, "none", clients, None));
+        if wants("redis") {
+            results.push(wrk(
+                "redis GET small string",
+                &format!("{base}/api/platform/redis/default/keys/key:000000000000"),
+                &token,
+                clients,
+                None,
+            ));
+            results.push(redis_benchmark(redis.port, clients));
+            if let Some(peer) = &commander {
+                let url = format!("{}/apiv2/key/R%3A127.0.0.1%3A{}%3A0/key%3A000000000000", peer.base, redis.port);
+                results.push(wrk_as("peer", "redis GET small string", &url, "none", clients, None));
+            }
+            let list = "redis list 100 keys (type, TTL, size)";
+            results.push(wrk(
+                list,
+                &format!("{base}/api/platform/redis/default/keys?count=100"),
+                &token,
+                clients,
+                None,
+            ));
+            results.push(redis_list_direct(redis.port, clients).await);
         }
-        let list = "redis list 100 keys (type, TTL, size)";
-        results.push(wrk(list, &format!("{base}/api/platform/redis/default/keys?count=100"), &token, clients, None));
-        results.push(redis_list_direct(redis.port, clients).await);
-        let query = format!("{base}/api/platform/pg-meta/default/query");
-        results.push(wrk("postgres SELECT 1", &query, &token, clients, Some(&select_one)));
-        results.push(pgbench("postgres SELECT 1", &pg, "SELECT 1", clients, dir.path()));
-        if let Some(peer) = &pg_meta {
-            let url = format!("{}/query", peer.base);
-            results.push(wrk_as("peer", "postgres SELECT 1", &url, "none", clients, Some(&select_one)));
+        if let Some((first, deep)) = &editor_page {
+            let query = format!("{base}/api/platform/pg-meta/default/query");
+            results.push(wrk("postgres SELECT 1", &query, &token, clients, Some(&select_one)));
+            results.push(pgbench("postgres SELECT 1", &pg, "SELECT 1", clients, dir.path()));
+            if let Some(peer) = &pg_meta {
+                let url = format!("{}/query", peer.base);
+                results.push(wrk_as("peer", "postgres SELECT 1", &url, "none", clients, Some(&select_one)));
+            }
+            results.push(wrk("postgres 100-row select", &query, &token, clients, Some(&select_rows)));
+            results.push(pgbench("postgres 100-row select", &pg, "SELECT * FROM bench_rows", clients, dir.path()));
+            if let Some(peer) = &pg_meta {
+                let url = format!("{}/query", peer.base);
+                results.push(wrk_as("peer", "postgres 100-row select", &url, "none", clients, Some(&select_rows)));
+            }
+            results.push(wrk("postgres table page 1 (100 of 1M rows)", first, &token, clients, None));
+            let direct_first = "SELECT * FROM editor_rows ORDER BY id LIMIT 100";
+            results.push(pgbench("postgres table page 1 (100 of 1M rows)", &pg, direct_first, clients, dir.path()));
+            results.push(wrk("postgres table page 5,000 (100 of 1M rows)", deep, &token, clients, None));
+            let direct_deep = "SELECT * FROM editor_rows WHERE id > 499900 ORDER BY id LIMIT 100";
+            results.push(pgbench("postgres table page 5,000 (100 of 1M rows)", &pg, direct_deep, clients, dir.path()));
+            results.push(wrk(
+                "postgres tables",
+                &format!("{base}/api/platform/pg-meta/default/tables"),
+                &token,
+                clients,
+                None,
+            ));
+            if let Some(peer) = &pg_meta {
+                results.push(wrk_as(
+                    "peer",
+                    "postgres tables",
+                    &format!("{}/tables", peer.base),
+                    "none",
+                    clients,
+                    None,
+                ));
+            }
         }
-        results.push(wrk("postgres 100-row select", &query, &token, clients, Some(&select_rows)));
-        results.push(pgbench("postgres 100-row select", &pg, "SELECT * FROM bench_rows", clients, dir.path()));
-        if let Some(peer) = &pg_meta {
-            let url = format!("{}/query", peer.base);
-            results.push(wrk_as("peer", "postgres 100-row select", &url, "none", clients, Some(&select_rows)));
+        if wants("mongodb") {
+            let find = format!("{base}/api/platform/mongodb/default/databases/bench/collections/items/documents?filter=%7B%22group%22%3A7%7D&limit=20&count=false");
+            results.push(wrk("mongodb find 20 (filtered)", &find, &token, clients, None));
+            results.push(mongo_direct(mongo.port, clients).await);
+            let by_id =
+                format!("{base}/api/platform/mongodb/default/databases/bench/collections/items/documents/{doc_id}");
+            results.push(wrk("mongodb document by id", &by_id, &token, clients, None));
+            if let Some(peer) = &express {
+                let url = format!("{}/db/bench/items/%22{doc_id}%22", peer.base);
+                results.push(wrk_as("peer", "mongodb document by id", &url, "none", clients, None));
+            }
         }
-        let (first, deep) = &editor_page;
-        results.push(wrk("postgres table page 1 (100 of 1M rows)", first, &token, clients, None));
-        let direct_first = "SELECT * FROM editor_rows ORDER BY id LIMIT 100";
-        results.push(pgbench("postgres table page 1 (100 of 1M rows)", &pg, direct_first, clients, dir.path()));
-        results.push(wrk("postgres table page 5,000 (100 of 1M rows)", deep, &token, clients, None));
-        let direct_deep = "SELECT * FROM editor_rows WHERE id > 499900 ORDER BY id LIMIT 100";
-        results.push(pgbench("postgres table page 5,000 (100 of 1M rows)", &pg, direct_deep, clients, dir.path()));
-        results.push(wrk(
-            "postgres tables",
-            &format!("{base}/api/platform/pg-meta/default/tables"),
-            &token,
-            clients,
-            None,
-        ));
-        if let Some(peer) = &pg_meta {
-            results.push(wrk_as("peer", "postgres tables", &format!("{}/tables", peer.base), "none", clients, None));
-        }
-        let find = format!("{base}/api/platform/mongodb/default/databases/bench/collections/items/documents?filter=%7B%22group%22%3A7%7D&limit=20&count=false");
-        results.push(wrk("mongodb find 20 (filtered)", &find, &token, clients, None));
-        results.push(mongo_direct(mongo.port, clients).await);
-        let by_id = format!("{base}/api/platform/mongodb/default/databases/bench/collections/items/documents/{doc_id}");
-        results.push(wrk("mongodb document by id", &by_id, &token, clients, None));
-        if let Some(peer) = &express {
-            let url = format!("{}/db/bench/items/%22{doc_id}%22", peer.base);
-            results.push(wrk_as("peer", "mongodb document by id", &url, "none", clients, None));
+        if wants("mysql") {
+            let query = format!("{base}/api/platform/mysql/default/query");
+            results.push(wrk("mariadb SELECT 1", &query, &token, clients, Some(&mysql_one)));
+            results.push(mysql_direct("mariadb SELECT 1", &maria, MYSQL_ONE, 1, clients).await);
+            results.push(wrk("mariadb 100-row select", &query, &token, clients, Some(&mysql_rows)));
+            results.push(mysql_direct("mariadb 100-row select", &maria, MYSQL_ROWS, 100, clients).await);
         }
     }
     print_table(&results);
@@ -570,8 +708,12 @@ async fn main() {
     }
     drop((pg_meta, commander, express));
 
-    let many = many_connections(&app, &token, pid, redis.port, pg.port, mongo.port).await;
-    let streaming = streaming(&app, &token, pid, &redis, mongo.port).await;
+    let (many, streaming) = if wants("memory") {
+        let many = many_connections(&app, &token, pid, redis.port, pg.port, mongo.port).await;
+        (many, streaming(&app, &token, pid, &redis, mongo.port).await)
+    } else {
+        (Value::Null, Value::Null)
+    };
 
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/results.json");
     let report = json!({
