@@ -576,10 +576,17 @@ async fn in_transaction<T, E: From<EngineError>>(
 ) -> Result<T, E> {
     let mut conn = client.session().await?;
     conn.query_drop("START TRANSACTION").await.map_err(map_error)?;
-    let outcome = work(&mut conn).await;
-    let end = if outcome.is_ok() { "COMMIT" } else { "ROLLBACK" };
-    conn.query_drop(end).await.map_err(map_error)?;
-    outcome
+    match work(&mut conn).await {
+        Ok(done) => {
+            conn.query_drop("COMMIT").await.map_err(map_error)?;
+            Ok(done)
+        }
+        Err(e) => {
+            // The write's own error is the answer; the pool's reset rolls back if this fails.
+            let _ = conn.query_drop("ROLLBACK").await;
+            Err(e)
+        }
+    }
 }
 
 /// Inserts `rows` in one transaction and answers them as stored (defaults applied).
