@@ -38,6 +38,8 @@ pub struct App {
     pub network: std::sync::Arc<crate::network::NetworkPolicy>,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    /// Largest accepted import body (a streamed upload), in bytes.
+    pub import_limit: u64,
     /// What one Redis key-listing request may examine.
     pub redis_scan: crate::engines::redis::keys::ScanBudget,
     /// Slots for each user's SQL on each connection.

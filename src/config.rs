@@ -82,6 +82,9 @@ pub struct ServeArgs {
     /// Largest accepted request body in bytes [default: 1048576].
     #[arg(long, env = "SWITCHBOARD_BODY_LIMIT")]
     pub body_limit: Option<usize>,
+    /// Largest accepted import upload in bytes, read as a stream [default: 1073741824].
+    #[arg(long, env = "SWITCHBOARD_IMPORT_LIMIT")]
+    pub import_limit: Option<u64>,
     /// SQL statements one user may run at once on one connection; more answer 429 [default: 4].
     #[arg(long, env = "SWITCHBOARD_SQL_PER_USER")]
     pub sql_per_user: Option<usize>,
@@ -193,6 +196,7 @@ pub struct FileConfig {
     listen: Option<String>,
     log_format: Option<LogFormat>,
     body_limit: Option<usize>,
+    import_limit: Option<u64>,
     sql_per_user: Option<usize>,
     redis_scan_keys: Option<usize>,
     redis_scan_ms: Option<u64>,
@@ -298,6 +302,8 @@ pub struct ServeConfig {
     pub log_format: LogFormat,
     /// Body size limit.
     pub body_limit: usize,
+    /// Import upload size limit.
+    pub import_limit: u64,
     /// SQL statements one user may run at once on one connection.
     pub sql_per_user: usize,
     /// What one Redis key-listing request may examine.
@@ -372,6 +378,7 @@ impl ServeConfig {
             listen,
             log_format: args.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
             body_limit: args.body_limit.or(file.body_limit).unwrap_or(1024 * 1024),
+            import_limit: args.import_limit.or(file.import_limit).unwrap_or(1 << 30).max(1),
             sql_per_user: args.sql_per_user.or(file.sql_per_user).unwrap_or(4).max(1),
             redis_scan: crate::engines::redis::keys::ScanBudget {
                 keys: args.redis_scan_keys.or(file.redis_scan_keys).unwrap_or(200_000).max(1),

@@ -41,6 +41,9 @@ pub enum ApiError {
     /// 413 PAYLOAD_TOO_LARGE: the body exceeds the configured limit.
     #[error("request body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// 415 UNSUPPORTED_MEDIA_TYPE: the body's `Content-Type` is not one the route reads.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// 429 RATE_LIMITED, with `Retry-After`.
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
@@ -84,6 +87,7 @@ impl ApiError {
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
             Self::Conflict(_) | Self::Stale { .. } => (StatusCode::CONFLICT, "CONFLICT"),
             Self::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
+            Self::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE"),
             Self::RateLimited { .. } | Self::Busy(_) => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED"),
             Self::Query { .. } => (StatusCode::BAD_REQUEST, "QUERY_ERROR"),
             Self::Connection(_) => (StatusCode::SERVICE_UNAVAILABLE, "CONNECTION_ERROR"),

@@ -263,6 +263,9 @@ fn operation(route: &Route, request: RequestSchemas) -> Value {
         responses.insert("409".into(), error_response("Conflict with existing data"));
     }
     responses.insert("413".into(), error_response("Body too large"));
+    if route.upload.is_some() {
+        responses.insert("415".into(), error_response("The body's Content-Type is not one the route reads"));
+    }
     responses.insert("429".into(), error_response("Rate limited; see Retry-After"));
     responses.insert("503".into(), error_response("A database or the audit trail is unavailable"));
     let redis_write = path.starts_with("/api/platform/redis/")
@@ -293,6 +296,13 @@ fn operation(route: &Route, request: RequestSchemas) -> Value {
     }
     if let Some(body) = request.body {
         op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": body } } });
+    }
+    if let Some((media_types, what)) = route.upload {
+        let content: Map<String, Value> = media_types
+            .iter()
+            .map(|m| (m.to_string(), json!({ "schema": { "type": "string", "description": what } })))
+            .collect();
+        op["requestBody"] = json!({ "required": true, "description": what, "content": content });
     }
     op
 }

@@ -90,6 +90,7 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         signin_per_minute: cfg.rate_limit.signin_per_minute.max(1),
         network: std::sync::Arc::new(crate::network::NetworkPolicy::new(&cfg.network_deny, &cfg.network_allow)?),
         body_limit: cfg.body_limit,
+        import_limit: cfg.import_limit,
         sql_slots: crate::concurrency::UserSlots::new(cfg.sql_per_user),
         running_queries: Default::default(),
         jobs: Arc::new(crate::jobs::Jobs::new(cfg.jobs)),

@@ -21,6 +21,7 @@ pub mod redis_ops;
 pub mod snippets;
 pub mod table_rows;
 pub mod tokens;
+pub mod upload;
 pub mod users;
 pub mod ws;
 

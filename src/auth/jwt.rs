@@ -11,10 +11,15 @@ use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, 
 use moka::sync::Cache;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::domain::UserId;
 
 const ISSUER: &str = "switchboard";
+/// The issuer of dry-run confirmations: never accepted as an access token, and the reverse.
+const CONFIRM_ISSUER: &str = "switchboard-confirm";
+/// How long a dry run's confirmation stays valid.
+pub const CONFIRM_TTL: Duration = Duration::from_secs(600);
 /// Seconds of clock skew tolerated on `exp`.
 const LEEWAY_SECS: u64 = 5;
 
@@ -31,11 +36,24 @@ pub struct Claims {
     pub iss: String,
 }
 
+/// Claims of a dry run's confirmation: who saw it, on which connection, for which change.
+#[derive(Debug, Serialize, Deserialize)]
+struct ConfirmClaims {
+    sub: String,
+    exp: u64,
+    iss: String,
+    /// The connection.
+    conn: String,
+    /// SHA-256 of the change's description (pattern, filter…), so the token does not carry it.
+    op: String,
+}
+
 /// Signing and verification keys plus the token lifetime.
 pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    confirm_validation: Validation,
     ttl: Duration,
     /// Tokens that verified: the user they name, their expiry and their issue time.
     verified: Cache<String, (UserId, u64, u64)>,
@@ -64,11 +82,16 @@ impl JwtKeys {
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "sub", "iss"]);
         validation.leeway = LEEWAY_SECS;
+        let mut confirm_validation = Validation::new(Algorithm::HS256);
+        confirm_validation.set_issuer(&[CONFIRM_ISSUER]);
+        confirm_validation.set_required_spec_claims(&["exp", "sub", "iss"]);
+        confirm_validation.leeway = 0;
         let verified = Cache::builder().max_capacity(10_000).time_to_idle(Duration::from_secs(300)).build();
         Self {
             encoding: EncodingKey::from_secret(bytes),
             decoding: DecodingKey::from_secret(bytes),
             validation,
+            confirm_validation,
             ttl,
             verified,
         }
@@ -84,6 +107,32 @@ impl JwtKeys {
         let iat = now_secs();
         let claims = Claims { sub: user.to_string(), iat, exp: iat + self.ttl.as_secs(), iss: ISSUER.into() };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+    }
+
+    /// A dry run's confirmation: lets `user` run the change described by `what` on `connection`
+    /// within [`CONFIRM_TTL`]. Stateless, so any replica accepts it.
+    pub fn issue_confirmation(
+        &self,
+        user: UserId,
+        connection: &str,
+        what: &str,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        let claims = ConfirmClaims {
+            sub: user.to_string(),
+            exp: now_secs() + CONFIRM_TTL.as_secs(),
+            iss: CONFIRM_ISSUER.into(),
+            conn: connection.to_string(),
+            op: hex::encode(Sha256::digest(what.as_bytes())),
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+    }
+
+    /// True when `token` is a live confirmation for exactly this user, connection and change.
+    pub fn check_confirmation(&self, token: &str, user: UserId, connection: &str, what: &str) -> bool {
+        decode::<ConfirmClaims>(token, &self.decoding, &self.confirm_validation).is_ok_and(|data| {
+            let c = data.claims;
+            c.sub == user.to_string() && c.conn == connection && c.op == hex::encode(Sha256::digest(what.as_bytes()))
+        })
     }
 
     /// Verifies a token and returns the user it names.
@@ -151,5 +200,19 @@ mod tests {
         let mut forged = token.clone();
         forged.push('x');
         assert!(k.verify(&forged).is_err());
+    }
+
+    #[test]
+    fn confirmations_bind_user_connection_and_change_and_are_not_access_tokens() {
+        let keys = keys();
+        let (alice, bob) = (UserId::new(), UserId::new());
+        let token = keys.issue_confirmation(alice, "c1", "delete user:*").unwrap();
+        assert!(keys.check_confirmation(&token, alice, "c1", "delete user:*"));
+        assert!(!keys.check_confirmation(&token, bob, "c1", "delete user:*"));
+        assert!(!keys.check_confirmation(&token, alice, "c2", "delete user:*"));
+        assert!(!keys.check_confirmation(&token, alice, "c1", "delete *"));
+        assert!(keys.verify(&token).is_err(), "a confirmation is not an access token");
+        let access = keys.issue(alice).unwrap();
+        assert!(!keys.check_confirmation(&access, alice, "c1", "delete user:*"));
     }
 }

@@ -163,7 +163,7 @@ fn rewrap(response: Response, body_limit: usize) -> Response {
         StatusCode::PAYLOAD_TOO_LARGE => {
             (format!("request body is larger than the limit of {body_limit} bytes"), "PAYLOAD_TOO_LARGE")
         }
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported content type".to_string(), "VALIDATION_ERROR"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported content type".to_string(), "UNSUPPORTED_MEDIA_TYPE"),
         s if s.is_server_error() => ("internal error".to_string(), "INTERNAL_ERROR"),
         _ => ("bad request".to_string(), "VALIDATION_ERROR"),
     };

@@ -47,6 +47,9 @@ pub struct Route {
     pub body: Option<SchemaFn>,
     /// The schema of the query string the handler reads (`ApiQuery<T>`), if it reads one.
     pub query: Option<SchemaFn>,
+    /// The handler streams the body instead (`Upload`, an import): the media types it reads and
+    /// what the body holds. Such a route is exempt from the JSON body limit.
+    pub upload: Option<(&'static [&'static str], &'static str)>,
     /// One line: the operation's title in the reference (`.summary("…")`).
     pub summary: Option<&'static str>,
     /// What else a caller needs to know: roles, audit, limits (`.describe("…")`).
@@ -89,6 +92,7 @@ pub(crate) fn route(method: Method, path: impl Into<String>, handler: MethodRout
         method,
         body: None,
         query: None,
+        upload: None,
         summary: None,
         description: None,
         success: Success::Undeclared,
@@ -108,6 +112,14 @@ impl Route {
     /// The handler reads a `T` from the query string.
     pub(crate) fn query<T: JsonSchema>(self) -> Self {
         Self { query: Some(SchemaGenerator::subschema_for::<T>), ..self }
+    }
+
+    /// The handler streams a body of one of `media_types` (`Upload`), holding `what`; the JSON body
+    /// limit does not apply (the import limit does, as the body is read).
+    #[allow(dead_code)] // the import routes arrive in the next commits
+    pub(crate) fn upload(self, media_types: &'static [&'static str], what: &'static str) -> Self {
+        let handler = self.handler.layer(DefaultBodyLimit::disable());
+        Self { upload: Some((media_types, what)), handler, ..self }
     }
 
     /// The one-line title of the operation.
