@@ -11,10 +11,14 @@
 //! PostgreSQL rows, 1,000,000 MongoDB documents and walking 1,000,000 Redis keys. Results print as
 //! tables and go to `bench/results.json`. Backends are started by the test harness on free ports in
 //! temporary directories. `BENCH_SKIP_PEERS=1` leaves the peers out; `BENCH_ONLY` (a comma-separated
-//! list of `redis`, `postgres`, `mongodb`, `mysql` and `memory`) runs only those parts.
+//! list of `redis`, `postgres`, `mongodb`, `mysql`, `memory` and `import`) runs only those parts.
+//! The import part loads a generated file of `BENCH_IMPORT_MB` MiB (default 1024) per engine with
+//! the engine's own loader and through Switchboard (benches/support/imports.rs).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/imports.rs"]
+mod imports;
 
 use std::path::Path;
 use std::process::Command;
@@ -43,7 +47,7 @@ fn secs() -> u64 {
 }
 
 /// The parts `BENCH_ONLY` may name.
-const PARTS: [&str; 5] = ["redis", "postgres", "mongodb", "mysql", "memory"];
+const PARTS: [&str; 6] = ["redis", "postgres", "mongodb", "mysql", "memory", "import"];
 
 /// Whether this run measures `part`: every part unless `BENCH_ONLY` lists some.
 fn wants(part: &str) -> bool {
@@ -715,8 +719,16 @@ async fn main() {
         (Value::Null, Value::Null)
     };
 
+    let imports = if wants("import") {
+        let dir = tempfile::tempdir().unwrap();
+        json!({ "redis": imports::redis(&app, &token, pid, &redis, dir.path()).await })
+    } else {
+        Value::Null
+    };
+
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/results.json");
     let report = json!({
+        "imports": imports,
         "cases": results,
         "rss_mib": { "idle": idle_rss, "after_load": loaded_rss, "peak": peak_rss },
         "peers_rss": peer_rss,

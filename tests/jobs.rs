@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Redis, TestApp};
+use common::{job_events as events, wait_until_ended, Redis, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -41,36 +41,6 @@ async fn seed(redis: &Redis, users: usize) -> usize {
     let _: () = redis::cmd("RPUSH").arg("queue:big").arg(&items).query_async(&mut conn).await.unwrap();
     let _: () = redis::cmd("SET").arg("plain").arg("x").query_async(&mut conn).await.unwrap();
     users * 2 + 2
-}
-
-/// Polls a job until it has ended; panics after two minutes.
-async fn wait_until_ended(app: &TestApp, token: &str, id: &str) -> Value {
-    let started = Instant::now();
-    loop {
-        let (s, job) = app.get(&format!("{JOBS}/{id}"), token).await;
-        assert_eq!(s, StatusCode::OK, "{job}");
-        if !["queued", "running"].contains(&job["data"]["state"].as_str().unwrap()) {
-            return job["data"].clone();
-        }
-        assert!(started.elapsed() < Duration::from_secs(120), "job {id} never ended: {job}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Reads a job's event stream to its end: the names and data of its events.
-async fn events(app: &TestApp, token: &str, id: &str) -> Vec<(String, Value)> {
-    let response = app.http.get(format!("{}{JOBS}/{id}/events", app.base)).bearer_auth(token).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let text = response.text().await.unwrap();
-    let mut out = Vec::new();
-    for block in text.split("\n\n") {
-        let name = block.lines().find_map(|l| l.strip_prefix("event:")).map(|n| n.trim().to_string());
-        let data = block.lines().find_map(|l| l.strip_prefix("data:")).map(|d| d.trim().to_string());
-        if let (Some(name), Some(data)) = (name, data) {
-            out.push((name, serde_json::from_str(&data).unwrap()));
-        }
-    }
-    out
 }
 
 fn namespace<'a>(report: &'a Value, depth: u64, name: &str) -> &'a Value {

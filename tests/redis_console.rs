@@ -237,42 +237,6 @@ async fn keys_are_renamed() {
 }
 
 #[tokio::test]
-async fn keys_are_deleted_by_pattern() {
-    let redis = Redis::start(None);
-    let (app, admin) = TestApp::with_redis(redis.port).await;
-    let viewer = app.user_with_role(&admin, "bulk-viewer@example.com", "default", "viewer").await;
-    let mut conn = redis::Client::open(format!("redis://127.0.0.1:{}/", redis.port))
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
-    let mut mset = redis::cmd("MSET");
-    for i in 0..2500 {
-        mset.arg(format!("session:{i}")).arg("x");
-    }
-    let _: () = mset.query_async(&mut conn).await.unwrap();
-    redis.cli(&["SET", "user:1", "keep"]);
-    let path = "/api/platform/redis/default/delete-keys";
-    let (s, _) = app.post(path, &viewer, json!({"pattern": "session:*"})).await;
-    assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, body) = app.post(path, &admin, json!({"pattern": "session:*", "dry_run": true})).await;
-    assert_eq!(s, StatusCode::OK, "{body}");
-    assert_eq!((body["data"]["matched"].as_u64(), body["data"]["deleted"].as_u64()), (Some(2500), Some(0)));
-    assert_eq!(redis.cli(&["DBSIZE"]), "2501", "a dry run deletes nothing");
-    let (s, body) = app.post(path, &admin, json!({"pattern": "session:*"})).await;
-    assert_eq!(s, StatusCode::OK, "{body}");
-    assert_eq!(body["data"]["deleted"], 2500);
-    assert_eq!(redis.cli(&["DBSIZE"]), "1");
-    assert_eq!(app.post(path, &admin, json!({"pattern": ""})).await.0, StatusCode::BAD_REQUEST);
-    let entry = audit(&app, &admin)
-        .await
-        .into_iter()
-        .find(|e| e["action"] == "POST /api/platform/redis/{ref}/delete-keys" && e["details"]["dry_run"] == false)
-        .expect("the deletion is audited");
-    assert_eq!((entry["target"].as_str(), entry["details"]["deleted"].as_u64()), (Some("session:*"), Some(2500)));
-}
-
-#[tokio::test]
 async fn the_key_list_filters_by_type() {
     let redis = Redis::start(None);
     let (app, admin) = TestApp::with_redis(redis.port).await;
@@ -305,9 +269,14 @@ async fn a_cluster_routes_commands_by_slot_and_deletes_on_every_master() {
     assert_eq!(s, StatusCode::OK, "{body}");
     let (s, body) = run(&app, &admin, &["RENAME", "job:1", "elsewhere:1"]).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
-    let (s, body) = app.post("/api/platform/redis/default/delete-keys", &admin, json!({"pattern": "job:*"})).await;
-    assert_eq!(s, StatusCode::OK, "{body}");
-    assert_eq!(body["data"]["deleted"], 50, "{body}");
+    let bulk = "/api/platform/redis/default/bulk-delete";
+    let (s, dry) = app.post(bulk, &admin, json!({"pattern": "job:*", "dry_run": true})).await;
+    assert_eq!(s, StatusCode::OK, "{dry}");
+    assert_eq!(dry["data"]["count"], 50, "every master is scanned: {dry}");
+    let (s, started) = app.post(bulk, &admin, json!({"pattern": "job:*", "confirm": dry["data"]["confirm"]})).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{started}");
+    let job = common::wait_until_ended(&app, &admin, started["data"]["job_id"].as_str().unwrap()).await;
+    assert_eq!(job["result"]["changed"], 50, "{job}");
     let (_, listing) = app.get(&format!("{KEYS}?pattern=job:*&count=100"), &admin).await;
     assert_eq!(listing["data"]["keys"], json!([]), "{listing}");
 }

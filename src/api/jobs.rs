@@ -88,9 +88,10 @@ pub async fn start(
     if let Some(connection) = new.connection_id {
         note.connection(connection);
     }
+    let params = new.params.clone();
     let job = app.jobs.start(app.store.clone(), new, work).await?;
     note.target(format!("job {}", job.id));
-    note.details(json!({"job_id": job.id, "kind": kind}));
+    note.details(json!({"job_id": job.id, "kind": kind, "params": params}));
     Ok((StatusCode::ACCEPTED, Data(Started { job_id: job.id, state: job.state })).into_response())
 }
 

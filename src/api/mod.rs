@@ -16,6 +16,7 @@ pub mod organizations;
 pub mod pg_meta;
 pub mod projects;
 pub mod redis;
+pub mod redis_bulk;
 pub mod redis_command;
 pub mod redis_ops;
 pub mod snippets;

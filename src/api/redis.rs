@@ -487,44 +487,6 @@ pub async fn rename_key(
     Ok(Data(read_view(&client, &new_key, &default_opts()).await?))
 }
 
-/// Body of `POST /delete-keys`.
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DeleteKeysBody {
-    /// Glob of the keys to delete, e.g. `session:*` (a tree branch `a:b` is `a:b:*`).
-    pattern: String,
-    /// Only count the matching keys (for the confirmation), delete nothing.
-    #[serde(default)]
-    dry_run: bool,
-}
-
-/// `POST /api/platform/redis/{ref}/delete-keys`: deletes every key matching a pattern, in bounded
-/// SCAN + UNLINK batches, and says how many; with `dry_run` only counts them. Audited with the
-/// pattern and the count.
-pub async fn delete_keys(
-    State(app): State<AppState>,
-    user: AuthUser,
-    ApiPath(project_ref): ApiPath<String>,
-    ApiQuery(target): ApiQuery<Target>,
-    note: AuditNote,
-    ApiJson(body): ApiJson<DeleteKeysBody>,
-) -> ApiResult<Data<keys::DeleteReport>> {
-    let ctx = authorize(&app, &user, &project_ref, Permission::Write).await?;
-    if body.pattern.is_empty() {
-        return Err(ApiError::validation("pattern must not be empty"));
-    }
-    note.target(body.pattern.clone());
-    let client = redis_client(&app, &ctx, target.connection_id).await?;
-    let report = keys::delete_matching(&client, &body.pattern, body.dry_run).await?;
-    note.details(serde_json::json!({
-        "pattern": body.pattern,
-        "dry_run": body.dry_run,
-        "matched": report.matched,
-        "deleted": report.deleted,
-    }));
-    Ok(Data(report))
-}
-
 /// Body of `POST …/expire`.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -102,6 +102,7 @@ pub async fn start_analysis(
             "memory_sample_rate": options.memory_sample_rate,
         }),
         unit: "keys",
+        project_ref: ctx.project.project_ref.clone(),
     };
     let work: crate::jobs::JobWork =
         Box::new(move |job_ctx| Box::pin(async move { analyse(&client, &options, &job_ctx).await }));

@@ -19,12 +19,15 @@ use tokio_util::sync::CancellationToken;
 
 use crate::domain::{ConnectionId, JobId, ProjectId, UserId};
 use crate::error::ApiError;
-use crate::store::{JobProgress, JobRecord, JobState, PlatformStore};
+use crate::store::{AuditEntry, JobProgress, JobRecord, JobState, PlatformStore};
 
 /// How often a running job writes its progress and heartbeat, and reads a cancel request.
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
 /// A queued or running job whose heartbeat is older than this is taken as cut off.
 pub const STALE_AFTER: Duration = Duration::from_secs(30);
+/// How long a cancelled job's work may take to stop at its next step (so its progress says
+/// exactly what it did) before it is dropped where it stands.
+pub const CANCEL_GRACE: Duration = Duration::from_secs(5);
 
 /// How many jobs run at once, and how long ended jobs are kept.
 #[derive(Clone, Copy, Debug)]
@@ -107,6 +110,8 @@ pub struct NewJob {
     pub params: Value,
     /// What its progress counts.
     pub unit: &'static str,
+    /// Its project's ref, for the audit record written when it ends.
+    pub project_ref: String,
 }
 
 /// The jobs this server runs.
@@ -171,9 +176,10 @@ impl Jobs {
         self.running.lock().unwrap_or_else(|e| e.into_inner()).insert(record.id, ctx.clone());
         let jobs = self.clone();
         let job = record.clone();
+        let project_ref = new.project_ref;
         tokio::spawn(async move {
             let id = job.id;
-            jobs.run(store, job, ctx, work).await;
+            jobs.run(store, job, ctx, work, project_ref).await;
             jobs.running.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
         });
         Ok(record)
@@ -187,7 +193,14 @@ impl Jobs {
     }
 
     /// Waits for slots, runs the work beside a heartbeat, and stores how it ended.
-    async fn run(&self, store: Arc<dyn PlatformStore>, mut job: JobRecord, ctx: JobContext, work: JobWork) {
+    async fn run(
+        &self,
+        store: Arc<dyn PlatformStore>,
+        mut job: JobRecord,
+        ctx: JobContext,
+        work: JobWork,
+        project_ref: String,
+    ) {
         let project_slots = self.project_slots(job.project_id);
         let heartbeat = Heartbeat { store: store.clone(), id: job.id, ctx: ctx.clone() };
         // Queued: wait for a slot while still answering cancel requests.
@@ -203,9 +216,13 @@ impl Jobs {
             Some((Ok(_project), Ok(_server))) if !ctx.is_cancelled() => {
                 job.started_at = Some(OffsetDateTime::now_utc());
                 heartbeat.beat(JobState::Running).await;
+                let mut work = work(ctx.clone());
                 tokio::select! {
-                    outcome = work(ctx.clone()) => outcome,
-                    _ = heartbeat.beat_while(JobState::Running) => Err(JobFailure::Cancelled),
+                    outcome = &mut work => outcome,
+                    // Cancelled: the work stops at its next step, or is dropped after the grace.
+                    _ = heartbeat.beat_while(JobState::Running) => {
+                        tokio::time::timeout(CANCEL_GRACE, work).await.unwrap_or(Err(JobFailure::Cancelled))
+                    }
                 }
             }
             Some(_) if !ctx.is_cancelled() => Err(JobFailure::Failed("the server is shutting down".into())),
@@ -229,6 +246,9 @@ impl Jobs {
         }
         if let Err(e) = store.finish_job(&job).await {
             tracing::warn!(job_id = %job.id, error = %e, "could not store how a job ended");
+        }
+        if let Err(e) = store.insert_audit(&ended_audit(&job, project_ref)).await {
+            tracing::warn!(job_id = %job.id, error = %e, "could not audit how a job ended");
         }
     }
 
@@ -255,6 +275,46 @@ impl Jobs {
                 tracing::warn!(job_id = %id, error = %e, "could not mark a job interrupted");
             }
         }
+    }
+}
+
+/// The audit record of a job's end: the request that started it is audited when it answers, before
+/// the work is done, so what the work did (its counts) is recorded here.
+fn ended_audit(job: &JobRecord, project_ref: String) -> AuditEntry {
+    let outcome = match job.state {
+        JobState::Succeeded | JobState::Cancelled => "ok",
+        _ => "error",
+    };
+    AuditEntry {
+        at: OffsetDateTime::now_utc(),
+        user_id: job.created_by,
+        project_ref: Some(project_ref),
+        engine: job.kind.split('.').next().map(str::to_string),
+        connection_id: job.connection_id,
+        action: format!("JOB {}", job.kind),
+        target: Some(format!("job {}", job.id)),
+        outcome: outcome.into(),
+        status: None,
+        request_id: None,
+        client_addr: None,
+        token_id: None,
+        details: Some(serde_json::json!({
+            "state": job.state,
+            "params": job.params,
+            "progress": job.progress,
+            "result": summary(job.result.as_ref()),
+            "error": job.error,
+        })),
+    }
+}
+
+/// A job's result for the audit trail: its numbers only (an analysis report names keys).
+fn summary(result: Option<&Value>) -> Value {
+    match result {
+        Some(Value::Object(fields)) => {
+            Value::Object(fields.iter().filter(|(_, v)| v.is_number()).map(|(k, v)| (k.clone(), v.clone())).collect())
+        }
+        _ => Value::Null,
     }
 }
 

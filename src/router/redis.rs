@@ -4,7 +4,7 @@ use axum::http::Method;
 use axum::routing::{delete, get, patch, post, put};
 
 use super::{route, Route};
-use crate::api::{redis, redis_command, redis_ops, ws};
+use crate::api::{redis, redis_bulk, redis_command, redis_ops, ws};
 
 /// Redis data routes (spec 8.1).
 pub(super) fn routes() -> Vec<Route> {
@@ -57,12 +57,29 @@ pub(super) fn routes() -> Vec<Route> {
             .summary("Rename a key")
             .describe("Developers and above; audited. 409 when the new name exists and `overwrite` is not set.")
             .ok_schema(200, crate::engines::redis::keys::key_view_schema),
-        route(Method::POST, format!("{base}/delete-keys"), post(redis::delete_keys))
+        route(Method::POST, format!("{base}/bulk-delete"), post(redis_bulk::bulk_delete))
             .query::<Target>()
-            .body::<redis::DeleteKeysBody>()
-            .summary("Delete every key matching a pattern")
-            .describe("Developers and above; audited. SCAN + UNLINK in bounded batches; `dry_run` only counts.")
-            .ok::<crate::engines::redis::keys::DeleteReport>(),
+            .body::<redis_bulk::BulkDeleteBody>()
+            .summary("Delete every key matching a pattern, after a dry run")
+            .describe("Developers and above; audited (the job's end too, with its counts). `dry_run` counts the matching keys exactly (SCAN of every master) and answers 20 of them and a `confirm` token; the real run must carry that token (valid 10 minutes, for the same user, connection and pattern; else 400 and nothing changes) and runs as a job (SCAN + UNLINK in batches; progress counts deleted keys; cancel stops it between batches).")
+            .ok_schema(200, redis_bulk::mass_change_schema),
+        route(Method::POST, format!("{base}/bulk-expire"), post(redis_bulk::bulk_expire))
+            .query::<Target>()
+            .body::<redis_bulk::BulkExpireBody>()
+            .summary("Set or clear the TTL of every key matching a pattern, after a dry run")
+            .describe("Developers and above; audited. The same two steps as bulk-delete: `dry_run` answers the count, a sample and `confirm`; the real run (same pattern and ttl) is a job.")
+            .ok_schema(200, redis_bulk::mass_change_schema),
+        route(Method::GET, format!("{base}/export"), get(redis_bulk::export))
+            .query::<redis_bulk::ExportQuery>()
+            .summary("Export the keys matching a pattern (NDJSON)")
+            .describe("Any role. One line per key (a big collection or string in several `part`s) with its type, TTL in ms and value; byte strings are text when UTF-8, else `{\"base64\": …}`. Streamed over every master of a cluster; not a snapshot: keys changed meanwhile may appear before or after the change. Module types and stream consumer groups are left out.")
+            .media("application/x-ndjson", "one JSON object per line: `{key, type, ttl_ms, part, value}`"),
+        route(Method::POST, format!("{base}/import"), post(redis_bulk::import))
+            .query::<redis_bulk::ImportQuery>()
+            .upload(&["application/x-ndjson"], "An export of `GET …/export` (one JSON object per line)")
+            .summary("Import keys from an export (NDJSON)")
+            .describe("Developers and above; audited with the counts. Streamed in pipelines; types, TTLs and binary values are kept. Lines that cannot be read or that the server refuses are reported (the first 100) and the rest goes on; `on_conflict=fail` stops at the first existing key with a 409 (keys of earlier batches stay written).")
+            .ok::<crate::engines::redis::bulk::ImportReport>(),
         route(Method::POST, format!("{base}/command"), post(redis_command::run_command))
             .query::<Target>()
             .body::<redis_command::CommandBody>()

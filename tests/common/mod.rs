@@ -305,3 +305,34 @@ pub fn concrete_path(template: &str) -> String {
         .replace("{collection}", "c")
         .replace("{name}", "n")
 }
+
+/// Polls a job of the `default` project until it has ended; panics after two minutes.
+pub async fn wait_until_ended(app: &TestApp, token: &str, id: &str) -> Value {
+    let started = Instant::now();
+    loop {
+        let (s, job) = app.get(&format!("/api/platform/projects/default/jobs/{id}"), token).await;
+        assert_eq!(s, StatusCode::OK, "{job}");
+        if !["queued", "running"].contains(&job["data"]["state"].as_str().unwrap()) {
+            return job["data"].clone();
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "job {id} never ended: {job}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Reads the event stream of a job of the `default` project to its end: its events' names and data.
+pub async fn job_events(app: &TestApp, token: &str, id: &str) -> Vec<(String, Value)> {
+    let url = format!("{}/api/platform/projects/default/jobs/{id}/events", app.base);
+    let response = app.http.get(url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().await.unwrap();
+    let mut out = Vec::new();
+    for block in text.split("\n\n") {
+        let name = block.lines().find_map(|l| l.strip_prefix("event:")).map(|n| n.trim().to_string());
+        let data = block.lines().find_map(|l| l.strip_prefix("data:")).map(|d| d.trim().to_string());
+        if let (Some(name), Some(data)) = (name, data) {
+            out.push((name, serde_json::from_str(&data).unwrap()));
+        }
+    }
+    out
+}

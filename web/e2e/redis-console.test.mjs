@@ -304,8 +304,11 @@ describe('Redis console: tree, search, command line, destructive controls', () =
     await page.waitForTimeout(1000)
     assert.equal(await dbSize(), before, 'the matches are still there')
 
-    // Typing the name deletes them, and the counts said how many.
+    // Typing the pattern is not enough; typing the dry run's count deletes them (as a job).
     await dialog.locator('input').fill('session:*')
+    assert.equal(await dialog.locator('button[type="submit"]').isDisabled(), true)
+    await expectVisible(dialog.locator(`code:has-text("${SESSION_KEYS.length}")`))
+    await dialog.locator('input').fill(String(SESSION_KEYS.length))
     await dialog.locator('button[type="submit"]:not([disabled])').click()
     await dialog.waitFor({ state: 'detached' })
     assert.equal(await dbSize(), before - SESSION_KEYS.length)

@@ -1721,11 +1721,15 @@ export type CommandReply =
   | CommandReply[]
   | { [field: string]: CommandReply }
 
-/** What `POST /delete-keys` did (or, with `dry_run`, would do). */
-export interface DeleteKeysReport {
+/** A mass change's dry run (`POST /bulk-delete` or `/bulk-expire` with `dry_run`). */
+export interface BulkDryRun {
+  /** Keys matching the pattern (exact). */
+  count: number
   scanned: number
-  matched: number
-  deleted: number
+  /** Up to 20 of them. */
+  sample: (string | { base64: string })[]
+  /** Sent back to run the change (10 minutes, this user, connection and pattern). */
+  confirm: string
 }
 
 export const redisTools = {
@@ -1741,12 +1745,19 @@ export const redisTools = {
       withQuery(`${redisBase(ref)}/keys/${keySegment(name)}/rename`, { connection_id: connectionId }),
       { new_key: newKey, overwrite },
     ),
-  /** Deletes (or with `dryRun`, counts) every key matching `pattern`. */
-  deleteKeys: (ref: string, pattern: string, dryRun: boolean, connectionId?: string) =>
-    call<DeleteKeysReport>('POST', withQuery(`${redisBase(ref)}/delete-keys`, { connection_id: connectionId }), {
+  /** Counts the keys matching `pattern` and answers the confirmation of their deletion. */
+  bulkDeleteDryRun: (ref: string, pattern: string, connectionId?: string) =>
+    call<BulkDryRun>('POST', withQuery(`${redisBase(ref)}/bulk-delete`, { connection_id: connectionId }), {
       pattern,
-      dry_run: dryRun,
+      dry_run: true,
     }),
+  /** Starts deleting the keys a dry run counted, as a job. */
+  bulkDelete: (ref: string, pattern: string, confirm: string, connectionId?: string) =>
+    call<{ job_id: string; state: JobState }>(
+      'POST',
+      withQuery(`${redisBase(ref)}/bulk-delete`, { connection_id: connectionId }),
+      { pattern, confirm },
+    ),
 }
 
 // ---- Operations: background jobs, Redis slowlog/clients/analysis, PostgreSQL performance, the

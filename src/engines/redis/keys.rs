@@ -214,7 +214,7 @@ async fn describe(
         .collect())
 }
 
-fn as_i64(v: &RedisValue) -> Option<i64> {
+pub(super) fn as_i64(v: &RedisValue) -> Option<i64> {
     match v {
         RedisValue::Int(n) => Some(*n),
         RedisValue::BulkString(b) => std::str::from_utf8(b).ok()?.parse().ok(),
@@ -222,7 +222,7 @@ fn as_i64(v: &RedisValue) -> Option<i64> {
     }
 }
 
-fn as_string(v: &RedisValue) -> Option<String> {
+pub(super) fn as_string(v: &RedisValue) -> Option<String> {
     match v {
         RedisValue::SimpleString(s) => Some(s.clone()),
         RedisValue::Okay => Some("OK".into()),
@@ -812,53 +812,6 @@ pub async fn rename(client: &RedisClient, key: &[u8], new_key: &[u8], overwrite:
     }
     let n: i64 = client.query(redis::cmd("RENAMENX").arg(key).arg(new_key)).await.map_err(EngineError::of_write)?;
     Ok(n == 1)
-}
-
-/// Keys matching a pattern: counted (`dry_run`) or deleted, walking the whole keyspace (every
-/// master of a cluster) in SCAN batches of at most 1,000 keys, each batch's matches UNLINKed in
-/// one pipeline on its node.
-pub async fn delete_matching(client: &RedisClient, pattern: &str, dry_run: bool) -> Result<DeleteReport, EngineError> {
-    let masters = client.masters().await?;
-    let nodes: Vec<Option<&(String, u16)>> = match &masters {
-        Some(m) => m.iter().map(Some).collect(),
-        None => vec![None],
-    };
-    let mut report = DeleteReport::default();
-    for node in nodes {
-        let mut cursor = 0u64;
-        loop {
-            let (next, keys): (u64, Vec<Vec<u8>>) =
-                client.query_on(node, redis::cmd("SCAN").arg(cursor).arg("COUNT").arg(1000)).await?;
-            report.scanned += keys.len() as u64;
-            let found: Vec<Vec<u8>> =
-                keys.into_iter().filter(|k| super::glob::matches(pattern.as_bytes(), k)).collect();
-            report.matched += found.len() as u64;
-            if !dry_run && !found.is_empty() {
-                let mut pipe = redis::pipe();
-                for k in &found {
-                    pipe.cmd("UNLINK").arg(k);
-                }
-                let replies = client.pipeline_on(node, &pipe, found.len()).await.map_err(EngineError::of_write)?;
-                report.deleted += replies.iter().filter_map(as_i64).map(|n| n.max(0) as u64).sum::<u64>();
-            }
-            cursor = next;
-            if cursor == 0 {
-                break;
-            }
-        }
-    }
-    Ok(report)
-}
-
-/// What [`delete_matching`] did.
-#[derive(Debug, Default, Serialize, JsonSchema)]
-pub struct DeleteReport {
-    /// Keys SCAN examined.
-    pub scanned: u64,
-    /// Keys matching the pattern.
-    pub matched: u64,
-    /// Keys deleted (0 for a dry run; may be fewer than matched if some expired meanwhile).
-    pub deleted: u64,
 }
 
 /// Sets (seconds > 0) or removes (None) a key's expiry; false when the key does not exist.

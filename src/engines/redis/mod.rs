@@ -2,6 +2,7 @@
 //! sentinel (master resolved through the sentinels).
 
 pub mod analysis;
+pub mod bulk;
 pub mod command;
 pub mod driver;
 pub mod glob;

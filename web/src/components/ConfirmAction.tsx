@@ -104,6 +104,7 @@ export function TypedConfirm({
   onConfirm,
   onCancel,
   children,
+  prompt,
 }: {
   title: string
   /** What the user must type: the object's name. */
@@ -117,6 +118,8 @@ export function TypedConfirm({
   onCancel: () => void
   /** Extra explanation under the losses. */
   children?: ReactNode
+  /** What to ask instead of "Type the {what} name" (e.g. to type a count). */
+  prompt?: ReactNode
 }) {
   const [typed, setTyped] = useState('')
   const [busy, setBusy] = useState(false)
@@ -175,7 +178,11 @@ export function TypedConfirm({
         {children}
         <label>
           <span>
-            Type the {what} name <code>{name}</code> to confirm
+            {prompt ?? (
+              <>
+                Type the {what} name <code>{name}</code> to confirm
+              </>
+            )}
           </span>
           <input
             ref={input}
