@@ -344,6 +344,52 @@ async function call<T>(method: string, path: string, body?: unknown, authenticat
 const platform = '/api/platform'
 
 /**
+ * Streams a file to an import route (`path` under `/api/platform/`), reporting bytes sent; answers
+ * the route's `data`. XMLHttpRequest rather than fetch: only it reports upload progress.
+ */
+export function uploadFile<T>(
+  path: string,
+  file: Blob,
+  contentType: string,
+  onProgress: (sent: number, total: number) => void,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', `${platform}/${path}`)
+    xhr.setRequestHeader('content-type', contentType)
+    xhr.setRequestHeader('accept', 'application/json')
+    if (session) xhr.setRequestHeader('x-csrf-token', session.csrf_token)
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size)
+    xhr.onerror = () =>
+      reject(new ApiError(0, 'NETWORK_ERROR', 'The upload was cut off: check that Switchboard is running.'))
+    xhr.onload = () => {
+      let json: { data?: T; error?: { message?: string; code?: string; details?: unknown } } | undefined
+      try {
+        json = xhr.responseText ? JSON.parse(xhr.responseText) : undefined
+      } catch {
+        json = undefined
+      }
+      if (xhr.status >= 200 && xhr.status < 300 && json) return resolve(json.data as T)
+      const error = json?.error
+      reject(
+        new ApiError(
+          xhr.status,
+          error?.code ?? `HTTP_${xhr.status}`,
+          error?.message ?? `The server answered ${xhr.status}`,
+          error?.details,
+        ),
+      )
+    }
+    xhr.send(file)
+  })
+}
+
+/** A link that downloads an export (`path` under `/api/platform/`; the session cookie signs it). */
+export function exportUrl(path: string, query?: Query): string {
+  return withQuery(`${platform}/${path}`, query)
+}
+
+/**
  * A signed-in call of the platform API (`/api/platform/…`, `path` after that) answering
  * `{"data": …}`: for an engine's own module, which this file does not list.
  */
@@ -1732,7 +1778,34 @@ export interface BulkDryRun {
   confirm: string
 }
 
+/** What `POST /redis/{ref}/import` did. */
+export interface RedisImportReport {
+  lines: number
+  keys: number
+  skipped: number
+  failed: number
+  /** The first 100 lines that failed. */
+  errors: { line: number; message: string }[]
+}
+
 export const redisTools = {
+  /** The download of every key matching `pattern` (NDJSON). */
+  exportUrl: (ref: string, pattern: string, connectionId?: string) =>
+    exportUrl(`redis/${encodePathSegment(ref)}/export`, { pattern, connection_id: connectionId }),
+  /** Streams an export file back in; `onConflict` decides for keys that exist. */
+  importFile: (
+    ref: string,
+    file: Blob,
+    onConflict: 'skip' | 'replace' | 'fail',
+    onProgress: (sent: number, total: number) => void,
+    connectionId?: string,
+  ) =>
+    uploadFile<RedisImportReport>(
+      withQuery(`redis/${encodePathSegment(ref)}/import`, { on_conflict: onConflict, connection_id: connectionId }),
+      file,
+      'application/x-ndjson',
+      onProgress,
+    ),
   /** Runs one command; the server decides from COMMAND INFO whether the caller's role may. */
   command: (ref: string, args: string[], connectionId?: string) =>
     call<{ reply: CommandReply }>('POST', withQuery(`${redisBase(ref)}/command`, { connection_id: connectionId }), {

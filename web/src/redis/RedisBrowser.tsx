@@ -1,7 +1,7 @@
 // `/project/{ref}/databases/redis`: the key browser. Keys arrive a SCAN page at a time, as the list
 // is scrolled to its end or "Load more" is clicked; a page never waits for the whole keyspace.
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react'
-import { ApiError, canWrite, projects, redis, type KeyName, type KeySummary, type KeyValue, type RedisType } from '../api'
+import { ApiError, canWrite, projects, redis, redisTools, type KeyName, type KeySummary, type KeyValue, type RedisType } from '../api'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { TwoStepConfirm } from '../components/ConfirmAction'
 import { WriteButton } from '../components/WriteButton'
@@ -15,6 +15,7 @@ import { RedisTabs } from './RedisTabs'
 import { TypeBadge } from './TypeBadge'
 import { ValueViewer } from './ValueViewer'
 import { DeleteKeysDialog } from './DeleteKeysDialog'
+import { RedisImportDialog } from './RedisImportDialog'
 import { branchPattern, buildTree, flatten, type Branch, type TreeRow } from './tree'
 import { SplitHandle, useSplit } from './SplitHandle'
 
@@ -199,6 +200,7 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
   const [error, setError] = useState<unknown>(null)
   const [selected, setSelected] = useState<KeyName | null>(linked)
   const [creating, setCreating] = useState(false)
+  const [importing, setImporting] = useState(false)
   const [sentinelVisible, setSentinelVisible] = useState(false)
   const [view, setViewState] = useState<'tree' | 'list'>(() =>
     localStorage.getItem(VIEW_KEY) === 'tree' ? 'tree' : 'list',
@@ -412,6 +414,19 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
             Delete matches…
           </WriteButton>
         )}
+        {!noConnection && (
+          <a
+            className="button"
+            href={redisTools.exportUrl(projectRef, pattern || '*', connectionId)}
+            download="redis-keys.ndjson"
+            title="Every key matching the pattern, with its type, TTL and value (NDJSON)"
+          >
+            Export
+          </a>
+        )}
+        <WriteButton allowed={writable && !noConnection} onClick={() => setImporting(true)}>
+          Import…
+        </WriteButton>
         <WriteButton allowed={writable && !noConnection} className="primary" onClick={() => setCreating(true)}>
           New Key
         </WriteButton>
@@ -550,6 +565,14 @@ export function RedisBrowser({ projectRef, connectionId }: Props) {
           what={pendingDelete.what}
           onDeleted={deletedMany}
           onCancel={() => setPendingDelete(null)}
+        />
+      )}
+      {importing && (
+        <RedisImportDialog
+          projectRef={projectRef}
+          connectionId={connectionId}
+          onDone={() => setWalk((n) => n + 1)}
+          onClose={() => setImporting(false)}
         />
       )}
       {creating && (
