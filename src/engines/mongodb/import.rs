@@ -50,7 +50,8 @@ pub struct ImportReport {
     pub inserted: u64,
     /// Documents not inserted (all failures, also those past the listed ones).
     pub failed: u64,
-    /// The first [`MAX_REPORTED`] failures, in file order.
+    /// The first [`MAX_REPORTED`] failures as found: a document that cannot be read at once, a
+    /// batch's write errors (in file order) when the batch is inserted.
     pub errors: Vec<ImportFailure>,
     /// An ordered import stopped at its first failure; what followed was not read.
     pub stopped: bool,
