@@ -323,6 +323,17 @@ async fn failures_are_reported_by_position() {
         assert_eq!(items.find_one(doc! {"_id": id}).await.unwrap().is_some(), present, "_id {id}");
     }
 
+    // A document over MongoDB's 16 MiB limit is reported by position and never sent.
+    let big = format!("{{\"_id\": 30}}\n{{\"_id\": 31, \"pad\": \"{}\"}}\n{{\"_id\": 32}}\n", "x".repeat(17 << 20));
+    let (s, body) = send(&app, &admin, &format!("{target}/import"), "application/x-ndjson", big.into()).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["inserted"], 2, "{body}");
+    assert_eq!(
+        (body["data"]["errors"][0]["index"].clone(), body["data"]["errors"][0]["line"].clone()),
+        (json!(1), json!(2))
+    );
+    assert!(body["data"]["errors"][0]["message"].as_str().unwrap().contains("limit"), "{body}");
+
     // CSV records of the wrong width are reported by record number and line.
     let csv = "_id,v\n100,a\n101\n102,c,extra\n103,d\n";
     let (s, body) = send(&app, &admin, &format!("{target}/import"), "text/csv", csv.into()).await;
@@ -392,6 +403,10 @@ async fn csv_export_with_nested_fields() {
     assert_eq!(again[0].get_document("address").unwrap(), &doc! {"city": "Paris", "geo": {"lat": 48.5}});
     assert_eq!(again[0].get_array("tags").unwrap(), &vec![Bson::from("a"), Bson::from("b")]);
     assert_eq!(again[2].get("n"), Some(&Bson::Int64(9_007_199_254_740_993)));
+
+    // An empty collection exports an empty body.
+    let (s, text) = export(&app, &admin, &format!("{}/documents", coll("csv", "nothing")), "text/csv").await;
+    assert_eq!((s, text.as_str()), (StatusCode::OK, ""));
 
     // fields belongs to the CSV export only; a bad path is a 400.
     let (s, _) = app.get(&format!("{people}/documents?fields=name"), &admin).await;

@@ -284,7 +284,6 @@ pub async fn find_documents(
     };
     admin::check_database_name(&database)?;
     admin::check_collection_name(&collection)?;
-    let mongo = Mongo::within(&app, &ctx, q.connection_id).await?;
     let streamed = super::export::format(&headers);
     let fields = match (q.fields.as_deref(), streamed) {
         (None, _) => None,
@@ -295,6 +294,7 @@ pub async fn find_documents(
             ))
         }
     };
+    let mongo = Mongo::within(&app, &ctx, q.connection_id).await?;
     match streamed {
         Some(Format::Ndjson) => {
             let stream = mongo.scrubbed(&app, export::ndjson(&mongo.client, &database, &collection, query).await)?;

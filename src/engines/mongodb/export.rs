@@ -124,6 +124,9 @@ pub async fn csv(
                 columns_of(&head)
             }
         };
+        if columns.is_empty() && failed.is_none() {
+            return; // No documents (or none with a field): an empty body, not a blank header line.
+        }
         let paths: Vec<Vec<&str>> = columns.iter().map(|c| c.split('.').collect()).collect();
         let mut sink = RowSink::new(Format::Csv, columns.clone(), sender);
         for doc in head {
