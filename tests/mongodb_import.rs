@@ -593,3 +593,31 @@ async fn viewers_are_refused_and_imports_and_bulk_changes_are_audited_with_count
     let denied = |action: &str| entries.iter().any(|e| e["action"] == action && e["outcome"] == "denied");
     assert!(denied(import_action) && denied(bulk_action), "viewer refusals are audited");
 }
+
+#[tokio::test]
+async fn an_upload_past_the_import_limit_is_a_413() {
+    let mongo = Mongo::start();
+    let app = TestApp::start_with(common::AppOptions {
+        env: vec![("SWITCHBOARD_IMPORT_LIMIT".into(), "100000".into())],
+        ..Default::default()
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let body = json!({"identifier": "docs", "host": "127.0.0.1", "port": mongo.port});
+    let (s, created) = app.post(&format!("{M}/connections"), &admin, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let ndjson: String = (0..5000).map(|i| format!("{{\"_id\": {i}, \"pad\": \"xxxxxxxxxxxxxxxxxxxx\"}}\n")).collect();
+    assert!(ndjson.len() > 100_000);
+    let (s, answer) =
+        send(&app, &admin, &format!("{}/import", coll("lim", "docs")), "application/x-ndjson", ndjson.into()).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+    assert_eq!(answer["error"]["code"], "PAYLOAD_TOO_LARGE");
+    let client = direct(&mongo).await;
+    assert_eq!(client.database("lim").collection::<Document>("docs").estimated_document_count().await.unwrap(), 0);
+    // Under the limit it goes in.
+    let small: String = (0..100).map(|i| format!("{{\"_id\": {i}}}\n")).collect();
+    let (s, answer) =
+        send(&app, &admin, &format!("{}/import", coll("lim", "docs")), "application/x-ndjson", small.into()).await;
+    assert_eq!(s, StatusCode::OK, "{answer}");
+    assert_eq!(answer["data"]["inserted"], 100);
+}
