@@ -99,8 +99,9 @@ async fn ndjson_json_array_and_csv_imports_arrive_exactly() {
     let (app, admin) = setup(&mongo).await;
     let client = direct(&mongo).await;
 
-    // NDJSON: blank lines and CRLF are fine; 2,500 documents cross two batch boundaries.
-    let mut ndjson = String::new();
+    // NDJSON: a byte order mark, blank lines and CRLF are fine; 2,500 documents cross two batch
+    // boundaries.
+    let mut ndjson = String::from("\u{feff}");
     for i in 0..2500 {
         ndjson.push_str(&json!({"_id": i, "name": format!("n{i}"), "even": i % 2 == 0}).to_string());
         ndjson.push_str(if i % 7 == 0 { "\r\n\n" } else { "\n" });
@@ -128,7 +129,7 @@ async fn ndjson_json_array_and_csv_imports_arrive_exactly() {
     );
 
     // CSV: types inferred, dotted headers nested, empty fields left out, quoted fields kept.
-    let csv = "_id,name,address.city,address.geo.lat,n,big,ok,zip,when\n\
+    let csv = "\u{feff}_id,name,address.city,address.geo.lat,n,big,ok,zip,when\n\
                1,Ada,Paris,48.85,3,9007199254740993,true,007,\"{\"\"$date\"\":\"\"2026-01-01T00:00:00Z\"\"}\"\n\
                2,\"Bob, Jr.\",,,-4,,false,,\n";
     let (s, body) = send(&app, &admin, &format!("{}/import", coll("shop", "csv")), "text/csv", csv.into()).await;

@@ -121,6 +121,8 @@ async fn read_into(app: &AppState, mongo: &Mongo, upload: Upload, importer: &mut
 /// data, not queries (the server never evaluates their fields), so like `POST …/documents` they
 /// are not searched for `$where` and the like.
 fn json_document(text: &[u8]) -> Result<Document, String> {
+    // A byte order mark (which some editors write first) is never JSON.
+    let text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
     let value: Value = serde_json::from_slice(text).map_err(|e| format!("not valid JSON: {e}"))?;
     extjson::parse_document("the document", value).map_err(|e| e.to_string())
 }

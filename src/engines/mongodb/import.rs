@@ -195,8 +195,16 @@ pub struct CsvHeader {
 
 impl CsvHeader {
     /// Reads the header: every name non-empty, `a.b` a nested field, no name twice and no field
-    /// both a value and a document (`a` beside `a.b`).
+    /// both a value and a document (`a` beside `a.b`). A byte order mark before the first name (as
+    /// spreadsheets write) is dropped.
     pub fn parse(names: &[String]) -> Result<Self, String> {
+        let mut names = names.to_vec();
+        if let Some(first) = names.first_mut() {
+            if let Some(rest) = first.strip_prefix('\u{feff}') {
+                *first = rest.to_string();
+            }
+        }
+        let names = &names;
         let mut whole = HashSet::new();
         let mut parents = HashSet::new();
         let mut paths = Vec::with_capacity(names.len());
@@ -378,5 +386,7 @@ mod tests {
             assert!(e.contains(said), "{names:?}: {e}");
         }
         assert!(CsvHeader::parse(&strings(&["a.b", "a.c", "ab"])).is_ok());
+        let header = CsvHeader::parse(&strings(&["\u{feff}_id", "v"])).unwrap();
+        assert_eq!(header.document(&strings(&["1", "x"])).unwrap(), doc! { "_id": 1, "v": "x" });
     }
 }
