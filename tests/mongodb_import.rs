@@ -481,6 +481,20 @@ async fn bulk_changes_run_only_with_their_dry_runs_confirmation() {
         assert_eq!(s, StatusCode::BAD_REQUEST, "{body} -> {answer}");
         assert_eq!(answer["error"]["code"], "VALIDATION_ERROR", "{answer}");
     }
+    // Another connection (to the same server, even) is another change.
+    let second = json!({"identifier": "docs2", "host": "127.0.0.1", "port": mongo.port});
+    let (s, created) = app.post(&format!("{M}/connections"), &admin, second).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let second_id = created["data"]["id"].as_str().unwrap();
+    let (s, answer) = app
+        .post(
+            &format!("{}/bulk?connection_id={second_id}", coll("ops", "items")),
+            &developer,
+            json!({"op": "deleteMany", "filter": stale, "confirm": confirm}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(answer["error"]["message"].as_str().unwrap().starts_with("confirm does not match"), "{answer}");
     assert_eq!(count(doc! {}).await, 300, "nothing was deleted");
 
     // The injection guard covers filter and update.
