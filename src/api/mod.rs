@@ -9,6 +9,7 @@ pub mod export;
 pub mod health;
 pub mod jobs;
 pub mod mongodb;
+pub mod mongodb_bulk;
 pub mod mongodb_ops;
 pub mod mysql;
 pub mod open;

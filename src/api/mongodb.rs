@@ -23,6 +23,7 @@ use super::{ApiJson, ApiPath, ApiQuery, Created, Data};
 use crate::app::AppState;
 use crate::auth::{authorize, AuthUser};
 use crate::domain::{ConnectionId, Permission};
+use crate::engines::export::Format;
 use crate::engines::mongodb::admin::{self, NewCollection, NewIndex};
 use crate::engines::mongodb::documents::{self, AggregateOptions, Change, Query};
 use crate::engines::mongodb::extjson::DocumentId;
@@ -239,10 +240,32 @@ pub struct FindQuery {
     skip: Option<u64>,
     /// `false` skips counting the matches (`total` is then `null`).
     count: Option<bool>,
+    /// For `Accept: text/csv`: the columns, comma-separated field paths (`name,address.city`);
+    /// without them, the fields of the first 100 documents.
+    fields: Option<String>,
+}
+
+/// The columns of a CSV export: comma-separated field paths, each non-empty, none twice.
+fn csv_fields(text: &str) -> ApiResult<Vec<String>> {
+    let fields: Vec<String> = text.split(',').map(|f| f.trim().to_string()).collect();
+    if fields.len() > export::MAX_COLUMNS {
+        return Err(ApiError::validation(format!("fields names at most {} columns", export::MAX_COLUMNS)));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for field in &fields {
+        if field.split('.').any(str::is_empty) {
+            return Err(ApiError::validation(format!("fields: `{field}` is not a field path (a.b.c)")));
+        }
+        if !seen.insert(field.as_str()) {
+            return Err(ApiError::validation(format!("fields: `{field}` is named twice")));
+        }
+    }
+    Ok(fields)
 }
 
 /// `GET /api/platform/mongodb/{ref}/databases/{database}/collections/{collection}/documents`:
-/// one page, or with `Accept: application/x-ndjson` every match (after `skip`) streamed as NDJSON.
+/// one page, or with `Accept: application/x-ndjson` every match (after `skip`) streamed as NDJSON,
+/// or with `Accept: text/csv` as CSV (the columns `fields` names, or those of the first documents).
 pub async fn find_documents(
     State(app): State<AppState>,
     user: AuthUser,
@@ -261,14 +284,28 @@ pub async fn find_documents(
     };
     admin::check_database_name(&database)?;
     admin::check_collection_name(&collection)?;
+    let streamed = super::export::format(&headers);
+    let fields = match (q.fields.as_deref(), streamed) {
+        (None, _) => None,
+        (Some(text), Some(Format::Csv)) => Some(csv_fields(text)?),
+        (Some(_), _) => {
+            return Err(ApiError::validation(
+                "fields chooses the columns of a CSV export (Accept: text/csv); use projection otherwise",
+            ))
+        }
+    };
     let mongo = Mongo::within(&app, &ctx, q.connection_id).await?;
-    let wants_ndjson = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("application/x-ndjson"));
-    if wants_ndjson {
-        let stream = mongo.scrubbed(&app, export::ndjson(&mongo.client, &database, &collection, query).await)?;
-        return Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], Body::from_stream(stream)).into_response());
+    match streamed {
+        Some(Format::Ndjson) => {
+            let stream = mongo.scrubbed(&app, export::ndjson(&mongo.client, &database, &collection, query).await)?;
+            return Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], Body::from_stream(stream)).into_response());
+        }
+        Some(Format::Csv) => {
+            let stream =
+                mongo.scrubbed(&app, export::csv(&mongo.client, &database, &collection, query, fields).await)?;
+            return Ok(super::export::response(Format::Csv, stream, ()));
+        }
+        None => {}
     }
     let page = mongo.scrubbed(&app, documents::find(&mongo.client, &database, &collection, query).await)?;
     Ok(Data(page).into_response())

@@ -4,7 +4,7 @@ use axum::http::Method;
 use axum::routing::{delete, get, post, put};
 
 use super::{route, Route};
-use crate::api::{mongodb, mongodb_ops};
+use crate::api::{mongodb, mongodb_bulk, mongodb_ops};
 
 /// MongoDB data routes (spec 8.2).
 pub(super) fn routes() -> Vec<Route> {
@@ -60,7 +60,40 @@ fn documents() -> Vec<Route> {
             .summary("Find documents")
             .describe("A page of documents in Extended JSON; with `Accept: application/x-ndjson`, every match streamed one per line.")
             .ok::<crate::engines::mongodb::documents::Page>()
-            .also("application/x-ndjson", "with Accept: application/x-ndjson, every matching document, one Extended JSON object per line"),
+            .also("application/x-ndjson", "with Accept: application/x-ndjson, every matching document, one Extended JSON object per line")
+            .also(
+                "text/csv",
+                "with Accept: text/csv, every matching document as a CSV row: the columns are `fields` (dotted paths for \
+                 nested fields) or every field path of the first 100 documents; values in relaxed Extended JSON text, \
+                 strings as they are, missing and null empty",
+            ),
+        route(Method::POST, format!("{coll}/import"), post(mongodb_bulk::import))
+            .query::<mongodb_bulk::ImportQuery>()
+            .upload(
+                &["application/x-ndjson", "application/json", "text/csv"],
+                "Documents: NDJSON (one Extended JSON object per line), one JSON array of them, or CSV with a header \
+                 line (dotted names are nested fields; integers, decimals and true/false are typed, Extended JSON \
+                 values such as {\"$oid\": …} read as such, empty fields left out, the rest strings)",
+            )
+            .summary("Import documents (NDJSON, JSON array or CSV)")
+            .describe(
+                "Developers and above; audited with the counts. The body is streamed (up to the import limit, 413 past \
+                 it) and inserted in unordered batches of 1,000 documents or 4 MiB; `ordered=true` stops at the first \
+                 failure. Failures (duplicate keys, documents that are not valid Extended JSON, CSV records of the \
+                 wrong width) are reported by position: the first 100, with the server's code and message.",
+            )
+            .ok::<crate::engines::mongodb::import::ImportReport>(),
+        route(Method::POST, format!("{coll}/bulk"), post(mongodb_bulk::bulk))
+            .query::<Target>()
+            .body::<mongodb_bulk::BulkBody>()
+            .summary("Delete or update every document matching a filter, after a dry run")
+            .describe(
+                "Developers and above; audited with the counts. `dry_run: true` changes nothing and answers the \
+                 matched count (up to 1,000,000 within 5 s), up to 20 matching documents and a `confirm` token; the \
+                 real run must carry that token (10 minutes, same user, connection, database, collection, op, filter \
+                 and update), else 400 and nothing changes. Filter and update pass the operator guard.",
+            )
+            .ok::<mongodb_bulk::BulkAnswer>(),
         route(Method::POST, &docs, post(mongodb::insert_documents))
             .query::<Target>()
             .body::<mongodb::InsertBody>()

@@ -2,10 +2,12 @@
 //! connection is shared by every request.
 
 pub mod admin;
+pub mod bulk;
 pub mod documents;
 pub mod driver;
 pub mod export;
 pub mod extjson;
+pub mod import;
 pub mod ops;
 pub mod options;
 pub mod sanitize;
