@@ -243,6 +243,9 @@ pub struct FindQuery {
     /// For `Accept: text/csv`: the columns, comma-separated field paths (`name,address.city`);
     /// without them, the fields of the first 100 documents.
     fields: Option<String>,
+    /// Streams every match as this format, as `Accept` would (for a download link, which cannot
+    /// set headers): `ndjson` or `csv`.
+    format: Option<Format>,
 }
 
 /// The columns of a CSV export: comma-separated field paths, each non-empty, none twice.
@@ -284,7 +287,7 @@ pub async fn find_documents(
     };
     admin::check_database_name(&database)?;
     admin::check_collection_name(&collection)?;
-    let streamed = super::export::format(&headers);
+    let streamed = q.format.or_else(|| super::export::format(&headers));
     let fields = match (q.fields.as_deref(), streamed) {
         (None, _) => None,
         (Some(text), Some(Format::Csv)) => Some(csv_fields(text)?),

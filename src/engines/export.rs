@@ -10,8 +10,9 @@ pub const CHUNK: usize = 64 * 1024;
 /// Chunks in flight between the query task and the HTTP body.
 pub const IN_FLIGHT: usize = 4;
 
-/// The export formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The export formats (`ndjson`, `csv` where a query string names one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     /// One JSON object per line.
     Ndjson,

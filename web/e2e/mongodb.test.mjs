@@ -3,7 +3,7 @@
 // Each test saves a screenshot under web/e2e/output/; with SWITCHBOARD_UPDATE_SCREENSHOTS=1 the
 // documents view also goes to docs/screenshots/mongodb-documents.png, which the README can show.
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import {
@@ -445,5 +445,42 @@ describe('MongoDB pages', () => {
     await submit.click()
     await expectHidden(page.locator('[data-database="doomed"]'))
     assert.ok(!(await admin('GET', `${M}/databases`)).data.some((d) => d.name === 'doomed'))
+  })
+
+  test('exports a filtered collection as CSV and NDJSON, and imports a CSV after its preview', async () => {
+    await openCollection(page, 'shop', 'customers')
+    await page.fill('input[name="filter"]', '{"plan": "pro"}')
+    await page.click('button:has-text("Find")')
+    await expectHidden(docRows().filter({ hasText: 'Grace Hopper' }))
+    const saved = async (link) => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click(link)])
+      const file = path.join(output, download.suggestedFilename())
+      await download.saveAs(file)
+      return readFileSync(file, 'utf8')
+    }
+    // Earlier tests edit the customers: the matches are whatever the API says they are now.
+    const { data: matching } = await admin('GET', `${CUSTOMERS}/documents?filter=${encodeURIComponent('{"plan":"pro"}')}`)
+    const names = matching.documents.map((d) => d.name).sort()
+    assert.ok(names.includes('Ada Lovelace') && !names.includes('Grace Hopper'))
+    const csv = (await saved('a:has-text("Export CSV")')).trim().split(/\r?\n/)
+    assert.equal(csv.length, 1 + names.length, 'a header and the matches')
+    assert.ok(csv[0].split(',').includes('address.city'), `nested fields are dotted columns: ${csv[0]}`)
+    assert.ok(names.every((n) => csv.some((l) => l.includes(n))))
+    const ndjson = (await saved('a:has-text("Export NDJSON")')).trim().split('\n').map((l) => JSON.parse(l))
+    assert.deepEqual(ndjson.map((d) => d.name).sort(), names)
+
+    const upload = path.join(output, 'new-customers.csv')
+    writeFileSync(upload, 'name,plan,visits,address.city\nKatherine Johnson,trial,5,Hampton\nMargaret Hamilton,trial,8,Boston\n')
+    await page.click('button:has-text("Import…")')
+    const dialog = page.locator('[role="dialog"]')
+    await dialog.locator('input[type="file"]').setInputFiles(upload)
+    await expectVisible(dialog.locator('.import-preview td:has-text("Katherine Johnson")'))
+    assert.equal(await dialog.locator('.import-preview th:has-text("visits") [data-type]').textContent(), 'integer')
+    await dialog.locator('button[type="submit"]').click()
+    await expectVisible(dialog.locator('.import-report:has-text("2 documents inserted")'))
+    await dialog.locator('button:has-text("Close")').click()
+    const { data } = await admin('GET', `${CUSTOMERS}/documents?filter=${encodeURIComponent('{"plan":"trial"}')}`)
+    const katherine = data.documents.find((d) => d.name === 'Katherine Johnson')
+    assert.deepEqual([katherine.visits, katherine.address], [5, { city: 'Hampton' }])
   })
 })

@@ -344,7 +344,7 @@ async function call<T>(method: string, path: string, body?: unknown, authenticat
 const platform = '/api/platform'
 
 /**
- * Streams a file to an import route (`path` under `/api/platform/`), reporting bytes sent; answers
+ * Streams a file to an import route (`path` from `/api/platform/`), reporting bytes sent; answers
  * the route's `data`. XMLHttpRequest rather than fetch: only it reports upload progress.
  */
 export function uploadFile<T>(
@@ -355,7 +355,7 @@ export function uploadFile<T>(
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest()
-    xhr.open('POST', `${platform}/${path}`)
+    xhr.open('POST', path)
     xhr.setRequestHeader('content-type', contentType)
     xhr.setRequestHeader('accept', 'application/json')
     if (session) xhr.setRequestHeader('x-csrf-token', session.csrf_token)
@@ -384,9 +384,9 @@ export function uploadFile<T>(
   })
 }
 
-/** A link that downloads an export (`path` under `/api/platform/`; the session cookie signs it). */
+/** A link that downloads an export (the session cookie signs it). */
 export function exportUrl(path: string, query?: Query): string {
-  return withQuery(`${platform}/${path}`, query)
+  return withQuery(path, query)
 }
 
 /**
@@ -1344,7 +1344,50 @@ function memberOf<T>(data: string, name: string, fallback: T): T {
   return text === undefined ? fallback : (JSON.parse(text) as T)
 }
 
+/** What `POST …/collections/{collection}/import` did. */
+export interface MongoImportReport {
+  inserted: number
+  failed: number
+  /** The first 100 failures: 0-based document number, line, the server's code (null when the document never reached it). */
+  errors: { index: number; line: number; code: number | null; message: string }[]
+  /** An ordered import stopped at its first failure. */
+  stopped: boolean
+}
+
+/** The media type an import file is sent as, from its name. */
+export function importContentType(name: string): string {
+  const lower = name.toLowerCase()
+  if (lower.endsWith('.csv')) return 'text/csv'
+  if (lower.endsWith('.json')) return 'application/json'
+  return 'application/x-ndjson'
+}
+
 export const mongodb = {
+  /** The download of every document matching a query, as NDJSON (Extended JSON) or CSV. */
+  exportUrl: (at: MongoConn, db: string, collection: string, q: { filter?: string; projection?: string; sort?: string }, format: 'ndjson' | 'csv') =>
+    exportUrl(`${mongoCollection(at, db, collection)}/documents`, {
+      ...q,
+      format,
+      connection_id: at.connectionId,
+    }),
+  /** Streams a file of documents (NDJSON, a JSON array or CSV) into a collection. */
+  importFile: (
+    at: MongoConn,
+    db: string,
+    collection: string,
+    file: File,
+    ordered: boolean,
+    onProgress: (sent: number, total: number) => void,
+  ) =>
+    uploadFile<MongoImportReport>(
+      withQuery(`${mongoCollection(at, db, collection)}/import`, {
+        ordered: ordered ? 'true' : undefined,
+        connection_id: at.connectionId,
+      }),
+      file,
+      importContentType(file.name),
+      onProgress,
+    ),
   databases: (at: MongoConn) =>
     call<MongoDatabase[]>('GET', withQuery(mongoDatabases(at), { connection_id: at.connectionId })),
   /** MongoDB has no empty databases: one is created with its first collection. */
@@ -1791,7 +1834,7 @@ export interface RedisImportReport {
 export const redisTools = {
   /** The download of every key matching `pattern` (NDJSON). */
   exportUrl: (ref: string, pattern: string, connectionId?: string) =>
-    exportUrl(`redis/${encodePathSegment(ref)}/export`, { pattern, connection_id: connectionId }),
+    exportUrl(`${redisBase(ref)}/export`, { pattern, connection_id: connectionId }),
   /** Streams an export file back in; `onConflict` decides for keys that exist. */
   importFile: (
     ref: string,
@@ -1801,7 +1844,7 @@ export const redisTools = {
     connectionId?: string,
   ) =>
     uploadFile<RedisImportReport>(
-      withQuery(`redis/${encodePathSegment(ref)}/import`, { on_conflict: onConflict, connection_id: connectionId }),
+      withQuery(`${redisBase(ref)}/import`, { on_conflict: onConflict, connection_id: connectionId }),
       file,
       'application/x-ndjson',
       onProgress,

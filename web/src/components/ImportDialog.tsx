@@ -3,6 +3,7 @@
 // file and how to show its report (the bad lines with their numbers).
 import { useState, type ReactNode } from 'react'
 import { ErrorMessage } from './ErrorMessage'
+import { PREVIEW_BYTES, previewCsv, previewJson, type Preview } from './importPreview'
 
 export function ImportDialog<R>({
   title,
@@ -12,6 +13,7 @@ export function ImportDialog<R>({
   report,
   onDone,
   onClose,
+  preview = false,
 }: {
   title: string
   /** The file input's `accept` (e.g. `.ndjson,.jsonl`). */
@@ -25,12 +27,27 @@ export function ImportDialog<R>({
   /** Called once an import has ended (so the page can reload what it shows). */
   onDone?: (r: R) => void
   onClose: () => void
+  /** Show the first records of the chosen file and their inferred types before the upload. */
+  preview?: boolean
 }) {
   const [file, setFile] = useState<File | null>(null)
   const [sent, setSent] = useState<{ sent: number; total: number } | null>(null)
   const [result, setResult] = useState<R | null>(null)
   const [error, setError] = useState<unknown>(null)
+  const [shown, setShown] = useState<Preview | null>(null)
   const busy = sent !== null && result === null && error === null
+
+  const choose = (chosen: File | null) => {
+    setFile(chosen)
+    setResult(null)
+    setSent(null)
+    setShown(null)
+    if (!chosen || !preview) return
+    void chosen
+      .slice(0, PREVIEW_BYTES)
+      .text()
+      .then((head) => setShown(chosen.name.toLowerCase().endsWith('.csv') ? previewCsv(head) : previewJson(head)))
+  }
 
   const start = async () => {
     if (!file) return
@@ -68,13 +85,10 @@ export function ImportDialog<R>({
             name="file"
             accept={accept}
             disabled={busy}
-            onChange={(e) => {
-              setFile(e.target.files?.[0] ?? null)
-              setResult(null)
-              setSent(null)
-            }}
+            onChange={(e) => choose(e.target.files?.[0] ?? null)}
           />
         </label>
+        {shown && <PreviewTable preview={shown} />}
         {sent && (
           <p className="muted" aria-live="polite">
             <progress value={sent.sent} max={Math.max(sent.total, 1)} />{' '}
@@ -130,5 +144,39 @@ export function BadLines({ errors, failed }: { errors: { line: number; message: 
         </tbody>
       </table>
     </>
+  )
+}
+
+/** The first records of a file, each column headed by its name and inferred type. */
+function PreviewTable({ preview }: { preview: Preview }) {
+  if (preview.columns.length === 0) return <p className="muted">Nothing to preview in the start of this file.</p>
+  return (
+    <div className="import-preview" aria-label="Preview of the file">
+      <p className="muted small">The first {preview.rows.length} records, as they will be read:</p>
+      <table>
+        <thead>
+          <tr>
+            {preview.columns.map((c, i) => (
+              <th key={i}>
+                {c}
+                <br />
+                <span className="muted small" data-type={preview.types[i]}>
+                  {preview.types[i]}
+                </span>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {preview.rows.map((row, r) => (
+            <tr key={r}>
+              {preview.columns.map((_, c) => (
+                <td key={c}>{row[c] ?? ''}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   )
 }

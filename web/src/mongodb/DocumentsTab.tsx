@@ -18,6 +18,7 @@ import { compactText, describeProblem, prettyJson, type Json, type JsonObject } 
 import { MongoError } from './errors'
 import { useChecked } from './JsonTextArea'
 import { JsonDocuments } from './JsonDocuments'
+import { MongoImportDialog } from './MongoImportDialog'
 import { ConfirmAction, RoleButton } from './roles'
 import { canonicalOf, checkOptional } from './shell'
 
@@ -58,6 +59,7 @@ const NO_ID = 'This document has no _id here (the projection left it out), so it
 
 export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
   const [filter, setFilter] = useState('')
+  const [importing, setImporting] = useState(false)
   const [projection, setProjection] = useState('')
   const [sort, setSort] = useState('')
   const [query, setQuery] = useState<Query>(NO_QUERY)
@@ -368,6 +370,20 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
         <RoleButton need="write" role={role} className="primary" onClick={() => setEditing({ mode: 'insert' })}>
           Insert Document
         </RoleButton>
+        <RoleButton need="write" role={role} onClick={() => setImporting(true)}>
+          Import…
+        </RoleButton>
+        {(['ndjson', 'csv'] as const).map((format) => (
+          <a
+            key={format}
+            className="button"
+            href={mongodb.exportUrl(at, db, collection, query, format)}
+            download={`${collection}.${format}`}
+            title={`Every document matching the current filter, as ${format === 'csv' ? 'CSV (nested fields as dotted columns)' : 'Extended JSON, one per line'}`}
+          >
+            Export {format.toUpperCase()}
+          </a>
+        ))}
         <div className="segmented" role="group" aria-label="View">
           <button type="button" aria-pressed={view === 'table'} onClick={() => setView('table')}>
             Table
@@ -490,6 +506,15 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
           originalId={editing.mode === 'edit' ? canonicalOf(idOf(editing.doc.value)) : undefined}
           save={save}
           onCancel={() => setEditing(null)}
+        />
+      )}
+      {importing && (
+        <MongoImportDialog
+          at={at}
+          db={db}
+          collection={collection}
+          onDone={refresh}
+          onClose={() => setImporting(false)}
         />
       )}
     </div>
