@@ -721,7 +721,11 @@ async fn main() {
 
     let imports = if wants("import") {
         let dir = tempfile::tempdir().unwrap();
-        json!({ "redis": imports::redis(&app, &token, pid, &redis, dir.path()).await })
+        json!({
+            "redis": imports::redis(&app, &token, pid, &redis, dir.path()).await,
+            "postgres": imports::postgres(&app, &token, pid, &pg, dir.path()).await,
+            "mongodb": imports::mongodb(&app, &token, pid, &mongo, dir.path()).await,
+        })
     } else {
         Value::Null
     };

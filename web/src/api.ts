@@ -1139,6 +1139,75 @@ export function pgTableRows(ref: string, tableId: number, connectionId?: string)
 }
 
 /** Schema changes (admins) and the database's objects. Every change takes `dryRun` and then answers its SQL. */
+/** A row an import could not take: its line in the file, the column when known, and why. */
+export interface PgBadRow {
+  line: number
+  column?: string
+  message: string
+}
+
+/** What `POST …/tables/{id}/import` did. */
+export interface PgImportReport {
+  rows: number
+  skipped: number
+  errors: PgBadRow[]
+}
+
+/** What `POST …/import/preview` read from a file's start. */
+export interface PgImportPreview {
+  columns: { name: string; type: string }[]
+  rows: (string | null)[][]
+}
+
+/** What `POST …/import` (create a table from a file) did. */
+export interface PgCreatedImport extends PgImportReport {
+  table_id: number
+  columns: { name: string; type: string }[]
+}
+
+export const pgImports = {
+  /** The inferred columns and first 20 rows of a file (only its start is sent). */
+  preview: (ref: string, head: Blob, contentType: string, connectionId?: string) =>
+    uploadFile<PgImportPreview>(pgPath(ref, 'import/preview', connectionId), head, contentType, () => {}),
+  /** Creates `schema.table` with these columns and types, and imports the whole file into it. */
+  createAndImport: (
+    ref: string,
+    file: File,
+    target: { schema: string; table: string; columns: string[]; types: string[]; onError: 'stop' | 'skip' },
+    onProgress: (sent: number, total: number) => void,
+    connectionId?: string,
+  ) =>
+    uploadFile<PgCreatedImport>(
+      pgPath(ref, 'import', connectionId, {
+        schema: target.schema,
+        table: target.table,
+        columns: target.columns.join(','),
+        types: target.types.join(','),
+        on_error: target.onError,
+      }),
+      file,
+      importContentType(file.name),
+      onProgress,
+    ),
+  /** Imports a file into an existing table (CSV header names or NDJSON keys are its columns). */
+  intoTable: (ref: string, tableId: number, file: File, onError: 'stop' | 'skip', onProgress: (sent: number, total: number) => void, connectionId?: string) =>
+    uploadFile<PgImportReport>(
+      pgPath(ref, `tables/${tableId}/import`, connectionId, { on_error: onError }),
+      file,
+      importContentType(file.name),
+      onProgress,
+    ),
+  /** The download of every row of a table matching filters and order, as CSV or NDJSON. */
+  exportUrl: (ref: string, tableId: number, view: { filter: string[]; order: string[] }, format: 'csv' | 'ndjson', connectionId?: string) => {
+    const params = new URLSearchParams()
+    if (connectionId) params.set('connection_id', connectionId)
+    for (const f of view.filter) params.append('filter', f)
+    for (const o of view.order) params.append('order', o)
+    params.set('format', format)
+    return `${pgBase(ref)}/tables/${tableId}/rows?${params.toString()}`
+  },
+}
+
 export const pgDb = {
   schemas: (ref: string, connectionId?: string) => call<PgSchema[]>('GET', pgPath(ref, 'schemas', connectionId)),
   tables: (ref: string, connectionId?: string) => call<PgTable[]>('GET', pgPath(ref, 'tables', connectionId)),

@@ -2,7 +2,7 @@
 // table, its filters and its sort live in the address, so a followed foreign key is a page the
 // Back button returns from; the columns shown and the selection are the page's own.
 import { useMemo, useState } from 'react'
-import { pgDb, pgTableRows, type PgTable } from '../../api'
+import { pgDb, pgImports, pgTableRows, type PgTable } from '../../api'
 import { ErrorMessage } from '../../components/ErrorMessage'
 import { ADMIN_ONLY_REASON, READ_ONLY_REASON, WriteButton } from '../../components/WriteButton'
 import { formatCount } from '../../format'
@@ -10,6 +10,7 @@ import { Link, navigate, useLocation } from '../../router'
 import { useLoad } from '../../useLoad'
 import { PgHeader, pgHref, usePgContext } from '../PgNav'
 import { useResizableWidth } from '../useResizableWidth'
+import { CreateFromFileDialog, TableImportDialog } from './ImportDialogs'
 import { AlterTableDialog, CreateTableDialog } from './TableDialog'
 import { TableView, type TableTarget } from './TableView'
 
@@ -35,6 +36,7 @@ export function TableEditorPage({ projectRef, connectionId }: Props) {
   )
   const shownSchema = schema ?? table?.schema ?? (schemas.includes('public') ? 'public' : (schemas[0] ?? 'public'))
   const [creating, setCreating] = useState(false)
+  const [creatingFromFile, setCreatingFromFile] = useState(false)
   const sidebar = useResizableWidth('switchboard.pg.sidebar-width', 280)
   const listed = (tables.data ?? []).filter((t) => t.schema === shownSchema && t.name.toLowerCase().includes(search.trim().toLowerCase()))
 
@@ -76,6 +78,9 @@ export function TableEditorPage({ projectRef, connectionId }: Props) {
               <WriteButton allowed={ctx.admin} reason={ctx.writable ? ADMIN_ONLY_REASON : READ_ONLY_REASON} className="small" onClick={() => setCreating(true)}>
                 New table
               </WriteButton>
+              <WriteButton allowed={ctx.admin} reason={ctx.writable ? ADMIN_ONLY_REASON : READ_ONLY_REASON} className="small" onClick={() => setCreatingFromFile(true)}>
+                From a file…
+              </WriteButton>
               <button type="button" className="link small" onClick={tables.reload}>
                 Refresh
               </button>
@@ -93,6 +98,19 @@ export function TableEditorPage({ projectRef, connectionId }: Props) {
                 setCreating(false)
                 tables.reload()
                 if (created) navigate(pgHref(projectRef, 'tables', connectionId, [['table', String(created.id)]]))
+              }}
+            />
+          )}
+          {creatingFromFile && (
+            <CreateFromFileDialog
+              projectRef={projectRef}
+              connectionId={connectionId}
+              schema={shownSchema}
+              onClose={() => setCreatingFromFile(false)}
+              onCreated={(id) => {
+                setCreatingFromFile(false)
+                tables.reload()
+                navigate(pgHref(projectRef, 'tables', connectionId, [['table', String(id)]]))
               }}
             />
           )}
@@ -140,6 +158,7 @@ interface ViewProps {
 /** A PostgreSQL table in the shared `TableView`: by its oid, with "Change table" for admins. */
 function PgTableView({ projectRef, connectionId, table, filterParams, orderParams, writable, admin, knowRole, tables, onSchemaChanged }: ViewProps) {
   const [altering, setAltering] = useState(false)
+  const [importing, setImporting] = useState(false)
   const target: TableTarget = useMemo(
     () => ({
       key: `${projectRef}/${connectionId ?? ''}/${table.id}`,
@@ -171,6 +190,29 @@ function PgTableView({ projectRef, connectionId, table, filterParams, orderParam
           <WriteButton allowed={admin} reason={writable ? ADMIN_ONLY_REASON : READ_ONLY_REASON} onClick={() => setAltering(true)}>
             Change table
           </WriteButton>
+          <WriteButton allowed={writable} onClick={() => setImporting(true)}>
+            Import…
+          </WriteButton>
+          {(['csv', 'ndjson'] as const).map((format) => (
+            <a
+              key={format}
+              className="button"
+              href={pgImports.exportUrl(projectRef, table.id, { filter: filterParams, order: orderParams }, format, connectionId)}
+              download={`${table.name}.${format}`}
+              title={`Every row matching the current filters, in the current order, as ${format.toUpperCase()}`}
+            >
+              Export {format.toUpperCase()}
+            </a>
+          ))}
+          {importing && (
+            <TableImportDialog
+              projectRef={projectRef}
+              connectionId={connectionId}
+              table={table}
+              onClose={() => setImporting(false)}
+              onDone={() => reload()}
+            />
+          )}
           {altering && (
             <AlterTableDialog
               projectRef={projectRef}
