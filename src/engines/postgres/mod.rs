@@ -9,6 +9,7 @@ pub mod command;
 pub mod ddl;
 pub mod driver;
 pub mod export;
+pub mod import;
 pub mod objects;
 pub mod options;
 pub mod policies;
