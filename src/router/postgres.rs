@@ -75,8 +75,10 @@ fn meta() -> Vec<Route> {
         route(Method::GET, &rows, get(pg_meta::rows::list))
             .query::<crate::api::table_rows::RowsQuery>()
             .summary("Read a page of a table's rows")
-            .describe("Keyset pages by primary key (`cursor` from the previous page), typed filters and sort.")
-            .ok::<crate::api::table_rows::RowsPage<'static, crate::engines::postgres::rows::RowColumn>>(),
+            .describe("Keyset pages by primary key (`cursor` from the previous page), typed filters and sort. With `Accept: text/csv` or `application/x-ndjson`, every matching row (no page limit; `limit` and `cursor` do not apply) is streamed in the same order.")
+            .ok::<crate::api::table_rows::RowsPage<'static, crate::engines::postgres::rows::RowColumn>>()
+            .also("text/csv", "with Accept: text/csv, every matching row as CSV with a header line, each value as PostgreSQL prints it (NULL as an empty field)")
+            .also("application/x-ndjson", "with Accept: application/x-ndjson, every matching row as a JSON object per line"),
         route(Method::POST, format!("{base}/tables/{{id}}/import"), post(pg_meta::import::import_rows))
             .query::<pg_meta::import::ImportParams>()
             .upload(&["text/csv", "application/x-ndjson"], "CSV records (`header`, `delimiter`, `quote`, `null` in the query string) or one JSON object per line whose keys are column names")
