@@ -352,7 +352,15 @@ async fn preview_infers_types_and_a_table_is_created_from_a_file() {
     assert_eq!(answer["data"]["rows"].as_array().unwrap().len(), 20);
     assert_eq!(answer["data"]["rows"][0][5], "{\"k\": 1}");
 
-    // Creating is DDL: admins only.
+    // A byte order mark before the header is not part of the first column's name.
+    pg.psql("postgres", "CREATE TABLE bom (id int, name text)");
+    let (s, answer) =
+        send(&app, &developer, &import_path(oid(&pg, "bom"), ""), "text/csv", "\u{feff}id,name\n1,a\n").await;
+    assert_eq!(s, StatusCode::OK, "{answer}");
+
+    // Creating is DDL: admins only; the table is named.
+    let (s, answer) = send(&app, &admin, &format!("{BASE}/import"), "text/csv", csv.clone()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{answer}");
     let create = format!("{BASE}/import?table=made&schema=public");
     let (s, answer) = send(&app, &developer, &create, "text/csv", csv.clone()).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{answer}");

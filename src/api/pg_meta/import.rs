@@ -93,8 +93,9 @@ pub struct CreateParams {
     pub connection_id: Option<ConnectionId>,
     /// The new table's schema (default `public`).
     pub schema: Option<String>,
-    /// The new table's name.
-    pub table: String,
+    /// The new table's name (required; optional in the query string's type only so that a body of
+    /// the wrong type is a 415 first).
+    pub table: Option<String>,
     /// The new columns' types in order, comma-separated (default: inferred from the first 20
     /// rows as the preview shows them). Each is resolved by the server.
     pub types: Option<String>,
@@ -308,7 +309,15 @@ async fn head(reader: &mut Reader, csv: &CsvSettings, sample: usize) -> ApiResul
     let mut names = None;
     if let (Reader::Csv(_), true) = (&*reader, csv.header) {
         match reader.next().await? {
-            Some(Unit { body: Body::Fields(fields), .. }) => names = Some(fields),
+            Some(Unit { body: Body::Fields(mut fields), .. }) => {
+                // A spreadsheet's UTF-8 byte order mark is not part of the first name.
+                if let Some(first) = fields.first_mut() {
+                    if let Some(rest) = first.strip_prefix('\u{feff}') {
+                        *first = rest.to_string();
+                    }
+                }
+                names = Some(fields)
+            }
             _ => return Err(ApiError::validation("the CSV is empty: it has no header line")),
         }
     }
@@ -638,7 +647,10 @@ pub async fn create_and_import(
     let format = upload.format;
     let csv = CsvSettings::new(params.header, params.delimiter.as_deref(), params.quote.as_deref(), params.null)?;
     let schema = params.schema.as_deref().unwrap_or("public");
-    let table = QualifiedName::new(schema, &params.table, "table").map_err(validation)?;
+    let Some(name) = params.table.as_deref() else {
+        return Err(ApiError::validation("table names the table to create (table=…)"));
+    };
+    let table = QualifiedName::new(schema, name, "table").map_err(validation)?;
     note.target(table.to_string());
     audit_details(&note, format, params.on_error, None);
     let (record, client) = postgres(&app, &ctx, params.connection_id).await?;
