@@ -206,6 +206,16 @@ async fn ndjson_keeps_exact_numbers_documents_and_nulls() {
          2|-9223372036854775808|||NULL|t\n\
          3|||[true, null]|'only a note'|t"
     );
+    // A JSON array fills an array column.
+    pg.psql("postgres", "CREATE TABLE arr (id int, tags text[], nums numeric[])");
+    let body = "{\"id\": 1, \"tags\": [\"a b\", null, \"q\\\"\"], \"nums\": [[1.50, 2], [3, null]]}\n";
+    let (s, answer) = send(&app, &admin, &import_path(oid(&pg, "arr"), ""), "application/x-ndjson", body).await;
+    assert_eq!(s, StatusCode::OK, "{answer}");
+    assert_eq!(
+        pg.psql("postgres", "SELECT tags::text, nums::text FROM arr"),
+        "{\"a b\",NULL,\"q\\\"\"}|{{1.50,2},{3,NULL}}"
+    );
+
     // Without columns=, the first line's keys are the columns; a later unknown key is a bad line.
     pg.psql("postgres", "TRUNCATE t");
     let body = "{\"id\": 1, \"note\": \"a\"}\n{\"id\": 2, \"nope\": 1}\n";

@@ -253,8 +253,44 @@ fn json_text(raw: &RawValue) -> Result<Option<String>, String> {
     }
 }
 
-/// The row a unit holds for `columns`, or why it cannot be imported.
-fn to_item(unit: Unit, columns: &[String], csv: &CsvSettings) -> SourceItem {
+/// A JSON array as a PostgreSQL array literal (`{1,"a b",NULL,{2,3}}`), for an array column;
+/// numbers keep their exact text, documents inside go as quoted JSON text.
+fn array_literal(raw: &RawValue) -> Result<String, String> {
+    let items: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
+    let mut out = String::from("{");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let text = item.get();
+        let quoted = match text.as_bytes().first() {
+            Some(b'[') => {
+                out.push_str(&array_literal(item)?);
+                continue;
+            }
+            Some(b'n') => {
+                out.push_str("NULL");
+                continue;
+            }
+            Some(b'"') => serde_json::from_str::<String>(text).map_err(|e| e.to_string())?,
+            _ => text.to_string(),
+        };
+        out.push('"');
+        for c in quoted.chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+    }
+    out.push('}');
+    Ok(out)
+}
+
+/// The row a unit holds for `columns` (`arrays` says which are array columns), or why it cannot
+/// be imported.
+fn to_item(unit: Unit, columns: &[String], arrays: &[bool], csv: &CsvSettings) -> SourceItem {
     let line = unit.line;
     let bad = |column: Option<String>, message: String| SourceItem::Bad(BadRow { line, column, message });
     match unit.body {
@@ -274,7 +310,11 @@ fn to_item(unit: Unit, columns: &[String], csv: &CsvSettings) -> SourceItem {
                 let Some(index) = columns.iter().position(|c| *c == key) else {
                     return bad(Some(key), "not a column of this import".into());
                 };
-                match json_text(raw) {
+                let value = match raw.get().starts_with('[') && arrays.get(index) == Some(&true) {
+                    true => array_literal(raw).map(Some),
+                    false => json_text(raw),
+                };
+                match value {
                     Ok(value) => values[index] = value,
                     Err(message) => return bad(Some(key), message),
                 }
@@ -287,8 +327,8 @@ fn to_item(unit: Unit, columns: &[String], csv: &CsvSettings) -> SourceItem {
 type Source = Pin<Box<dyn Stream<Item = Result<SourceItem, ApiError>> + Send>>;
 
 /// The rows: the units already read, then the rest of the body.
-fn source(buffered: Vec<Unit>, reader: Reader, columns: Vec<String>, csv: CsvSettings) -> Source {
-    let state = (buffered.into_iter(), reader, columns, csv);
+fn source(buffered: Vec<Unit>, reader: Reader, columns: Vec<String>, arrays: Vec<bool>, csv: CsvSettings) -> Source {
+    let state = (buffered.into_iter(), reader, (columns, arrays), csv);
     Box::pin(futures_util::stream::unfold(state, |(mut buffered, mut reader, columns, csv)| async move {
         let unit = match buffered.next() {
             Some(unit) => Ok(Some(unit)),
@@ -296,7 +336,7 @@ fn source(buffered: Vec<Unit>, reader: Reader, columns: Vec<String>, csv: CsvSet
         };
         let item = match unit {
             Ok(None) => return None,
-            Ok(Some(unit)) => Ok(to_item(unit, &columns, &csv)),
+            Ok(Some(unit)) => Ok(to_item(unit, &columns.0, &columns.1, &csv)),
             Err(e) => Err(e),
         };
         Some((item, (buffered, reader, columns, csv)))
@@ -457,7 +497,10 @@ pub async fn import_rows(
         skip_bad: params.on_error == OnError::Skip,
         before: Vec::new(),
     };
-    let rows = source(buffered, reader, columns, csv);
+    // Typed arrays (`_int4`, …) take a JSON array as an array literal.
+    let arrays =
+        columns.iter().map(|n| relation.columns.iter().any(|c| c.name == *n && c.format.starts_with('_'))).collect();
+    let rows = source(buffered, reader, columns, arrays, csv);
     let report = import::run(&client, &plan, rows).await.map_err(|e| import_error(&app, &record, e))?;
     audit_details(&note, format, params.on_error, Some(&report));
     Ok(Data(report).into_response())
@@ -688,7 +731,8 @@ pub async fn create_and_import(
         skip_bad: params.on_error == OnError::Skip,
         before: vec![format!("CREATE TABLE {table} ({})", definitions.join(", "))],
     };
-    let source = source(units, reader, names.clone(), csv);
+    let arrays = types.iter().map(|t| t.as_str().ends_with("[]")).collect();
+    let source = source(units, reader, names.clone(), arrays, csv);
     let report = import::run(&client, &plan, source).await.map_err(|e| import_error(&app, &record, e))?;
     audit_details(&note, format, params.on_error, Some(&report));
     let table_id = async {
@@ -738,6 +782,12 @@ mod tests {
         assert_eq!(of(&["1", "x"]), "text");
         assert_eq!(of(&[]), "text");
         assert_eq!(of(&["NaN"]), "text");
+    }
+
+    #[test]
+    fn json_arrays_become_array_literals() {
+        let raw: &RawValue = serde_json::from_str(r#"[1, 2.50, null, "a \"b\"\\", [true], {"k": 1}]"#).unwrap();
+        assert_eq!(array_literal(raw).unwrap(), r#"{"1","2.50",NULL,"a \"b\"\\",{"true"},"{\"k\": 1}"}"#);
     }
 
     #[test]

@@ -13,8 +13,9 @@
 //! answer names the file's line, the column and the server's reason. With `skip_bad`, each batch
 //! runs inside a SAVEPOINT; when the server rejects row k of a batch (a data or constraint error
 //! it can place), the savepoint is rolled back, row k is reported, and the rows before it and the
-//! rows after it are sent again as two `COPY`s (the rows before it are known to pass). Each bad
-//! row costs at most one extra pass over its batch, so the work stays linear.
+//! rows after it are sent again (the rows before it as one `COPY`, they are known to pass; the
+//! rest in `COPY`s of at most 500 rows), so a bad row costs resending at most its batch's rows
+//! before it and 500 after it.
 
 use std::ops::Range;
 
@@ -36,6 +37,9 @@ pub const BATCH_ROWS: usize = 10_000;
 pub const BATCH_BYTES: usize = 4 * 1024 * 1024;
 /// Bytes gathered before they are sent to the server while a batch fills.
 const SEND_CHUNK: usize = 256 * 1024;
+/// Rows per `COPY` when a failed batch is sent again: a later bad row then costs resending at
+/// most this many rows, not the rest of the batch.
+const RETRY_ROWS: usize = 500;
 /// Bad rows an import with `skip_bad` reports (it counts all of them).
 pub const MAX_REPORTED: usize = 100;
 
@@ -382,8 +386,11 @@ async fn retry_without_bad_rows<E>(
             // Not a row's fault (permissions, a timeout, a lost connection): stop.
             _ => return Err(ImportError::Engine(placed(error, batch, range.start, plan))),
         };
-        // The rows before the bad one first, then the rest.
-        pending.push((bad + 1..range.end, None));
+        // The rows before the bad one first (known to pass), then the rest in smaller pieces.
+        let mut rest: Vec<Range<usize>> =
+            (bad + 1..range.end).step_by(RETRY_ROWS).map(|s| s..(s + RETRY_ROWS).min(range.end)).collect();
+        rest.reverse();
+        pending.extend(rest.into_iter().map(|r| (r, None)));
         pending.push((range.start..bad, None));
     }
     Ok(())
