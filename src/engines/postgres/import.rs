@@ -80,16 +80,35 @@ pub struct ImportReport {
     pub rows: u64,
     /// Rows skipped as bad (only with `on_error=skip`).
     pub skipped: u64,
-    /// The first 100 bad rows, in file order within each batch.
+    /// The first 100 bad rows, in file order.
     pub errors: Vec<BadRow>,
+    /// The current batch's bad rows (the source's and the server's arrive in different orders).
+    #[serde(skip)]
+    #[schemars(skip)]
+    batch: Vec<BadRow>,
 }
 
 impl ImportReport {
     fn skip(&mut self, bad: BadRow) {
         self.skipped += 1;
         if self.errors.len() < MAX_REPORTED {
-            self.errors.push(bad);
+            self.batch.push(bad);
+            if self.batch.len() > 2 * MAX_REPORTED {
+                self.keep_first();
+            }
         }
+    }
+
+    /// Keeps the batch's bad rows that can still be reported, the first lines first.
+    fn keep_first(&mut self) {
+        self.batch.sort_by_key(|b| b.line);
+        self.batch.truncate(MAX_REPORTED - self.errors.len());
+    }
+
+    /// The batch is done: its first bad rows join the report, in file order.
+    fn end_batch(&mut self) {
+        self.keep_first();
+        self.errors.append(&mut self.batch);
     }
 }
 
@@ -255,6 +274,7 @@ where
     let mut batch = Batch::default();
     let mut ended = false;
     while !ended {
+        report.end_batch();
         batch.clear();
         if plan.skip_bad {
             session.batch_execute("SAVEPOINT import_batch").await.map_err(map_error)?;
@@ -315,6 +335,7 @@ where
             Err(e) => return Err(ImportError::Engine(placed(e, &batch, all.start, plan))),
         }
     }
+    report.end_batch();
     Ok(report)
 }
 
