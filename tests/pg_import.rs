@@ -60,8 +60,8 @@ async fn a_csv_of_tens_of_megabytes_arrives_exactly_with_flat_memory() {
     let (app, admin) = setup(&pg).await;
     pg.psql("postgres", "CREATE TABLE big (id bigint PRIMARY KEY, amount numeric, name text, flag boolean)");
     let id = oid(&pg, "big");
-    // 400,000 rows, about 30 MB.
-    const ROWS: u64 = 400_000;
+    // 600,000 rows, about 40 MB: holding the body (or the rows) would take the peak past 100 MiB.
+    const ROWS: u64 = 600_000;
     let mut csv = String::from("id,amount,name,flag\n");
     for i in 1..=ROWS {
         let _ = writeln!(
@@ -415,4 +415,43 @@ async fn preview_infers_types_and_a_table_is_created_from_a_file() {
     )
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{answer}");
+}
+
+#[tokio::test]
+async fn a_slow_upload_does_not_hold_a_copy_open_past_the_statement_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let pg = Postgres::start();
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    let body = json!({"identifier": "db", "host": "127.0.0.1", "port": pg.port, "username": "postgres",
+                      "database_name": "postgres", "options": {"statement_timeout": 1000}});
+    let (s, created) = app.post("/api/platform/postgres/default/connections", &admin, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    pg.psql("postgres", "CREATE TABLE t (id bigint PRIMARY KEY, note text)");
+    let id = oid(&pg, "t");
+    // A chunked upload that stalls for 2.5 s after enough rows for the first COPY to be open.
+    let part = |from: u64, to: u64| {
+        (from..=to).map(|i| format!("{i},note number {i} padded out a little\n")).collect::<String>()
+    };
+    let parts = [format!("id,note\n{}", part(1, 18_000)), part(18_001, 40_000)];
+    let address = app.base.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {admin}\r\nContent-Type: text/csv\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        import_path(id, "")
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+        }
+        stream.write_all(format!("{:x}\r\n{part}\r\n", part.len()).as_bytes()).await.unwrap();
+    }
+    stream.write_all(b"0\r\n\r\n").await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"rows\":40000"), "{answer}");
+    assert_eq!(pg.psql("postgres", "SELECT count(*), sum(id) FROM t"), format!("40000|{}", 40_000u64 * 40_001 / 2));
 }

@@ -18,6 +18,7 @@
 //! before it and 500 after it.
 
 use std::ops::Range;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use futures_util::{SinkExt, Stream, StreamExt};
@@ -37,6 +38,10 @@ pub const BATCH_ROWS: usize = 10_000;
 pub const BATCH_BYTES: usize = 4 * 1024 * 1024;
 /// Bytes gathered before they are sent to the server while a batch fills.
 const SEND_CHUNK: usize = 256 * 1024;
+/// How long an open `COPY` waits for the next row of a slow upload before its batch is ended
+/// early (at most a quarter of the statement timeout, which runs while a `COPY` is open, so a
+/// `COPY` must not wait on the client).
+const OPEN_COPY_WAIT: Duration = Duration::from_secs(2);
 /// Rows per `COPY` when a failed batch is sent again: a later bad row then costs resending at
 /// most this many rows, not the rest of the batch.
 const RETRY_ROWS: usize = 500;
@@ -232,7 +237,9 @@ fn row_error(err: &tokio_postgres::Error) -> bool {
     err.code().is_some_and(|c| c.code().starts_with("22") || c.code().starts_with("23"))
 }
 
-/// Runs an import: one transaction, committed only if it ends well.
+/// Runs an import: one transaction, committed only if it ends well. `source` must keep the row
+/// it was producing when a `next()` is dropped (as `futures_util::stream::unfold` does): a slow
+/// upload's wait is cut short to end a batch.
 pub async fn run<S, E>(client: &PostgresClient, plan: &ImportPlan, source: S) -> Result<ImportReport, ImportError<E>>
 where
     S: Stream<Item = Result<SourceItem, E>> + Unpin + Send,
@@ -250,7 +257,9 @@ where
                 session.batch_execute(statement).await.map_err(map_error)?;
             }
         }
-        let report = import(&session, plan, source).await?;
+        let timeout = client.statement_timeout();
+        let wait = if timeout.is_zero() { OPEN_COPY_WAIT } else { OPEN_COPY_WAIT.min(timeout / 4) };
+        let report = import(&session, plan, source, wait).await?;
         session.batch_execute("COMMIT").await.map_err(map_error)?;
         Ok(report)
     }
@@ -263,7 +272,12 @@ where
     result
 }
 
-async fn import<S, E>(session: &Session, plan: &ImportPlan, mut source: S) -> Result<ImportReport, ImportError<E>>
+async fn import<S, E>(
+    session: &Session,
+    plan: &ImportPlan,
+    mut source: S,
+    wait: Duration,
+) -> Result<ImportReport, ImportError<E>>
 where
     S: Stream<Item = Result<SourceItem, E>> + Unpin + Send,
 {
@@ -283,8 +297,17 @@ where
         // server's work overlap.
         let mut sink: Option<std::pin::Pin<Box<tokio_postgres::CopyInSink<Bytes>>>> = None;
         let mut sent = 0;
+        let mut opened_at: Option<Instant> = None;
         while !batch.full() {
-            let row = match source.next().await {
+            let next = match opened_at {
+                // The stream keeps a row it was reading when the wait ends; the next batch gets it.
+                Some(at) => match tokio::time::timeout(wait.saturating_sub(at.elapsed()), source.next()).await {
+                    Ok(next) => next,
+                    Err(_) => break,
+                },
+                None => source.next().await,
+            };
+            let row = match next {
                 None => {
                     ended = true;
                     break;
@@ -301,6 +324,7 @@ where
             if batch.data.len() - sent >= SEND_CHUNK {
                 if sink.is_none() {
                     sink = Some(Box::pin(session.copy_in(&statement).await.map_err(map_error)?));
+                    opened_at = Some(Instant::now());
                 }
                 if let Some(sink) = sink.as_mut() {
                     // A send fails only when the connection is gone; `finish` then says why.
