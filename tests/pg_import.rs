@@ -246,7 +246,8 @@ async fn a_csv_export_imports_back_into_equal_rows() {
            (1, 9223372036854775807, 12345678901234567890.000000000001, 'a,b', '2024-01-02 03:04:05.678901+00', '{\"k\": \"v,\\\"w\\\"\"}', '{a,\"b c\"}'), \
            (2, -9223372036854775808, -0.5, 'say \"hi\"', NULL, NULL, NULL), \
            (3, NULL, NULL, E'two\\nlines\\r\\nand \"quotes\", commas', '1999-12-31 23:59:59+00', '[1, 2.50]', '{}'), \
-           (4, 0, 1e-20, NULL, NULL, 'null', '{NULL}'); \
+           (4, 0, 1e-20, NULL, NULL, 'null', '{NULL}'), \
+           (0, 1, 1, '', NULL, '\"\"', '{\"\"}'); \
          INSERT INTO src SELECT g, g * 1000000007, g / 7.0, 'row ' || g, NULL, NULL, NULL FROM generate_series(5::int8, 3000) g;",
     );
     let (src, dst) = (oid(&pg, "src"), oid(&pg, "dst"));
@@ -264,11 +265,12 @@ async fn a_csv_export_imports_back_into_equal_rows() {
     assert!(csv.starts_with("id,big,amount,note,at,doc,tags\r\n"), "{}", &csv[..80]);
     let (s, answer) = send(&app, &admin, &import_path(dst, ""), "text/csv", csv).await;
     assert_eq!(s, StatusCode::OK, "{answer}");
-    assert_eq!(answer["data"]["rows"], 3000);
+    assert_eq!(answer["data"]["rows"], 3001);
     let differ = "SELECT count(*) FROM ((SELECT * FROM src EXCEPT SELECT * FROM dst) UNION ALL (SELECT * FROM dst EXCEPT SELECT * FROM src)) d";
     assert_eq!(pg.psql("postgres", differ), "0");
-    // NULLs stayed NULL.
+    // NULLs stayed NULL, and an empty text stayed empty (quoted in the CSV).
     assert_eq!(pg.psql("postgres", "SELECT count(*) FROM dst WHERE note IS NULL OR big IS NULL"), "2");
+    assert_eq!(pg.psql("postgres", "SELECT id FROM dst WHERE note = ''"), "0");
 
     // The same filters and order as a page, without a page limit; NDJSON too.
     let url = format!("{}{BASE}/tables/{src}/rows?filter=id.gt.1500&order=id.desc&limit=10", app.base);

@@ -57,7 +57,8 @@ pub struct ImportParams {
     pub delimiter: Option<String>,
     /// CSV: the quote character, one ASCII character (default `"`).
     pub quote: Option<String>,
-    /// CSV: the field text that means NULL (default: an empty field is NULL).
+    /// CSV: the unquoted field text that means NULL (default: an unquoted empty field is NULL; a
+    /// quoted field is always text).
     pub null: Option<String>,
     /// The table columns the file's columns go to, in order, comma-separated (CSV), or the only
     /// keys a line may have (NDJSON). Default: the CSV header's names; without a header, every
@@ -81,7 +82,8 @@ pub struct PreviewParams {
     pub delimiter: Option<String>,
     /// CSV: the quote character, one ASCII character (default `"`).
     pub quote: Option<String>,
-    /// CSV: the field text that means NULL (default: an empty field is NULL).
+    /// CSV: the unquoted field text that means NULL (default: an unquoted empty field is NULL; a
+    /// quoted field is always text).
     pub null: Option<String>,
 }
 
@@ -108,7 +110,8 @@ pub struct CreateParams {
     pub delimiter: Option<String>,
     /// CSV: the quote character, one ASCII character (default `"`).
     pub quote: Option<String>,
-    /// CSV: the field text that means NULL (default: an empty field is NULL).
+    /// CSV: the unquoted field text that means NULL (default: an unquoted empty field is NULL; a
+    /// quoted field is always text).
     pub null: Option<String>,
     /// `stop` (default) or `skip`, as for a table's import.
     #[serde(default)]
@@ -189,18 +192,22 @@ impl CsvSettings {
         Ok(Self { options, header: header.unwrap_or(true), null })
     }
 
-    fn value(&self, field: String) -> Option<String> {
-        let is_null = match &self.null {
-            Some(marker) => field == *marker,
-            None => field.is_empty(),
-        };
+    /// A field's value: NULL when unquoted and empty (or the `null` marker), as PostgreSQL's
+    /// CSV reads it; a quoted field is always text.
+    fn value(&self, field: String, quoted: bool) -> Option<String> {
+        let is_null = !quoted
+            && match &self.null {
+                Some(marker) => field == *marker,
+                None => field.is_empty(),
+            };
         (!is_null).then_some(field)
     }
 }
 
 /// A unit of the body: CSV fields, or one JSON line's text.
 enum Body {
-    Fields(Vec<String>),
+    /// The fields and whether each was quoted.
+    Fields(Vec<String>, Vec<bool>),
     Json(axum::body::Bytes),
 }
 
@@ -229,7 +236,9 @@ impl Reader {
 
     async fn next(&mut self) -> ApiResult<Option<Unit>> {
         Ok(match self {
-            Self::Csv(records) => records.next().await?.map(|r| Unit { line: r.line, body: Body::Fields(r.fields) }),
+            Self::Csv(records) => {
+                records.next().await?.map(|r| Unit { line: r.line, body: Body::Fields(r.fields, r.quoted) })
+            }
             Self::Json(lines) => lines.next().await?.map(|l| Unit { line: l.number, body: Body::Json(l.text) }),
         })
     }
@@ -294,11 +303,14 @@ fn to_item(unit: Unit, columns: &[String], arrays: &[bool], csv: &CsvSettings) -
     let line = unit.line;
     let bad = |column: Option<String>, message: String| SourceItem::Bad(BadRow { line, column, message });
     match unit.body {
-        Body::Fields(fields) => {
+        Body::Fields(fields, quoted) => {
             if fields.len() != columns.len() {
                 return bad(None, format!("expected {} fields, found {}", columns.len(), fields.len()));
             }
-            SourceItem::Row(ImportRow { line, values: fields.into_iter().map(|f| csv.value(f)).collect() })
+            SourceItem::Row(ImportRow {
+                line,
+                values: fields.into_iter().zip(quoted).map(|(f, q)| csv.value(f, q)).collect(),
+            })
         }
         Body::Json(text) => {
             let object = match json_object(&text) {
@@ -349,7 +361,7 @@ async fn head(reader: &mut Reader, csv: &CsvSettings, sample: usize) -> ApiResul
     let mut names = None;
     if let (Reader::Csv(_), true) = (&*reader, csv.header) {
         match reader.next().await? {
-            Some(Unit { body: Body::Fields(mut fields), .. }) => {
+            Some(Unit { body: Body::Fields(mut fields, _), .. }) => {
                 // A spreadsheet's UTF-8 byte order mark is not part of the first name.
                 if let Some(first) = fields.first_mut() {
                     if let Some(rest) = first.strip_prefix('\u{feff}') {
@@ -509,7 +521,7 @@ pub async fn import_rows(
 /// The values of a unit in column order, for a preview (a JSON line by `names`).
 fn preview_values(unit: &Unit, names: &[String], csv: &CsvSettings) -> Vec<Option<String>> {
     match &unit.body {
-        Body::Fields(fields) => fields.iter().map(|f| csv.value(f.clone())).collect(),
+        Body::Fields(fields, quoted) => fields.iter().zip(quoted).map(|(f, q)| csv.value(f.clone(), *q)).collect(),
         Body::Json(text) => {
             let object = json_object(text).unwrap_or_default();
             names
@@ -531,7 +543,7 @@ async fn sample(
     let width = units
         .iter()
         .map(|u| match &u.body {
-            Body::Fields(f) => f.len(),
+            Body::Fields(f, _) => f.len(),
             Body::Json(_) => 0,
         })
         .max()
