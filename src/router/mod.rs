@@ -116,7 +116,6 @@ impl Route {
 
     /// The handler streams a body of one of `media_types` (`Upload`), holding `what`; the JSON body
     /// limit does not apply (the import limit does, as the body is read).
-    #[allow(dead_code)] // the import routes arrive in the next commits
     pub(crate) fn upload(self, media_types: &'static [&'static str], what: &'static str) -> Self {
         let handler = self.handler.layer(DefaultBodyLimit::disable());
         Self { upload: Some((media_types, what)), handler, ..self }
