@@ -111,7 +111,7 @@ impl Upload {
     /// The body as CSV records.
     pub fn csv(self, options: CsvOptions) -> CsvRecords {
         let reader = csv_core::ReaderBuilder::new().delimiter(options.delimiter).quote(options.quote).build();
-        CsvRecords { upload: self, reader, input: Bytes::new(), line: 1, done: false }
+        CsvRecords { upload: self, reader, options, input: Bytes::new(), line: 1, done: false }
     }
 }
 
@@ -325,6 +325,9 @@ pub struct CsvRecord {
     pub line: u64,
     /// Its fields, as text.
     pub fields: Vec<String>,
+    /// Whether each field was quoted (PostgreSQL's convention: a quoted empty field is an empty
+    /// string, an unquoted one is NULL).
+    pub quoted: Vec<bool>,
 }
 
 /// The records of a CSV body, one at a time (RFC 4180: quoted fields may hold delimiters,
@@ -332,6 +335,7 @@ pub struct CsvRecord {
 pub struct CsvRecords {
     upload: Upload,
     reader: csv_core::Reader,
+    options: CsvOptions,
     input: Bytes,
     /// The line the next record starts on.
     line: u64,
@@ -364,6 +368,8 @@ impl CsvRecords {
             self.input.advance(1);
         }
         let start_line = self.line;
+        // The record's raw bytes, to tell quoted fields (csv-core does not say).
+        let mut raw = Vec::new();
         loop {
             if self.input.is_empty() && !self.done {
                 match self.upload.chunk().await? {
@@ -374,6 +380,7 @@ impl CsvRecords {
             let (result, read, written, ended) =
                 self.reader.read_record(&self.input, &mut output[out_len..], &mut ends[ends_len..]);
             self.line += self.input[..read].iter().filter(|&&b| b == b'\n').count() as u64;
+            raw.extend_from_slice(&self.input[..read]);
             self.input.advance(read);
             out_len += written;
             ends_len += ended;
@@ -395,7 +402,12 @@ impl CsvRecords {
                 }
                 csv_core::ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
                 csv_core::ReadRecordResult::Record => {
-                    return record(start_line, &output[..out_len], &ends[..ends_len]).map(Some);
+                    let mut record = record(start_line, &output[..out_len], &ends[..ends_len])?;
+                    record.quoted = quoted_fields(&raw, self.options);
+                    if record.quoted.len() != record.fields.len() {
+                        record.quoted = vec![false; record.fields.len()];
+                    }
+                    return Ok(Some(record));
                 }
                 csv_core::ReadRecordResult::End => return Ok(None),
             }
@@ -413,7 +425,41 @@ fn record(line: u64, output: &[u8], ends: &[usize]) -> Result<CsvRecord, ApiErro
         fields.push(text.to_string());
         start = end;
     }
-    Ok(CsvRecord { line, fields })
+    Ok(CsvRecord { line, fields, quoted: Vec::new() })
+}
+
+/// Whether each field of a record's raw text starts with the quote character.
+fn quoted_fields(raw: &[u8], options: CsvOptions) -> Vec<bool> {
+    let mut flags = Vec::new();
+    let (mut at_start, mut field_quoted, mut in_quote) = (true, false, false);
+    for &b in raw {
+        if at_start {
+            at_start = false;
+            field_quoted = b == options.quote;
+            flags.push(field_quoted);
+            if field_quoted {
+                in_quote = true;
+                continue;
+            }
+        }
+        // Inside a quoted field a quote closes it, and a doubled one reopens it.
+        if field_quoted && b == options.quote {
+            in_quote = !in_quote;
+            continue;
+        }
+        if in_quote {
+            continue;
+        }
+        if b == options.delimiter {
+            at_start = true;
+        } else if b == b'\n' || b == b'\r' {
+            return flags;
+        }
+    }
+    if at_start {
+        flags.push(false);
+    }
+    flags
 }
 
 #[cfg(test)]
@@ -479,6 +525,13 @@ mod tests {
         while let Some(r) = records.next().await.unwrap() {
             got.push((r.line, r.fields));
         }
+        let mut records =
+            upload(UploadFormat::Csv, &["a,\"\",,\"x\"\"\",\"\"\n", "\"\",", "\n"], 1 << 20).csv(CsvOptions::default());
+        let first = records.next().await.unwrap().unwrap();
+        assert_eq!(first.fields, vec!["a", "", "", "x\"", ""]);
+        assert_eq!(first.quoted, vec![false, true, false, true, true]);
+        let second = records.next().await.unwrap().unwrap();
+        assert_eq!((second.fields.len(), second.quoted), (2, vec![true, false]));
         assert_eq!(
             got,
             vec![

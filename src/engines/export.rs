@@ -20,14 +20,15 @@ pub enum Format {
     Csv,
 }
 
-/// One value as CSV: text as is (quoted when needed), JSON documents as JSON text, NULL empty.
+/// One value as CSV: text as is (quoted when needed), JSON documents as JSON text, NULL empty;
+/// an empty text is quoted (`""`), so it stays apart from NULL as in PostgreSQL's own CSV.
 fn csv_field(value: &Value, out: &mut String) {
     let text = match value {
         Value::Null => return,
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    if text.contains([',', '"', '\n', '\r']) {
+    if text.is_empty() || text.contains([',', '"', '\n', '\r']) {
         out.push('"');
         out.push_str(&text.replace('"', "\"\""));
         out.push('"');
@@ -129,5 +130,8 @@ mod tests {
             &mut out,
         );
         assert_eq!(out, "\"x,y\",\"say \"\"hi\"\"\",,3\r\n");
+        out.clear();
+        encode_row(Format::Csv, &columns[..2], &[Value::from(""), Value::Null], &mut out);
+        assert_eq!(out, "\"\",\r\n");
     }
 }

@@ -75,8 +75,28 @@ fn meta() -> Vec<Route> {
         route(Method::GET, &rows, get(pg_meta::rows::list))
             .query::<crate::api::table_rows::RowsQuery>()
             .summary("Read a page of a table's rows")
-            .describe("Keyset pages by primary key (`cursor` from the previous page), typed filters and sort.")
-            .ok::<crate::api::table_rows::RowsPage<'static, crate::engines::postgres::rows::RowColumn>>(),
+            .describe("Keyset pages by primary key (`cursor` from the previous page), typed filters and sort. With `Accept: text/csv` or `application/x-ndjson`, every matching row (no page limit; `limit` and `cursor` do not apply) is streamed in the same order.")
+            .ok::<crate::api::table_rows::RowsPage<'static, crate::engines::postgres::rows::RowColumn>>()
+            .also("text/csv", "with Accept: text/csv, every matching row as CSV with a header line, each value as PostgreSQL prints it (NULL as an empty field, an empty text as \"\")")
+            .also("application/x-ndjson", "with Accept: application/x-ndjson, every matching row as a JSON object per line"),
+        route(Method::POST, format!("{base}/tables/{{id}}/import"), post(pg_meta::import::import_rows))
+            .query::<pg_meta::import::ImportParams>()
+            .upload(&["text/csv", "application/x-ndjson"], "CSV records (`header`, `delimiter`, `quote`, `null` in the query string) or one JSON object per line whose keys are column names")
+            .summary("Import rows from a CSV or NDJSON body (streamed into COPY)")
+            .describe("Developers and above; audited with the counts. The body is streamed (import limit, default 1 GiB) into `COPY … FROM STDIN` in batches, all in one transaction. `columns=a,b,c` names the table columns the file's columns go to (default: the CSV header, or every non-generated column without one; for NDJSON the first line's keys); an unknown column is a 400 before anything is written. In NDJSON, null is NULL, strings go as their text, numbers, booleans and documents (json/jsonb columns) as their JSON text, a JSON array for an array column as an array literal, and a key missing from a line is NULL. In CSV, as in PostgreSQL's own CSV, an unquoted empty field (or the unquoted `null` marker) is NULL and a quoted one is text. `on_error=stop` (default): the first bad row answers 400 naming its line and column (`details.line`, `details.column`) and nothing is committed; `on_error=skip`: the good rows are committed and the first 100 bad rows reported with their lines.")
+            .ok::<crate::engines::postgres::import::ImportReport>(),
+        route(Method::POST, format!("{base}/import/preview"), post(pg_meta::import::preview))
+            .query::<pg_meta::import::PreviewParams>()
+            .upload(&["text/csv", "application/x-ndjson"], "a CSV or NDJSON file; only its header and first 20 records are read")
+            .summary("Preview a file: inferred columns and its first 20 rows")
+            .describe("Developers and above; nothing is written. Types are the narrowest of bigint, numeric, boolean, date, timestamptz, jsonb that every sampled value reads as, else text.")
+            .ok::<pg_meta::import::Preview>(),
+        route(Method::POST, format!("{base}/import"), post(pg_meta::import::create_and_import))
+            .query::<pg_meta::import::CreateParams>()
+            .upload(&["text/csv", "application/x-ndjson"], "a CSV or NDJSON file whose columns become the new table's")
+            .summary("Create a table from a CSV or NDJSON file and import it")
+            .describe("Admins only (DDL); audited with the counts. Creates `schema.table` with the file's columns (CSV header, NDJSON keys of the first 20 lines, or `columns`) and the types the preview infers (or `types`, each resolved by the server), then imports the body as a table import does; the CREATE TABLE and the rows commit together or not at all.")
+            .created::<pg_meta::import::CreatedImport>(),
         route(Method::POST, &rows, post(pg_meta::rows::insert))
             .query::<crate::api::table_rows::RowsTarget>()
             .body::<crate::api::table_rows::InsertBody>()

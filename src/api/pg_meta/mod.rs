@@ -25,6 +25,7 @@ use serde_json::Value;
 
 pub mod activity;
 pub mod ddl;
+pub mod import;
 pub mod indexes;
 pub mod objects;
 pub mod policies;

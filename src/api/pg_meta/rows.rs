@@ -3,7 +3,7 @@
 //! Paging, filters and value checks live in `engines::postgres::rows`.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -15,8 +15,9 @@ use crate::api::{ApiJson, ApiPath, Data};
 use crate::app::AppState;
 use crate::auth::{authorize, AuthUser};
 use crate::domain::{ConnectionId, Permission};
+use crate::engines::export::Format;
 use crate::engines::postgres::rows::{self, Relation, RowKey, RowUpdate};
-use crate::engines::postgres::PostgresClient;
+use crate::engines::postgres::{export, PostgresClient, SqlCaller};
 use crate::error::ApiResult;
 use crate::middleware::audit::AuditNote;
 use crate::store::ConnectionRecord;
@@ -76,11 +77,21 @@ pub async fn list(
     State(app): State<AppState>,
     user: AuthUser,
     ApiPath((project_ref, id)): ApiPath<(String, i64)>,
+    headers: HeaderMap,
     params: RowsQuery,
 ) -> ApiResult<Response> {
-    let Opened { record, client, relation, .. } =
+    let Opened { record, client, relation, _slot } =
         open(&app, &user, &project_ref, params.connection_id, Permission::Read, id).await?;
     let request = page_request(&relation, params).map_err(|e| engine_error(&app, &record, e))?;
+    if let Some(format) = crate::api::export::format(&headers) {
+        // Every matching row, streamed: our own statement (catalog names, bound filter values),
+        // read-only as the connection's login like a page; the SQL slot is held until the end.
+        let (sql, parameters) = rows::export_query(&relation, &request, format == Format::Csv);
+        let stream = export::start_as(&client, SqlCaller::Writer, sql, parameters, true, format)
+            .await
+            .map_err(|e| engine_error(&app, &record, e))?;
+        return Ok(crate::api::export::response(format, stream, _slot));
+    }
     let page = rows::page(&client, &relation, &request).await.map_err(|e| engine_error(&app, &record, e))?;
     let body = RowsPage {
         rows: page.rows.objects(),

@@ -30,6 +30,19 @@ pub async fn start(
     format: Format,
 ) -> Result<impl Stream<Item = Result<Bytes, io::Error>>, EngineError> {
     let caller = if read_only { SqlCaller::Viewer } else { SqlCaller::Writer };
+    start_as(client, caller, sql, parameters, read_only, format).await
+}
+
+/// Like [`start`], in a session of `caller`'s login: our own statements (a table export built
+/// from catalog names and bound filter values) read as the connection's login, read-only.
+pub async fn start_as(
+    client: &PostgresClient,
+    caller: SqlCaller,
+    sql: String,
+    parameters: Vec<Value>,
+    read_only: bool,
+    format: Format,
+) -> Result<impl Stream<Item = Result<Bytes, io::Error>>, EngineError> {
     let mut session = client.session_for(caller).await?;
     let statement = session.prepare(&sql).await.map_err(|e| {
         if is_multi_statement(&e) {

@@ -9,6 +9,7 @@ pub mod command;
 pub mod ddl;
 pub mod driver;
 pub mod export;
+pub mod import;
 pub mod objects;
 pub mod options;
 pub mod policies;
@@ -56,6 +57,8 @@ pub struct PostgresClient {
     wait: Duration,
     /// How long a schema change waits for a lock (`options.lock_timeout`).
     lock_timeout: Duration,
+    /// Every session's statement timeout (`options.statement_timeout`).
+    statement_timeout: Duration,
 }
 
 impl crate::engines::EngineKind for PostgresClient {
@@ -259,7 +262,8 @@ pub fn connect(settings: &ConnectionSettings) -> Result<PostgresClient, EngineEr
     let pool = build_pool(config, opts, size, powers.clone())?;
     let viewer_slots = viewer.is_none().then(|| Arc::new(tokio::sync::Semaphore::new(viewer_share(size))));
     let lock_timeout = Duration::from_millis(opts.lock_timeout.unwrap_or(DEFAULT_LOCK_TIMEOUT_MS).unsigned_abs());
-    Ok(PostgresClient { pool, powers, viewer, viewer_slots, wait: connect_timeout, lock_timeout })
+    let statement_timeout = Duration::from_millis(statement_timeout.unsigned_abs());
+    Ok(PostgresClient { pool, powers, viewer, viewer_slots, wait: connect_timeout, lock_timeout, statement_timeout })
 }
 
 /// Sessions of a shared pool that viewers may hold at once: a quarter (at least one) is kept for
@@ -505,6 +509,11 @@ impl PostgresClient {
     /// How long a schema change waits for a lock.
     pub fn lock_timeout(&self) -> Duration {
         self.lock_timeout
+    }
+
+    /// Every session's statement timeout (zero: none).
+    pub fn statement_timeout(&self) -> Duration {
+        self.statement_timeout
     }
 
     /// Measures one round trip.

@@ -553,6 +553,39 @@ pub async fn page(client: &PostgresClient, relation: &Relation, request: &PageRe
     Ok(Page { rows: result, cursor: next, paging, count, count_is_estimate, count_note })
 }
 
+/// The statement reading every row of `relation` that `request`'s filters match, in its order then
+/// the primary key's (no page, no cursor), with its parameters: for a streamed export. With
+/// `as_text` each column is read as the server prints it (`col::text`), so a CSV holds every
+/// value exactly as PostgreSQL parses it back.
+pub fn export_query(relation: &Relation, request: &PageRequest, as_text: bool) -> (String, Vec<Value>) {
+    let picked = request.picked(relation.columns.len());
+    let list: Vec<String> = picked
+        .iter()
+        .map(|&i| {
+            let name = quote_ident(&relation.columns[i].name);
+            if as_text {
+                format!("{name}::text AS {name}")
+            } else {
+                name
+            }
+        })
+        .collect();
+    let mut params = Params::default();
+    let conditions = filter_sql(relation, &request.filters, &mut params);
+    let mut keys = request.order.clone();
+    for &column in &relation.primary_key {
+        if !keys.iter().any(|k| k.column == column) {
+            keys.push(OrderBy { column, descending: false, nulls_first: false });
+        }
+    }
+    let mut sql = format!("SELECT {} FROM {}{}", list.join(", "), relation.name, where_sql(&conditions));
+    if !keys.is_empty() {
+        let order: Vec<String> = keys.iter().map(|k| order_sql(k, relation)).collect();
+        sql.push_str(&format!(" ORDER BY {}", order.join(", ")));
+    }
+    (sql, params.values)
+}
+
 /// The planner's row estimate from `EXPLAIN (FORMAT JSON)`.
 fn plan_rows(plan: &str) -> Option<i64> {
     let plan: Value = serde_json::from_str(plan).ok()?;
