@@ -66,6 +66,7 @@ pub async fn redis(app: &TestApp, token: &str, pid: u32, redis: &Redis, dir: &Pa
     resp.flush().unwrap();
     drop((ndjson, resp));
     println!("\nimporting {keys} Redis keys ({:.0} MiB of NDJSON):", written as f64 / (1 << 20) as f64);
+    redis.cli(&["FLUSHALL"]);
 
     let started = Instant::now();
     let ok = Command::new("redis-cli")
@@ -154,9 +155,9 @@ pub async fn mongodb(app: &TestApp, token: &str, pid: u32, mongo: &Mongo, dir: &
     println!("\nimporting {docs} MongoDB documents ({:.0} MiB of NDJSON):", written as f64 / (1 << 20) as f64);
 
     // pymongo from the test venv (scripts/install-deps.sh installs it with the wire server).
-    let python = std::env::var("SWITCHBOARD_TEST_VENV")
-        .map(|v| format!("{v}/bin/python"))
-        .unwrap_or_else(|_| format!("{}/.cache/switchboard/venv/bin/python", std::env::var("HOME").unwrap_or_default()));
+    let python = std::env::var("SWITCHBOARD_TEST_VENV").map(|v| format!("{v}/bin/python")).unwrap_or_else(|_| {
+        format!("{}/.cache/switchboard/venv/bin/python", std::env::var("HOME").unwrap_or_default())
+    });
     let script = "import sys\nfrom bson import json_util\nfrom pymongo import MongoClient\n\
         c = MongoClient(sys.argv[1])['bench']['native']\nbatch = []\n\
         for line in open(sys.argv[2]):\n    batch.append(json_util.loads(line))\n    \

@@ -295,6 +295,11 @@ pub async fn list_rows(
     ApiPath(path): ApiPath<(String, String, String)>,
     params: RowsQuery,
 ) -> ApiResult<Response> {
+    if params.format.is_some() {
+        return Err(ApiError::validation(
+            "a MariaDB/MySQL table is exported with POST …/query and Accept: text/csv or application/x-ndjson; this route answers pages",
+        ));
+    }
     let RowsOpened { mysql, table, .. } = open_rows(&app, &user, &path, params.connection_id, Permission::Read).await?;
     let request = mysql.scrubbed(&app, page_request(&table, params))?;
     let page = mysql.scrubbed(&app, rows::page(&mysql.client, &table, &request).await)?;

@@ -40,6 +40,9 @@ pub struct RowsQuery {
     /// `exact` counts the matching rows (bounded by the statement timeout); `estimated` (default)
     /// asks the planner.
     count: Option<String>,
+    /// Streams every matching row as this format, as `Accept` would (for a download link, which
+    /// cannot set headers): `csv` or `ndjson`. Where the engine's route streams.
+    pub format: Option<crate::engines::export::Format>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for RowsQuery {
@@ -67,6 +70,13 @@ impl<S: Send + Sync> FromRequestParts<S> for RowsQuery {
                 "select" => query.select.push(value),
                 "cursor" => query.cursor = Some(value),
                 "count" => query.count = Some(value),
+                "format" => {
+                    query.format = Some(match value.as_str() {
+                        "csv" => crate::engines::export::Format::Csv,
+                        "ndjson" => crate::engines::export::Format::Ndjson,
+                        _ => return Err(ApiError::validation("invalid query string: format is csv or ndjson")),
+                    })
+                }
                 other => return Err(ApiError::validation(format!("invalid query string: unknown field `{other}`"))),
             }
         }

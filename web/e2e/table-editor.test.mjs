@@ -3,7 +3,7 @@
 // edited, filtered, sorted, a foreign key followed, a delete confirmed, a conflicting save (409),
 // types generated, and a viewer who sees every write control disabled.
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import {
@@ -304,5 +304,42 @@ describe('Table Editor', () => {
     } finally {
       await context.close()
     }
+  })
+  test('imports a CSV into a new table after its preview, then exports the filtered rows', async () => {
+    const file = path.join(outputDir, 'visits.csv')
+    const lines = ['id,visitor,amount,paid,at']
+    for (let i = 1; i <= 50; i++) lines.push(`${i},"Visitor ${i}, the ""regular""",${i}.25,${i % 2 === 0},2026-01-${String((i % 28) + 1).padStart(2, '0')}T10:00:00Z`)
+    writeFileSync(file, lines.join('\n') + '\n')
+    await page.goto(editor)
+    await page.click('button:has-text("From a file…")')
+    const dialog = page.locator('[role="dialog"]')
+    await dialog.locator('input[type="file"]').setInputFiles(file)
+    // The server's preview: inferred types (one changed here) and the first 20 rows.
+    await expectVisible(dialog.locator('.import-preview td', { hasText: 'Visitor 1, the "regular"' }))
+    assert.equal(await dialog.locator('.import-preview tbody tr').count(), 20)
+    assert.equal(await dialog.locator('[aria-label="Type of id"]').inputValue(), 'bigint')
+    assert.equal(await dialog.locator('[aria-label="Type of amount"]').inputValue(), 'numeric')
+    assert.equal(await dialog.locator('[aria-label="Type of paid"]').inputValue(), 'boolean')
+    assert.equal(await dialog.locator('[aria-label="Type of at"]').inputValue(), 'timestamptz')
+    await dialog.locator('[aria-label="Type of visitor"]').selectOption('text')
+    assert.equal(await dialog.locator('input[name="table"]').inputValue(), 'visits')
+    await dialog.locator('button:has-text("Create table and import")').click()
+    await expectVisible(dialog.locator('.import-report:has-text("50")'))
+    await dialog.locator('button:has-text("Open the table")').click()
+    await expectVisible(page.locator('.rg2-cell[data-column="visitor"]', { hasText: 'Visitor 1, the "regular"' }))
+    const [counted] = await sql("SELECT count(*)::int AS n, sum(amount)::text AS total FROM visits WHERE paid")
+    assert.deepEqual(counted, { n: 25, total: '656.25' })
+
+    // Export CSV of a filtered view: the filter in the address goes with the link.
+    const tables = (await admin('GET', '/api/platform/pg-meta/default/tables')).data
+    const visits = tables.find((t) => t.name === 'visits').id
+    await page.goto(`${editor}?table=${visits}&filter=${encodeURIComponent('paid.eq.true')}&order=id.desc`)
+    await expectVisible(page.locator('.rg2-cell[data-column="visitor"]', { hasText: 'Visitor 50' }))
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('a:has-text("Export CSV")')])
+    const saved = path.join(outputDir, 'visits-paid.csv')
+    await download.saveAs(saved)
+    const exported = readFileSync(saved, 'utf8').trim().split(/\r?\n/)
+    assert.equal(exported.length, 26, 'a header and the 25 paid visits')
+    assert.match(exported[1], /^50,/, 'in the view\'s order')
   })
 })

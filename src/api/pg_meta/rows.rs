@@ -82,8 +82,9 @@ pub async fn list(
 ) -> ApiResult<Response> {
     let Opened { record, client, relation, _slot } =
         open(&app, &user, &project_ref, params.connection_id, Permission::Read, id).await?;
+    let streamed = params.format.or_else(|| crate::api::export::format(&headers));
     let request = page_request(&relation, params).map_err(|e| engine_error(&app, &record, e))?;
-    if let Some(format) = crate::api::export::format(&headers) {
+    if let Some(format) = streamed {
         // Every matching row, streamed: our own statement (catalog names, bound filter values),
         // read-only as the connection's login like a page; the SQL slot is held until the end.
         let (sql, parameters) = rows::export_query(&relation, &request, format == Format::Csv);
