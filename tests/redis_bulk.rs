@@ -357,3 +357,38 @@ async fn a_mass_ttl_change_sets_and_clears_ttls_of_exactly_the_matches() {
         assert_eq!(ttl_of("keep:1"), -1);
     }
 }
+
+#[tokio::test]
+async fn tens_of_megabytes_of_keys_arrive_exactly_with_flat_memory() {
+    let redis = Redis::start(None);
+    let (app, admin) = TestApp::with_redis(redis.port).await;
+    // About 80 MB (held whole, the body alone would take the server past the 100 MiB checked
+    // below): strings and small hashes with 100-byte values, one in ten with a TTL.
+    const KEYS: usize = 450_000;
+    let mut body = String::with_capacity(90 << 20);
+    for i in 0..KEYS {
+        let value = format!("{i:0>100}");
+        let ttl = if i % 10 == 0 { "3600000".to_string() } else { "null".to_string() };
+        if i % 2 == 0 {
+            body.push_str(&format!(
+                "{{\"key\":\"k:{i}\",\"type\":\"string\",\"ttl_ms\":{ttl},\"part\":0,\"value\":\"{value}\"}}\n"
+            ));
+        } else {
+            body.push_str(&format!(
+                "{{\"key\":\"k:{i}\",\"type\":\"hash\",\"ttl_ms\":{ttl},\"part\":0,\"value\":[[\"v\",\"{value}\"],[\"n\",\"{i}\"]]}}\n"
+            ));
+        }
+    }
+    let size = body.len();
+    let (s, report) = import(&app, &admin, "", body).await;
+    assert_eq!(s, StatusCode::OK, "{report}");
+    assert_eq!(report["data"]["keys"], KEYS, "{report}");
+    assert_eq!(redis.cli(&["DBSIZE"]), KEYS.to_string());
+    assert_eq!(redis.cli(&["HGET", "k:449999", "n"]), "449999");
+    assert_eq!(redis.cli(&["GET", "k:4"]), format!("{:0>100}", 4));
+    assert!(redis.cli(&["PTTL", "k:10"]).parse::<i64>().unwrap() > 3_500_000);
+    assert_eq!(redis.cli(&["PTTL", "k:11"]), "-1");
+    let peak = common::peak_rss_kib(app.pid().unwrap()) / 1024;
+    eprintln!("imported {} MB of NDJSON; switchboard's peak RSS {peak} MiB", size >> 20);
+    assert!(peak < 100, "an import streams: peak RSS {peak} MiB for a {} MB body", size >> 20);
+}

@@ -1431,7 +1431,42 @@ export function importContentType(name: string): string {
   return 'application/x-ndjson'
 }
 
+/** A mass change's dry run (`POST …/bulk` with `dry_run`). */
+export interface MongoBulkPreview {
+  /** Matches counted up to 1,000,000 within 5 s; null when counting took longer. */
+  matched: number | null
+  matched_capped: boolean
+  /** Up to 20 matching documents (relaxed Extended JSON). */
+  sample: unknown[]
+  confirm: string
+}
+
+/** What a confirmed mass change did. */
+export interface MongoBulkDone {
+  matched: number
+  modified: number
+  deleted: number
+}
+
 export const mongodb = {
+  /** `deleteMany`/`updateMany` of a filter (canonical Extended JSON text): a dry run, or the run its `confirm` allows. */
+  bulk: async (
+    at: MongoConn,
+    db: string,
+    collection: string,
+    change: { op: 'deleteMany' | 'updateMany'; filter: string; update?: string },
+    run: { dryRun: true } | { confirm: string },
+  ): Promise<MongoBulkPreview | MongoBulkDone> => {
+    const body = objectText({
+      op: change.op,
+      filter: new JsonText(change.filter || '{}'),
+      update: change.update ? new JsonText(change.update) : undefined,
+      dry_run: 'dryRun' in run ? true : undefined,
+      confirm: 'confirm' in run ? run.confirm : undefined,
+    })
+    const data = await mongoData('POST', withQuery(`${mongoCollection(at, db, collection)}/bulk`, { connection_id: at.connectionId }), body)
+    return JSON.parse(data) as MongoBulkPreview | MongoBulkDone
+  },
   /** The download of every document matching a query, as NDJSON (Extended JSON) or CSV. */
   exportUrl: (at: MongoConn, db: string, collection: string, q: { filter?: string; projection?: string; sort?: string }, format: 'ndjson' | 'csv') =>
     exportUrl(`${mongoCollection(at, db, collection)}/documents`, {

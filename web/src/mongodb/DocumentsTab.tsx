@@ -18,6 +18,7 @@ import { compactText, describeProblem, prettyJson, type Json, type JsonObject } 
 import { MongoError } from './errors'
 import { useChecked } from './JsonTextArea'
 import { JsonDocuments } from './JsonDocuments'
+import { BulkDialog } from './BulkDialog'
 import { MongoImportDialog } from './MongoImportDialog'
 import { ConfirmAction, RoleButton } from './roles'
 import { canonicalOf, checkOptional } from './shell'
@@ -60,6 +61,7 @@ const NO_ID = 'This document has no _id here (the projection left it out), so it
 export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
   const [filter, setFilter] = useState('')
   const [importing, setImporting] = useState(false)
+  const [bulk, setBulk] = useState<'deleteMany' | 'updateMany' | null>(null)
   const [projection, setProjection] = useState('')
   const [sort, setSort] = useState('')
   const [query, setQuery] = useState<Query>(NO_QUERY)
@@ -373,6 +375,12 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
         <RoleButton need="write" role={role} onClick={() => setImporting(true)}>
           Import…
         </RoleButton>
+        <RoleButton need="write" role={role} onClick={() => setBulk('updateMany')} title="Update every document matching the current filter, after a dry run">
+          Update matching…
+        </RoleButton>
+        <RoleButton need="write" role={role} className="danger-outline" onClick={() => setBulk('deleteMany')} title="Delete every document matching the current filter, after a dry run">
+          Delete matching…
+        </RoleButton>
         {(['ndjson', 'csv'] as const).map((format) => (
           <a
             key={format}
@@ -506,6 +514,21 @@ export function DocumentsTab({ at, db, collection, role, onChanged }: Props) {
           originalId={editing.mode === 'edit' ? canonicalOf(idOf(editing.doc.value)) : undefined}
           save={save}
           onCancel={() => setEditing(null)}
+        />
+      )}
+      {bulk && (
+        <BulkDialog
+          at={at}
+          db={db}
+          collection={collection}
+          op={bulk}
+          filter={query.filter}
+          onClose={() => setBulk(null)}
+          onDone={(done) => {
+            setBulk(null)
+            setNotice(bulk === 'deleteMany' ? `${done.deleted.toLocaleString()} documents deleted.` : `${done.modified.toLocaleString()} of ${done.matched.toLocaleString()} matching documents updated.`)
+            refresh()
+          }}
         />
       )}
       {importing && (
