@@ -10,31 +10,14 @@ mod common;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use common::{Mongo, TestApp};
+use common::Mongo;
 use mongodb::bson::{doc, Bson, Document};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 const M: &str = "/api/platform/mongodb/default";
 
-async fn setup(mongo: &Mongo) -> (TestApp, String) {
-    let app = TestApp::start().await;
-    let admin = app.admin_token().await;
-    let (s, body) = app
-        .post(
-            &format!("{M}/connections"),
-            &admin,
-            json!({"identifier": "docs", "host": "127.0.0.1", "port": mongo.port}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
-    (app, admin)
-}
-
-/// The test server, straight through the driver: to check what really got stored.
-async fn direct(mongo: &Mongo) -> mongodb::Client {
-    mongodb::Client::with_uri_str(format!("mongodb://127.0.0.1:{}/?directConnection=true", mongo.port)).await.unwrap()
-}
+use common::{app_with_mongo as setup, mongo_direct as direct};
 
 fn coll(db: &str, c: &str) -> String {
     format!("{M}/databases/{db}/collections/{c}")

@@ -17,24 +17,7 @@ use serde_json::{json, Value};
 
 const M: &str = "/api/platform/mongodb/default";
 
-async fn setup(mongo: &Mongo) -> (TestApp, String) {
-    let app = TestApp::start().await;
-    let admin = app.admin_token().await;
-    let (s, body) = app
-        .post(
-            &format!("{M}/connections"),
-            &admin,
-            json!({"identifier": "docs", "host": "127.0.0.1", "port": mongo.port}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
-    (app, admin)
-}
-
-/// The test server, straight through the driver: to check what really got stored.
-async fn direct(mongo: &Mongo) -> mongodb::Client {
-    mongodb::Client::with_uri_str(format!("mongodb://127.0.0.1:{}/?directConnection=true", mongo.port)).await.unwrap()
-}
+use common::{app_with_mongo as setup, mongo_direct as direct};
 
 fn coll(db: &str, c: &str) -> String {
     format!("{M}/databases/{db}/collections/{c}")
@@ -53,22 +36,6 @@ async fn stored(client: &mongodb::Client, db: &str, c: &str) -> Vec<Document> {
         other => (3, 0, format!("{other:?}")),
     });
     docs
-}
-
-/// Sends `body` as `content_type` to `path`; the status and the JSON answer.
-async fn send(app: &TestApp, token: &str, path: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
-    let r = app
-        .http
-        .post(format!("{}{path}", app.base))
-        .bearer_auth(token)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
 /// A GET with an `Accept` header; the status and the body as text.
@@ -106,8 +73,7 @@ async fn ndjson_json_array_and_csv_imports_arrive_exactly() {
         ndjson.push_str(&json!({"_id": i, "name": format!("n{i}"), "even": i % 2 == 0}).to_string());
         ndjson.push_str(if i % 7 == 0 { "\r\n\n" } else { "\n" });
     }
-    let (s, body) =
-        send(&app, &admin, &format!("{}/import", coll("shop", "nd")), "application/x-ndjson", ndjson.into()).await;
+    let (s, body) = app.upload(&admin, &format!("{}/import", coll("shop", "nd")), "application/x-ndjson", ndjson).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["data"], json!({"inserted": 2500, "failed": 0, "errors": [], "stopped": false}));
     let docs = stored(&client, "shop", "nd").await;
@@ -119,8 +85,7 @@ async fn ndjson_json_array_and_csv_imports_arrive_exactly() {
     // A JSON array, pretty-printed over several lines.
     let array = json!([{"_id": "a", "v": [1, {"w": null}]}, {"_id": "b", "v": "x,]"}]);
     let text = serde_json::to_string_pretty(&array).unwrap();
-    let (s, body) =
-        send(&app, &admin, &format!("{}/import", coll("shop", "arr")), "application/json", text.into()).await;
+    let (s, body) = app.upload(&admin, &format!("{}/import", coll("shop", "arr")), "application/json", text).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["inserted"], 2);
     assert_eq!(
@@ -132,7 +97,7 @@ async fn ndjson_json_array_and_csv_imports_arrive_exactly() {
     let csv = "\u{feff}_id,name,address.city,address.geo.lat,n,big,ok,zip,when\n\
                1,Ada,Paris,48.85,3,9007199254740993,true,007,\"{\"\"$date\"\":\"\"2026-01-01T00:00:00Z\"\"}\"\n\
                2,\"Bob, Jr.\",,,-4,,false,,\n";
-    let (s, body) = send(&app, &admin, &format!("{}/import", coll("shop", "csv")), "text/csv", csv.into()).await;
+    let (s, body) = app.upload(&admin, &format!("{}/import", coll("shop", "csv")), "text/csv", csv).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["inserted"], 2, "{body}");
     assert_eq!(
@@ -148,12 +113,11 @@ async fn ndjson_json_array_and_csv_imports_arrive_exactly() {
     );
 
     // A header that cannot become documents is refused before anything is inserted.
-    let (s, body) =
-        send(&app, &admin, &format!("{}/import", coll("shop", "bad")), "text/csv", "a,a.b\n1,2\n".into()).await;
+    let (s, body) = app.upload(&admin, &format!("{}/import", coll("shop", "bad")), "text/csv", "a,a.b\n1,2\n").await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("both a value and a document"), "{body}");
     // Another media type is a 415.
-    let (s, body) = send(&app, &admin, &format!("{}/import", coll("shop", "bad")), "text/plain", "x".into()).await;
+    let (s, body) = app.upload(&admin, &format!("{}/import", coll("shop", "bad")), "text/plain", "x").await;
     assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
     assert_eq!(client.database("shop").collection::<Document>("bad").estimated_document_count().await.unwrap(), 0);
 }
@@ -179,7 +143,7 @@ async fn a_large_import_arrives_whole_with_flat_memory() {
     assert!(size > 40_000_000, "{size}");
     let started = std::time::Instant::now();
     let (s, answer) =
-        send(&app, &admin, &format!("{}/import", coll("big", "docs")), "application/x-ndjson", body).await;
+        app.upload(&admin, &format!("{}/import", coll("big", "docs")), "application/x-ndjson", body).await;
     let took = started.elapsed();
     assert_eq!(s, StatusCode::OK, "{answer}");
     assert_eq!(answer["data"]["inserted"], total, "{answer}");
@@ -223,8 +187,7 @@ async fn extended_json_round_trips_from_the_ndjson_export_into_an_import() {
         export(&app, &admin, &format!("{}/documents", coll("rt", "source")), "application/x-ndjson").await;
     assert_eq!(s, StatusCode::OK, "{ndjson}");
     assert_eq!(ndjson.lines().count(), 50);
-    let (s, body) =
-        send(&app, &admin, &format!("{}/import", coll("rt", "copy")), "application/x-ndjson", ndjson.into()).await;
+    let (s, body) = app.upload(&admin, &format!("{}/import", coll("rt", "copy")), "application/x-ndjson", ndjson).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["inserted"], 50, "{body}");
     let (source, copy) = (stored(&client, "rt", "source").await, stored(&client, "rt", "copy").await);
@@ -242,14 +205,14 @@ async fn extended_json_round_trips_from_the_ndjson_export_into_an_import() {
     // Canonical Extended JSON is read exactly too ($numberLong, $date as $numberLong, $binary).
     let canonical: Vec<String> =
         originals.iter().map(|d| Bson::Document(d.clone()).into_canonical_extjson().to_string()).collect();
-    let (s, body) = send(
-        &app,
-        &admin,
-        &format!("{}/import", coll("rt", "canonical")),
-        "application/json",
-        format!("[{}]", canonical.join(",\n")).into(),
-    )
-    .await;
+    let (s, body) = app
+        .upload(
+            &admin,
+            &format!("{}/import", coll("rt", "canonical")),
+            "application/json",
+            format!("[{}]", canonical.join(",\n")),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(stored(&client, "rt", "canonical").await, source);
 }
@@ -260,8 +223,7 @@ async fn failures_are_reported_by_position() {
     let (app, admin) = setup(&mongo).await;
     let client = direct(&mongo).await;
     let target = coll("dup", "items");
-    let (s, body) =
-        send(&app, &admin, &format!("{target}/import"), "application/x-ndjson", "{\"_id\": 3}\n".into()).await;
+    let (s, body) = app.upload(&admin, &format!("{target}/import"), "application/x-ndjson", "{\"_id\": 3}\n").await;
     assert_eq!(s, StatusCode::OK, "{body}");
 
     // Unordered: every good document goes in; the duplicate, the bad JSON and the non-object are
@@ -277,8 +239,7 @@ async fn failures_are_reported_by_position() {
         r#"{"_id": 5}"#,
         r#"{"_id": 1}"#,
     ];
-    let (s, body) =
-        send(&app, &admin, &format!("{target}/import"), "application/x-ndjson", lines.join("\n").into()).await;
+    let (s, body) = app.upload(&admin, &format!("{target}/import"), "application/x-ndjson", lines.join("\n")).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let data = &body["data"];
     assert_eq!(data["inserted"], 3, "{body}");
@@ -304,8 +265,7 @@ async fn failures_are_reported_by_position() {
     // Ordered: what came before the first failure is in, nothing after it.
     let lines = [r#"{"_id": 10}"#, r#"{"_id": 11}"#, r#"{"_id": 10}"#, r#"{"_id": 12}"#];
     let (s, body) =
-        send(&app, &admin, &format!("{target}/import?ordered=true"), "application/x-ndjson", lines.join("\n").into())
-            .await;
+        app.upload(&admin, &format!("{target}/import?ordered=true"), "application/x-ndjson", lines.join("\n")).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["inserted"], 2, "{body}");
     assert_eq!(body["data"]["stopped"], true, "{body}");
@@ -314,8 +274,7 @@ async fn failures_are_reported_by_position() {
     assert_eq!(body["data"]["errors"][0]["code"], 11000, "{body}");
     let lines = [r#"{"_id": 20}"#, r#"{"_id": "#, r#"{"_id": 21}"#];
     let (s, body) =
-        send(&app, &admin, &format!("{target}/import?ordered=true"), "application/x-ndjson", lines.join("\n").into())
-            .await;
+        app.upload(&admin, &format!("{target}/import?ordered=true"), "application/x-ndjson", lines.join("\n")).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!((body["data"]["inserted"].clone(), body["data"]["stopped"].clone()), (json!(1), json!(true)), "{body}");
     assert_eq!(body["data"]["errors"][0]["line"], 2, "{body}");
@@ -326,7 +285,7 @@ async fn failures_are_reported_by_position() {
 
     // A document over MongoDB's 16 MiB limit is reported by position and never sent.
     let big = format!("{{\"_id\": 30}}\n{{\"_id\": 31, \"pad\": \"{}\"}}\n{{\"_id\": 32}}\n", "x".repeat(17 << 20));
-    let (s, body) = send(&app, &admin, &format!("{target}/import"), "application/x-ndjson", big.into()).await;
+    let (s, body) = app.upload(&admin, &format!("{target}/import"), "application/x-ndjson", big).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["inserted"], 2, "{body}");
     assert_eq!(
@@ -337,7 +296,7 @@ async fn failures_are_reported_by_position() {
 
     // CSV records of the wrong width are reported by record number and line.
     let csv = "_id,v\n100,a\n101\n102,c,extra\n103,d\n";
-    let (s, body) = send(&app, &admin, &format!("{target}/import"), "text/csv", csv.into()).await;
+    let (s, body) = app.upload(&admin, &format!("{target}/import"), "text/csv", csv).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["inserted"], 2, "{body}");
     let positions: Vec<(u64, u64)> = body["data"]["errors"]
@@ -395,7 +354,7 @@ async fn csv_export_with_nested_fields() {
 
     // The CSV export comes back in through the CSV import: dotted columns nest again, the
     // ObjectId, the date and the array are read as Extended JSON.
-    let (s, body) = send(&app, &admin, &format!("{}/import", coll("csv", "again")), "text/csv", text.into()).await;
+    let (s, body) = app.upload(&admin, &format!("{}/import", coll("csv", "again")), "text/csv", text).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["inserted"], 3, "{body}");
     let again = stored(&client, "csv", "again").await;
@@ -571,8 +530,7 @@ async fn viewers_are_refused_and_imports_and_bulk_changes_are_audited_with_count
     let client = direct(&mongo).await;
     let target = coll("aud", "things");
 
-    let (s, body) =
-        send(&app, &viewer, &format!("{target}/import"), "application/x-ndjson", "{\"a\":1}\n".into()).await;
+    let (s, body) = app.upload(&viewer, &format!("{target}/import"), "application/x-ndjson", "{\"a\":1}\n").await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
     let (s, body) =
         app.post(&format!("{target}/bulk"), &viewer, json!({"op": "deleteMany", "filter": {}, "dry_run": true})).await;
@@ -580,7 +538,7 @@ async fn viewers_are_refused_and_imports_and_bulk_changes_are_audited_with_count
     assert_eq!(client.database("aud").collection::<Document>("things").estimated_document_count().await.unwrap(), 0);
 
     let body = "{\"_id\":1}\n{\"_id\":2}\n{\"_id\":1}\n";
-    let (s, answer) = send(&app, &admin, &format!("{target}/import"), "application/x-ndjson", body.into()).await;
+    let (s, answer) = app.upload(&admin, &format!("{target}/import"), "application/x-ndjson", body).await;
     assert_eq!(s, StatusCode::OK, "{answer}");
     let (_, dry) = app
         .post(&format!("{target}/bulk"), &admin, json!({"op": "deleteMany", "filter": {"_id": 2}, "dry_run": true}))
@@ -624,7 +582,7 @@ async fn an_upload_past_the_import_limit_is_a_413() {
     let ndjson: String = (0..5000).map(|i| format!("{{\"_id\": {i}, \"pad\": \"xxxxxxxxxxxxxxxxxxxx\"}}\n")).collect();
     assert!(ndjson.len() > 100_000);
     let (s, answer) =
-        send(&app, &admin, &format!("{}/import", coll("lim", "docs")), "application/x-ndjson", ndjson.into()).await;
+        app.upload(&admin, &format!("{}/import", coll("lim", "docs")), "application/x-ndjson", ndjson).await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
     assert_eq!(answer["error"]["code"], "PAYLOAD_TOO_LARGE");
     let client = direct(&mongo).await;
@@ -632,7 +590,7 @@ async fn an_upload_past_the_import_limit_is_a_413() {
     // Under the limit it goes in.
     let small: String = (0..100).map(|i| format!("{{\"_id\": {i}}}\n")).collect();
     let (s, answer) =
-        send(&app, &admin, &format!("{}/import", coll("lim", "docs")), "application/x-ndjson", small.into()).await;
+        app.upload(&admin, &format!("{}/import", coll("lim", "docs")), "application/x-ndjson", small).await;
     assert_eq!(s, StatusCode::OK, "{answer}");
     assert_eq!(answer["data"]["inserted"], 100);
 }

@@ -28,28 +28,6 @@ fn oid(pg: &Postgres, name: &str) -> i64 {
     pg.psql("postgres", &format!("SELECT '{name}'::regclass::oid")).parse().unwrap()
 }
 
-/// POSTs `body` with `content_type` to `path`; answers the status and the JSON body.
-async fn send(
-    app: &TestApp,
-    token: &str,
-    path: &str,
-    content_type: &str,
-    body: impl Into<reqwest::Body>,
-) -> (StatusCode, Value) {
-    let response = app
-        .http
-        .post(format!("{}{path}", app.base))
-        .bearer_auth(token)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-}
-
 fn import_path(id: i64, query: &str) -> String {
     format!("{BASE}/tables/{id}/import{query}")
 }
@@ -77,7 +55,7 @@ async fn a_csv_of_tens_of_megabytes_arrives_exactly_with_flat_memory() {
     let body_copy = body.clone();
     let before = common::peak_rss_kib(app.pid().unwrap());
     let started = std::time::Instant::now();
-    let (s, answer) = send(&app, &admin, &import_path(id, ""), "text/csv", body).await;
+    let (s, answer) = app.upload(&admin, &import_path(id, ""), "text/csv", body).await;
     assert_eq!(s, StatusCode::OK, "{answer}");
     assert_eq!(answer["data"], json!({"rows": ROWS, "skipped": 0, "errors": []}));
     let peak = common::peak_rss_kib(app.pid().unwrap());
@@ -118,7 +96,7 @@ async fn a_bad_line_commits_nothing_and_is_named_by_file_line_and_column() {
     let id = oid(&pg, "t");
     // The quoted note of record 2 spans lines 3-4, so file lines and record numbers differ.
     let csv = "id,note,n\n1,plain,1\n2,\"two\nlines\",2\n\n3,ok,3\n4,bad,four\n5,after,5\n";
-    let (s, answer) = send(&app, &admin, &import_path(id, ""), "text/csv", csv).await;
+    let (s, answer) = app.upload(&admin, &import_path(id, ""), "text/csv", csv).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{answer}");
     assert_eq!(answer["error"]["code"], "QUERY_ERROR", "{answer}");
     assert_eq!(answer["error"]["details"]["line"], 7, "{answer}");
@@ -129,7 +107,7 @@ async fn a_bad_line_commits_nothing_and_is_named_by_file_line_and_column() {
 
     // A record with the wrong number of fields: 400 naming its line, nothing committed.
     let csv = "id,note,n\n1,a,1\n2,b\n";
-    let (s, answer) = send(&app, &admin, &import_path(id, ""), "text/csv", csv).await;
+    let (s, answer) = app.upload(&admin, &import_path(id, ""), "text/csv", csv).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{answer}");
     assert_eq!(answer["error"]["code"], "VALIDATION_ERROR", "{answer}");
     assert_eq!(answer["error"]["details"]["line"], 3, "{answer}");
@@ -137,7 +115,7 @@ async fn a_bad_line_commits_nothing_and_is_named_by_file_line_and_column() {
 
     // A constraint (duplicate key) is placed on its line too.
     let csv = "id,note,n\n1,a,1\n2,b,2\n1,again,3\n";
-    let (s, answer) = send(&app, &admin, &import_path(id, ""), "text/csv", csv).await;
+    let (s, answer) = app.upload(&admin, &import_path(id, ""), "text/csv", csv).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{answer}");
     assert_eq!(answer["error"]["details"]["line"], 4, "{answer}");
     assert_eq!(pg.psql("postgres", "SELECT count(*) FROM t"), "0");
@@ -163,7 +141,7 @@ async fn skip_commits_the_good_rows_and_reports_the_bad_ones_by_line() {
             bad_lines.push(i);
         }
     }
-    let (s, answer) = send(&app, &admin, &import_path(id, "?header=false&on_error=skip"), "text/csv", csv).await;
+    let (s, answer) = app.upload(&admin, &import_path(id, "?header=false&on_error=skip"), "text/csv", csv).await;
     assert_eq!(s, StatusCode::OK, "{answer}");
     let data = &answer["data"];
     assert_eq!(data["rows"], 30_000 - 150);
@@ -202,7 +180,7 @@ async fn ndjson_keeps_exact_numbers_documents_and_nulls() {
         "{\"id\": 3, \"note\": \"only a note\", \"doc\": [true, null]}\n",
     );
     let (s, answer) =
-        send(&app, &admin, &import_path(id, "?columns=id,big,amount,doc,note"), "application/x-ndjson", body).await;
+        app.upload(&admin, &import_path(id, "?columns=id,big,amount,doc,note"), "application/x-ndjson", body).await;
     assert_eq!(s, StatusCode::OK, "{answer}");
     assert_eq!(answer["data"]["rows"], 3);
     let got = pg.psql(
@@ -218,7 +196,7 @@ async fn ndjson_keeps_exact_numbers_documents_and_nulls() {
     // A JSON array fills an array column.
     pg.psql("postgres", "CREATE TABLE arr (id int, tags text[], nums numeric[])");
     let body = "{\"id\": 1, \"tags\": [\"a b\", null, \"q\\\"\"], \"nums\": [[1.50, 2], [3, null]]}\n";
-    let (s, answer) = send(&app, &admin, &import_path(oid(&pg, "arr"), ""), "application/x-ndjson", body).await;
+    let (s, answer) = app.upload(&admin, &import_path(oid(&pg, "arr"), ""), "application/x-ndjson", body).await;
     assert_eq!(s, StatusCode::OK, "{answer}");
     assert_eq!(
         pg.psql("postgres", "SELECT tags::text, nums::text FROM arr"),
@@ -228,7 +206,7 @@ async fn ndjson_keeps_exact_numbers_documents_and_nulls() {
     // Without columns=, the first line's keys are the columns; a later unknown key is a bad line.
     pg.psql("postgres", "TRUNCATE t");
     let body = "{\"id\": 1, \"note\": \"a\"}\n{\"id\": 2, \"nope\": 1}\n";
-    let (s, answer) = send(&app, &admin, &import_path(id, ""), "application/x-ndjson", body).await;
+    let (s, answer) = app.upload(&admin, &import_path(id, ""), "application/x-ndjson", body).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{answer}");
     assert_eq!(answer["error"]["details"], json!({"line": 2, "column": "nope"}));
     assert_eq!(pg.psql("postgres", "SELECT count(*) FROM t"), "0");
@@ -263,7 +241,7 @@ async fn a_csv_export_imports_back_into_equal_rows() {
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let csv = response.text().await.unwrap();
     assert!(csv.starts_with("id,big,amount,note,at,doc,tags\r\n"), "{}", &csv[..80]);
-    let (s, answer) = send(&app, &admin, &import_path(dst, ""), "text/csv", csv).await;
+    let (s, answer) = app.upload(&admin, &import_path(dst, ""), "text/csv", csv).await;
     assert_eq!(s, StatusCode::OK, "{answer}");
     assert_eq!(answer["data"]["rows"], 3001);
     let differ = "SELECT count(*) FROM ((SELECT * FROM src EXCEPT SELECT * FROM dst) UNION ALL (SELECT * FROM dst EXCEPT SELECT * FROM src)) d";
@@ -300,25 +278,25 @@ async fn roles_media_types_unknown_columns_and_the_audit_record() {
     let developer = app.user_with_role(&admin, "dev@example.com", "default", "developer").await;
     let csv = "id,note\n1,a\n2,b\n";
 
-    let (s, answer) = send(&app, &viewer, &import_path(id, ""), "text/csv", csv).await;
+    let (s, answer) = app.upload(&viewer, &import_path(id, ""), "text/csv", csv).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{answer}");
-    let (s, answer) = send(&app, &developer, &import_path(id, ""), "text/plain", csv).await;
+    let (s, answer) = app.upload(&developer, &import_path(id, ""), "text/plain", csv).await;
     assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{answer}");
-    let (s, answer) = send(&app, &developer, &import_path(id, ""), "application/json", "[]").await;
+    let (s, answer) = app.upload(&developer, &import_path(id, ""), "application/json", "[]").await;
     assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{answer}");
     for (query, body) in [("", "id,nope\n1,a\n"), ("?columns=id,nope", "1,a\n"), ("", "id,g\n1,2\n")] {
-        let (s, answer) = send(&app, &developer, &import_path(id, query), "text/csv", body).await;
+        let (s, answer) = app.upload(&developer, &import_path(id, query), "text/csv", body).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{query} {body}: {answer}");
     }
     let (s, answer) =
-        send(&app, &developer, &import_path(id, "?columns=id,nope&header=false"), "text/csv", "1,a\n").await;
+        app.upload(&developer, &import_path(id, "?columns=id,nope&header=false"), "text/csv", "1,a\n").await;
     assert_eq!(answer["error"]["details"]["column"], "nope", "{s} {answer}");
     assert_eq!(pg.psql("postgres", "SELECT count(*) FROM t"), "0");
 
     // Options: another delimiter, quote and NULL marker; the columns in the file's own order.
     let body = "note;id\n'a;b';1\n\\N;2\n'';3\n";
     let query = "?delimiter=%3B&quote=%27&null=%5CN";
-    let (s, answer) = send(&app, &developer, &import_path(id, query), "text/csv", body).await;
+    let (s, answer) = app.upload(&developer, &import_path(id, query), "text/csv", body).await;
     assert_eq!(s, StatusCode::OK, "{answer}");
     assert_eq!(
         pg.psql("postgres", "SELECT id, quote_nullable(note), g FROM t ORDER BY id"),
@@ -352,7 +330,7 @@ async fn preview_infers_types_and_a_table_is_created_from_a_file() {
             i % 60
         );
     }
-    let (s, answer) = send(&app, &developer, &format!("{BASE}/import/preview"), "text/csv", csv.clone()).await;
+    let (s, answer) = app.upload(&developer, &format!("{BASE}/import/preview"), "text/csv", csv.clone()).await;
     assert_eq!(s, StatusCode::OK, "{answer}");
     let types: Vec<(String, String)> = answer["data"]["columns"]
         .as_array()
@@ -376,16 +354,16 @@ async fn preview_infers_types_and_a_table_is_created_from_a_file() {
     // A byte order mark before the header is not part of the first column's name.
     pg.psql("postgres", "CREATE TABLE bom (id int, name text)");
     let (s, answer) =
-        send(&app, &developer, &import_path(oid(&pg, "bom"), ""), "text/csv", "\u{feff}id,name\n1,a\n").await;
+        app.upload(&developer, &import_path(oid(&pg, "bom"), ""), "text/csv", "\u{feff}id,name\n1,a\n").await;
     assert_eq!(s, StatusCode::OK, "{answer}");
 
     // Creating is DDL: admins only; the table is named.
-    let (s, answer) = send(&app, &admin, &format!("{BASE}/import"), "text/csv", csv.clone()).await;
+    let (s, answer) = app.upload(&admin, &format!("{BASE}/import"), "text/csv", csv.clone()).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{answer}");
     let create = format!("{BASE}/import?table=made&schema=public");
-    let (s, answer) = send(&app, &developer, &create, "text/csv", csv.clone()).await;
+    let (s, answer) = app.upload(&developer, &create, "text/csv", csv.clone()).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{answer}");
-    let (s, answer) = send(&app, &admin, &create, "text/csv", csv.clone()).await;
+    let (s, answer) = app.upload(&admin, &create, "text/csv", csv.clone()).await;
     assert_eq!(s, StatusCode::CREATED, "{answer}");
     assert_eq!(answer["data"]["rows"], 50);
     assert_eq!(answer["data"]["table_id"].as_i64().unwrap(), oid(&pg, "made"));
@@ -403,19 +381,19 @@ async fn preview_infers_types_and_a_table_is_created_from_a_file() {
     );
     // A bad row past the sample rolls the new table back with the rows.
     let bad = format!("{csv}51,x,true,2024-01-01,2024-01-01T10:00:00Z,{{}},n\n");
-    let (s, answer) = send(&app, &admin, &format!("{BASE}/import?table=made_too"), "text/csv", bad).await;
+    let (s, answer) = app.upload(&admin, &format!("{BASE}/import?table=made_too"), "text/csv", bad).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{answer}");
     assert_eq!(answer["error"]["details"]["line"], 52, "{answer}");
     assert_eq!(pg.psql("postgres", "SELECT to_regclass('made_too') IS NULL"), "t");
     // Given types are resolved by the server; a made-up one is a 400.
-    let (s, answer) = send(
-        &app,
-        &admin,
-        &format!("{BASE}/import?table=typed&types=int8,text,text,text,text,text,nosuchtype"),
-        "text/csv",
-        csv,
-    )
-    .await;
+    let (s, answer) = app
+        .upload(
+            &admin,
+            &format!("{BASE}/import?table=typed&types=int8,text,text,text,text,text,nosuchtype"),
+            "text/csv",
+            csv,
+        )
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{answer}");
 }
 

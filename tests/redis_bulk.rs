@@ -36,17 +36,7 @@ async fn export(app: &TestApp, token: &str, query: &str) -> (StatusCode, String)
 }
 
 async fn import(app: &TestApp, token: &str, query: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
-    let response = app
-        .http
-        .post(format!("{}{BASE}/import?{query}", app.base))
-        .bearer_auth(token)
-        .header("content-type", "application/x-ndjson")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or_default())
+    app.upload(token, &format!("{BASE}/import?{query}"), "application/x-ndjson", body).await
 }
 
 /// Every key of a server with its type and value, read directly, comparable across servers.

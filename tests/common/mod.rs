@@ -199,6 +199,29 @@ impl TestApp {
         (status, value)
     }
 
+    /// POSTs a raw `body` of `content_type` (an import's upload); the status and the JSON answer
+    /// (the text, as a JSON string, when it is not JSON).
+    pub async fn upload(
+        &self,
+        token: &str,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
     /// GET.
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
         self.call(Method::GET, path, Some(token), None).await
@@ -335,4 +358,20 @@ pub async fn job_events(app: &TestApp, token: &str, id: &str) -> Vec<(String, Va
         }
     }
     out
+}
+
+/// A server whose `default` project has the MongoDB-wire server `mongo` as connection `docs`;
+/// answers it and the admin's token.
+pub async fn app_with_mongo(mongo: &Mongo) -> (TestApp, String) {
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    let body = json!({"identifier": "docs", "host": "127.0.0.1", "port": mongo.port});
+    let (s, created) = app.post("/api/platform/mongodb/default/connections", &admin, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    (app, admin)
+}
+
+/// The MongoDB-wire server `mongo`, straight through the driver: to check what really got stored.
+pub async fn mongo_direct(mongo: &Mongo) -> mongodb::Client {
+    mongodb::Client::with_uri_str(format!("mongodb://127.0.0.1:{}/?directConnection=true", mongo.port)).await.unwrap()
 }
