@@ -77,22 +77,6 @@ async fn seed(nodes: &[(u16, RangeInclusive<u16>)]) {
     assert_eq!(total, KEYS, "seeded");
 }
 
-/// Reads a job's event stream to its end: the names and data of its events.
-async fn events(app: &TestApp, token: &str, id: &str) -> Vec<(String, Value)> {
-    let response = app.http.get(format!("{}{JOBS}/{id}/events", app.base)).bearer_auth(token).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let text = response.text().await.unwrap();
-    let mut out = Vec::new();
-    for block in text.split("\n\n") {
-        let name = block.lines().find_map(|l| l.strip_prefix("event:")).map(|n| n.trim().to_string());
-        let data = block.lines().find_map(|l| l.strip_prefix("data:")).map(|d| d.trim().to_string());
-        if let (Some(name), Some(data)) = (name, data) {
-            out.push((name, serde_json::from_str(&data).unwrap()));
-        }
-    }
-    out
-}
-
 fn namespace(report: &Value, depth: u64, name: &str) -> u64 {
     report["namespaces"]
         .as_array()
@@ -113,7 +97,7 @@ async fn analyse_and_cancel(app: &TestApp, admin: &str, masters: u64) {
     assert_eq!(s, StatusCode::ACCEPTED, "{started}");
     let id = started["data"]["job_id"].as_str().unwrap().to_string();
 
-    let seen = events(app, admin, &id).await;
+    let seen = common::job_events(app, admin, &id).await;
     let (last, job) = seen.last().cloned().unwrap();
     assert_eq!(last, "done", "{:?}", seen.iter().map(|(n, _)| n).collect::<Vec<_>>());
     assert_eq!(job["state"], "succeeded", "{job}");

@@ -382,3 +382,28 @@ async fn tens_of_megabytes_of_keys_arrive_exactly_with_flat_memory() {
     eprintln!("imported {} MB of NDJSON; switchboard's peak RSS {peak} MiB", size >> 20);
     assert!(peak < 100, "an import streams: peak RSS {peak} MiB for a {} MB body", size >> 20);
 }
+
+#[tokio::test]
+async fn a_confirmation_works_only_on_the_connection_of_its_dry_run() {
+    let (first, second) = (Redis::start(None), Redis::start(None));
+    let (app, admin) = TestApp::with_redis(first.port).await;
+    let second_id = add_connection(&app, &admin, &second, "second").await;
+    for redis in [&first, &second] {
+        redis.cli(&["SET", "victim:1", "x"]);
+    }
+    let path = format!("{BASE}/bulk-delete");
+    let (_, dry) = app.post(&path, &admin, json!({"pattern": "victim:*", "dry_run": true})).await;
+    let confirm = dry["data"]["confirm"].as_str().unwrap();
+    // The token of the primary connection's dry run, sent for another connection of the project.
+    let (s, body) = app
+        .post(&format!("{path}?connection_id={second_id}"), &admin, json!({"pattern": "victim:*", "confirm": confirm}))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(second.cli(&["EXISTS", "victim:1"]), "1", "nothing deleted on the other connection");
+    // A pattern full of glob and quoting characters is only ever a SCAN filter.
+    let odd = r#"victim:*"]' OR 1=1 --\"#;
+    let (s, dry) = app.post(&path, &admin, json!({"pattern": odd, "dry_run": true})).await;
+    assert_eq!(s, StatusCode::OK, "{dry}");
+    assert_eq!(dry["data"]["count"], 0);
+    assert_eq!(first.cli(&["EXISTS", "victim:1"]), "1");
+}

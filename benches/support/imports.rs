@@ -24,20 +24,11 @@ fn measured(tool: &str, bytes: u64, items: u64, secs: f64, peak_rss_mib: Option<
     json!({ "tool": tool, "items": items, "seconds": secs, "mib_per_sec": mib_per_sec, "peak_rss_mib": peak_rss_mib })
 }
 
-/// Streams `file` as the body of an import request.
+/// Streams `file` as the body of an import request; answers the import's report.
 async fn upload(app: &TestApp, token: &str, path: &str, content_type: &str, file: &Path) -> Value {
     let file = tokio::fs::File::open(file).await.unwrap();
     let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024));
-    let response = reqwest::Client::new()
-        .post(format!("{}{path}", app.base))
-        .bearer_auth(token)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let answer: Value = response.json().await.unwrap_or_default();
+    let (status, answer) = app.upload(token, path, content_type, body).await;
     assert!(status.is_success(), "{path}: {status} {answer}");
     answer
 }

@@ -111,7 +111,17 @@ impl Upload {
     /// The body as CSV records.
     pub fn csv(self, options: CsvOptions) -> CsvRecords {
         let reader = csv_core::ReaderBuilder::new().delimiter(options.delimiter).quote(options.quote).build();
-        CsvRecords { upload: self, reader, options, input: Bytes::new(), line: 1, done: false }
+        CsvRecords {
+            upload: self,
+            reader,
+            options,
+            input: Bytes::new(),
+            line: 1,
+            done: false,
+            output: vec![0; 4096],
+            ends: vec![0; 64],
+            raw: Vec::new(),
+        }
     }
 }
 
@@ -340,14 +350,18 @@ pub struct CsvRecords {
     /// The line the next record starts on.
     line: u64,
     done: bool,
+    /// csv-core's output buffers and the record's raw bytes, kept from record to record (they
+    /// grow to the longest record, at most [`MAX_UNIT`]).
+    output: Vec<u8>,
+    ends: Vec<usize>,
+    raw: Vec<u8>,
 }
 
 impl CsvRecords {
     /// The next record, or `None` at the end; blank lines are skipped.
     pub async fn next(&mut self) -> Result<Option<CsvRecord>, ApiError> {
-        let mut output = vec![0u8; 4096];
-        let mut ends = vec![0usize; 64];
         let (mut out_len, mut ends_len) = (0, 0);
+        self.raw.clear();
         // Line ends before a record (blank lines, the rest of a CRLF) belong to no record.
         loop {
             if self.input.is_empty() {
@@ -368,8 +382,7 @@ impl CsvRecords {
             self.input.advance(1);
         }
         let start_line = self.line;
-        // The record's raw bytes, to tell quoted fields (csv-core does not say).
-        let mut raw = Vec::new();
+        // The record's raw bytes are kept to tell quoted fields (csv-core does not say).
         loop {
             if self.input.is_empty() && !self.done {
                 match self.upload.chunk().await? {
@@ -378,9 +391,9 @@ impl CsvRecords {
                 }
             }
             let (result, read, written, ended) =
-                self.reader.read_record(&self.input, &mut output[out_len..], &mut ends[ends_len..]);
+                self.reader.read_record(&self.input, &mut self.output[out_len..], &mut self.ends[ends_len..]);
             self.line += self.input[..read].iter().filter(|&&b| b == b'\n').count() as u64;
-            raw.extend_from_slice(&self.input[..read]);
+            self.raw.extend_from_slice(&self.input[..read]);
             self.input.advance(read);
             out_len += written;
             ends_len += ended;
@@ -392,18 +405,18 @@ impl CsvRecords {
                     }
                 }
                 csv_core::ReadRecordResult::OutputFull => {
-                    if output.len() >= MAX_UNIT {
+                    if self.output.len() >= MAX_UNIT {
                         return Err(ApiError::validation(format!(
                             "line {start_line}: the record is longer than {} MiB",
                             MAX_UNIT >> 20
                         )));
                     }
-                    output.resize(output.len() * 2, 0);
+                    self.output.resize(self.output.len() * 2, 0);
                 }
-                csv_core::ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
+                csv_core::ReadRecordResult::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
                 csv_core::ReadRecordResult::Record => {
-                    let mut record = record(start_line, &output[..out_len], &ends[..ends_len])?;
-                    record.quoted = quoted_fields(&raw, self.options);
+                    let mut record = record(start_line, &self.output[..out_len], &self.ends[..ends_len])?;
+                    record.quoted = quoted_fields(&self.raw, self.options);
                     if record.quoted.len() != record.fields.len() {
                         record.quoted = vec![false; record.fields.len()];
                     }

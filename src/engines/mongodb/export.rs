@@ -29,15 +29,7 @@ pub async fn ndjson(
     collection: &str,
     q: Query,
 ) -> Result<impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static, EngineError> {
-    let coll = client.client().database(database).collection::<Document>(collection);
-    let mut find = coll.find(q.filter).skip(q.skip).batch_size(BATCH);
-    if let Some(p) = q.projection {
-        find = find.projection(p);
-    }
-    if let Some(s) = q.sort {
-        find = find.sort(s);
-    }
-    let cursor = find.await.map_err(map_error)?;
+    let cursor = open_cursor(client, database, collection, q).await?;
     let lines = cursor.map_err(map_error).map_ok(|doc| {
         let mut line = extjson::document_to_json(doc).to_string();
         line.push('\n');
@@ -95,15 +87,7 @@ pub async fn csv(
     q: Query,
     fields: Option<Vec<String>>,
 ) -> Result<impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static, EngineError> {
-    let coll = client.client().database(database).collection::<Document>(collection);
-    let mut find = coll.find(q.filter).skip(q.skip).batch_size(BATCH);
-    if let Some(p) = q.projection {
-        find = find.projection(p);
-    }
-    if let Some(s) = q.sort {
-        find = find.sort(s);
-    }
-    let mut cursor = find.await.map_err(map_error)?;
+    let mut cursor = open_cursor(client, database, collection, q).await?;
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(IN_FLIGHT);
     tokio::spawn(async move {
         let mut head = Vec::new();
@@ -177,6 +161,24 @@ pub fn columns_of(docs: &[Document]) -> Vec<String> {
 
 /// One CSV row: the value at each path as relaxed Extended JSON (`null` when missing, which the
 /// CSV writer leaves empty).
+/// The cursor of a query's every match, read [`BATCH`] documents at a time.
+async fn open_cursor(
+    client: &MongoClient,
+    database: &str,
+    collection: &str,
+    q: Query,
+) -> Result<mongodb::Cursor<Document>, EngineError> {
+    let coll = client.client().database(database).collection::<Document>(collection);
+    let mut find = coll.find(q.filter).skip(q.skip).batch_size(BATCH);
+    if let Some(p) = q.projection {
+        find = find.projection(p);
+    }
+    if let Some(s) = q.sort {
+        find = find.sort(s);
+    }
+    find.await.map_err(map_error)
+}
+
 fn row(doc: &Document, paths: &[Vec<&str>]) -> Vec<Value> {
     paths
         .iter()
