@@ -154,8 +154,7 @@ describe('SQL work and destructive actions', () => {
   test('an UPDATE says its rows affected, and DDL refreshes the table list', async () => {
     await write(page, "UPDATE people SET name = 'eight' WHERE id = 8")
     await page.click('button.primary:has-text("Run")')
-    await expectVisible(page.locator('[data-command-tag]'))
-    assert.equal(await page.innerText('[data-command-tag]'), 'UPDATE 1')
+    await expectVisible(page.locator('[data-command-tag]:has-text("UPDATE 1")'))
     assert.equal(scalar("SELECT name FROM people WHERE id = 8"), 'eight')
 
     // Result columns are as wide as their content, and a header's handle drags one wider.
