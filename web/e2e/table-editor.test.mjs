@@ -305,7 +305,7 @@ describe('Table Editor', () => {
       await context.close()
     }
   })
-  test('imports a CSV into a new table after its preview, then exports the filtered rows', async () => {
+  test('imports a CSV into a new table after its preview, exports the filtered rows, imports more with a column mapping', async () => {
     const file = path.join(outputDir, 'visits.csv')
     const lines = ['id,visitor,amount,paid,at']
     for (let i = 1; i <= 50; i++) lines.push(`${i},"Visitor ${i}, the ""regular""",${i}.25,${i % 2 === 0},2026-01-${String((i % 28) + 1).padStart(2, '0')}T10:00:00Z`)
@@ -341,5 +341,23 @@ describe('Table Editor', () => {
     const exported = readFileSync(saved, 'utf8').trim().split(/\r?\n/)
     assert.equal(exported.length, 26, 'a header and the 25 paid visits')
     assert.match(exported[1], /^50,/, 'in the view\'s order')
+
+    // Rows into the open table from a CSV whose columns have other names: mapped by hand.
+    const more = path.join(outputDir, 'more-visits.csv')
+    writeFileSync(more, 'nr,who,amount,settled,when\n101,Late visitor,1.50,true,2026-02-01T09:00:00Z\n102,Later visitor,2.50,false,2026-02-02T09:00:00Z\n')
+    await page.click('button:has-text("Import…")')
+    const importing = page.locator('[role="dialog"]')
+    await importing.locator('input[type="file"]').setInputFiles(more)
+    await expectVisible(importing.locator('.import-mapping'))
+    assert.equal(await importing.locator('select[name="map-2"]').inputValue(), 'amount', 'a column of the same name maps itself')
+    assert.equal(await importing.locator('button[type="submit"]').isDisabled(), true, 'unmapped columns hold the import')
+    for (const [i, to] of [[0, 'id'], [1, 'visitor'], [3, 'paid'], [4, 'at']]) {
+      await importing.locator(`select[name="map-${i}"]`).selectOption(to)
+    }
+    await importing.locator('button[type="submit"]').click()
+    await expectVisible(importing.locator('.import-report:has-text("rows imported")'))
+    assert.match(await importing.locator('.import-report').innerText(), /^2 rows imported/)
+    const [late] = await sql("SELECT visitor, amount::text, paid FROM visits WHERE id = 102")
+    assert.deepEqual(late, { visitor: 'Later visitor', amount: '2.50', paid: false })
   })
 })

@@ -1190,9 +1190,18 @@ export const pgImports = {
       onProgress,
     ),
   /** Imports a file into an existing table (CSV header names or NDJSON keys are its columns). */
-  intoTable: (ref: string, tableId: number, file: File, onError: 'stop' | 'skip', onProgress: (sent: number, total: number) => void, connectionId?: string) =>
+  /** `columns`: the table columns the file's columns go to, in order (default: the CSV header's names). */
+  intoTable: (
+    ref: string,
+    tableId: number,
+    file: File,
+    onError: 'stop' | 'skip',
+    onProgress: (sent: number, total: number) => void,
+    connectionId?: string,
+    columns?: string[],
+  ) =>
     uploadFile<PgImportReport>(
-      pgPath(ref, `tables/${tableId}/import`, connectionId, { on_error: onError }),
+      pgPath(ref, `tables/${tableId}/import`, connectionId, { on_error: onError, columns: columns?.join(',') }),
       file,
       importContentType(file.name),
       onProgress,

@@ -14,6 +14,8 @@ export function ImportDialog<R>({
   onDone,
   onClose,
   preview = false,
+  onPreview,
+  problem,
 }: {
   title: string
   /** The file input's `accept` (e.g. `.ndjson,.jsonl`). */
@@ -29,6 +31,10 @@ export function ImportDialog<R>({
   onClose: () => void
   /** Show the first records of the chosen file and their inferred types before the upload. */
   preview?: boolean
+  /** Called with the chosen file and its preview (null until read, or without `preview`). */
+  onPreview?: (file: File | null, preview: Preview | null) => void
+  /** Why the import cannot start yet (e.g. an incomplete mapping); shown, and the button waits. */
+  problem?: string | null
 }) {
   const [file, setFile] = useState<File | null>(null)
   const [sent, setSent] = useState<{ sent: number; total: number } | null>(null)
@@ -42,11 +48,16 @@ export function ImportDialog<R>({
     setResult(null)
     setSent(null)
     setShown(null)
+    onPreview?.(chosen, null)
     if (!chosen || !preview) return
     void chosen
       .slice(0, PREVIEW_BYTES)
       .text()
-      .then((head) => setShown(chosen.name.toLowerCase().endsWith('.csv') ? previewCsv(head) : previewJson(head)))
+      .then((head) => {
+        const read = chosen.name.toLowerCase().endsWith('.csv') ? previewCsv(head) : previewJson(head)
+        setShown(read)
+        onPreview?.(chosen, read)
+      })
   }
 
   const start = async () => {
@@ -89,6 +100,11 @@ export function ImportDialog<R>({
           />
         </label>
         {shown && <PreviewTable preview={shown} />}
+        {file && problem && !busy && (
+          <p className="muted" role="note">
+            {problem}
+          </p>
+        )}
         {sent && (
           <p className="muted" aria-live="polite">
             <progress value={sent.sent} max={Math.max(sent.total, 1)} />{' '}
@@ -105,7 +121,7 @@ export function ImportDialog<R>({
           <button type="button" onClick={onClose} disabled={busy}>
             {result !== null ? 'Close' : 'Cancel'}
           </button>
-          <button type="submit" className="primary" disabled={!file || busy}>
+          <button type="submit" className="primary" disabled={!file || busy || !!problem}>
             {busy ? 'Importing…' : 'Import'}
           </button>
         </div>

@@ -28,7 +28,8 @@ function OnErrorChoice({ value, onChange }: { value: OnError; onChange: (v: OnEr
   )
 }
 
-/** Imports a file into `table`: CSV with a header naming its columns, or NDJSON objects. */
+/** Imports a file into `table`: CSV with a header naming its columns (each mapped to a table
+ * column, by name unless changed), or NDJSON objects whose keys are column names. */
 export function TableImportDialog({
   projectRef,
   connectionId,
@@ -43,12 +44,34 @@ export function TableImportDialog({
   onClose: () => void
 }) {
   const [onError, setOnError] = useState<OnError>('stop')
+  // For a CSV: the file's header and the table column each of its columns goes to.
+  const [header, setHeader] = useState<string[] | null>(null)
+  const [mapping, setMapping] = useState<string[]>([])
+  const names = table.columns.map((c) => c.name)
+  const mapped = mapping.filter((m) => m !== '')
+  const problem =
+    header === null
+      ? null
+      : mapped.length < header.length
+        ? 'Choose a table column for every column of the file.'
+        : new Set(mapped).size < mapped.length
+          ? 'Two columns of the file go to the same table column.'
+          : null
+  const renamed = header !== null && mapping.some((m, i) => m !== header[i])
   return (
     <ImportDialog<PgImportReport>
       title={`Import rows into ${table.schema}.${table.name}`}
       accept=".csv,.ndjson,.jsonl,text/csv,application/x-ndjson"
       preview
-      send={(file, progress) => pgImports.intoTable(projectRef, table.id, file, onError, progress, connectionId)}
+      onPreview={(file, preview) => {
+        const csv = file !== null && preview !== null && importContentType(file.name) === 'text/csv'
+        setHeader(csv ? preview.columns : null)
+        setMapping(csv ? preview.columns.map((c) => (names.includes(c) ? c : '')) : [])
+      }}
+      problem={problem}
+      send={(file, progress) =>
+        pgImports.intoTable(projectRef, table.id, file, onError, progress, connectionId, renamed ? mapping : undefined)
+      }
       onDone={onDone}
       onClose={onClose}
       report={(r) => (
@@ -60,8 +83,30 @@ export function TableImportDialog({
         </>
       )}
     >
-      <p className="muted">CSV with a header line naming the table's columns, or one JSON object per line (NDJSON).</p>
+      <p className="muted">CSV with a header line (its columns are mapped to the table's below), or one JSON object per line (NDJSON) keyed by column name.</p>
       <OnErrorChoice value={onError} onChange={setOnError} />
+      {header !== null && (
+        <fieldset className="import-mapping" aria-label="Column mapping">
+          <legend>Columns of the file → columns of {table.name}</legend>
+          {header.map((column, i) => (
+            <label key={i} className="row">
+              <span className="mono">{column || `(column ${i + 1})`}</span>
+              <select
+                name={`map-${i}`}
+                value={mapping[i] ?? ''}
+                onChange={(e) => setMapping((m) => m.map((v, j) => (j === i ? e.target.value : v)))}
+              >
+                <option value="">choose a column…</option>
+                {names.map((n) => (
+                  <option key={n} value={n}>
+                    {n}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ))}
+        </fieldset>
+      )}
     </ImportDialog>
   )
 }
