@@ -534,7 +534,8 @@ impl<'a> Importer<'a> {
         if batch.is_empty() {
             return Ok(());
         }
-        let existing = self.existing(&batch).await?;
+        let plans = self.plan(&batch);
+        let existing = self.existing(&batch, &plans).await?;
         if self.on_conflict == OnConflict::Fail {
             if let Some(record) = batch.iter().zip(&existing).find(|(_, e)| **e).map(|(r, _)| r) {
                 return Err(ImportStop::Exists { line: record.line, keys: self.report.keys });
@@ -542,10 +543,10 @@ impl<'a> Importer<'a> {
         }
         let mut pipe = redis::pipe();
         pipe.ignore_errors();
-        // The line each command came from, to name it when the server refuses it, and whether
-        // it writes the first part of a key (a key counts as imported once that succeeds).
-        let mut origin: Vec<(u64, bool)> = Vec::new();
-        for (record, exists) in batch.iter().zip(existing) {
+        // The line each command came from, to name it when the server refuses it, and how its
+        // reply counts (a key counts as imported once its first part is written).
+        let mut origin: Vec<(u64, Counts)> = Vec::new();
+        for ((record, exists), plan) in batch.iter().zip(existing).zip(plans) {
             let head = record.part == 0;
             if head {
                 let skip = exists && self.on_conflict == OnConflict::Skip;
@@ -554,9 +555,30 @@ impl<'a> Importer<'a> {
                     self.report.skipped += 1;
                     continue;
                 }
-                if exists {
+                if exists || plan == Plan::Unlink {
                     pipe.cmd("UNLINK").arg(&record.key);
-                    origin.push((record.line, false));
+                    origin.push((record.line, Counts::Nothing));
+                }
+                if let Plan::Set { only_new } = plan {
+                    // One command writes the value and its TTL and, when existing keys are kept,
+                    // checks the key is new: no EXISTS round trip, and no race with other writers.
+                    let value = match json_bytes(&record.value) {
+                        Ok(value) => value,
+                        Err(message) => {
+                            self.fail(record.line, message);
+                            continue;
+                        }
+                    };
+                    let set = pipe.cmd("SET").arg(&record.key).arg(value);
+                    if let Some(ttl) = record.ttl_ms {
+                        set.arg("PX").arg(ttl.max(1));
+                    }
+                    if only_new {
+                        set.arg("NX");
+                    }
+                    self.current = None;
+                    origin.push((record.line, if only_new { Counts::KeyIfSet } else { Counts::Key }));
+                    continue;
                 }
             }
             let (skip, pending_ttl) = match &mut self.current {
@@ -579,11 +601,11 @@ impl<'a> Importer<'a> {
             }
             for cmd in commands {
                 pipe.add_command(cmd);
-                origin.push((record.line, head));
+                origin.push((record.line, if head { Counts::Key } else { Counts::Nothing }));
             }
             if let Some(ttl) = pending_ttl.take() {
                 pipe.cmd("PEXPIRE").arg(&record.key).arg(ttl.max(1));
-                origin.push((record.line, false));
+                origin.push((record.line, Counts::Nothing));
             }
         }
         if origin.is_empty() {
@@ -591,14 +613,16 @@ impl<'a> Importer<'a> {
         }
         let replies: Vec<RedisValue> = self.client.pipeline(&pipe).await.map_err(EngineError::of_write)?;
         let (mut failed_line, mut counted_line) = (None, None);
-        for (reply, (line, head)) in replies.iter().zip(origin) {
+        for (reply, (line, counts)) in replies.iter().zip(origin) {
             if let RedisValue::ServerError(e) = reply {
                 // One report per line, however many of its commands failed.
                 if failed_line != Some(line) {
                     failed_line = Some(line);
                     self.fail(line, e.details().map_or_else(|| e.code().to_string(), |d| format!("{} {d}", e.code())));
                 }
-            } else if head && failed_line != Some(line) && counted_line != Some(line) {
+            } else if counts == Counts::KeyIfSet && *reply == RedisValue::Nil {
+                self.report.skipped += 1;
+            } else if counts != Counts::Nothing && failed_line != Some(line) && counted_line != Some(line) {
                 counted_line = Some(line);
                 self.report.keys += 1;
             }
@@ -606,21 +630,73 @@ impl<'a> Importer<'a> {
         Ok(())
     }
 
-    /// Which heads of the batch name a key that exists (all false when replacing blindly is not
-    /// needed: a replace still unlinks only what exists).
-    async fn existing(&self, batch: &[Record]) -> Result<Vec<bool>, EngineError> {
-        let heads: Vec<&Record> = batch.iter().filter(|r| r.part == 0).collect();
-        if heads.is_empty() {
-            return Ok(vec![false; batch.len()]);
-        }
+    /// How each record of a batch is written. Existence is asked of the server only where the
+    /// answer changes the commands: when replacing, a key is overwritten (a string) or unlinked
+    /// first; when keeping existing keys, a whole string is a `SET … NX`, and only a key written
+    /// in several commands (a collection, or a string whose next part follows) is looked up.
+    fn plan(&self, batch: &[Record]) -> Vec<Plan> {
+        batch
+            .iter()
+            .enumerate()
+            .map(|(i, record)| {
+                if record.part != 0 {
+                    return Plan::Parts;
+                }
+                // A string is whole when the next line is another key; the batch's last line
+                // cannot tell, so it is looked up.
+                let whole_string = record.kind == "string"
+                    && batch.get(i + 1).is_some_and(|next| next.part == 0 || next.key != record.key);
+                match (self.on_conflict, whole_string) {
+                    (OnConflict::Replace, true) => Plan::Set { only_new: false },
+                    (OnConflict::Replace, false) => Plan::Unlink,
+                    (OnConflict::Skip, true) => Plan::Set { only_new: true },
+                    (OnConflict::Skip | OnConflict::Fail, _) => Plan::LookUp,
+                }
+            })
+            .collect()
+    }
+
+    /// Which records of the batch are heads planned for a look-up that name an existing key.
+    async fn existing(&self, batch: &[Record], plans: &[Plan]) -> Result<Vec<bool>, EngineError> {
         let mut pipe = redis::pipe();
-        for record in &heads {
-            pipe.cmd("EXISTS").arg(&record.key);
+        let mut asked = 0;
+        for (record, plan) in batch.iter().zip(plans) {
+            if *plan == Plan::LookUp {
+                pipe.cmd("EXISTS").arg(&record.key);
+                asked += 1;
+            }
+        }
+        if asked == 0 {
+            return Ok(vec![false; batch.len()]);
         }
         let replies: Vec<i64> = self.client.pipeline(&pipe).await?;
         let mut replies = replies.into_iter();
-        Ok(batch.iter().map(|r| r.part == 0 && replies.next().unwrap_or(0) > 0).collect())
+        Ok(plans.iter().map(|plan| *plan == Plan::LookUp && replies.next().unwrap_or(0) > 0).collect())
     }
+}
+
+/// How a record of an import is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Plan {
+    /// A whole string in one `SET` (with `NX` when existing keys are kept).
+    Set { only_new: bool },
+    /// The first part of a key to replace: unlinked, then written.
+    Unlink,
+    /// The first part of a key the server is asked about first.
+    LookUp,
+    /// A later part of a key.
+    Parts,
+}
+
+/// How the reply to an import command counts in the report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Counts {
+    /// A key written.
+    Key,
+    /// A key written unless the reply is nil (`SET … NX` met an existing key: skipped).
+    KeyIfSet,
+    /// Nothing of its own (a later part, an `UNLINK`, a TTL).
+    Nothing,
 }
 
 /// The commands writing one record's part of its key.
