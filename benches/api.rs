@@ -13,7 +13,8 @@
 //! temporary directories. `BENCH_SKIP_PEERS=1` leaves the peers out; `BENCH_ONLY` (a comma-separated
 //! list of `redis`, `postgres`, `mongodb`, `mysql`, `memory` and `import`) runs only those parts.
 //! The import part loads a generated file of `BENCH_IMPORT_MB` MiB (default 1024) per engine with
-//! the engine's own loader and through Switchboard (benches/support/imports.rs).
+//! the engine's own loader and through Switchboard (benches/support/imports.rs);
+//! `BENCH_IMPORT_ENGINES` (a comma-separated list of `redis`, `postgres`, `mongodb`) picks engines.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -721,11 +722,17 @@ async fn main() {
 
     let imports = if wants("import") {
         let dir = tempfile::tempdir().unwrap();
-        json!({
-            "redis": imports::redis(&app, &token, pid, &redis, dir.path()).await,
-            "postgres": imports::postgres(&app, &token, pid, &pg, dir.path()).await,
-            "mongodb": imports::mongodb(&app, &token, pid, &mongo, dir.path()).await,
-        })
+        let mut by_engine = serde_json::Map::new();
+        if imports::wants("redis") {
+            by_engine.insert("redis".into(), imports::redis(&app, &token, pid, &redis, dir.path()).await);
+        }
+        if imports::wants("postgres") {
+            by_engine.insert("postgres".into(), imports::postgres(&app, &token, pid, &pg, dir.path()).await);
+        }
+        if imports::wants("mongodb") {
+            by_engine.insert("mongodb".into(), imports::mongodb(&app, &token, pid, &mongo, dir.path()).await);
+        }
+        Value::Object(by_engine)
     } else {
         Value::Null
     };

@@ -12,6 +12,11 @@ use serde_json::{json, Value};
 use super::common::{Mongo, Postgres, Redis, TestApp};
 use super::peak_rss_during;
 
+/// Whether this run imports into `engine`: every engine unless `BENCH_IMPORT_ENGINES` lists some.
+pub fn wants(engine: &str) -> bool {
+    std::env::var("BENCH_IMPORT_ENGINES").map_or(true, |list| list.split(',').any(|e| e.trim() == engine))
+}
+
 fn size_bytes() -> u64 {
     std::env::var("BENCH_IMPORT_MB").ok().and_then(|s| s.parse().ok()).unwrap_or(1024u64) << 20
 }
