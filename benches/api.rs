@@ -18,6 +18,8 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/cpu.rs"]
+mod cpu;
 #[path = "support/imports.rs"]
 mod imports;
 
@@ -41,6 +43,8 @@ struct Measure {
     p99_ms: f64,
     /// Answers that were not 2xx/3xx (only tolerated from peers; counted in their throughput).
     errors: u64,
+    /// CPU time per request of the server under test, the backend and the load generator.
+    cpu: Option<cpu::CpuPerRequest>,
 }
 
 fn secs() -> u64 {
@@ -104,6 +108,7 @@ fn wrk_as(path: &str, case: &str, url: &str, token: &str, clients: u32, script: 
         p50_ms: field("50%").map(|v| to_ms(&v)).unwrap_or(f64::NAN),
         p99_ms: field("99%").map(|v| to_ms(&v)).unwrap_or(f64::NAN),
         errors,
+        cpu: None,
     }
 }
 
@@ -135,6 +140,7 @@ fn redis_benchmark(port: u16, clients: u32) -> Measure {
         p50_ms: cols.get(3).copied().unwrap_or(f64::NAN),
         p99_ms: cols.get(5).copied().unwrap_or(f64::NAN),
         errors: 0,
+        cpu: None,
     }
 }
 
@@ -177,6 +183,7 @@ fn pgbench(case: &str, pg: &Postgres, sql: &str, clients: u32, dir: &Path) -> Me
         p50_ms: p50,
         p99_ms: p99,
         errors: 0,
+        cpu: None,
     }
 }
 
@@ -233,6 +240,7 @@ async fn mongo_direct(port: u16, clients: u32) -> Measure {
         p50_ms: p50,
         p99_ms: p99,
         errors: 0,
+        cpu: None,
     }
 }
 
@@ -296,6 +304,7 @@ async fn mysql_direct(case: &str, maria: &MariaDb, sql: &'static str, rows: usiz
         p50_ms: p50,
         p99_ms: p99,
         errors: 0,
+        cpu: None,
     }
 }
 
@@ -342,6 +351,28 @@ fn print_table(results: &[Measure]) {
             ratio(sb, &direct),
             figures(&peer),
             times(sb, &peer),
+        );
+    }
+}
+
+/// CPU microseconds per request of every run: the server under test (Switchboard or a peer), the
+/// backend and the load generator.
+fn print_cpu_table(results: &[Measure]) {
+    let us = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.1}"));
+    println!("\nCPU µs per request (user + system, from /proc over the run):");
+    println!("\n| case | clients | path | req/s | server | backend | load generator |");
+    println!("|---|---|---|---|---|---|---|");
+    for m in results {
+        let Some(cpu) = m.cpu else { continue };
+        println!(
+            "| {} | {} | {} | {:.0} | {} | {} | {:.1} |",
+            m.case,
+            m.clients,
+            m.path,
+            m.requests_per_sec,
+            us(cpu.server_us),
+            us(cpu.backend_us),
+            cpu.load_us
         );
     }
 }
@@ -437,6 +468,7 @@ async fn redis_list_direct(port: u16, clients: u32) -> Measure {
         p50_ms: p50,
         p99_ms: p99,
         errors: 0,
+        cpu: None,
     }
 }
 
@@ -620,89 +652,161 @@ async fn main() {
     let base = &app.base;
     let editor_page = if wants("postgres") { Some(editor_page_urls(&app, &token, &pg).await) } else { None };
     let mut results = Vec::new();
+    let (redis_pid, pg_pid, mongo_pid, maria_pid) = (redis.pid(), pg.pid(), mongo.pid(), maria.pid());
+    // Each run with the CPU time it cost the server under test, the backend and the load generator.
+    macro_rules! measured {
+        ($server:expr, $backend:expr, $run:expr) => {{
+            let watch = cpu::CpuWatch::start($server, $backend);
+            let mut measure: Measure = $run;
+            measure.cpu = Some(watch.per_request(measure.requests_per_sec));
+            measure
+        }};
+    }
     for clients in [1u32, 32] {
         if wants("redis") {
-            results.push(wrk(
-                "redis GET small string",
-                &format!("{base}/api/platform/redis/default/keys/key:000000000000"),
-                &token,
-                clients,
-                None,
+            results.push(measured!(
+                Some(pid),
+                redis_pid,
+                wrk(
+                    "redis GET small string",
+                    &format!("{base}/api/platform/redis/default/keys/key:000000000000"),
+                    &token,
+                    clients,
+                    None,
+                )
             ));
-            results.push(redis_benchmark(redis.port, clients));
+            results.push(measured!(None, redis_pid, redis_benchmark(redis.port, clients)));
             if let Some(peer) = &commander {
                 let url = format!("{}/apiv2/key/R%3A127.0.0.1%3A{}%3A0/key%3A000000000000", peer.base, redis.port);
-                results.push(wrk_as("peer", "redis GET small string", &url, "none", clients, None));
+                results.push(measured!(
+                    Some(peer.child.id()),
+                    redis_pid,
+                    wrk_as("peer", "redis GET small string", &url, "none", clients, None)
+                ));
             }
             let list = "redis list 100 keys (type, TTL, size)";
-            results.push(wrk(
-                list,
-                &format!("{base}/api/platform/redis/default/keys?count=100"),
-                &token,
-                clients,
-                None,
+            results.push(measured!(
+                Some(pid),
+                redis_pid,
+                wrk(list, &format!("{base}/api/platform/redis/default/keys?count=100"), &token, clients, None,)
             ));
-            results.push(redis_list_direct(redis.port, clients).await);
+            results.push(measured!(None, redis_pid, redis_list_direct(redis.port, clients).await));
         }
         if let Some((first, deep)) = &editor_page {
             let query = format!("{base}/api/platform/pg-meta/default/query");
-            results.push(wrk("postgres SELECT 1", &query, &token, clients, Some(&select_one)));
-            results.push(pgbench("postgres SELECT 1", &pg, "SELECT 1", clients, dir.path()));
+            results.push(measured!(
+                Some(pid),
+                pg_pid,
+                wrk("postgres SELECT 1", &query, &token, clients, Some(&select_one))
+            ));
+            results.push(measured!(None, pg_pid, pgbench("postgres SELECT 1", &pg, "SELECT 1", clients, dir.path())));
             if let Some(peer) = &pg_meta {
                 let url = format!("{}/query", peer.base);
-                results.push(wrk_as("peer", "postgres SELECT 1", &url, "none", clients, Some(&select_one)));
+                results.push(measured!(
+                    Some(peer.child.id()),
+                    pg_pid,
+                    wrk_as("peer", "postgres SELECT 1", &url, "none", clients, Some(&select_one))
+                ));
             }
-            results.push(wrk("postgres 100-row select", &query, &token, clients, Some(&select_rows)));
-            results.push(pgbench("postgres 100-row select", &pg, "SELECT * FROM bench_rows", clients, dir.path()));
-            if let Some(peer) = &pg_meta {
-                let url = format!("{}/query", peer.base);
-                results.push(wrk_as("peer", "postgres 100-row select", &url, "none", clients, Some(&select_rows)));
-            }
-            results.push(wrk("postgres table page 1 (100 of 1M rows)", first, &token, clients, None));
-            let direct_first = "SELECT * FROM editor_rows ORDER BY id LIMIT 100";
-            results.push(pgbench("postgres table page 1 (100 of 1M rows)", &pg, direct_first, clients, dir.path()));
-            results.push(wrk("postgres table page 5,000 (100 of 1M rows)", deep, &token, clients, None));
-            let direct_deep = "SELECT * FROM editor_rows WHERE id > 499900 ORDER BY id LIMIT 100";
-            results.push(pgbench("postgres table page 5,000 (100 of 1M rows)", &pg, direct_deep, clients, dir.path()));
-            results.push(wrk(
-                "postgres tables",
-                &format!("{base}/api/platform/pg-meta/default/tables"),
-                &token,
-                clients,
+            results.push(measured!(
+                Some(pid),
+                pg_pid,
+                wrk("postgres 100-row select", &query, &token, clients, Some(&select_rows))
+            ));
+            results.push(measured!(
                 None,
+                pg_pid,
+                pgbench("postgres 100-row select", &pg, "SELECT * FROM bench_rows", clients, dir.path())
             ));
             if let Some(peer) = &pg_meta {
-                results.push(wrk_as(
-                    "peer",
-                    "postgres tables",
-                    &format!("{}/tables", peer.base),
-                    "none",
-                    clients,
-                    None,
+                let url = format!("{}/query", peer.base);
+                results.push(measured!(
+                    Some(peer.child.id()),
+                    pg_pid,
+                    wrk_as("peer", "postgres 100-row select", &url, "none", clients, Some(&select_rows))
+                ));
+            }
+            results.push(measured!(
+                Some(pid),
+                pg_pid,
+                wrk("postgres table page 1 (100 of 1M rows)", first, &token, clients, None)
+            ));
+            let direct_first = "SELECT * FROM editor_rows ORDER BY id LIMIT 100";
+            results.push(measured!(
+                None,
+                pg_pid,
+                pgbench("postgres table page 1 (100 of 1M rows)", &pg, direct_first, clients, dir.path())
+            ));
+            results.push(measured!(
+                Some(pid),
+                pg_pid,
+                wrk("postgres table page 5,000 (100 of 1M rows)", deep, &token, clients, None)
+            ));
+            let direct_deep = "SELECT * FROM editor_rows WHERE id > 499900 ORDER BY id LIMIT 100";
+            results.push(measured!(
+                None,
+                pg_pid,
+                pgbench("postgres table page 5,000 (100 of 1M rows)", &pg, direct_deep, clients, dir.path())
+            ));
+            results.push(measured!(
+                Some(pid),
+                pg_pid,
+                wrk("postgres tables", &format!("{base}/api/platform/pg-meta/default/tables"), &token, clients, None,)
+            ));
+            if let Some(peer) = &pg_meta {
+                results.push(measured!(
+                    Some(peer.child.id()),
+                    pg_pid,
+                    wrk_as("peer", "postgres tables", &format!("{}/tables", peer.base), "none", clients, None,)
                 ));
             }
         }
         if wants("mongodb") {
             let find = format!("{base}/api/platform/mongodb/default/databases/bench/collections/items/documents?filter=%7B%22group%22%3A7%7D&limit=20&count=false");
-            results.push(wrk("mongodb find 20 (filtered)", &find, &token, clients, None));
-            results.push(mongo_direct(mongo.port, clients).await);
+            results.push(measured!(
+                Some(pid),
+                mongo_pid,
+                wrk("mongodb find 20 (filtered)", &find, &token, clients, None)
+            ));
+            results.push(measured!(None, mongo_pid, mongo_direct(mongo.port, clients).await));
             let by_id =
                 format!("{base}/api/platform/mongodb/default/databases/bench/collections/items/documents/{doc_id}");
-            results.push(wrk("mongodb document by id", &by_id, &token, clients, None));
+            results.push(measured!(Some(pid), mongo_pid, wrk("mongodb document by id", &by_id, &token, clients, None)));
             if let Some(peer) = &express {
                 let url = format!("{}/db/bench/items/%22{doc_id}%22", peer.base);
-                results.push(wrk_as("peer", "mongodb document by id", &url, "none", clients, None));
+                results.push(measured!(
+                    Some(peer.child.id()),
+                    mongo_pid,
+                    wrk_as("peer", "mongodb document by id", &url, "none", clients, None)
+                ));
             }
         }
         if wants("mysql") {
             let query = format!("{base}/api/platform/mysql/default/query");
-            results.push(wrk("mariadb SELECT 1", &query, &token, clients, Some(&mysql_one)));
-            results.push(mysql_direct("mariadb SELECT 1", &maria, MYSQL_ONE, 1, clients).await);
-            results.push(wrk("mariadb 100-row select", &query, &token, clients, Some(&mysql_rows)));
-            results.push(mysql_direct("mariadb 100-row select", &maria, MYSQL_ROWS, 100, clients).await);
+            results.push(measured!(
+                Some(pid),
+                maria_pid,
+                wrk("mariadb SELECT 1", &query, &token, clients, Some(&mysql_one))
+            ));
+            results.push(measured!(
+                None,
+                maria_pid,
+                mysql_direct("mariadb SELECT 1", &maria, MYSQL_ONE, 1, clients).await
+            ));
+            results.push(measured!(
+                Some(pid),
+                maria_pid,
+                wrk("mariadb 100-row select", &query, &token, clients, Some(&mysql_rows))
+            ));
+            results.push(measured!(
+                None,
+                maria_pid,
+                mysql_direct("mariadb 100-row select", &maria, MYSQL_ROWS, 100, clients).await
+            ));
         }
     }
     print_table(&results);
+    print_cpu_table(&results);
     let loaded_rss = rss_mib(pid, "VmRSS:");
     let peak_rss = rss_mib(pid, "VmHWM:");
     println!("\nswitchboard RSS: idle {idle_rss:.1} MiB, after the load {loaded_rss:.1} MiB, peak {peak_rss:.1} MiB");
