@@ -1,13 +1,13 @@
-//! Backend faults and shutdown, one story each: a frozen PostgreSQL answers 503 within the
-//! connection's timeouts and serves again when it thaws; a stopping server finishes the stream in
-//! flight, refuses new connections, and its drain timeout bounds the wait. The fault test
+//! Backend faults and shutdown, one story each: a frozen PostgreSQL or MongoDB answers 503 within
+//! the connection's timeouts and serves again when it thaws; a stopping server finishes the
+//! stream in flight, refuses new connections, and its drain timeout bounds the wait. The fault test
 //! (benches/faults.rs) measures the same under load on every engine.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Backend, Postgres, TestApp};
+use common::{Backend, Mongo, Postgres, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -88,6 +88,42 @@ async fn a_frozen_postgres_answers_503_within_its_timeouts_and_serves_again_when
     let (status, took) = timed_query(&app, &viewer, "SELECT 3").await;
     assert_eq!(status, StatusCode::OK, "the first query after the thaw");
     assert!(took < limit, "the first query after the thaw took {took:?}");
+}
+
+#[tokio::test]
+async fn a_frozen_mongodb_answers_503_within_its_timeouts_and_serves_again_when_it_thaws() {
+    let mongo = Mongo::start();
+    let app = TestApp::start().await;
+    let admin = app.admin_token().await;
+    let body = json!({"identifier": "docs", "host": "127.0.0.1", "port": mongo.port,
+                      "options": {"connect_timeout_ms": 1000, "server_selection_timeout": 1000}});
+    let (s, created) = app.post("/api/platform/mongodb/default/connections", &admin, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let docs = "/api/platform/mongodb/default/databases/app/collections/items/documents";
+    let (s, body) = app.post(docs, &admin, json!({"documents": [{"n": 1}]})).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    assert_eq!(app.get(docs, &admin).await.0, StatusCode::OK);
+
+    mongo.pause();
+    // The driver's monitor checks every 0.5 s (a quarter of the connect timeout, at least 0.5 s)
+    // and gives up on a check after the connect timeout (1 s); a read is retried once, for the
+    // server selection timeout (1 s). Without the short heartbeat this took 10 s more.
+    let limit = Duration::from_millis(4_000);
+    let started = Instant::now();
+    let (status, body) = app.get(docs, &admin).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "a read on a frozen server: {body}");
+    assert!(started.elapsed() < limit, "the read waited {:?}", started.elapsed());
+
+    mongo.resume();
+    let started = Instant::now();
+    loop {
+        let (status, body) = app.get(docs, &admin).await;
+        if status == StatusCode::OK {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "no read succeeded after the thaw: {status} {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test]
