@@ -621,7 +621,6 @@ async fn main() {
     let pace = Pace::from_env();
     let started = Instant::now();
     let mut verdict = Verdict::default();
-    let mut backends = Backends::start();
     let mut report = json!({
         "short": pace.short,
         "clients": CLIENTS,
@@ -629,15 +628,19 @@ async fn main() {
         "wait_limit_ms": ENGINES.iter().map(|e| (e.to_string(), json!(ms(wait_limit(e))))).collect::<serde_json::Map<_, _>>(),
         "hold_ms": ms(pace.hold),
     });
-    if wants("backends") {
-        let figures = backends_phase(&mut backends, &pace, &mut verdict).await;
-        print_faults(&figures);
-        report["backends"] = json!(figures);
-    }
-    if wants("drain") {
-        let figures = drain_phase(&mut backends, &pace, &mut verdict).await;
-        println!("\n{}", serde_json::to_string_pretty(&figures).unwrap());
-        report["drain"] = json!(figures);
+    {
+        // Dropped (stopped) before the exit below, which would skip their destructors.
+        let mut backends = Backends::start();
+        if wants("backends") {
+            let figures = backends_phase(&mut backends, &pace, &mut verdict).await;
+            print_faults(&figures);
+            report["backends"] = json!(figures);
+        }
+        if wants("drain") {
+            let figures = drain_phase(&mut backends, &pace, &mut verdict).await;
+            println!("\n{}", serde_json::to_string_pretty(&figures).unwrap());
+            report["drain"] = json!(figures);
+        }
     }
     report["failures"] = json!(verdict.0);
     report["seconds"] = json!(started.elapsed().as_secs());

@@ -108,6 +108,8 @@ fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
 }
 
 fn stop(child: &mut Child, signal: &str) {
+    // A frozen server (Backend::pause) handles no signal but SIGKILL: thaw it first.
+    signal_tree(child.id(), "-CONT");
     let _ = Command::new("kill").args([signal, &child.id().to_string()]).status();
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(5) {
