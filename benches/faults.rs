@@ -3,7 +3,7 @@
 //! Run with `scripts/fault-test.sh` (release build) or, in its short CI form, `FAULT_SHORT=1`. It
 //! starts its own Redis, PostgreSQL, MongoDB-wire and MariaDB servers and Switchboard (the real
 //! binary, as a child process), drives mixed reads on every engine from 32 clients, and runs the
-//! phases named in `FAULT_PHASES` (comma-separated; default all):
+//! phases named in `FAULT_PHASES` (comma-separated; default `backends,drain`):
 //!
 //! - `backends`: each backend is frozen (SIGSTOP, then SIGCONT) and killed (then restarted) under
 //!   load. Requests to it must answer 503 within the connection's timeout (plus a grace for the
@@ -11,7 +11,9 @@
 //!   Switchboard restart; the time from its return to the first success is the recovery time.
 //! - `drain`: SIGTERM under load with a streaming export in flight: every accepted request and the
 //!   stream finish, new connections are refused, and the server exits; then a stream that would
-//!   never end shows that `--drain-timeout` bounds the drain.
+//!   never end shows that `--drain-timeout-secs` bounds the drain.
+//! - `store` (opt-in, see [`store_phase`]): the platform store made unavailable under reads and
+//!   audited mutations.
 //!
 //! Figures print as a table and go to `bench/faults.json`; any broken expectation is listed and
 //! the process exits with status 1.
@@ -55,7 +57,7 @@ fn wait_limit(engine: &str) -> Duration {
 /// The engines, in the order of [`Traffic::request`].
 const ENGINES: [&str; 4] = ["redis", "postgres", "mongodb", "mysql"];
 /// The phases `FAULT_PHASES` may name.
-const PHASES: [&str; 2] = ["backends", "drain"];
+const PHASES: [&str; 3] = ["backends", "drain", "store"];
 
 /// How long each step lasts: the full run or the short CI form (`FAULT_SHORT=1`).
 struct Pace {
@@ -79,11 +81,15 @@ impl Pace {
     }
 }
 
+/// The phases run when `FAULT_PHASES` names none: `store` is not among them yet, since its
+/// expectations do not hold yet (see its doc).
+const DEFAULT_PHASES: [&str; 2] = ["backends", "drain"];
+
 /// Whether this run includes `phase`.
 fn wants(phase: &str) -> bool {
     match std::env::var("FAULT_PHASES") {
         Ok(only) if !only.trim().is_empty() => only.split(',').any(|p| p.trim() == phase),
-        _ => true,
+        _ => DEFAULT_PHASES.contains(&phase),
     }
 }
 
@@ -253,14 +259,23 @@ impl Backends {
     }
 }
 
-/// Starts Switchboard with `env`, saves a connection per engine (options from `options`), seeds
-/// the data the traffic reads, and answers it with a viewer's token: the traffic is reads, and a
-/// viewer's SQL is a read (a writer's statement cut off by a fault has an unknown outcome, 504).
+/// A started Switchboard with a connection per engine.
+struct Started {
+    app: TestApp,
+    admin: String,
+    /// The traffic's token: the traffic is reads, and a viewer's SQL is a read (a writer's
+    /// statement cut off by a fault has an unknown outcome, 504).
+    viewer: String,
+}
+
+/// Starts Switchboard with `env` (and the platform store `platform_db`, default SQLite), saves a
+/// connection per engine (options from `options`) and seeds the data the traffic reads.
 async fn start_app(
     backends: &mut Backends,
     env: &[(&str, &str)],
+    platform_db: Option<String>,
     options: impl Fn(&str) -> Value,
-) -> (TestApp, String) {
+) -> Started {
     let mut all = vec![
         ("SWITCHBOARD_RATE_LIMIT_PER_SECOND".to_string(), "1000000000".to_string()),
         ("SWITCHBOARD_RATE_LIMIT_BURST".to_string(), "1000000000".to_string()),
@@ -269,7 +284,7 @@ async fn start_app(
         ("RUST_LOG".to_string(), "warn".to_string()),
     ];
     all.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let app = TestApp::start_with(AppOptions { env: all, ..Default::default() }).await;
+    let app = TestApp::start_with(AppOptions { env: all, platform_db }).await;
     let token = app.admin_token().await;
     // Viewers' SQL never runs as a login with host powers: PostgreSQL's gets a plain login.
     backends.pg.psql(
@@ -292,7 +307,7 @@ async fn start_app(
     let (status, body) = app.post(docs, &token, json!({"documents": [{"n": 1}, {"n": 2}]})).await;
     assert!(status.is_success(), "seeding MongoDB: {body}");
     let viewer = app.user_with_role(&token, "viewer@example.com", "default", "viewer").await;
-    (app, viewer)
+    Started { app, admin: token, viewer }
 }
 
 /// Short timeouts everywhere, so a fault must show within [`TIMEOUT_MS`].
@@ -333,10 +348,10 @@ struct FaultFigures {
 
 /// Freezes or kills each backend in turn under load.
 async fn backends_phase(backends: &mut Backends, pace: &Pace, verdict: &mut Verdict) -> Vec<FaultFigures> {
-    let (app, token) = start_app(backends, &[], short_timeouts).await;
+    let Started { app, viewer, .. } = start_app(backends, &[], None, short_timeouts).await;
     let traffic = Traffic {
         base: app.base.clone(),
-        token,
+        token: viewer,
         http: reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap(),
         pg_sql: "SELECT 1 AS one",
     };
@@ -491,10 +506,10 @@ fn refused(base: &str) -> bool {
 /// SIGTERM under load, then the drain timeout.
 async fn drain_phase(backends: &mut Backends, pace: &Pace, verdict: &mut Verdict) -> DrainFigures {
     let mut figures = DrainFigures { stream_expected: STREAM_ROWS, ..Default::default() };
-    let (mut app, token) = start_app(backends, &[], |_| Value::Null).await;
+    let Started { mut app, viewer, .. } = start_app(backends, &[], None, |_| Value::Null).await;
     let traffic = Traffic {
         base: app.base.clone(),
-        token: token.clone(),
+        token: viewer,
         http: reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap(),
         // Slow enough that requests are always in flight when the signal comes.
         pg_sql: "SELECT pg_sleep(0.2) IS NULL AS slept",
@@ -557,9 +572,10 @@ async fn drain_phase(backends: &mut Backends, pace: &Pace, verdict: &mut Verdict
 
     // A stream that would last hours: the drain timeout ends it.
     let timeout = if pace.short { 2 } else { 5 };
-    let (mut app, token) =
-        start_app(backends, &[("SWITCHBOARD_DRAIN_TIMEOUT_SECS", &timeout.to_string())], |_| Value::Null).await;
-    let traffic = Traffic { base: app.base.clone(), token, ..traffic };
+    let env = [("SWITCHBOARD_DRAIN_TIMEOUT_SECS", timeout.to_string())];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let Started { mut app, viewer, .. } = start_app(backends, &env, None, |_| Value::Null).await;
+    let traffic = Traffic { base: app.base.clone(), token: viewer, ..traffic };
     let endless = {
         let traffic = traffic.clone();
         tokio::spawn(async move {
@@ -584,6 +600,246 @@ async fn drain_phase(backends: &mut Backends, pace: &Pace, verdict: &mut Verdict
         ),
     );
     figures
+}
+
+/// One audited mutation (a Redis key created as the admin), timed.
+#[derive(Debug, Clone)]
+struct Mutation {
+    key: String,
+    start: Instant,
+    end: Instant,
+    outcome: Outcome,
+}
+
+/// Two clients creating Redis keys (`fault:m:<client>:<n>`) until stopped: each is recorded in
+/// the platform store's audit trail before it is made, so each needs the store.
+struct Mutator {
+    done: Arc<Mutex<Vec<Mutation>>>,
+    stop: Arc<AtomicBool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Mutator {
+    fn start(base: &str, admin: &str) -> Self {
+        let done = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+        let tasks = (0..2)
+            .map(|client| {
+                let (done, stop, http) = (done.clone(), stop.clone(), http.clone());
+                let (base, admin) = (base.to_string(), admin.to_string());
+                tokio::spawn(async move {
+                    let mut n = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        n += 1;
+                        let key = format!("fault:m:{client}:{n}");
+                        let start = Instant::now();
+                        let url = format!("{base}/api/platform/redis/default/keys/{key}");
+                        let outcome = match http.post(url).bearer_auth(&admin).json(&json!({"value": "v"})).send().await
+                        {
+                            Err(_) => Outcome::NotAccepted,
+                            Ok(r) if r.status().is_success() => Outcome::Ok,
+                            Ok(r) => Outcome::Status(r.status().as_u16()),
+                        };
+                        done.lock().unwrap().push(Mutation { key, start, end: Instant::now(), outcome });
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                })
+            })
+            .collect();
+        Mutator { done, stop, tasks }
+    }
+
+    fn succeeded_since(&self, since: Instant) -> bool {
+        self.done.lock().unwrap().iter().any(|m| m.start >= since && m.outcome == Outcome::Ok)
+    }
+
+    async fn finish(self) -> Vec<Mutation> {
+        self.stop.store(true, Ordering::Relaxed);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        let done = self.done.lock().unwrap().clone();
+        done
+    }
+}
+
+/// What one outage of the platform store did.
+#[derive(Debug, serde::Serialize)]
+struct StoreFigures {
+    store: &'static str,
+    fault: &'static str,
+    /// From the fault to the first refused (503) mutation.
+    first_503_ms: f64,
+    /// The longest a mutation waited while the store was down (from the fault, if in flight).
+    longest_wait_ms: f64,
+    /// Mutations that ended while the store was down, and those of them refused with 503.
+    mutations_during: usize,
+    refused_503: usize,
+    /// Mutations that failed otherwise (another status, no answer), outage or not.
+    other_failures: usize,
+    /// Refused mutations whose key exists anyway, and accepted ones whose key is missing.
+    half_written: usize,
+    /// The reads of the traffic that failed from the fault until recovery, and those of them that
+    /// were not 503.
+    read_errors: usize,
+    read_errors_not_503: usize,
+    /// From the store's return to the first accepted mutation.
+    recovery_ms: f64,
+    /// Mutations started after its return that failed.
+    failed_after_return: usize,
+}
+
+/// The platform store made unavailable under reads and audited mutations: the SQLite file locked
+/// by another client, then a PostgreSQL store stopped and restarted, and frozen and thawed.
+///
+/// Opt-in (`FAULT_PHASES=store`) until its expectations hold: a frozen PostgreSQL store holds a
+/// mutation past its 5 s acquire timeout (store calls have no client-side deadline yet), and with
+/// the SQLite file locked some mutations still succeed after about 5 s and some reads fail with 503.
+///
+/// Not the SQLite file made read-only: `chattr +i` (root ignores permissions) stops only the
+/// connections SQLite opens afterwards, while the pool's open ones kept writing.
+async fn store_phase(backends: &mut Backends, pace: &Pace, verdict: &mut Verdict) -> Vec<StoreFigures> {
+    let mut figures = Vec::new();
+    let started = start_app(backends, &[], None, short_timeouts).await;
+    let db = started.app.data_dir().join("switchboard.db");
+    // Another client holding the write lock (a backup, a sqlite3 shell left in a transaction).
+    let mut locker = {
+        use sqlx::ConnectOptions;
+        sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.expect("open the SQLite store")
+    };
+    figures.push(
+        store_outage(backends, &started, pace, verdict, "sqlite", "locked", true, async |down| {
+            let sql = if down { "BEGIN IMMEDIATE" } else { "ROLLBACK" };
+            sqlx::query(sql).execute(&mut locker).await.expect("lock the SQLite store");
+        })
+        .await,
+    );
+    drop(started);
+
+    let mut store = Postgres::start();
+    let started = start_app(backends, &[], Some(store.url("postgres")), short_timeouts).await;
+    figures.push(
+        store_outage(backends, &started, pace, verdict, "postgres", "kill", false, async |down| {
+            tokio::task::block_in_place(|| if down { store.kill() } else { store.restart() })
+        })
+        .await,
+    );
+    figures.push(
+        store_outage(backends, &started, pace, verdict, "postgres", "sigstop", false, async |down| {
+            if down {
+                store.pause()
+            } else {
+                store.resume()
+            }
+        })
+        .await,
+    );
+    figures
+}
+
+/// The longest a mutation may wait for a store that cannot serve: SQLite's busy timeout, or the
+/// PostgreSQL store's pool acquire timeout (5 s each), and a second of slack.
+const STORE_WAIT_LIMIT: Duration = Duration::from_secs(6);
+
+/// One outage of the store: `set_down(true)` takes it down, `set_down(false)` brings it back.
+/// With `reads_cached`, reads must not fail at all (one replica keeps its caches); otherwise (a
+/// PostgreSQL store whose change feed broke, so every replica drops its caches) they may fail
+/// with 503.
+// Each argument is one aspect of the outage; a struct would only be built to be taken apart.
+#[allow(clippy::too_many_arguments)]
+async fn store_outage(
+    backends: &Backends,
+    started: &Started,
+    pace: &Pace,
+    verdict: &mut Verdict,
+    store: &'static str,
+    fault: &'static str,
+    reads_cached: bool,
+    mut set_down: impl AsyncFnMut(bool),
+) -> StoreFigures {
+    let traffic = Traffic {
+        base: started.app.base.clone(),
+        token: started.viewer.clone(),
+        http: reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap(),
+        pg_sql: "SELECT 1 AS one",
+    };
+    let load = Load::start(&traffic);
+    let mutator = Mutator::start(&started.app.base, &started.admin);
+    tokio::time::sleep(pace.settle * 2).await;
+    let t0 = Instant::now();
+    set_down(true).await;
+    tokio::time::sleep(pace.hold).await;
+    set_down(false).await;
+    let t1 = Instant::now();
+    let deadline = t1 + Duration::from_secs(30);
+    while !mutator.succeeded_since(t1) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(pace.settle).await;
+    let t2 = Instant::now();
+    let mutations = mutator.finish().await;
+    let reads = load.finish().await;
+    let made: std::collections::HashSet<String> =
+        backends.redis.cli(&["KEYS", "fault:m:*"]).lines().map(str::to_string).collect();
+    backends.redis.cli(&[
+        "EVAL",
+        "for _, k in ipairs(redis.call('KEYS', 'fault:m:*')) do redis.call('DEL', k) end",
+        "0",
+    ]);
+    let during: Vec<&Mutation> = mutations.iter().filter(|m| m.end > t0 && m.start < t1).collect();
+    let after: Vec<&Mutation> = mutations.iter().filter(|m| m.start >= t1).collect();
+    let f = StoreFigures {
+        store,
+        fault,
+        first_503_ms: during
+            .iter()
+            .filter(|m| m.outcome == Outcome::Status(503))
+            .map(|m| m.end - t0)
+            .min()
+            .map_or(f64::NAN, ms),
+        longest_wait_ms: ms(during.iter().map(|m| m.end - m.start.max(t0)).max().unwrap_or_default()),
+        mutations_during: during.len(),
+        refused_503: during.iter().filter(|m| m.outcome == Outcome::Status(503)).count(),
+        other_failures: mutations.iter().filter(|m| !matches!(m.outcome, Outcome::Ok | Outcome::Status(503))).count(),
+        half_written: mutations
+            .iter()
+            .filter(|m| match m.outcome {
+                Outcome::Ok => !made.contains(&m.key),
+                Outcome::Status(503) => made.contains(&m.key),
+                _ => false,
+            })
+            .count(),
+        read_errors: reads.iter().filter(|s| s.end > t0 && s.start < t2 && s.outcome != Outcome::Ok).count(),
+        read_errors_not_503: reads
+            .iter()
+            .filter(|s| s.end > t0 && s.start < t2 && !matches!(s.outcome, Outcome::Ok | Outcome::Status(503)))
+            .count(),
+        recovery_ms: after.iter().filter(|m| m.outcome == Outcome::Ok).map(|m| m.end - t1).min().map_or(f64::NAN, ms),
+        failed_after_return: after.iter().filter(|m| m.outcome != Outcome::Ok && m.end <= t2).count(),
+    };
+    let name = format!("store {store} {fault}");
+    verdict.expect(f.refused_503 > 0, format!("{name}: no mutation was refused while it was down"));
+    verdict.expect(f.other_failures == 0, format!("{name}: {} mutations failed otherwise than 503", f.other_failures));
+    verdict.expect(f.half_written == 0, format!("{name}: {} mutations half-written", f.half_written));
+    verdict.expect(
+        f.longest_wait_ms <= ms(STORE_WAIT_LIMIT),
+        format!("{name}: a mutation waited {} ms (limit {} ms)", f.longest_wait_ms, ms(STORE_WAIT_LIMIT)),
+    );
+    if reads_cached {
+        verdict.expect(f.read_errors == 0, format!("{name}: {} reads failed", f.read_errors));
+    }
+    verdict.expect(
+        f.read_errors_not_503 == 0,
+        format!("{name}: {} reads failed otherwise than 503", f.read_errors_not_503),
+    );
+    verdict.expect(f.recovery_ms.is_finite(), format!("{name}: no mutation succeeded after it returned"));
+    verdict.expect(
+        f.failed_after_return == 0,
+        format!("{name}: {} mutations failed after it returned", f.failed_after_return),
+    );
+    println!("{name}: {f:?}");
+    f
 }
 
 fn print_faults(figures: &[FaultFigures]) {
@@ -640,6 +896,11 @@ async fn main() {
             let figures = drain_phase(&mut backends, &pace, &mut verdict).await;
             println!("\n{}", serde_json::to_string_pretty(&figures).unwrap());
             report["drain"] = json!(figures);
+        }
+        if wants("store") {
+            let figures = store_phase(&mut backends, &pace, &mut verdict).await;
+            println!("\n{}", serde_json::to_string_pretty(&figures).unwrap());
+            report["store"] = json!(figures);
         }
     }
     report["failures"] = json!(verdict.0);
