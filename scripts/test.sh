@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The single test command: installs what is missing (scripts/install-deps.sh), checks the web console
-# (type check, committed build, Vitest), runs the format check, clippy and every Rust test, then the
-# console's end-to-end tests in headless Chromium. Tests start their own PostgreSQL, Redis and
-# MongoDB-wire servers on free ports in temporary directories; nothing on the machine's standard
+# (type check, committed build, Vitest), runs the format check, clippy and every Rust test, the short
+# fault test (benches/faults.rs), then the console's end-to-end tests in headless Chromium. Tests
+# start their own PostgreSQL, Redis and MongoDB-wire servers on free ports in temporary directories; nothing on the machine's standard
 # ports is touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +43,9 @@ echo "== cargo deny (advisories)"
 scripts/advisories.sh
 echo "== cargo test"
 cargo test --all-targets --locked
+echo "== fault test, short form (debug build): backend faults and SIGTERM drain under load"
+# A bench target built by `cargo test` runs its main() only when passed --bench.
+FAULT_SHORT=1 cargo test --locked --bench faults -- --bench
 
 echo "== web: end-to-end (headless Chromium, the debug binary, throwaway Redis and PostgreSQL servers)"
 (cd web && SWITCHBOARD_BIN="$CARGO_TARGET_DIR/debug/switchboard" node --test e2e/*.test.mjs)

@@ -120,6 +120,10 @@ pub struct ServeArgs {
     /// Seconds an unused database client stays open [default: 300].
     #[arg(long, env = "SWITCHBOARD_POOL_IDLE_SECS")]
     pub pool_idle_secs: Option<u64>,
+    /// Seconds a stopping server (SIGTERM, SIGINT) waits for requests and streams in flight
+    /// before it closes them [default: 30].
+    #[arg(long, env = "SWITCHBOARD_DRAIN_TIMEOUT_SECS")]
+    pub drain_timeout_secs: Option<u64>,
     /// Seconds between health checks of every connection; 0 turns them off [default: 30].
     #[arg(long, env = "SWITCHBOARD_HEALTH_CHECK_SECS")]
     pub health_check_secs: Option<u64>,
@@ -208,6 +212,7 @@ pub struct FileConfig {
     network_allow: Option<String>,
     token_ttl_secs: Option<u64>,
     pool_idle_secs: Option<u64>,
+    drain_timeout_secs: Option<u64>,
     health_check_secs: Option<u64>,
     health_check_concurrency: Option<usize>,
     jobs_per_server: Option<usize>,
@@ -316,6 +321,8 @@ pub struct ServeConfig {
     pub token_ttl: Duration,
     /// Pool idle time.
     pub pool_idle: Duration,
+    /// How long a stopping server waits for requests and streams in flight.
+    pub drain_timeout: Duration,
     /// The periodic connection health check.
     pub health_check: crate::connection_health::HealthCheckConfig,
     /// Background job limits and retention.
@@ -393,6 +400,7 @@ impl ServeConfig {
             },
             token_ttl: Duration::from_secs(token_ttl_secs),
             pool_idle: Duration::from_secs(args.pool_idle_secs.or(file.pool_idle_secs).unwrap_or(300).max(1)),
+            drain_timeout: Duration::from_secs(args.drain_timeout_secs.or(file.drain_timeout_secs).unwrap_or(30)),
             health_check: crate::connection_health::HealthCheckConfig {
                 interval: Duration::from_secs(args.health_check_secs.or(file.health_check_secs).unwrap_or(30)),
                 concurrency: args.health_check_concurrency.or(file.health_check_concurrency).unwrap_or(4).max(1),

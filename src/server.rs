@@ -1,6 +1,7 @@
 //! Start-up: open and migrate the store, bootstrap the first user, build the [`App`], serve until a
 //! signal, then drain requests and close every pool.
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -155,10 +156,30 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     });
 
     let app = crate::router::router(state.clone());
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server error")?;
+    // Once the signal comes the listener closes (new connections are refused) and requests and
+    // streams in flight finish, for at most the drain timeout.
+    let stopping = Arc::new(tokio::sync::Notify::new());
+    let signal = {
+        let stopping = stopping.clone();
+        async move {
+            shutdown_signal().await;
+            stopping.notify_one();
+        }
+    };
+    let serving = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(signal)
+        .into_future();
+    let drain_limit = async {
+        stopping.notified().await;
+        tokio::time::sleep(cfg.drain_timeout).await;
+    };
+    tokio::select! {
+        served = serving => served.context("server error")?,
+        () = drain_limit => tracing::warn!(
+            drain_timeout_secs = cfg.drain_timeout.as_secs(),
+            "the drain timeout passed: closing the requests and streams still in flight"
+        ),
+    }
     sweeper.abort();
     metrics_upkeep.abort();
     health_check.abort();

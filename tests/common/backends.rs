@@ -22,6 +22,49 @@ pub trait Backend {
     fn kill(&mut self);
     /// Starts it again on the same port and data.
     fn restart(&mut self);
+    /// The server's process id, while it runs.
+    fn pid(&self) -> Option<u32>;
+    /// Freezes the server and every process it started (SIGSTOP): it still accepts TCP
+    /// connections, since the kernel completes the handshake, but never answers.
+    fn pause(&self) {
+        if let Some(pid) = self.pid() {
+            signal_tree(pid, "-STOP");
+        }
+    }
+    /// Thaws a [`Backend::pause`]d server (SIGCONT).
+    fn resume(&self) {
+        if let Some(pid) = self.pid() {
+            signal_tree(pid, "-CONT");
+        }
+    }
+}
+
+/// Sends `signal` to `pid` and to every process descended from it (PostgreSQL serves each session
+/// from a child of the postmaster, so freezing only the postmaster would leave sessions answering).
+pub fn signal_tree(pid: u32, signal: &str) {
+    let mut pids = vec![pid];
+    let mut i = 0;
+    while i < pids.len() {
+        pids.extend(children(pids[i]));
+        i += 1;
+    }
+    let list: Vec<String> = pids.iter().map(u32::to_string).collect();
+    let _ = Command::new("kill").arg(signal).args(&list).status();
+}
+
+/// The processes whose parent is `pid` (from /proc).
+fn children(pid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|child| {
+            // The fields after the command name (which may hold spaces) start with the state, then the ppid.
+            let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
+            let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+            rest.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok()) == Some(pid)
+        })
+        .collect()
 }
 
 /// A server of every engine, started: what suites that read the route table (schemathesis) save
@@ -65,6 +108,8 @@ fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
 }
 
 fn stop(child: &mut Child, signal: &str) {
+    // A frozen server (Backend::pause) handles no signal but SIGKILL: thaw it first.
+    signal_tree(child.id(), "-CONT");
     let _ = Command::new("kill").args([signal, &child.id().to_string()]).status();
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(5) {
@@ -193,6 +238,10 @@ impl Backend for Redis {
 
     fn restart(&mut self) {
         Redis::restart(self);
+    }
+
+    fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 }
 
@@ -469,6 +518,10 @@ impl Backend for Postgres {
     fn restart(&mut self) {
         Postgres::restart(self);
     }
+
+    fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
 }
 
 impl Drop for Postgres {
@@ -554,6 +607,10 @@ impl Backend for Mongo {
 
     fn restart(&mut self) {
         Mongo::restart(self);
+    }
+
+    fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 }
 
@@ -841,6 +898,10 @@ impl Backend for MariaDb {
 
     fn restart(&mut self) {
         MariaDb::restart(self);
+    }
+
+    fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 }
 

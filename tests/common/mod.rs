@@ -138,6 +138,29 @@ impl TestApp {
         }
     }
 
+    /// Sends `signal` (`-TERM`, `-STOP`…) to the server without waiting for it.
+    pub fn signal(&self, signal: &str) {
+        if let Some(pid) = self.pid() {
+            let _ = Command::new("kill").args([signal, &pid.to_string()]).status();
+        }
+    }
+
+    /// Waits up to `limit` for the server to exit (after [`TestApp::signal`]): its exit status, or
+    /// `None` while it still runs.
+    pub async fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let started = Instant::now();
+        loop {
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
+                self.child = None;
+                return Some(status);
+            }
+            if self.child.is_none() || started.elapsed() >= limit {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
     /// The server's process id.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)

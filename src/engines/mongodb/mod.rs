@@ -120,6 +120,10 @@ pub async fn dial_targets(settings: &ConnectionSettings) -> Result<Vec<DialTarge
         .collect()
 }
 
+/// Bounds of how often the driver checks that the server answers (its minimum; its default).
+const MIN_HEARTBEAT: Duration = Duration::from_millis(500);
+const MAX_HEARTBEAT: Duration = Duration::from_secs(10);
+
 fn options(settings: &ConnectionSettings) -> Result<&MongoOptions, EngineError> {
     settings.options.get::<MongoOptions>().ok_or_else(|| EngineError::Config("not a MongoDB connection".into()))
 }
@@ -170,6 +174,10 @@ async fn client_options(settings: &ConnectionSettings) -> Result<ClientOptions, 
     let connect_timeout = settings.options.connect_timeout();
     co.connect_timeout = Some(connect_timeout);
     co.server_selection_timeout = millis(opts.server_selection_timeout).or(Some(connect_timeout));
+    // The driver learns that a server froze (it still accepts TCP, never answers) only from its
+    // monitor's checks, which then end the operations in flight: check often enough that a frozen
+    // server costs about the connect timeout, not the driver's default 10 s more.
+    co.heartbeat_freq = Some((connect_timeout / 4).clamp(MIN_HEARTBEAT, MAX_HEARTBEAT));
     co.max_pool_size = opts.pool_size.and_then(|n| u32::try_from(n).ok()).or(co.max_pool_size);
     co.default_database = settings.database_name.clone().or(co.default_database);
     co.app_name = Some("switchboard".into());

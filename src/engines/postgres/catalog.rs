@@ -177,7 +177,11 @@ where
     F: AsyncFnOnce(&Session) -> Result<T, EngineError>,
 {
     let mut session = client.session().await?;
-    let result = read(&session).await?;
+    let Some(result) = client.in_time(read(&session)).await else {
+        session.discard();
+        return Err(client.timed_out("a catalog read"));
+    };
+    let result = result?;
     session.unchanged();
     Ok(result)
 }

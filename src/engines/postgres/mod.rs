@@ -31,7 +31,7 @@ use serde_json::{json, Map, Value};
 use tokio_postgres::config::Host;
 use tokio_postgres::{Client, NoTls};
 
-use super::{EngineError, ProbeFacts};
+use super::{within, EngineError, ProbeFacts};
 use crate::domain::connection::ParsedConnectionString;
 use crate::domain::ConnectionSettings;
 use crate::network::{DialRole, DialTarget};
@@ -42,6 +42,10 @@ const DEFAULT_POOL_SIZE: usize = 10;
 pub const DEFAULT_STATEMENT_TIMEOUT_MS: i64 = 30_000;
 /// Lock timeout of schema changes unless the connection sets another.
 pub const DEFAULT_LOCK_TIMEOUT_MS: i64 = 5_000;
+/// How long past the statement timeout a call waits for the server's answer before it gives up on
+/// its own: the server's timeout needs the server, and a frozen one (SIGSTOP, a hung host) keeps
+/// the connection open without ever answering.
+pub const TIMEOUT_GRACE: Duration = Duration::from_secs(2);
 
 /// A pool of PostgreSQL sessions for one connection: its own login's, and the viewer login's when
 /// the connection has one.
@@ -280,9 +284,11 @@ fn build_pool(
     seen: Arc<PowersSeen>,
 ) -> Result<Pool, EngineError> {
     let timeout = config.get_connect_timeout().copied();
-    // Sessions are lent without a reset round trip; a use that may leave state behind resets the
-    // session before it returns to the pool (see [`Session`]).
-    let manager_config = ManagerConfig { recycling_method: RecyclingMethod::Fast };
+    // Sessions are lent without a reset round trip (a use that may leave state behind resets the
+    // session before it returns to the pool, see [`Session`]), but after an empty round trip that
+    // proves the server answers: a session to a frozen server fails it within the recycle timeout
+    // and is replaced, instead of hanging the request that borrowed it.
+    let manager_config = ManagerConfig { recycling_method: RecyclingMethod::Verified };
     let manager = if opts.ssl == Some(true) {
         Manager::from_config(config, tls_connector(opts.ssl_root_cert.as_deref())?, manager_config)
     } else {
@@ -349,6 +355,8 @@ pub struct Session {
     object: Option<deadpool_postgres::Object>,
     changed: bool,
     discard: bool,
+    /// How long the reset before the next loan may take; past it the session is closed.
+    reset_limit: Duration,
     /// A viewer's share of a shared pool, given back with the session.
     _slot: Option<tokio::sync::OwnedSemaphorePermit>,
 }
@@ -427,18 +435,29 @@ impl Drop for Session {
             drop(deadpool_postgres::Object::take(object));
             return;
         };
+        let limit = self.reset_limit;
         runtime.spawn(async move {
             object.statement_cache.clear();
-            if let Err(e) = object.batch_execute(RESET_SESSION).await {
-                tracing::warn!(error = %e, "could not reset a PostgreSQL session; closing it");
-                drop(deadpool_postgres::Object::take(object));
-                return;
-            }
-            // What a reset cannot undo (a dblink connection) closes the session instead.
-            let clean = object.query_one(query::SESSION_STATE_SQL, &[]).await.ok().and_then(|row| row.try_get(0).ok());
-            if clean != Some(true) {
-                tracing::debug!("a PostgreSQL session kept state a reset cannot undo; closing it");
-                drop(deadpool_postgres::Object::take(object));
+            // Bounded: a session whose server froze must not hold its pool slot until it thaws.
+            let reset = async {
+                object.batch_execute(RESET_SESSION).await?;
+                object.query_one(query::SESSION_STATE_SQL, &[]).await?.try_get::<_, bool>(0)
+            };
+            match tokio::time::timeout(limit, reset).await {
+                Ok(Ok(true)) => {}
+                // What a reset cannot undo (a dblink connection) closes the session instead.
+                Ok(Ok(false)) => {
+                    tracing::debug!("a PostgreSQL session kept state a reset cannot undo; closing it");
+                    drop(deadpool_postgres::Object::take(object));
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "could not reset a PostgreSQL session; closing it");
+                    drop(deadpool_postgres::Object::take(object));
+                }
+                Err(_) => {
+                    tracing::warn!("a PostgreSQL session did not answer its reset in time; closing it");
+                    drop(deadpool_postgres::Object::take(object));
+                }
             }
         });
     }
@@ -456,8 +475,45 @@ pub enum SqlCaller {
 impl PostgresClient {
     /// Borrows a session of the connection's own login (our catalog queries, writers' SQL).
     pub async fn session(&self) -> Result<Session, EngineError> {
-        let object = self.pool.get().await.map_err(map_pool_error)?;
-        Ok(Session { object: Some(object), changed: true, discard: false, _slot: None })
+        let object = self.checkout(&self.pool).await?;
+        Ok(Session { object: Some(object), changed: true, discard: false, reset_limit: self.wait, _slot: None })
+    }
+
+    /// Borrows a session of `pool` within the connect timeout, whatever it takes: waiting for a
+    /// free one, verifying an idle one, opening one and checking its login.
+    async fn checkout(&self, pool: &Pool) -> Result<deadpool_postgres::Object, EngineError> {
+        let limit = self.wait;
+        match tokio::time::timeout(limit, pool.get()).await {
+            Ok(got) => got.map_err(map_pool_error),
+            Err(_) => Err(EngineError::Timeout(format!(
+                "PostgreSQL did not lend a working session within {} ms",
+                limit.as_millis()
+            ))),
+        }
+    }
+
+    /// The client-side deadline of one call: the statement timeout plus [`TIMEOUT_GRACE`] (none
+    /// when the connection has no statement timeout).
+    pub fn deadline(&self) -> Option<Duration> {
+        (!self.statement_timeout.is_zero()).then(|| self.statement_timeout + TIMEOUT_GRACE)
+    }
+
+    /// Runs `fut` (work on a borrowed session) under [`PostgresClient::deadline`]: `None` once it
+    /// passed. The caller then discards the session, which may still be busy.
+    pub async fn in_time<T>(&self, fut: impl std::future::Future<Output = T>) -> Option<T> {
+        match self.deadline() {
+            Some(limit) => tokio::time::timeout(limit, fut).await.ok(),
+            None => Some(fut.await),
+        }
+    }
+
+    /// The error of a call past its deadline.
+    pub fn timed_out(&self, what: &str) -> EngineError {
+        EngineError::Timeout(format!(
+            "PostgreSQL did not answer {what} within its statement timeout ({} ms) and {} s of grace",
+            self.statement_timeout.as_millis(),
+            TIMEOUT_GRACE.as_secs()
+        ))
     }
 
     /// Borrows a session to run `caller`'s SQL in. A viewer's runs as the viewer login when the
@@ -484,12 +540,18 @@ impl PostgresClient {
             }
             _ => None,
         };
-        let object = pool.get().await.map_err(map_pool_error)?;
-        let mut session = Session { object: Some(object), changed: true, discard: false, _slot: slot };
+        let object = self.checkout(pool).await?;
+        let mut session =
+            Session { object: Some(object), changed: true, discard: false, reset_limit: self.wait, _slot: slot };
         if caller == SqlCaller::Viewer {
             let powers = match seen.get() {
                 Some(powers) => powers,
-                None => check_host_powers(&session).await.map_err(map_error)?,
+                None => {
+                    within(self.wait, "checking the login", async {
+                        check_host_powers(&session).await.map_err(map_error)
+                    })
+                    .await?
+                }
             };
             if !powers.is_empty() {
                 // Nothing of the caller's ran on it: it goes back without a reset.
@@ -539,7 +601,7 @@ impl PostgresClient {
         drop(session);
         let viewer = match &self.viewer {
             Some((pool, _)) => {
-                let object = pool.get().await.map_err(map_pool_error)?;
+                let object = self.checkout(pool).await?;
                 Some(check_host_powers(&object).await.map_err(map_error)?)
             }
             None => None,

@@ -34,6 +34,9 @@ use super::types::{decode, text_param, Decoded, RawValue, ResendValue, TextParam
 use super::{map_error, PostgresClient, Session, SqlCaller};
 use crate::engines::EngineError;
 
+/// How long a cancel request may take before it is given up.
+const CANCEL_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Rows returned by one query unless the request asks for fewer.
 pub const DEFAULT_ROW_CAP: usize = 10_000;
 
@@ -186,8 +189,11 @@ impl Drop for CancelOnDrop {
         if let (Some(token), Ok(runtime)) = (self.0.take(), tokio::runtime::Handle::try_current()) {
             tracing::info!("client went away: cancelling its PostgreSQL query");
             runtime.spawn(async move {
-                if let Err(e) = token.cancel_query(tokio_postgres::NoTls).await {
-                    tracing::warn!(error = %e, "could not cancel a PostgreSQL query");
+                // Bounded: a frozen server takes the cancel request but never closes the connection.
+                match tokio::time::timeout(CANCEL_LIMIT, token.cancel_query(tokio_postgres::NoTls)).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "could not cancel a PostgreSQL query"),
+                    Err(_) => tracing::warn!("a PostgreSQL cancel request got no answer in time"),
                 }
             });
         }
@@ -202,7 +208,12 @@ pub async fn read(client: &PostgresClient, request: QueryRequest<'_>) -> Result<
     let mut session = client.session_for(SqlCaller::Viewer).await?;
     request.arm(&session)?;
     let guard = CancelOnDrop::new(&session);
-    let result = read_on(&mut session, &request).await.map_err(|e| request.explain(e));
+    let Some(result) = client.in_time(read_on(&mut session, &request)).await else {
+        // The guard cancels the statement; the session may still be busy with it.
+        session.discard();
+        return Err(client.timed_out("the query"));
+    };
+    let result = result.map_err(|e| request.explain(e));
     guard.disarm();
     match result {
         // The server may still be sending rows past the cap (or did, before a ROLLBACK).
@@ -257,6 +268,23 @@ where
 {
     let mut session = client.session_for(SqlCaller::Writer).await?;
     request.arm(&session)?;
+    match client.in_time(write_on(&mut session, &request, record)).await {
+        Some(result) => result,
+        None => {
+            // Its guard cancels the statement; the session may still be busy with it. The
+            // statement was sent, so whether it ran is unknown.
+            session.discard();
+            Err(client.timed_out("the statement").of_write().into())
+        }
+    }
+}
+
+async fn write_on<E, F, Fut>(session: &mut Session, request: &QueryRequest<'_>, record: F) -> Result<QueryResult, E>
+where
+    E: From<EngineError>,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+{
     let statement = match session.prepare_cached(request.sql).await {
         Ok(statement) => statement,
         Err(e) if is_multi_statement(&e) => {
@@ -264,8 +292,8 @@ where
                 return Err(single_statement("a query with parameters must be a single statement").into());
             }
             record().await?;
-            let guard = CancelOnDrop::new(&session);
-            let result = run_simple(&session, request.sql, request.row_cap).await;
+            let guard = CancelOnDrop::new(session);
+            let result = run_simple(session, request.sql, request.row_cap).await;
             guard.disarm();
             return Ok(result.map_err(|e| request.explain(e))?);
         }
@@ -273,11 +301,11 @@ where
     };
     let params = bind_params(&statement, request.parameters)?;
     let wrote_statement = session.prepare_cached(WROTE_SQL).await.map_err(map_error)?;
-    let guard = CancelOnDrop::new(&session);
+    let guard = CancelOnDrop::new(session);
     let mut statement = statement;
     let mut retried = false;
     let outcome = loop {
-        let client: &mut Client = &mut session;
+        let client: &mut Client = session;
         let transaction = match client.build_transaction().read_only(false).start().await {
             Ok(t) => t,
             Err(e) => break Err(Failure::Engine(map_error(e))),
@@ -330,7 +358,7 @@ where
         Err(Failure::Engine(e)) => return Err(request.explain(e).into()),
         Err(Failure::Record(e)) => return Err(e),
     };
-    print_as_text(&session, &mut result.rows, pending).await;
+    print_as_text(session, &mut result.rows, pending).await;
     Ok(result)
 }
 
@@ -352,7 +380,10 @@ pub async fn explain(
     let sql = format!("EXPLAIN (FORMAT JSON) {sql}");
     let mut session = client.session_for(caller).await?;
     let guard = CancelOnDrop::new(&session);
-    let result = explain_on(&mut session, &sql, parameters).await;
+    let Some(result) = client.in_time(explain_on(&mut session, &sql, parameters)).await else {
+        session.discard();
+        return Err(client.timed_out("the plan"));
+    };
     guard.disarm();
     let (plan, clean) = result?;
     if clean {
