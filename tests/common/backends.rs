@@ -912,17 +912,3 @@ impl Drop for MariaDb {
         }
     }
 }
-
-/// `pid()`: a test server's process id while it runs (the benchmark reads its CPU time).
-macro_rules! process_ids {
-    ($($server:ty),*) => {$(
-        impl $server {
-            /// The server's process id, while it runs.
-            #[allow(dead_code)]
-            pub fn pid(&self) -> Option<u32> {
-                self.child.as_ref().map(Child::id)
-            }
-        }
-    )*};
-}
-process_ids!(Redis, Postgres, Mongo, MariaDb);
