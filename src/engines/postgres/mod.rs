@@ -134,6 +134,28 @@ fn powers_hook(seen: Arc<PowersSeen>) -> Hook {
     })
 }
 
+/// A session lent again within this long of its last loan is not checked first: the request
+/// before it just proved the server answers, and a check would cost every request a round trip.
+const VERIFY_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+/// Before an idle session is lent again, an empty round trip (bounded by `limit`) proves the server
+/// still answers: a session to a frozen or vanished server is replaced instead of hanging the
+/// request that borrowed it. A session busy a moment ago skips it (pgbouncer's `server_check_delay`).
+fn verify_idle_hook(limit: Duration) -> Hook {
+    Hook::async_fn(move |client, metrics| {
+        let idle = metrics.recycled.unwrap_or(metrics.created).elapsed();
+        Box::pin(async move {
+            if idle < VERIFY_AFTER_IDLE {
+                return Ok(());
+            }
+            match tokio::time::timeout(limit, client.simple_query("")).await {
+                Ok(answered) => answered.map(drop).map_err(HookError::Backend),
+                Err(_) => Err(HookError::message("the server did not answer a check in time")),
+            }
+        })
+    })
+}
+
 /// Maps a driver error to the engine layer, keeping the server's SQLSTATE, position, detail and hint.
 pub fn map_error(err: tokio_postgres::Error) -> EngineError {
     if let Some(db) = err.as_db_error() {
@@ -285,10 +307,9 @@ fn build_pool(
 ) -> Result<Pool, EngineError> {
     let timeout = config.get_connect_timeout().copied();
     // Sessions are lent without a reset round trip (a use that may leave state behind resets the
-    // session before it returns to the pool, see [`Session`]), but after an empty round trip that
-    // proves the server answers: a session to a frozen server fails it within the recycle timeout
-    // and is replaced, instead of hanging the request that borrowed it.
-    let manager_config = ManagerConfig { recycling_method: RecyclingMethod::Verified };
+    // session before it returns to the pool, see [`Session`]); one that sat idle is checked first
+    // ([`verify_idle_hook`]).
+    let manager_config = ManagerConfig { recycling_method: RecyclingMethod::Fast };
     let manager = if opts.ssl == Some(true) {
         Manager::from_config(config, tls_connector(opts.ssl_root_cert.as_deref())?, manager_config)
     } else {
@@ -301,6 +322,7 @@ fn build_pool(
         .create_timeout(timeout)
         .recycle_timeout(timeout)
         .post_create(powers_hook(seen))
+        .pre_recycle(verify_idle_hook(timeout.unwrap_or(Duration::from_secs(10))))
         .build()
         .map_err(|e| EngineError::Config(format!("cannot build the PostgreSQL pool: {e}")))
 }
@@ -440,8 +462,13 @@ impl Drop for Session {
             object.statement_cache.clear();
             // Bounded: a session whose server froze must not hold its pool slot until it thaws.
             let reset = async {
-                object.batch_execute(RESET_SESSION).await?;
-                object.query_one(query::SESSION_STATE_SQL, &[]).await?.try_get::<_, bool>(0)
+                // The reset and the check in one round trip (the simple protocol runs them in order).
+                let answers = object.simple_query(&format!("{RESET_SESSION} {}", query::SESSION_STATE_SQL)).await?;
+                let clean = answers.iter().rev().find_map(|answer| match answer {
+                    tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(|v| v == "t"),
+                    _ => None,
+                });
+                Ok::<_, tokio_postgres::Error>(clean == Some(true))
             };
             match tokio::time::timeout(limit, reset).await {
                 Ok(Ok(true)) => {}
