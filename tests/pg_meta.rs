@@ -466,6 +466,15 @@ async fn pooled_sessions_carry_nothing_from_one_request_to_the_next() {
         }
         let (s, body) = sql(&app, &viewer, "SELECT pg_advisory_lock(42) AS locked").await;
         assert_eq!(s, StatusCode::OK, "{body}");
+        // A viewer's settings and temporary tables end with the rollback of its read.
+        for statement in [
+            "SET statement_timeout = 1",
+            "SELECT set_config('search_path', 'nowhere', false)",
+            "CREATE TEMP TABLE viewer_scratch (id int)",
+        ] {
+            let (s, body) = sql(&app, &viewer, statement).await;
+            assert!(s == StatusCode::OK || s == StatusCode::BAD_REQUEST, "{statement}: {s} {body}");
+        }
         // Whether a session is clean is asked of the server, not read from the text.
         let (s, body) = sql(&app, &viewer, r#"SELECT U&"pg_\0061dvisory_lock"(4242) AS locked"#).await;
         assert_eq!(s, StatusCode::OK, "{body}");
@@ -502,6 +511,8 @@ async fn pooled_sessions_carry_nothing_from_one_request_to_the_next() {
         )
         .await;
         assert_eq!(data, vec![json!({"p": "\"$user\", public", "t": "30s"})]);
+        let temp = rows(&app, &viewer, "SELECT count(*) AS n FROM pg_class WHERE relname = 'viewer_scratch'").await;
+        assert_eq!(temp, vec![json!({"n": "0"})]);
         let (s, body) = sql(&app, &developer, "EXECUTE leftover").await;
         assert_sqlstate(s, &body, "26000");
     }
