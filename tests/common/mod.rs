@@ -236,6 +236,9 @@ impl TestApp {
             .post(format!("{}{path}", self.base))
             .bearer_auth(token)
             .header("content-type", content_type)
+            // An import streams as long as its body lasts (the benchmark's 1 GiB into the Python
+            // MongoDB-wire server takes most of an hour): not the client's 60 s.
+            .timeout(Duration::from_secs(4 * 3600))
             .body(body)
             .send()
             .await
